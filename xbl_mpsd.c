@@ -1,0 +1,2 @@
+#define XBL_MPSD_IMPLEMENTATION
+#include "xbl_mpsd.h"

@@ -1,0 +1,1354 @@
+/* xbl_mpsd.h - Xbox Live Multiplayer Session Directory client, single header.
+   (documentation chapters follow in this comment; see DOC below)
+
+   DOC_PLACEHOLDER
+*/
+#ifndef XBL_MPSD_H
+#define XBL_MPSD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define XBL_MPSD_VERSION_MAJOR 0
+#define XBL_MPSD_VERSION_MINOR 1
+#define XBL_MPSD_VERSION_PATCH 0
+#define XBL_MPSD_VERSION_STRING "0.1.0"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ===========================================================================
+   Public API (spec/API.md, normative blocks in document order)
+   =========================================================================== */
+
+typedef int32_t xbl_mpsd_result;
+
+/* builds a negative xbl_mpsd_result with the given 32-bit HRESULT bit pattern */
+#define XBL_MPSD_RESULT_FROM_BITS(bits) \
+    ((xbl_mpsd_result)((int64_t)(bits) - INT64_C(0x100000000)))
+
+#define XBL_MPSD_OK                              ((xbl_mpsd_result)0)
+#define XBL_MPSD_PENDING                         ((xbl_mpsd_result)1)
+#define XBL_MPSD_E_FAIL                          XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x80004005))
+#define XBL_MPSD_E_UNEXPECTED                    XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x8000FFFF))
+#define XBL_MPSD_E_OUTOFMEMORY                   XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x8007000E))
+#define XBL_MPSD_E_INVALIDARG                    XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x80070057))
+#define XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND       XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x80070714))
+#define XBL_MPSD_E_INVALID_JSON_STRING           XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x83750007))
+#define XBL_MPSD_E_RUNTIME_ERROR                 XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x89235200))
+/* an HTTP failure status, same bits as XSAPI's HTTP_E_STATUS_*: 0x80190000 + status */
+#define XBL_MPSD_E_HTTP_STATUS(status) \
+    XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x80190000) + (uint32_t)(status))
+
+#define XBL_MPSD_SUCCEEDED(r) ((xbl_mpsd_result)(r) >= 0)
+#define XBL_MPSD_FAILED(r)    ((xbl_mpsd_result)(r) < 0)
+
+typedef struct xbl_mpsd_session xbl_mpsd_session; /* complete in xbl_mpsd.h, members private (§1.2) */
+typedef struct xbl_mpsd_client  xbl_mpsd_client;  /* defined by the transport contract             */
+typedef struct xbl_mpsd_async   xbl_mpsd_async;   /* defined by the transport contract             */
+
+#define XBL_MPSD_GUID_LENGTH                           40   /* XBL_GUID_LENGTH */
+#define XBL_MPSD_SCID_LENGTH                           XBL_MPSD_GUID_LENGTH   /* XBL_SCID_LENGTH */
+#define XBL_MPSD_GAMERTAG_CHAR_SIZE                    48   /* XBL_GAMERTAG_CHAR_SIZE, (16 * 3) */
+#define XBL_MPSD_DEVICE_TOKEN_MAX_LENGTH               40
+#define XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH      100
+#define XBL_MPSD_SESSION_NAME_MAX_LENGTH               XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH
+#define XBL_MPSD_SESSION_REFERENCE_URI_MAX_LENGTH \
+    (44 + XBL_MPSD_SCID_LENGTH + XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH + XBL_MPSD_SESSION_NAME_MAX_LENGTH)
+/* SDK-only names (XSAPI uses a bare literal or has no name): */
+#define XBL_MPSD_FORMATTED_SECURE_DEVICE_ADDRESS_MAX_LENGTH 4096
+#define XBL_MPSD_MEMBER_ID_NONE                        UINT32_C(0xFFFFFFFF)
+#define XBL_MPSD_TIMEOUT_INFINITE                      UINT64_MAX
+
+typedef enum xbl_mpsd_session_visibility {
+    XBL_MPSD_SESSION_VISIBILITY_UNKNOWN         = 0,
+    XBL_MPSD_SESSION_VISIBILITY_ANY             = 1,
+    XBL_MPSD_SESSION_VISIBILITY_PRIVATE_SESSION = 2,
+    XBL_MPSD_SESSION_VISIBILITY_VISIBLE         = 3,
+    XBL_MPSD_SESSION_VISIBILITY_FULL            = 4,
+    XBL_MPSD_SESSION_VISIBILITY_OPEN            = 5
+} xbl_mpsd_session_visibility;
+
+typedef enum xbl_mpsd_initialization_stage {
+    XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN    = 0,
+    XBL_MPSD_INITIALIZATION_STAGE_NONE       = 1,
+    XBL_MPSD_INITIALIZATION_STAGE_JOINING    = 2,
+    XBL_MPSD_INITIALIZATION_STAGE_MEASURING  = 3,
+    XBL_MPSD_INITIALIZATION_STAGE_EVALUATING = 4,
+    XBL_MPSD_INITIALIZATION_STAGE_FAILED     = 5
+} xbl_mpsd_initialization_stage;
+
+typedef enum xbl_mpsd_metrics {
+    XBL_MPSD_METRICS_UNKNOWN        = 0,
+    XBL_MPSD_METRICS_BANDWIDTH_UP   = 1,
+    XBL_MPSD_METRICS_BANDWIDTH_DOWN = 2,
+    XBL_MPSD_METRICS_BANDWIDTH      = 3,
+    XBL_MPSD_METRICS_LATENCY        = 4
+} xbl_mpsd_metrics;
+
+typedef enum xbl_mpsd_network_address_translation_setting {
+    XBL_MPSD_NETWORK_ADDRESS_TRANSLATION_SETTING_UNKNOWN  = 0,
+    XBL_MPSD_NETWORK_ADDRESS_TRANSLATION_SETTING_OPEN     = 1,
+    XBL_MPSD_NETWORK_ADDRESS_TRANSLATION_SETTING_MODERATE = 2,
+    XBL_MPSD_NETWORK_ADDRESS_TRANSLATION_SETTING_STRICT   = 3
+} xbl_mpsd_network_address_translation_setting;
+
+typedef enum xbl_mpsd_measurement_failure {
+    XBL_MPSD_MEASUREMENT_FAILURE_UNKNOWN        = 0,
+    XBL_MPSD_MEASUREMENT_FAILURE_NONE           = 1,
+    XBL_MPSD_MEASUREMENT_FAILURE_TIMEOUT        = 2,
+    XBL_MPSD_MEASUREMENT_FAILURE_LATENCY        = 3,
+    XBL_MPSD_MEASUREMENT_FAILURE_BANDWIDTH_UP   = 4,
+    XBL_MPSD_MEASUREMENT_FAILURE_BANDWIDTH_DOWN = 5,
+    XBL_MPSD_MEASUREMENT_FAILURE_GROUP          = 6,
+    XBL_MPSD_MEASUREMENT_FAILURE_NETWORK        = 7,
+    XBL_MPSD_MEASUREMENT_FAILURE_EPISODE        = 8
+} xbl_mpsd_measurement_failure;
+
+typedef enum xbl_mpsd_session_restriction {
+    XBL_MPSD_SESSION_RESTRICTION_UNKNOWN  = 0,
+    XBL_MPSD_SESSION_RESTRICTION_NONE     = 1,
+    XBL_MPSD_SESSION_RESTRICTION_LOCAL    = 2,
+    XBL_MPSD_SESSION_RESTRICTION_FOLLOWED = 3
+} xbl_mpsd_session_restriction;
+
+typedef enum xbl_mpsd_matchmaking_status {
+    XBL_MPSD_MATCHMAKING_STATUS_UNKNOWN   = 0,
+    XBL_MPSD_MATCHMAKING_STATUS_NONE      = 1,
+    XBL_MPSD_MATCHMAKING_STATUS_SEARCHING = 2,
+    XBL_MPSD_MATCHMAKING_STATUS_EXPIRED   = 3,
+    XBL_MPSD_MATCHMAKING_STATUS_FOUND     = 4,
+    XBL_MPSD_MATCHMAKING_STATUS_CANCELED  = 5
+} xbl_mpsd_matchmaking_status;
+
+typedef enum xbl_mpsd_session_member_status {
+    XBL_MPSD_SESSION_MEMBER_STATUS_RESERVED = 0,
+    XBL_MPSD_SESSION_MEMBER_STATUS_INACTIVE = 1,
+    XBL_MPSD_SESSION_MEMBER_STATUS_READY    = 2,
+    XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE   = 3
+} xbl_mpsd_session_member_status;
+
+typedef enum xbl_mpsd_session_write_mode {
+    XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW           = 0,
+    XBL_MPSD_SESSION_WRITE_MODE_UPDATE_OR_CREATE_NEW = 1,
+    XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING      = 2,
+    XBL_MPSD_SESSION_WRITE_MODE_SYNCHRONIZED_UPDATE  = 3
+} xbl_mpsd_session_write_mode;
+
+typedef enum xbl_mpsd_write_session_status {
+    XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN          = 0,
+    XBL_MPSD_WRITE_SESSION_STATUS_ACCESS_DENIED    = 1,
+    XBL_MPSD_WRITE_SESSION_STATUS_CREATED          = 2,
+    XBL_MPSD_WRITE_SESSION_STATUS_CONFLICT         = 3,
+    XBL_MPSD_WRITE_SESSION_STATUS_HANDLE_NOT_FOUND = 4,
+    XBL_MPSD_WRITE_SESSION_STATUS_OUT_OF_SYNC      = 5,
+    XBL_MPSD_WRITE_SESSION_STATUS_SESSION_DELETED  = 6,
+    XBL_MPSD_WRITE_SESSION_STATUS_UPDATED          = 7
+} xbl_mpsd_write_session_status;
+
+typedef uint32_t xbl_mpsd_session_change_types;
+enum {
+    XBL_MPSD_SESSION_CHANGE_TYPES_NONE                          = 0x0000,
+    XBL_MPSD_SESSION_CHANGE_TYPES_EVERYTHING                    = 0x0001,
+    XBL_MPSD_SESSION_CHANGE_TYPES_HOST_DEVICE_TOKEN_CHANGE      = 0x0002,
+    XBL_MPSD_SESSION_CHANGE_TYPES_INITIALIZATION_STATE_CHANGE   = 0x0004,
+    XBL_MPSD_SESSION_CHANGE_TYPES_MATCHMAKING_STATUS_CHANGE     = 0x0008,
+    XBL_MPSD_SESSION_CHANGE_TYPES_MEMBER_LIST_CHANGE            = 0x0010,
+    XBL_MPSD_SESSION_CHANGE_TYPES_MEMBER_STATUS_CHANGE          = 0x0020,
+    XBL_MPSD_SESSION_CHANGE_TYPES_SESSION_JOINABILITY_CHANGE    = 0x0040,
+    XBL_MPSD_SESSION_CHANGE_TYPES_CUSTOM_PROPERTY_CHANGE        = 0x0080,
+    XBL_MPSD_SESSION_CHANGE_TYPES_MEMBER_CUSTOM_PROPERTY_CHANGE = 0x0100
+};
+
+typedef uint32_t xbl_mpsd_mutable_role_settings;
+enum {
+    XBL_MPSD_MUTABLE_ROLE_SETTINGS_NONE   = 0x0,
+    XBL_MPSD_MUTABLE_ROLE_SETTINGS_MAX    = 0x1,
+    XBL_MPSD_MUTABLE_ROLE_SETTINGS_TARGET = 0x2
+};
+
+typedef struct xbl_mpsd_session_reference {
+    char scid[XBL_MPSD_SCID_LENGTH];
+    char session_template_name[XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH];
+    char session_name[XBL_MPSD_SESSION_NAME_MAX_LENGTH];
+} xbl_mpsd_session_reference;
+
+typedef struct xbl_mpsd_session_reference_uri {
+    char value[XBL_MPSD_SESSION_REFERENCE_URI_MAX_LENGTH];
+} xbl_mpsd_session_reference_uri;
+
+typedef struct xbl_mpsd_device_token {
+    char value[XBL_MPSD_DEVICE_TOKEN_MAX_LENGTH];
+} xbl_mpsd_device_token;
+
+typedef struct xbl_mpsd_peer_to_host_requirements {
+    uint64_t         latency_maximum;
+    uint64_t         bandwidth_down_minimum_in_kbps;
+    uint64_t         bandwidth_up_minimum_in_kbps;
+    xbl_mpsd_metrics host_selection_metric;
+} xbl_mpsd_peer_to_host_requirements;
+
+typedef struct xbl_mpsd_peer_to_peer_requirements {
+    uint64_t latency_maximum;
+    uint64_t bandwidth_minimum_in_kbps;
+} xbl_mpsd_peer_to_peer_requirements;
+
+typedef struct xbl_mpsd_member_initialization {
+    uint64_t join_timeout;
+    uint64_t measurement_timeout;
+    uint64_t evaluation_timeout;
+    bool     external_evaluation;
+    uint32_t members_needed_to_start;
+} xbl_mpsd_member_initialization;
+
+typedef struct xbl_mpsd_session_capabilities {
+    bool connectivity;
+    bool suppress_presence_activity_check;
+    bool gameplay;
+    bool large;
+    bool connection_required_for_active_members;
+    bool user_authorization_style;
+    bool crossplay;
+    bool searchable;
+    bool has_owners;
+} xbl_mpsd_session_capabilities;
+
+typedef struct xbl_mpsd_session_constants {
+    uint32_t                              max_members_in_session;
+    xbl_mpsd_session_visibility           visibility;
+    const uint64_t                       *initiator_xuids;
+    size_t                                initiator_xuids_count;
+    const char                           *custom_json;
+    const char                           *session_cloud_compute_package_constants_json;
+    uint64_t                              member_reserved_timeout;
+    uint64_t                              member_inactive_timeout;
+    uint64_t                              member_ready_timeout;
+    uint64_t                              session_empty_timeout;
+    bool                                  enable_metrics_latency;
+    bool                                  enable_metrics_bandwidth_down;
+    bool                                  enable_metrics_bandwidth_up;
+    bool                                  enable_metrics_custom;
+    const xbl_mpsd_member_initialization *member_initialization;
+    xbl_mpsd_peer_to_peer_requirements    peer_to_peer_requirements;
+    xbl_mpsd_peer_to_host_requirements    peer_to_host_requirements;
+    const char                           *measurement_server_addresses_json;
+    bool                                  client_matchmaking_capable;
+    xbl_mpsd_session_capabilities         session_capabilities;
+} xbl_mpsd_session_constants;
+
+typedef struct xbl_mpsd_session_init_args {
+    uint32_t                    max_members_in_session;
+    xbl_mpsd_session_visibility visibility;
+    const uint64_t             *initiator_xuids;
+    size_t                      initiator_xuids_count;
+    const char                 *custom_json;
+} xbl_mpsd_session_init_args;
+
+typedef struct xbl_mpsd_matchmaking_server {
+    xbl_mpsd_matchmaking_status status;
+    const char                 *status_details;
+    uint32_t                    typical_wait_in_seconds;
+    xbl_mpsd_session_reference  target_session_ref;
+} xbl_mpsd_matchmaking_server;
+
+typedef struct xbl_mpsd_role xbl_mpsd_role;
+
+typedef struct xbl_mpsd_role_type {
+    const char                    *name;
+    bool                           owner_managed;
+    xbl_mpsd_mutable_role_settings mutable_role_settings;
+    const xbl_mpsd_role           *roles;
+    size_t                         role_count;
+} xbl_mpsd_role_type;
+
+struct xbl_mpsd_role {
+    const xbl_mpsd_role_type *role_type;
+    const char               *name;
+    const uint64_t           *member_xuids;
+    uint32_t                  member_count;
+    uint32_t                  target_count;
+    uint32_t                  max_member_count;
+};
+
+typedef struct xbl_mpsd_session_member_role {
+    const char *role_type_name;
+    const char *role_name;
+} xbl_mpsd_session_member_role;
+
+typedef struct xbl_mpsd_session_member {
+    uint32_t                                     member_id;
+    const char                                  *initial_team;
+    uint64_t                                     xuid;
+    const char                                  *custom_constants_json;
+    const char                                  *secure_device_base_address64;
+    const xbl_mpsd_session_member_role          *roles;
+    size_t                                       roles_count;
+    const char                                  *custom_properties_json;
+    char                                         gamertag[XBL_MPSD_GAMERTAG_CHAR_SIZE];
+    xbl_mpsd_session_member_status               status;
+    bool                                         is_turn_available;
+    bool                                         is_current_user;
+    bool                                         initialize_requested;
+    const char                                  *matchmaking_result_server_measurements_json;
+    const char                                  *server_measurements_json;
+    const uint32_t                              *members_in_group_ids;
+    size_t                                       members_in_group_count;
+    const char                                  *qos_measurements_json;
+    xbl_mpsd_device_token                        device_token;
+    xbl_mpsd_network_address_translation_setting nat;
+    uint32_t                                     active_title_id;
+    uint32_t                                     initialization_episode;
+    time_t                                       join_time;
+    xbl_mpsd_measurement_failure                 initialization_failure_cause;
+    const char *const                           *groups;
+    size_t                                       groups_count;
+    const char *const                           *encounters;
+    size_t                                       encounters_count;
+} xbl_mpsd_session_member;
+
+typedef struct xbl_mpsd_session_properties {
+    const char *const            *keywords;
+    size_t                        keyword_count;
+    xbl_mpsd_session_restriction  join_restriction;
+    xbl_mpsd_session_restriction  read_restriction;
+    const uint32_t               *turn_collection;
+    size_t                        turn_collection_count;
+    const char                   *matchmaking_target_session_constants_json;
+    const char                   *session_custom_properties_json;
+    const char                   *matchmaking_server_connection_string;
+    const char *const            *server_connection_string_candidates;
+    size_t                        server_connection_string_candidates_count;
+    const uint32_t               *session_owner_member_ids;
+    size_t                        session_owner_member_ids_count;
+    xbl_mpsd_device_token         host_device_token;
+    bool                          closed;
+    bool                          locked;
+    bool                          allocate_cloud_compute;
+    bool                          matchmaking_resubmit;
+} xbl_mpsd_session_properties;
+
+typedef struct xbl_mpsd_session_info {
+    uint32_t contract_version;
+    char     branch[XBL_MPSD_GUID_LENGTH];
+    uint64_t change_number;
+    char     correlation_id[XBL_MPSD_GUID_LENGTH];
+    time_t   start_time;
+    time_t   next_timer;
+    char     search_handle_id[XBL_MPSD_GUID_LENGTH];
+} xbl_mpsd_session_info;
+
+typedef struct xbl_mpsd_session_initialization_info {
+    xbl_mpsd_initialization_stage stage;
+    time_t                        stage_start_time;
+    uint32_t                      episode;
+} xbl_mpsd_session_initialization_info;
+
+typedef struct xbl_mpsd_formatted_secure_device_address {
+    char value[XBL_MPSD_FORMATTED_SECURE_DEVICE_ADDRESS_MAX_LENGTH];
+} xbl_mpsd_formatted_secure_device_address;
+
+
+/* Private: the arena a session lives in (API.md §1.2). */
+typedef struct xbl_mpsd__arena {
+    unsigned char *base;
+    size_t         size;
+    size_t         used;
+    bool           measure;   /* dry run: count, write nothing */
+    bool           failed;    /* sticky: an allocation did not fit */
+} xbl_mpsd__arena;
+
+/* ---------------------------------------------------------------------------
+   The session object. Complete so that callers can place it anywhere; every
+   member is private (API.md §1.2). Variable-size data lives in the arena.
+   --------------------------------------------------------------------------- */
+struct xbl_mpsd_session {
+    xbl_mpsd__arena arena;   /* [base, base + used) holds this session's data */
+
+    uint32_t state;        /* XBL_MPSD__STATE_* */
+    uint32_t dirty;        /* XBL_MPSD__DIRTY_*: what the next write sends */
+    uint32_t me_dirty;     /* XBL_MPSD__ME_*: what members.me sends */
+    uint32_t random_counter;
+
+    uint64_t xuid;
+    xbl_mpsd_write_session_status write_status;
+    const char *etag;      /* "" when none */
+    time_t time_of_session;
+
+    xbl_mpsd_session_reference            reference;
+    xbl_mpsd_session_info                 info;
+    xbl_mpsd_session_initialization_info  initialization;
+    xbl_mpsd_session_constants            constants;
+    xbl_mpsd_member_initialization        member_initialization; /* constants.member_initialization points here */
+    xbl_mpsd_session_properties           properties;
+    bool                                  initialization_succeeded;
+    bool                                  has_matchmaking_server;
+    xbl_mpsd_matchmaking_server           matchmaking_server;
+    const xbl_mpsd_device_token          *host_candidates;
+    size_t                                host_candidates_count;
+    xbl_mpsd_role_type                   *role_types;
+    size_t                                role_types_count;
+    const char                           *raw_servers_json; /* "" when none */
+    uint32_t                              members_accepted;
+
+    /* document members first (linked-list order), then local entries (join,
+       reservations) in call order */
+    xbl_mpsd_session_member *members;
+    size_t                   members_count;
+    size_t                   document_members_count;
+    size_t                   joined_index;   /* index of the join entry, or SIZE_MAX */
+
+    xbl_mpsd_session_change_types subscription_change_types;
+    char                          subscription_id[37];
+};
+
+/* ===========================================================================
+   Transport contract (spec/TRANSPORT.md): result codes, port, client, async
+   =========================================================================== */
+
+#define XBL_MPSD_E_WOULD_BLOCK        XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50001)) /* port only: try again later */
+#define XBL_MPSD_E_EOF                XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50002)) /* port recv only: peer closed cleanly */
+#define XBL_MPSD_E_IO                 XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50003)) /* socket or stack error */
+#define XBL_MPSD_E_CONNECT            XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50004)) /* could not connect (refused, unreachable, name not resolved) */
+#define XBL_MPSD_E_TIMEOUT            XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50005)) /* a deadline passed */
+#define XBL_MPSD_E_TLS                XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50006)) /* TLS handshake or record failure */
+#define XBL_MPSD_E_TLS_VERIFY         XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50007)) /* peer certificate or host name not trusted */
+#define XBL_MPSD_E_HTTP_PROTOCOL      XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50008)) /* malformed or unsupported HTTP response */
+#define XBL_MPSD_E_CONNECTION_CLOSED  XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50009)) /* connection ended before the response was complete */
+#define XBL_MPSD_E_CANCELED           XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000A)) /* xbl_mpsd_async_cancel ended it */
+#define XBL_MPSD_E_BUSY               XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000B)) /* the client already runs an operation */
+
+/* "XBL_MPSD_E_TIMEOUT", "HTTP 409", ... never NULL */
+const char *xbl_mpsd_result_string(xbl_mpsd_result r);
+
+typedef struct xbl_mpsd_port {
+    void *ctx;
+    /* Start, or continue, connecting to host:port. XBL_MPSD_OK once connected,
+       XBL_MPSD_PENDING while in progress, else a negative code. Never blocks. */
+    xbl_mpsd_result (*connect)(void *ctx, const char *host, uint16_t port);
+    /* Bytes accepted (> 0; fewer than len is normal), XBL_MPSD_E_WOULD_BLOCK,
+       or a negative code. Never 0 when len > 0. */
+    int32_t (*send)(void *ctx, const uint8_t *data, size_t len);
+    /* Bytes read (> 0), XBL_MPSD_E_WOULD_BLOCK, XBL_MPSD_E_EOF, or a negative code. */
+    int32_t (*recv)(void *ctx, uint8_t *buf, size_t cap);
+    /* Drop the connection. Safe when not connected. */
+    void (*close)(void *ctx);
+    /* Monotonic milliseconds. May wrap; the SDK compares wrap-safely. */
+    uint32_t (*now_ms)(void *ctx);
+} xbl_mpsd_port;
+
+/* Fill the Authorization (and optionally Signature) header values for one
+   request. Return XBL_MPSD_OK, XBL_MPSD_PENDING (asked again on the next
+   poll: a token fetch may take time), or a negative code that ends the
+   operation. Empty signature means no Signature header. */
+typedef xbl_mpsd_result (*xbl_mpsd_auth_fn)(void *user,
+        const char *method, const char *path,
+        const uint8_t *body, size_t body_len,
+        char *authorization, size_t authorization_cap,
+        char *signature, size_t signature_cap);
+
+typedef struct xbl_mpsd_client_config {
+    const xbl_mpsd_port *port;     /* required */
+    uint64_t xuid;                 /* required: the user this client acts for */
+    xbl_mpsd_auth_fn auth;         /* required */
+    void *auth_user;
+    const char *host;              /* 0: "sessiondirectory.xboxlive.com" */
+    uint16_t port_number;          /* 0: 443 */
+    uint32_t timeout_ms;           /* 0: 30000, whole operation */
+    const char *user_agent;        /* 0: "xbl_mpsd/<version>" */
+    const char *accept_language;   /* 0: no header */
+} xbl_mpsd_client_config;
+
+#include "wip/transport_types.inc.h"
+
+xbl_mpsd_session_reference xbl_mpsd_session_reference_create(
+    const char *scid, const char *session_template_name, const char *session_name);
+
+xbl_mpsd_result xbl_mpsd_session_reference_parse_from_uri_path(
+    const char *path, xbl_mpsd_session_reference *session_reference);
+
+xbl_mpsd_result xbl_mpsd_session_reference_to_uri_path(
+    const xbl_mpsd_session_reference *session_reference,
+    xbl_mpsd_session_reference_uri *session_reference_uri);
+
+bool xbl_mpsd_session_reference_is_valid(const xbl_mpsd_session_reference *session_reference);
+
+xbl_mpsd_result xbl_mpsd_session_init(
+    xbl_mpsd_session *session, uint64_t xuid,
+    const xbl_mpsd_session_reference *session_reference /* may be NULL */,
+    const xbl_mpsd_session_init_args *init_args         /* may be NULL */,
+    void *arena, size_t arena_size);
+
+xbl_mpsd_result xbl_mpsd_session_copy(xbl_mpsd_session *dst, const xbl_mpsd_session *src);
+
+void xbl_mpsd_session_clear(xbl_mpsd_session *session);
+
+bool xbl_mpsd_session_has_document(const xbl_mpsd_session *session);
+
+time_t xbl_mpsd_session_time_of_session(const xbl_mpsd_session *session);
+
+const xbl_mpsd_session_initialization_info *xbl_mpsd_session_get_initialization_info(
+    const xbl_mpsd_session *session);
+
+xbl_mpsd_session_change_types xbl_mpsd_session_subscribed_change_types(const xbl_mpsd_session *session);
+
+xbl_mpsd_result xbl_mpsd_session_host_candidates(
+    const xbl_mpsd_session *session,
+    const xbl_mpsd_device_token **device_tokens, size_t *device_tokens_count);
+
+const xbl_mpsd_session_reference *xbl_mpsd_session_session_reference(const xbl_mpsd_session *session);
+const xbl_mpsd_session_constants *xbl_mpsd_session_session_constants(const xbl_mpsd_session *session);
+const xbl_mpsd_session_properties *xbl_mpsd_session_session_properties(const xbl_mpsd_session *session);
+
+xbl_mpsd_result xbl_mpsd_session_role_types(
+    const xbl_mpsd_session *session,
+    const xbl_mpsd_role_type **role_types, size_t *role_types_count);
+
+xbl_mpsd_result xbl_mpsd_session_get_role_by_name(
+    const xbl_mpsd_session *session, const char *role_type_name, const char *role_name,
+    const xbl_mpsd_role **role);
+
+xbl_mpsd_result xbl_mpsd_session_members(
+    const xbl_mpsd_session *session,
+    const xbl_mpsd_session_member **members, size_t *count);
+
+const xbl_mpsd_session_member *xbl_mpsd_session_get_member(
+    const xbl_mpsd_session *session, uint32_t member_id);
+
+const xbl_mpsd_matchmaking_server *xbl_mpsd_session_matchmaking_server(const xbl_mpsd_session *session);
+
+uint32_t xbl_mpsd_session_members_accepted(const xbl_mpsd_session *session);
+
+const char *xbl_mpsd_session_raw_servers_json(const xbl_mpsd_session *session);
+
+const char *xbl_mpsd_session_etag(const xbl_mpsd_session *session);
+
+const xbl_mpsd_session_member *xbl_mpsd_session_current_user(const xbl_mpsd_session *session);
+
+const xbl_mpsd_session_info *xbl_mpsd_session_get_info(const xbl_mpsd_session *session);
+
+xbl_mpsd_write_session_status xbl_mpsd_session_write_status(const xbl_mpsd_session *session);
+
+xbl_mpsd_session_change_types xbl_mpsd_session_compare(
+    const xbl_mpsd_session *current_session, const xbl_mpsd_session *old_session);
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_max_members_in_session(
+    xbl_mpsd_session *session, uint32_t max_members_in_session);
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_visibility(
+    xbl_mpsd_session *session, xbl_mpsd_session_visibility visibility);
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_timeouts(
+    xbl_mpsd_session *session,
+    uint64_t member_reserved_timeout, uint64_t member_inactive_timeout,
+    uint64_t member_ready_timeout, uint64_t session_empty_timeout);
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_qos_connectivity_metrics(
+    xbl_mpsd_session *session,
+    bool enable_latency_metric, bool enable_bandwidth_down_metric,
+    bool enable_bandwidth_up_metric, bool enable_custom_metric);
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_member_initialization(
+    xbl_mpsd_session *session, xbl_mpsd_member_initialization member_initialization);
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_peer_requirements(
+    xbl_mpsd_session *session, xbl_mpsd_peer_to_peer_requirements requirements);
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_host_requirements(
+    xbl_mpsd_session *session, xbl_mpsd_peer_to_host_requirements requirements);
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_measurement_server_addresses_json(
+    xbl_mpsd_session *session, const char *measurement_server_addresses_json);
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_capabilities(
+    xbl_mpsd_session *session, xbl_mpsd_session_capabilities capabilities);
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_cloud_compute_package_json(
+    xbl_mpsd_session *session, const char *session_cloud_compute_package_constants_json);
+
+xbl_mpsd_result xbl_mpsd_session_properties_set_keywords(
+    xbl_mpsd_session *session, const char *const *keywords, size_t keywords_count);
+
+xbl_mpsd_result xbl_mpsd_session_properties_set_join_restriction(
+    xbl_mpsd_session *session, xbl_mpsd_session_restriction join_restriction);
+xbl_mpsd_result xbl_mpsd_session_properties_set_read_restriction(
+    xbl_mpsd_session *session, xbl_mpsd_session_restriction read_restriction);
+
+xbl_mpsd_result xbl_mpsd_session_properties_set_turn_collection(
+    xbl_mpsd_session *session, const uint32_t *turn_collection_member_ids,
+    size_t turn_collection_member_ids_count);
+
+xbl_mpsd_result xbl_mpsd_session_set_mutable_role_settings(
+    xbl_mpsd_session *session, const char *role_type_name, const char *role_name,
+    const uint32_t *max_member_count    /* NULL = keep */,
+    const uint32_t *target_member_count /* NULL = keep */);
+
+xbl_mpsd_result xbl_mpsd_session_set_raw_servers_json(xbl_mpsd_session *session, const char *raw_servers_json);
+
+xbl_mpsd_result xbl_mpsd_session_set_initialization_succeeded(
+    xbl_mpsd_session *session, bool initialization_succeeded);
+
+xbl_mpsd_result xbl_mpsd_session_set_host_device_token(
+    xbl_mpsd_session *session, xbl_mpsd_device_token host_device_token);
+
+xbl_mpsd_result xbl_mpsd_session_set_matchmaking_server_connection_path(
+    xbl_mpsd_session *session, const char *server_connection_path);
+
+xbl_mpsd_result xbl_mpsd_session_set_closed(xbl_mpsd_session *session, bool closed);
+xbl_mpsd_result xbl_mpsd_session_set_locked(xbl_mpsd_session *session, bool locked);
+xbl_mpsd_result xbl_mpsd_session_set_allocate_cloud_compute(xbl_mpsd_session *session, bool allocate_cloud_compute);
+xbl_mpsd_result xbl_mpsd_session_set_matchmaking_resubmit(xbl_mpsd_session *session, bool match_resubmit);
+
+xbl_mpsd_result xbl_mpsd_session_set_server_connection_string_candidates(
+    xbl_mpsd_session *session, const char *const *server_connection_string_candidates,
+    size_t server_connection_string_candidates_count);
+
+xbl_mpsd_result xbl_mpsd_session_set_matchmaking_target_session_constants_json(
+    xbl_mpsd_session *session, const char *matchmaking_target_session_constants_json);
+
+xbl_mpsd_result xbl_mpsd_session_set_custom_property_json(
+    xbl_mpsd_session *session, const char *name, const char *value_json);
+xbl_mpsd_result xbl_mpsd_session_delete_custom_property_json(
+    xbl_mpsd_session *session, const char *name);
+
+xbl_mpsd_result xbl_mpsd_session_join(
+    xbl_mpsd_session *session, const char *member_custom_constants_json /* may be NULL */,
+    bool initialize_requested, bool join_with_active_status);
+
+xbl_mpsd_result xbl_mpsd_session_leave(xbl_mpsd_session *session);
+
+xbl_mpsd_result xbl_mpsd_session_add_member_reservation(
+    xbl_mpsd_session *session, uint64_t xuid,
+    const char *member_custom_constants_json /* may be NULL */, bool initialize_requested);
+
+xbl_mpsd_result xbl_mpsd_session_set_session_change_subscription(
+    xbl_mpsd_session *session, xbl_mpsd_session_change_types change_types);
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_status(
+    xbl_mpsd_session *session, xbl_mpsd_session_member_status status);
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_secure_device_address_base64(
+    xbl_mpsd_session *session, const char *value);
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_roles(
+    xbl_mpsd_session *session, const xbl_mpsd_session_member_role *roles, size_t roles_count);
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_members_in_group(
+    xbl_mpsd_session *session, const uint32_t *member_ids, size_t member_ids_count);
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_groups(
+    xbl_mpsd_session *session, const char *const *groups, size_t groups_count);
+xbl_mpsd_result xbl_mpsd_session_current_user_set_encounters(
+    xbl_mpsd_session *session, const char *const *encounters, size_t encounters_count);
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_qos_measurements(
+    xbl_mpsd_session *session, const char *measurements);
+xbl_mpsd_result xbl_mpsd_session_current_user_set_server_qos_measurements(
+    xbl_mpsd_session *session, const char *measurements);
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_custom_property_json(
+    xbl_mpsd_session *session, const char *name, const char *value_json);
+xbl_mpsd_result xbl_mpsd_session_current_user_delete_custom_property_json(
+    xbl_mpsd_session *session, const char *name);
+
+xbl_mpsd_result xbl_mpsd_format_secure_device_address(
+    const char *device_id, xbl_mpsd_formatted_secure_device_address *address);
+
+xbl_mpsd_result xbl_mpsd_write_session_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session *session,
+    xbl_mpsd_session_write_mode write_mode, xbl_mpsd_async *async);
+
+xbl_mpsd_result xbl_mpsd_write_session_result(xbl_mpsd_async *async, xbl_mpsd_session *out /* may be NULL */);
+
+xbl_mpsd_result xbl_mpsd_write_session_by_handle_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session *session,
+    xbl_mpsd_session_write_mode write_mode, const char *handle_id, xbl_mpsd_async *async);
+
+xbl_mpsd_result xbl_mpsd_write_session_by_handle_result(xbl_mpsd_async *async, xbl_mpsd_session *out);
+
+xbl_mpsd_result xbl_mpsd_get_session_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session_reference *session_reference, xbl_mpsd_async *async);
+
+xbl_mpsd_result xbl_mpsd_get_session_result(xbl_mpsd_async *async, xbl_mpsd_session *out /* may be NULL */);
+
+xbl_mpsd_result xbl_mpsd_get_session_by_handle_async(
+    xbl_mpsd_client *client, const char *handle_id, xbl_mpsd_async *async);
+
+xbl_mpsd_result xbl_mpsd_get_session_by_handle_result(xbl_mpsd_async *async, xbl_mpsd_session *out);
+
+xbl_mpsd_result xbl_mpsd_client_init(xbl_mpsd_client *client, const xbl_mpsd_client_config *config);
+void xbl_mpsd_client_close(xbl_mpsd_client *client);   /* drops the kept connection */
+
+/* Give the async its storage: the request, the response and the JSON tokens
+   all live here. Too small for a given exchange: the operation ends with
+   XBL_MPSD_E_OUTOFMEMORY and xbl_mpsd_async_needed_bytes tells the size. */
+xbl_mpsd_result xbl_mpsd_async_init(xbl_mpsd_async *async, void *buffer, size_t buffer_size);
+
+/* Do a bounded step of work. XBL_MPSD_PENDING until done, then the final
+   result (the same value the result call returns). Never blocks. */
+xbl_mpsd_result xbl_mpsd_async_poll(xbl_mpsd_async *async);
+void xbl_mpsd_async_cancel(xbl_mpsd_async *async);
+size_t xbl_mpsd_async_needed_bytes(const xbl_mpsd_async *async);
+
+/* After completion: the HTTP status (0 if none arrived) and the service's
+   plain-text error reason, if any (NUL-terminated, "" when none). */
+uint32_t xbl_mpsd_async_http_status(const xbl_mpsd_async *async);
+const char *xbl_mpsd_async_error_text(const xbl_mpsd_async *async);
+
+/* The version of this header, as a string ("0.1.0"). */
+const char *xbl_mpsd_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* XBL_MPSD_H */
+
+/* ######################################################################## */
+/*                             IMPLEMENTATION                               */
+/* ######################################################################## */
+#if defined(XBL_MPSD_IMPLEMENTATION) && !defined(XBL_MPSD__IMPLEMENTED)
+#define XBL_MPSD__IMPLEMENTED
+
+/* ===========================================================================
+   Config and platform shims
+   =========================================================================== */
+
+#if defined(XBL_MPSD_MEMCPY) != defined(XBL_MPSD_MEMMOVE) || defined(XBL_MPSD_MEMCPY) != defined(XBL_MPSD_MEMSET) || defined(XBL_MPSD_MEMCPY) != defined(XBL_MPSD_MEMCMP)
+#error "define all of XBL_MPSD_MEMCPY, XBL_MPSD_MEMMOVE, XBL_MPSD_MEMSET and XBL_MPSD_MEMCMP, or none"
+#endif
+#ifndef XBL_MPSD_MEMCPY
+#include <string.h>
+#define XBL_MPSD_MEMCPY(d, s, n)  memcpy((d), (s), (n))
+#define XBL_MPSD_MEMMOVE(d, s, n) memmove((d), (s), (n))
+#define XBL_MPSD_MEMSET(d, c, n)  memset((d), (c), (n))
+#define XBL_MPSD_MEMCMP(a, b, n)  memcmp((a), (b), (n))
+#endif
+#ifndef XBL_MPSD_ASSERT
+#include <assert.h>
+#define XBL_MPSD_ASSERT(x) assert(x)
+#endif
+
+/* jsmn is included, never copied (DESIGN.md §3). Its own code is not ours to
+   keep warning-free, so the strict warnings are off for its body only. */
+#ifndef XBL_MPSD_JSMN_INCLUDE
+#define XBL_MPSD_JSMN_INCLUDE <jsmn.h>
+#endif
+#define JSMN_STATIC
+#define JSMN_PARENT_LINKS
+#define JSMN_STRICT
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#endif
+#include XBL_MPSD_JSMN_INCLUDE
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+#define XBL_MPSD__UNUSED(x) ((void)(x))
+/* Nesting limit for every JSON text the SDK reads or validates. */
+#ifndef XBL_MPSD_JSON_MAX_DEPTH
+#define XBL_MPSD_JSON_MAX_DEPTH 32
+#endif
+
+/* ===========================================================================
+   Errors
+   =========================================================================== */
+
+const char *xbl_mpsd_result_string(xbl_mpsd_result r)
+{
+    static const char *const transport[] = {
+        "XBL_MPSD_E_WOULD_BLOCK", "XBL_MPSD_E_EOF", "XBL_MPSD_E_IO", "XBL_MPSD_E_CONNECT",
+        "XBL_MPSD_E_TIMEOUT", "XBL_MPSD_E_TLS", "XBL_MPSD_E_TLS_VERIFY", "XBL_MPSD_E_HTTP_PROTOCOL",
+        "XBL_MPSD_E_CONNECTION_CLOSED", "XBL_MPSD_E_CANCELED", "XBL_MPSD_E_BUSY"
+    };
+    static const char *const http[] = {
+        "HTTP 400", "HTTP 401", "HTTP 402", "HTTP 403", "HTTP 404", "HTTP 405", "HTTP 406",
+        "HTTP 407", "HTTP 408", "HTTP 409", "HTTP 410", "HTTP 411", "HTTP 412", "HTTP 413",
+        "HTTP 414", "HTTP 415", "HTTP 416", "HTTP 417", "HTTP 418", "HTTP 419", "HTTP 420",
+        "HTTP 421", "HTTP 422", "HTTP 423", "HTTP 424", "HTTP 425", "HTTP 426", "HTTP 427",
+        "HTTP 428", "HTTP 429", "HTTP 430", "HTTP 431"
+    };
+    uint32_t bits = (uint32_t)r;
+    switch (r) {
+    case XBL_MPSD_OK: return "XBL_MPSD_OK";
+    case XBL_MPSD_PENDING: return "XBL_MPSD_PENDING";
+    case XBL_MPSD_E_FAIL: return "XBL_MPSD_E_FAIL";
+    case XBL_MPSD_E_UNEXPECTED: return "XBL_MPSD_E_UNEXPECTED";
+    case XBL_MPSD_E_OUTOFMEMORY: return "XBL_MPSD_E_OUTOFMEMORY";
+    case XBL_MPSD_E_INVALIDARG: return "XBL_MPSD_E_INVALIDARG";
+    case XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND: return "XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND";
+    case XBL_MPSD_E_INVALID_JSON_STRING: return "XBL_MPSD_E_INVALID_JSON_STRING";
+    case XBL_MPSD_E_RUNTIME_ERROR: return "XBL_MPSD_E_RUNTIME_ERROR";
+    default: break;
+    }
+    if (bits >= UINT32_C(0xA4D50001) && bits <= UINT32_C(0xA4D5000B))
+        return transport[bits - UINT32_C(0xA4D50001)];
+    if (bits >= UINT32_C(0x80190190) && bits <= UINT32_C(0x801901AF))
+        return http[bits - UINT32_C(0x80190190)];
+    if (bits == UINT32_C(0x801901F4)) return "HTTP 500";
+    if (bits == UINT32_C(0x801901F6)) return "HTTP 502";
+    if (bits == UINT32_C(0x801901F7)) return "HTTP 503";
+    if (bits == UINT32_C(0x801901F8)) return "HTTP 504";
+    if ((bits & UINT32_C(0xFFFF0000)) == UINT32_C(0x80190000)) return "HTTP error";
+    return r > 0 ? "XBL_MPSD_PENDING (positive)" : "unknown error";
+}
+
+/* ===========================================================================
+   Strings and arena
+   =========================================================================== */
+
+/* Length of s if it is NUL-terminated inside cap bytes, else cap. */
+static size_t xbl_mpsd__strnlen(const char *s, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap && s[n] != '\0') n++;
+    return n;
+}
+
+static size_t xbl_mpsd__strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n] != '\0') n++;
+    return n;
+}
+
+static int xbl_mpsd__lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/* ASCII case-insensitive equality of two NUL-terminated strings. */
+static bool xbl_mpsd__ieq(const char *a, const char *b)
+{
+    size_t i = 0;
+    for (;; i++) {
+        if (xbl_mpsd__lower((unsigned char)a[i]) != xbl_mpsd__lower((unsigned char)b[i])) return false;
+        if (a[i] == '\0') return true;
+    }
+}
+
+/* ASCII case-insensitive equality of (s, n) with a NUL-terminated literal. */
+static bool xbl_mpsd__ieq_n(const char *s, size_t n, const char *lit)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (lit[i] == '\0') return false;
+        if (xbl_mpsd__lower((unsigned char)s[i]) != xbl_mpsd__lower((unsigned char)lit[i])) return false;
+    }
+    return lit[n] == '\0';
+}
+
+/* Copies a NUL-terminated src into dst[cap]; false (dst untouched) when it does not fit. */
+static bool xbl_mpsd__copy_fixed(char *dst, size_t cap, const char *src)
+{
+    size_t n = xbl_mpsd__strnlen(src, cap);
+    if (n >= cap) return false;
+    XBL_MPSD_MEMCPY(dst, src, n + 1);
+    return true;
+}
+
+/* Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF). */
+static bool xbl_mpsd__utf8_valid(const char *text, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len, k;
+        unsigned min, cp;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; min = 0x80; }
+        else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; min = 0x800; }
+        else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; min = 0x10000; }
+        else return false;
+        if (n - i < len) return false;
+        for (k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (s[i + k] & 0x3Fu);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+        i += len;
+    }
+    return true;
+}
+
+/* A caller string that is NUL-terminated valid UTF-8. */
+static bool xbl_mpsd__text_ok(const char *s)
+{
+    return s != NULL && xbl_mpsd__utf8_valid(s, xbl_mpsd__strlen(s));
+}
+
+/* Bump allocator over the session arena. In measure mode nothing is written:
+   allocations only advance `used` (computed against the real base address, so
+   a measured layout and the real one agree byte for byte) and return NULL.
+   Callers guard every store with the returned pointer and check the sticky
+   `failed` flag once at the end. */
+static void *xbl_mpsd__arena_alloc(xbl_mpsd__arena *a, size_t size, size_t align)
+{
+    uintptr_t at = (uintptr_t)a->base + a->used;
+    size_t pad = (size_t)((align - (at & (align - 1))) & (align - 1));
+    size_t start;
+    if (a->failed || pad > a->size - a->used) { a->failed = true; return NULL; }
+    start = a->used + pad;
+    if (size > a->size - start) { a->failed = true; return NULL; }
+    a->used = start + size;
+    return a->measure ? NULL : a->base + start;
+}
+
+#define XBL_MPSD__ALIGN (sizeof(void *) > sizeof(uint64_t) ? sizeof(void *) : sizeof(uint64_t))
+#define XBL_MPSD__ALLOC_ARRAY(a, type, count) \
+    ((type *)xbl_mpsd__arena_alloc((a), ((count) > SIZE_MAX / sizeof(type)) ? SIZE_MAX : sizeof(type) * (count), XBL_MPSD__ALIGN))
+
+/* Copies n bytes plus a NUL. Returns "" in measure mode and on failure, so
+   the result is always safe to store. */
+static const char *xbl_mpsd__arena_strn(xbl_mpsd__arena *a, const char *s, size_t n)
+{
+    char *d = (char *)xbl_mpsd__arena_alloc(a, n == SIZE_MAX ? SIZE_MAX : n + 1, 1);
+    if (d == NULL) return "";
+    if (n) XBL_MPSD_MEMCPY(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+static const char *xbl_mpsd__arena_str(xbl_mpsd__arena *a, const char *s)
+{
+    return xbl_mpsd__arena_strn(a, s, xbl_mpsd__strlen(s));
+}
+
+/* ===========================================================================
+   JSON text: validation and scanning
+   jsmn tokenizes responses (below); caller fragments and our own stored
+   objects are checked and walked here without token storage, since a setter
+   has no buffer to lend jsmn. Full RFC 8259 grammar, UTF-8 checked.
+   =========================================================================== */
+
+static size_t xbl_mpsd__json_ws(const char *s, size_t n, size_t i)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
+    return i;
+}
+
+static int xbl_mpsd__hex(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static bool xbl_mpsd__hex4(const char *s, size_t n, size_t i, unsigned *out)
+{
+    unsigned v = 0;
+    size_t k;
+    if (n - i < 4) return false;
+    for (k = 0; k < 4; k++) {
+        int h = xbl_mpsd__hex((unsigned char)s[i + k]);
+        if (h < 0) return false;
+        v = (v << 4) | (unsigned)h;
+    }
+    *out = v;
+    return true;
+}
+
+/* Decodes one character of a JSON string body (between the quotes) at *i
+   into out[4]; returns its UTF-8 length, or 0 when the text is malformed:
+   bad escape, unpaired surrogate, raw control character, invalid UTF-8. */
+static size_t xbl_mpsd__json_char(const char *s, size_t n, size_t *i, char out[4])
+{
+    unsigned char c = (unsigned char)s[*i];
+    unsigned cp, lo;
+    if (c < 0x20 || c == '"') return 0;
+    if (c != '\\') {
+        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (len > n - *i || !xbl_mpsd__utf8_valid(s + *i, len)) return 0;
+        XBL_MPSD_MEMCPY(out, s + *i, len);
+        *i += len;
+        return len;
+    }
+    if (n - *i < 2) return 0;
+    c = (unsigned char)s[*i + 1];
+    *i += 2;
+    switch (c) {
+    case '"': out[0] = '"'; return 1;
+    case '\\': out[0] = '\\'; return 1;
+    case '/': out[0] = '/'; return 1;
+    case 'b': out[0] = '\b'; return 1;
+    case 'f': out[0] = '\f'; return 1;
+    case 'n': out[0] = '\n'; return 1;
+    case 'r': out[0] = '\r'; return 1;
+    case 't': out[0] = '\t'; return 1;
+    case 'u': break;
+    default: return 0;
+    }
+    if (!xbl_mpsd__hex4(s, n, *i, &cp)) return 0;
+    *i += 4;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return 0;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (n - *i < 6 || s[*i] != '\\' || s[*i + 1] != 'u' || !xbl_mpsd__hex4(s, n, *i + 2, &lo)) return 0;
+        if (lo < 0xDC00 || lo > 0xDFFF) return 0;
+        *i += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    }
+    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6)); out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12)); out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18)); out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decodes a whole string body into out (NULL: only measure). Returns the
+   decoded length, or SIZE_MAX when the body is malformed. A decoded NUL is
+   malformed too: every string the SDK keeps is a C string. */
+static size_t xbl_mpsd__json_decode(const char *s, size_t n, char *out)
+{
+    size_t i = 0, len = 0;
+    char ch[4];
+    while (i < n) {
+        size_t k = xbl_mpsd__json_char(s, n, &i, ch);
+        if (k == 0 || (k == 1 && ch[0] == '\0')) return SIZE_MAX;
+        if (out) XBL_MPSD_MEMCPY(out + len, ch, k);
+        len += k;
+    }
+    return len;
+}
+
+/* Whether the string body (s, n) decodes to exactly the C string name. */
+static bool xbl_mpsd__json_body_equals(const char *s, size_t n, const char *name)
+{
+    size_t i = 0, at = 0;
+    char ch[4];
+    while (i < n) {
+        size_t k = xbl_mpsd__json_char(s, n, &i, ch), j;
+        if (k == 0) return false;
+        for (j = 0; j < k; j++, at++)
+            if (name[at] != ch[j]) return false;
+    }
+    return name[at] == '\0';
+}
+
+/* Scans a string starting at the opening quote; *i ends after the closing one. */
+static bool xbl_mpsd__json_scan_string(const char *s, size_t n, size_t *i)
+{
+    char ch[4];
+    size_t k = *i + 1;
+    if (*i >= n || s[*i] != '"') return false;
+    while (k < n && s[k] != '"') {
+        if (xbl_mpsd__json_char(s, n, &k, ch) == 0) return false;
+    }
+    if (k >= n) return false;
+    *i = k + 1;
+    return true;
+}
+
+static bool xbl_mpsd__json_scan_number(const char *s, size_t n, size_t *i)
+{
+    size_t k = *i, digits;
+    if (k < n && s[k] == '-') k++;
+    if (k >= n) return false;
+    if (s[k] == '0') k++;
+    else if (s[k] >= '1' && s[k] <= '9') { while (k < n && s[k] >= '0' && s[k] <= '9') k++; }
+    else return false;
+    if (k < n && s[k] == '.') {
+        k++;
+        for (digits = 0; k < n && s[k] >= '0' && s[k] <= '9'; k++) digits++;
+        if (!digits) return false;
+    }
+    if (k < n && (s[k] == 'e' || s[k] == 'E')) {
+        k++;
+        if (k < n && (s[k] == '+' || s[k] == '-')) k++;
+        for (digits = 0; k < n && s[k] >= '0' && s[k] <= '9'; k++) digits++;
+        if (!digits) return false;
+    }
+    *i = k;
+    return true;
+}
+
+static bool xbl_mpsd__json_scan_literal(const char *s, size_t n, size_t *i, const char *lit)
+{
+    size_t len = xbl_mpsd__strlen(lit);
+    if (n - *i < len || XBL_MPSD_MEMCMP(s + *i, lit, len) != 0) return false;
+    *i += len;
+    return true;
+}
+
+/* Scans one value at *i (no leading whitespace); *i ends right after it. */
+static bool xbl_mpsd__json_scan_value(const char *s, size_t n, size_t *i, unsigned depth)
+{
+    char open;
+    if (*i >= n) return false;
+    switch (s[*i]) {
+    case '"': return xbl_mpsd__json_scan_string(s, n, i);
+    case 't': return xbl_mpsd__json_scan_literal(s, n, i, "true");
+    case 'f': return xbl_mpsd__json_scan_literal(s, n, i, "false");
+    case 'n': return xbl_mpsd__json_scan_literal(s, n, i, "null");
+    case '{': case '[': break;
+    default: return xbl_mpsd__json_scan_number(s, n, i);
+    }
+    if (depth >= XBL_MPSD_JSON_MAX_DEPTH) return false;
+    open = s[*i];
+    *i = xbl_mpsd__json_ws(s, n, *i + 1);
+    if (*i < n && s[*i] == (open == '{' ? '}' : ']')) { (*i)++; return true; }
+    for (;;) {
+        if (open == '{') {
+            if (!xbl_mpsd__json_scan_string(s, n, i)) return false;
+            *i = xbl_mpsd__json_ws(s, n, *i);
+            if (*i >= n || s[*i] != ':') return false;
+            *i = xbl_mpsd__json_ws(s, n, *i + 1);
+        }
+        if (!xbl_mpsd__json_scan_value(s, n, i, depth + 1)) return false;
+        *i = xbl_mpsd__json_ws(s, n, *i);
+        if (*i >= n) return false;
+        if (s[*i] == ',') { *i = xbl_mpsd__json_ws(s, n, *i + 1); continue; }
+        if (s[*i] == (open == '{' ? '}' : ']')) { (*i)++; return true; }
+        return false;
+    }
+}
+
+/* Checks that text is exactly one JSON value with optional surrounding
+   whitespace, and reports where the value itself starts and how long it is. */
+static bool xbl_mpsd__json_check(const char *text, size_t n, size_t *start, size_t *len)
+{
+    size_t i = xbl_mpsd__json_ws(text, n, 0), b = i;
+    if (!xbl_mpsd__json_scan_value(text, n, &i, 0)) return false;
+    *start = b;
+    *len = i - b;
+    return xbl_mpsd__json_ws(text, n, i) == n;
+}
+
+/* Iterates the members of a JSON object text known to be valid. Start with
+   *i = 0; each call yields the key body (without quotes) and the value. */
+static bool xbl_mpsd__json_object_next(const char *s, size_t n, size_t *i,
+        const char **key, size_t *key_len, const char **value, size_t *value_len)
+{
+    size_t k = xbl_mpsd__json_ws(s, n, *i), v;
+    if (k < n && (s[k] == '{' || s[k] == ',')) k = xbl_mpsd__json_ws(s, n, k + 1);
+    if (k >= n || s[k] != '"') return false;
+    v = k;
+    if (!xbl_mpsd__json_scan_string(s, n, &v)) return false;
+    *key = s + k + 1;
+    *key_len = v - k - 2;
+    v = xbl_mpsd__json_ws(s, n, v);
+    v = xbl_mpsd__json_ws(s, n, v + 1);   /* past ':' */
+    k = v;
+    if (!xbl_mpsd__json_scan_value(s, n, &v, 1)) return false;
+    *value = s + k;
+    *value_len = v - k;
+    *i = xbl_mpsd__json_ws(s, n, v);
+    return true;
+}
+
+/* ===========================================================================
+   JSON writer: bounded, counts what it would need past the end (like
+   snprintf), so one dry run tells the size of any body.
+   =========================================================================== */
+
+typedef struct xbl_mpsd__jw {
+    char    *buf;
+    size_t   cap;
+    size_t   len;         /* bytes produced so far, including any past cap */
+    uint64_t has_items;   /* bit d: the container at depth d has an element */
+    unsigned depth;
+    bool     after_key;
+} xbl_mpsd__jw;
+
+static void xbl_mpsd__jw_init(xbl_mpsd__jw *w, char *buf, size_t cap)
+{
+    w->buf = buf; w->cap = cap; w->len = 0; w->has_items = 0; w->depth = 0; w->after_key = false;
+}
+
+static void xbl_mpsd__jw_put(xbl_mpsd__jw *w, const char *s, size_t n)
+{
+    if (w->len < w->cap) {
+        size_t room = w->cap - w->len;
+        XBL_MPSD_MEMCPY(w->buf + w->len, s, n < room ? n : room);
+    }
+    w->len = (n > SIZE_MAX - w->len) ? SIZE_MAX : w->len + n;
+}
+
+static void xbl_mpsd__jw_before_value(xbl_mpsd__jw *w)
+{
+    uint64_t bit = (uint64_t)1 << (w->depth & 63u);
+    if (w->after_key) { w->after_key = false; return; }
+    if (w->depth > 0 && (w->has_items & bit)) xbl_mpsd__jw_put(w, ",", 1);
+    w->has_items |= bit;
+}
+
+static void xbl_mpsd__jw_open(xbl_mpsd__jw *w, char c)
+{
+    xbl_mpsd__jw_before_value(w);
+    xbl_mpsd__jw_put(w, &c, 1);
+    w->depth++;
+    w->has_items &= ~((uint64_t)1 << (w->depth & 63u));
+}
+
+static void xbl_mpsd__jw_close(xbl_mpsd__jw *w, char c)
+{
+    w->depth--;
+    xbl_mpsd__jw_put(w, &c, 1);
+}
+
+static void xbl_mpsd__jw_string_body(xbl_mpsd__jw *w, const char *s, size_t n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    size_t i, run = 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[6];
+        size_t elen = 2;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        xbl_mpsd__jw_put(w, s + run, i - run);
+        run = i + 1;
+        esc[0] = '\\';
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+            esc[4] = hexd[c >> 4]; esc[5] = hexd[c & 15];
+            elen = 6;
+        }
+        xbl_mpsd__jw_put(w, esc, elen);
+    }
+    xbl_mpsd__jw_put(w, s + run, n - run);
+}
+
+static void xbl_mpsd__jw_string(xbl_mpsd__jw *w, const char *s)
+{
+    xbl_mpsd__jw_before_value(w);
+    xbl_mpsd__jw_put(w, "\"", 1);
+    xbl_mpsd__jw_string_body(w, s, xbl_mpsd__strlen(s));
+    xbl_mpsd__jw_put(w, "\"", 1);
+}
+
+static void xbl_mpsd__jw_key(xbl_mpsd__jw *w, const char *key)
+{
+    xbl_mpsd__jw_string(w, key);
+    xbl_mpsd__jw_put(w, ":", 1);
+    w->after_key = true;
+}
+
+/* A key whose body is already JSON-escaped (copied from a stored object). */
+static void xbl_mpsd__jw_raw_key(xbl_mpsd__jw *w, const char *body, size_t n)
+{
+    xbl_mpsd__jw_before_value(w);
+    xbl_mpsd__jw_put(w, "\"", 1);
+    xbl_mpsd__jw_put(w, body, n);
+    xbl_mpsd__jw_put(w, "\":", 2);
+    w->after_key = true;
+}
+
+static void xbl_mpsd__jw_raw(xbl_mpsd__jw *w, const char *json, size_t n)
+{
+    xbl_mpsd__jw_before_value(w);
+    xbl_mpsd__jw_put(w, json, n);
+}
+
+static size_t xbl_mpsd__u64_to_dec(uint64_t v, char out[20])
+{
+    char tmp[20];
+    size_t n = 0, i;
+    do { tmp[n++] = (char)('0' + (int)(v % 10)); v /= 10; } while (v);
+    for (i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+static void xbl_mpsd__jw_u64(xbl_mpsd__jw *w, uint64_t v)
+{
+    char d[20];
+    xbl_mpsd__jw_raw(w, d, xbl_mpsd__u64_to_dec(v, d));
+}
+
+/* XUIDs travel as decimal strings (MPSD §9 item 1). */
+static void xbl_mpsd__jw_xuid(xbl_mpsd__jw *w, uint64_t v)
+{
+    char d[22];
+    size_t n = xbl_mpsd__u64_to_dec(v, d + 1);
+    d[0] = '"'; d[n + 1] = '"';
+    xbl_mpsd__jw_raw(w, d, n + 2);
+}
+
+static void xbl_mpsd__jw_bool(xbl_mpsd__jw *w, bool v)
+{
+    xbl_mpsd__jw_raw(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+/* Timeouts of 2^52 ms and more are infinite and written as null (MPSD §3.2). */
+static void xbl_mpsd__jw_timeout(xbl_mpsd__jw *w, uint64_t v)
+{
+    if (v >= ((uint64_t)1 << 52)) xbl_mpsd__jw_raw(w, "null", 4);
+    else xbl_mpsd__jw_u64(w, v);
+}
+
+/* ===========================================================================
+   Internal contracts between the sections below
+   =========================================================================== */
+
+/* Session state bits (xbl_mpsd_session.state). */
+#define XBL_MPSD__STATE_DOCUMENT  0x1u   /* has a document */
+#define XBL_MPSD__STATE_SERVICE   0x2u   /* filled from a response (else local) */
+#define XBL_MPSD__STATE_JOINED    0x4u   /* join called on this object */
+#define XBL_MPSD__STATE_LEFT      0x8u   /* leave called on this object */
+
+/* What a response says about the session it carries. */
+typedef struct xbl_mpsd__response_meta {
+    uint64_t                          xuid;         /* the client's user: current-user XUID */
+    const xbl_mpsd_session_reference *reference;    /* reference of the delivered session */
+    const char                       *etag;         /* ETag header bytes (need not be NUL-terminated) */
+    size_t                            etag_len;
+    time_t                            date;         /* Date header, 0 when absent */
+    xbl_mpsd_write_session_status     write_status; /* UNKNOWN for reads */
+} xbl_mpsd__response_meta;
+
+static void xbl_mpsd__session_reset(xbl_mpsd_session *s, unsigned char *arena, size_t arena_size);
+static void xbl_mpsd__session_new_subscription_id(xbl_mpsd_session *s);
+static void xbl_mpsd__session_mark_current_user(xbl_mpsd_session *s);
+
+/* Serializer: writes the body of the next write (only marked changes, `{}`
+   when none) into buf. OK with *len set; XBL_MPSD_E_OUTOFMEMORY with *len =
+   the size that would fit when cap is too small. */
+static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, char *buf, size_t cap, size_t *len);
+
+/* Response reader: parses a session document into out (a service session
+   per API.md §6). XBL_MPSD_E_INVALID_JSON_STRING for a body that is not a
+   valid document (§6.3), XBL_MPSD_E_OUTOFMEMORY when out's arena or the
+   token buffer is too small (*tokens_needed tells the tokens the body needs,
+   0 when only the arena was short). On failure out is untouched. */
+static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
+        const char *body, size_t body_len, const xbl_mpsd__response_meta *meta,
+        jsmntok_t *tokens, size_t token_cap, size_t *tokens_needed);
+
+/* A result with no session (204, 412 without body, empty 200/201): out keeps
+   its arena, loses its document and records the write status. */
+static void xbl_mpsd__session_set_no_document(xbl_mpsd_session *out, xbl_mpsd_write_session_status status);
+
+const char *xbl_mpsd_version(void) { return XBL_MPSD_VERSION_STRING; }
+
+/* SESSION_MODEL_PLACEHOLDER */
+
+#include "wip/reader.inc.h"
+#include "wip/http.inc.h"
+
+#endif /* XBL_MPSD_IMPLEMENTATION */
+
+/*
+LICENSE_PLACEHOLDER
+*/
