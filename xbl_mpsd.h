@@ -1342,6 +1342,95 @@ static void xbl_mpsd__session_set_no_document(xbl_mpsd_session *out, xbl_mpsd_wr
 
 const char *xbl_mpsd_version(void) { return XBL_MPSD_VERSION_STRING; }
 
+
+/* ===========================================================================
+   Session model: lifecycle
+   =========================================================================== */
+
+static void xbl_mpsd__session_reset(xbl_mpsd_session *s, unsigned char *arena, size_t arena_size)
+{
+    XBL_MPSD_MEMSET(s, 0, sizeof *s);
+    s->arena.base = arena;
+    s->arena.size = arena_size;
+    s->etag = "";
+    s->raw_servers_json = "";
+    s->constants.custom_json = "";
+    s->constants.session_cloud_compute_package_constants_json = "";
+    s->constants.measurement_server_addresses_json = "";
+    s->properties.matchmaking_target_session_constants_json = "";
+    s->properties.session_custom_properties_json = "{}";
+    s->properties.matchmaking_server_connection_string = "";
+    s->matchmaking_server.status_details = "";
+    s->joined_index = SIZE_MAX;
+    s->write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
+    s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN;
+}
+
+/* The subscription ID only has to be unique per session object, not secret:
+   the default mixes the XUID, the object's address and a per-object counter
+   (splitmix64). A platform with a real random source defines
+   XBL_MPSD_RANDOM_U64(session) to use it. */
+static uint64_t xbl_mpsd__random_u64(xbl_mpsd_session *s)
+{
+#ifdef XBL_MPSD_RANDOM_U64
+    s->random_counter++;
+    return XBL_MPSD_RANDOM_U64(s);
+#else
+    uint64_t z = s->xuid ^ (uint64_t)(uintptr_t)s ^ ((uint64_t)(++s->random_counter) << 32)
+               ^ (uint64_t)(uintptr_t)s->arena.base;
+    z += UINT64_C(0x9E3779B97F4A7C15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+#endif
+}
+
+static void xbl_mpsd__session_new_subscription_id(xbl_mpsd_session *s)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    uint64_t hi = xbl_mpsd__random_u64(s), lo = xbl_mpsd__random_u64(s);
+    unsigned char b[16];
+    size_t i, o = 0;
+    for (i = 0; i < 8; i++) { b[i] = (unsigned char)(hi >> (56 - 8 * i)); b[8 + i] = (unsigned char)(lo >> (56 - 8 * i)); }
+    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);   /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);   /* RFC 4122 variant */
+    for (i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) s->subscription_id[o++] = '-';
+        s->subscription_id[o++] = hexd[b[i] >> 4];
+        s->subscription_id[o++] = hexd[b[i] & 15];
+    }
+    s->subscription_id[o] = '\0';
+}
+
+/* Index of the current user (API.md §1.5), or SIZE_MAX. */
+static size_t xbl_mpsd__current_index(const xbl_mpsd_session *s)
+{
+    size_t i, found = SIZE_MAX;
+    if (s->joined_index != SIZE_MAX) return s->joined_index;
+    for (i = 0; i < s->document_members_count; i++)
+        if (s->members[i].xuid == s->xuid) found = i;
+    return found;
+}
+
+static void xbl_mpsd__session_mark_current_user(xbl_mpsd_session *s)
+{
+    size_t i, cur = xbl_mpsd__current_index(s);
+    for (i = 0; i < s->members_count; i++) s->members[i].is_current_user = (i == cur);
+}
+
+static void xbl_mpsd__session_set_no_document(xbl_mpsd_session *out, xbl_mpsd_write_session_status status)
+{
+    uint64_t xuid = out->xuid;
+    xbl_mpsd__session_reset(out, out->arena.base, out->arena.size);
+    out->xuid = xuid;
+    out->write_status = status;
+}
+
+static bool xbl_mpsd__has_doc(const xbl_mpsd_session *s)
+{
+    return s != NULL && (s->state & XBL_MPSD__STATE_DOCUMENT) != 0;
+}
+
 /* SESSION_MODEL_PLACEHOLDER */
 
 #include "wip/reader.inc.h"
