@@ -1308,6 +1308,44 @@ static void xbl_mpsd__jw_timeout(xbl_mpsd__jw *w, uint64_t v)
 #define XBL_MPSD__STATE_JOINED    0x4u   /* join called on this object */
 #define XBL_MPSD__STATE_LEFT      0x8u   /* leave called on this object */
 
+/* What the next write sends (xbl_mpsd_session.dirty). Constants are sent
+   as one block; the C_* bits say which optional groups of it were set. */
+#define XBL_MPSD__DIRTY_CONSTANTS            (1u << 0)
+#define XBL_MPSD__DIRTY_C_TIMEOUTS           (1u << 1)
+#define XBL_MPSD__DIRTY_C_METRICS            (1u << 2)
+#define XBL_MPSD__DIRTY_C_MEMBER_INIT        (1u << 3)
+#define XBL_MPSD__DIRTY_C_PEER_TO_PEER       (1u << 4)
+#define XBL_MPSD__DIRTY_C_PEER_TO_HOST       (1u << 5)
+#define XBL_MPSD__DIRTY_C_MEASUREMENT        (1u << 6)
+#define XBL_MPSD__DIRTY_ROLE_TYPES           (1u << 7)
+#define XBL_MPSD__DIRTY_KEYWORDS             (1u << 8)
+#define XBL_MPSD__DIRTY_JOIN_RESTRICTION     (1u << 9)
+#define XBL_MPSD__DIRTY_READ_RESTRICTION     (1u << 10)
+#define XBL_MPSD__DIRTY_TURN                 (1u << 11)
+#define XBL_MPSD__DIRTY_MM_TARGET_CONSTANTS  (1u << 12)
+#define XBL_MPSD__DIRTY_MM_CONNECTION        (1u << 13)
+#define XBL_MPSD__DIRTY_CANDIDATES           (1u << 14)
+#define XBL_MPSD__DIRTY_HOST                 (1u << 15)
+#define XBL_MPSD__DIRTY_CLOSED               (1u << 16)
+#define XBL_MPSD__DIRTY_LOCKED               (1u << 17)
+#define XBL_MPSD__DIRTY_ALLOCATE_CLOUD       (1u << 18)
+#define XBL_MPSD__DIRTY_MM_RESUBMIT          (1u << 19)
+#define XBL_MPSD__DIRTY_INIT_SUCCEEDED       (1u << 20)
+#define XBL_MPSD__DIRTY_CUSTOM               (1u << 21)
+#define XBL_MPSD__DIRTY_SERVERS              (1u << 22)
+
+/* What members.me sends (xbl_mpsd_session.me_dirty). */
+#define XBL_MPSD__ME_STATUS                  (1u << 0)
+#define XBL_MPSD__ME_SECURE_DEVICE_ADDRESS   (1u << 1)
+#define XBL_MPSD__ME_ROLES                   (1u << 2)
+#define XBL_MPSD__ME_INITIALIZATION_GROUP    (1u << 3)
+#define XBL_MPSD__ME_GROUPS                  (1u << 4)
+#define XBL_MPSD__ME_ENCOUNTERS              (1u << 5)
+#define XBL_MPSD__ME_MEASUREMENTS            (1u << 6)
+#define XBL_MPSD__ME_SERVER_MEASUREMENTS     (1u << 7)
+#define XBL_MPSD__ME_CUSTOM                  (1u << 8)
+#define XBL_MPSD__ME_SUBSCRIPTION            (1u << 9)
+
 /* What a response says about the session it carries. */
 typedef struct xbl_mpsd__response_meta {
     uint64_t                          xuid;         /* the client's user: current-user XUID */
@@ -1429,6 +1467,564 @@ static void xbl_mpsd__session_set_no_document(xbl_mpsd_session *out, xbl_mpsd_wr
 static bool xbl_mpsd__has_doc(const xbl_mpsd_session *s)
 {
     return s != NULL && (s->state & XBL_MPSD__STATE_DOCUMENT) != 0;
+}
+
+
+/* Copies of caller data into an arena. Each returns what to store; in
+   measure mode or on failure that is a harmless value ("" or NULL) and the
+   arena's sticky flag tells the caller. */
+static const char *xbl_mpsd__dup_opt_str(xbl_mpsd__arena *a, const char *s)
+{
+    return s == NULL ? NULL : xbl_mpsd__arena_str(a, s);
+}
+
+static const char *const *xbl_mpsd__dup_strs(xbl_mpsd__arena *a, const char *const *v, size_t n)
+{
+    const char **out = XBL_MPSD__ALLOC_ARRAY(a, const char *, n ? n : 1);
+    size_t i;
+    for (i = 0; i < n; i++) {
+        const char *c = xbl_mpsd__arena_str(a, v[i]);
+        if (out) out[i] = c;
+    }
+    return out;
+}
+
+static void *xbl_mpsd__dup_bytes(xbl_mpsd__arena *a, const void *p, size_t size)
+{
+    void *d = xbl_mpsd__arena_alloc(a, size ? size : 1, XBL_MPSD__ALIGN);
+    if (d && size) XBL_MPSD_MEMCPY(d, p, size);
+    return d;
+}
+
+static const uint32_t *xbl_mpsd__dup_u32s(xbl_mpsd__arena *a, const uint32_t *v, size_t n)
+{
+    return (const uint32_t *)xbl_mpsd__dup_bytes(a, v, n > SIZE_MAX / 4 ? SIZE_MAX : n * 4);
+}
+
+/* Ends a setter's allocations: on failure the arena goes back to `mark`, so
+   the session is exactly as before the call. */
+static xbl_mpsd_result xbl_mpsd__arena_settle(xbl_mpsd__arena *a, size_t mark)
+{
+    if (!a->failed) return XBL_MPSD_OK;
+    a->used = mark;
+    a->failed = false;
+    return XBL_MPSD_E_OUTOFMEMORY;
+}
+
+/* A caller JSON text: valid, trimmed of surrounding whitespace. */
+static bool xbl_mpsd__json_arg(const char *text, const char **value, size_t *len)
+{
+    size_t start;
+    if (!xbl_mpsd__json_check(text, xbl_mpsd__strlen(text), &start, len)) return false;
+    *value = text + start;
+    return true;
+}
+
+static const char *xbl_mpsd__dup_json_arg(xbl_mpsd__arena *a, const char *text)
+{
+    const char *v;
+    size_t n;
+    if (!xbl_mpsd__json_arg(text, &v, &n)) return NULL;
+    return xbl_mpsd__arena_strn(a, v, n);
+}
+
+/* ===========================================================================
+   Session references and URIs
+   =========================================================================== */
+
+xbl_mpsd_session_reference xbl_mpsd_session_reference_create(
+    const char *scid, const char *session_template_name, const char *session_name)
+{
+    xbl_mpsd_session_reference r;
+    XBL_MPSD_MEMSET(&r, 0, sizeof r);
+    if (scid) (void)xbl_mpsd__copy_fixed(r.scid, sizeof r.scid, scid);
+    if (session_template_name)
+        (void)xbl_mpsd__copy_fixed(r.session_template_name, sizeof r.session_template_name, session_template_name);
+    if (session_name) (void)xbl_mpsd__copy_fixed(r.session_name, sizeof r.session_name, session_name);
+    return r;
+}
+
+static bool xbl_mpsd__reference_terminated(const xbl_mpsd_session_reference *r)
+{
+    return xbl_mpsd__strnlen(r->scid, sizeof r->scid) < sizeof r->scid
+        && xbl_mpsd__strnlen(r->session_template_name, sizeof r->session_template_name) < sizeof r->session_template_name
+        && xbl_mpsd__strnlen(r->session_name, sizeof r->session_name) < sizeof r->session_name;
+}
+
+bool xbl_mpsd_session_reference_is_valid(const xbl_mpsd_session_reference *r)
+{
+    return r != NULL && xbl_mpsd__reference_terminated(r)
+        && r->scid[0] != '\0' && r->session_template_name[0] != '\0' && r->session_name[0] != '\0';
+}
+
+xbl_mpsd_result xbl_mpsd_session_reference_parse_from_uri_path(
+    const char *path, xbl_mpsd_session_reference *session_reference)
+{
+    xbl_mpsd_session_reference r;
+    size_t i = 0, piece = 0;
+    if (path == NULL || session_reference == NULL) return XBL_MPSD_E_INVALIDARG;
+    XBL_MPSD_MEMSET(&r, 0, sizeof r);
+    while (path[i] != '\0' && piece < 6) {
+        size_t start, len;
+        char *dst = NULL;
+        size_t cap = 0;
+        while (path[i] == '/') i++;
+        if (path[i] == '\0') break;
+        start = i;
+        while (path[i] != '\0' && path[i] != '/') i++;
+        len = i - start;
+        if (piece == 1) { dst = r.scid; cap = sizeof r.scid; }
+        else if (piece == 3) { dst = r.session_template_name; cap = sizeof r.session_template_name; }
+        else if (piece == 5) { dst = r.session_name; cap = sizeof r.session_name; }
+        if (dst) {
+            if (len >= cap) return XBL_MPSD_E_INVALIDARG;
+            XBL_MPSD_MEMCPY(dst, path + start, len);
+            dst[len] = '\0';
+        }
+        piece++;
+    }
+    if (piece < 6) return XBL_MPSD_E_INVALIDARG;
+    *session_reference = r;
+    return XBL_MPSD_OK;
+}
+
+static size_t xbl_mpsd__append(char *dst, size_t at, const char *s)
+{
+    size_t n = xbl_mpsd__strlen(s);
+    XBL_MPSD_MEMCPY(dst + at, s, n);
+    return at + n;
+}
+
+xbl_mpsd_result xbl_mpsd_session_reference_to_uri_path(
+    const xbl_mpsd_session_reference *session_reference,
+    xbl_mpsd_session_reference_uri *session_reference_uri)
+{
+    size_t at = 0;
+    char *out;
+    if (session_reference == NULL || session_reference_uri == NULL
+        || !xbl_mpsd__reference_terminated(session_reference)) return XBL_MPSD_E_INVALIDARG;
+    out = session_reference_uri->value;
+    at = xbl_mpsd__append(out, at, "/serviceconfigs/");
+    at = xbl_mpsd__append(out, at, session_reference->scid);
+    at = xbl_mpsd__append(out, at, "/sessiontemplates/");
+    at = xbl_mpsd__append(out, at, session_reference->session_template_name);
+    at = xbl_mpsd__append(out, at, "/sessions/");
+    at = xbl_mpsd__append(out, at, session_reference->session_name);
+    out[at] = '\0';
+    return XBL_MPSD_OK;
+}
+
+/* ===========================================================================
+   Session model: init, copy, clear
+   =========================================================================== */
+
+static bool xbl_mpsd__visibility_ok(xbl_mpsd_session_visibility v)
+{
+    return (int)v >= 0 && (int)v <= 5;
+}
+
+static void xbl_mpsd__sort_u64(uint64_t *v, size_t n)
+{
+    size_t i, j;
+    for (i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        for (j = i; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+static void xbl_mpsd__apply_init_args(xbl_mpsd_session *s, const xbl_mpsd_session_init_args *args)
+{
+    s->dirty |= XBL_MPSD__DIRTY_CONSTANTS;
+    s->constants.max_members_in_session = args->max_members_in_session;
+    s->constants.visibility = args->visibility;
+    if (args->initiator_xuids_count > 0) {
+        uint64_t *x = (uint64_t *)xbl_mpsd__dup_bytes(&s->arena, args->initiator_xuids,
+                args->initiator_xuids_count > SIZE_MAX / 8 ? SIZE_MAX : args->initiator_xuids_count * 8);
+        if (x) xbl_mpsd__sort_u64(x, args->initiator_xuids_count);
+        s->constants.initiator_xuids = x;
+        s->constants.initiator_xuids_count = x ? args->initiator_xuids_count : 0;
+    }
+    if (args->custom_json != NULL && args->custom_json[0] != '\0')
+        s->constants.custom_json = xbl_mpsd__dup_json_arg(&s->arena, args->custom_json);
+}
+
+static xbl_mpsd_result xbl_mpsd__check_init_args(const xbl_mpsd_session_init_args *args)
+{
+    const char *v;
+    size_t n;
+    if (args == NULL) return XBL_MPSD_OK;
+    if (!xbl_mpsd__visibility_ok(args->visibility)) return XBL_MPSD_E_INVALIDARG;
+    if (args->initiator_xuids_count > 0 && args->initiator_xuids == NULL) return XBL_MPSD_E_INVALIDARG;
+    if (args->custom_json != NULL && args->custom_json[0] != '\0' && !xbl_mpsd__json_arg(args->custom_json, &v, &n))
+        return XBL_MPSD_E_INVALID_JSON_STRING;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_init(
+    xbl_mpsd_session *session, uint64_t xuid,
+    const xbl_mpsd_session_reference *session_reference,
+    const xbl_mpsd_session_init_args *init_args,
+    void *arena, size_t arena_size)
+{
+    xbl_mpsd_result rc;
+    if (session == NULL) return XBL_MPSD_E_INVALIDARG;
+    XBL_MPSD_MEMSET(session, 0, sizeof *session);
+    if (arena == NULL || (session_reference && !xbl_mpsd__reference_terminated(session_reference)))
+        return XBL_MPSD_E_INVALIDARG;
+    rc = xbl_mpsd__check_init_args(init_args);
+    if (rc != XBL_MPSD_OK) return rc;
+    xbl_mpsd__session_reset(session, (unsigned char *)arena, arena_size);
+    session->xuid = xuid;
+    session->state = XBL_MPSD__STATE_DOCUMENT;
+    if (session_reference) session->reference = *session_reference;
+    if (init_args) xbl_mpsd__apply_init_args(session, init_args);
+    if (session->arena.failed) {
+        XBL_MPSD_MEMSET(session, 0, sizeof *session);
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    xbl_mpsd__session_new_subscription_id(session);
+    return XBL_MPSD_OK;
+}
+
+static void xbl_mpsd__clone_member(xbl_mpsd__arena *a, xbl_mpsd_session_member *m)
+{
+    xbl_mpsd_session_member_role *roles;
+    size_t i;
+    m->initial_team = xbl_mpsd__dup_opt_str(a, m->initial_team);
+    m->custom_constants_json = xbl_mpsd__dup_opt_str(a, m->custom_constants_json);
+    m->secure_device_base_address64 = xbl_mpsd__dup_opt_str(a, m->secure_device_base_address64);
+    m->custom_properties_json = xbl_mpsd__dup_opt_str(a, m->custom_properties_json);
+    m->matchmaking_result_server_measurements_json = xbl_mpsd__dup_opt_str(a, m->matchmaking_result_server_measurements_json);
+    m->server_measurements_json = xbl_mpsd__dup_opt_str(a, m->server_measurements_json);
+    m->qos_measurements_json = xbl_mpsd__dup_opt_str(a, m->qos_measurements_json);
+    if (m->members_in_group_ids) m->members_in_group_ids = xbl_mpsd__dup_u32s(a, m->members_in_group_ids, m->members_in_group_count);
+    if (m->groups) m->groups = xbl_mpsd__dup_strs(a, m->groups, m->groups_count);
+    if (m->encounters) m->encounters = xbl_mpsd__dup_strs(a, m->encounters, m->encounters_count);
+    if (m->roles == NULL) return;
+    roles = XBL_MPSD__ALLOC_ARRAY(a, xbl_mpsd_session_member_role, m->roles_count ? m->roles_count : 1);
+    for (i = 0; i < m->roles_count; i++) {
+        xbl_mpsd_session_member_role r;
+        r.role_type_name = xbl_mpsd__arena_str(a, m->roles[i].role_type_name);
+        r.role_name = xbl_mpsd__arena_str(a, m->roles[i].role_name);
+        if (roles) roles[i] = r;
+    }
+    m->roles = roles;
+}
+
+static xbl_mpsd_role_type *xbl_mpsd__clone_role_types(xbl_mpsd__arena *a, const xbl_mpsd_role_type *src, size_t n)
+{
+    xbl_mpsd_role_type *types = XBL_MPSD__ALLOC_ARRAY(a, xbl_mpsd_role_type, n ? n : 1);
+    size_t t, r;
+    for (t = 0; t < n; t++) {
+        xbl_mpsd_role_type type = src[t];
+        xbl_mpsd_role *roles = XBL_MPSD__ALLOC_ARRAY(a, xbl_mpsd_role, type.role_count ? type.role_count : 1);
+        type.name = xbl_mpsd__arena_str(a, src[t].name);
+        for (r = 0; r < type.role_count; r++) {
+            xbl_mpsd_role role = src[t].roles[r];
+            role.role_type = types ? &types[t] : NULL;
+            role.name = xbl_mpsd__arena_str(a, role.name);
+            role.member_xuids = (const uint64_t *)xbl_mpsd__dup_bytes(a, role.member_xuids,
+                    (size_t)role.member_count * 8);
+            if (roles) roles[r] = role;
+        }
+        type.roles = roles;
+        if (types) types[t] = type;
+    }
+    return types;
+}
+
+static void xbl_mpsd__clone_constants(xbl_mpsd__arena *a, xbl_mpsd_session_constants *c)
+{
+    if (c->initiator_xuids)
+        c->initiator_xuids = (const uint64_t *)xbl_mpsd__dup_bytes(a, c->initiator_xuids, c->initiator_xuids_count * 8);
+    c->custom_json = xbl_mpsd__arena_str(a, c->custom_json);
+    c->session_cloud_compute_package_constants_json = xbl_mpsd__arena_str(a, c->session_cloud_compute_package_constants_json);
+    c->measurement_server_addresses_json = xbl_mpsd__arena_str(a, c->measurement_server_addresses_json);
+}
+
+static void xbl_mpsd__clone_properties(xbl_mpsd__arena *a, xbl_mpsd_session_properties *p)
+{
+    if (p->keywords) p->keywords = xbl_mpsd__dup_strs(a, p->keywords, p->keyword_count);
+    if (p->turn_collection) p->turn_collection = xbl_mpsd__dup_u32s(a, p->turn_collection, p->turn_collection_count);
+    p->matchmaking_target_session_constants_json = xbl_mpsd__arena_str(a, p->matchmaking_target_session_constants_json);
+    p->session_custom_properties_json = xbl_mpsd__arena_str(a, p->session_custom_properties_json);
+    p->matchmaking_server_connection_string = xbl_mpsd__arena_str(a, p->matchmaking_server_connection_string);
+    if (p->server_connection_string_candidates)
+        p->server_connection_string_candidates = xbl_mpsd__dup_strs(a, p->server_connection_string_candidates,
+                p->server_connection_string_candidates_count);
+    if (p->session_owner_member_ids)
+        p->session_owner_member_ids = xbl_mpsd__dup_u32s(a, p->session_owner_member_ids, p->session_owner_member_ids_count);
+}
+
+/* Deep-copies src into dst, whose arena (possibly in measure mode) is empty. */
+static void xbl_mpsd__clone(xbl_mpsd_session *dst, const xbl_mpsd_session *src)
+{
+    xbl_mpsd__arena a = dst->arena;
+    xbl_mpsd_session_member *members;
+    size_t i;
+    *dst = *src;
+    dst->arena = a;
+    dst->etag = xbl_mpsd__arena_str(&dst->arena, src->etag);
+    dst->raw_servers_json = xbl_mpsd__arena_str(&dst->arena, src->raw_servers_json);
+    xbl_mpsd__clone_constants(&dst->arena, &dst->constants);
+    if (src->constants.member_initialization) dst->constants.member_initialization = &dst->member_initialization;
+    xbl_mpsd__clone_properties(&dst->arena, &dst->properties);
+    dst->matchmaking_server.status_details = xbl_mpsd__arena_str(&dst->arena, src->matchmaking_server.status_details);
+    if (src->host_candidates)
+        dst->host_candidates = (const xbl_mpsd_device_token *)xbl_mpsd__dup_bytes(&dst->arena, src->host_candidates,
+                src->host_candidates_count * sizeof(xbl_mpsd_device_token));
+    if (src->role_types) dst->role_types = xbl_mpsd__clone_role_types(&dst->arena, src->role_types, src->role_types_count);
+    if (src->members == NULL) return;
+    members = XBL_MPSD__ALLOC_ARRAY(&dst->arena, xbl_mpsd_session_member, src->members_count ? src->members_count : 1);
+    for (i = 0; i < src->members_count; i++) {
+        xbl_mpsd_session_member m = src->members[i];
+        xbl_mpsd__clone_member(&dst->arena, &m);
+        if (members) members[i] = m;
+    }
+    dst->members = members;
+}
+
+static bool xbl_mpsd__overlap(const xbl_mpsd__arena *a, const xbl_mpsd__arena *b)
+{
+    uintptr_t a0 = (uintptr_t)a->base, b0 = (uintptr_t)b->base;
+    return a0 < b0 + b->size && b0 < a0 + a->size;
+}
+
+xbl_mpsd_result xbl_mpsd_session_copy(xbl_mpsd_session *dst, const xbl_mpsd_session *src)
+{
+    xbl_mpsd_session tmp;
+    if (dst == NULL || src == NULL) return XBL_MPSD_E_INVALIDARG;
+    if (dst == src) return XBL_MPSD_OK;
+    if (!xbl_mpsd__has_doc(src) || dst->arena.base == NULL || xbl_mpsd__overlap(&dst->arena, &src->arena))
+        return XBL_MPSD_E_INVALIDARG;
+    xbl_mpsd__session_reset(&tmp, dst->arena.base, dst->arena.size);
+    tmp.arena.measure = true;
+    xbl_mpsd__clone(&tmp, src);
+    if (tmp.arena.failed) return XBL_MPSD_E_OUTOFMEMORY;
+    xbl_mpsd__session_reset(&tmp, dst->arena.base, dst->arena.size);
+    xbl_mpsd__clone(&tmp, src);
+    XBL_MPSD_ASSERT(!tmp.arena.failed);
+    *dst = tmp;
+    if (dst->constants.member_initialization) dst->constants.member_initialization = &dst->member_initialization;
+    return XBL_MPSD_OK;
+}
+
+void xbl_mpsd_session_clear(xbl_mpsd_session *session)
+{
+    if (session) XBL_MPSD_MEMSET(session, 0, sizeof *session);
+}
+
+bool xbl_mpsd_session_has_document(const xbl_mpsd_session *session)
+{
+    return xbl_mpsd__has_doc(session);
+}
+
+
+/* ===========================================================================
+   Session model: getters
+   =========================================================================== */
+
+time_t xbl_mpsd_session_time_of_session(const xbl_mpsd_session *session)
+{
+    return xbl_mpsd__has_doc(session) ? session->time_of_session : 0;
+}
+
+const xbl_mpsd_session_initialization_info *xbl_mpsd_session_get_initialization_info(const xbl_mpsd_session *session)
+{
+    return xbl_mpsd__has_doc(session) ? &session->initialization : NULL;
+}
+
+xbl_mpsd_session_change_types xbl_mpsd_session_subscribed_change_types(const xbl_mpsd_session *session)
+{
+    if (!xbl_mpsd__has_doc(session) || xbl_mpsd__current_index(session) == SIZE_MAX)
+        return XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
+    return session->subscription_change_types;
+}
+
+xbl_mpsd_result xbl_mpsd_session_host_candidates(const xbl_mpsd_session *session,
+    const xbl_mpsd_device_token **device_tokens, size_t *device_tokens_count)
+{
+    if (!xbl_mpsd__has_doc(session) || device_tokens == NULL || device_tokens_count == NULL)
+        return XBL_MPSD_E_INVALIDARG;
+    *device_tokens = session->host_candidates;
+    *device_tokens_count = session->host_candidates_count;
+    return XBL_MPSD_OK;
+}
+
+const xbl_mpsd_session_reference *xbl_mpsd_session_session_reference(const xbl_mpsd_session *session)
+{
+    return xbl_mpsd__has_doc(session) ? &session->reference : NULL;
+}
+
+const xbl_mpsd_session_constants *xbl_mpsd_session_session_constants(const xbl_mpsd_session *session)
+{
+    return xbl_mpsd__has_doc(session) ? &session->constants : NULL;
+}
+
+const xbl_mpsd_session_properties *xbl_mpsd_session_session_properties(const xbl_mpsd_session *session)
+{
+    return xbl_mpsd__has_doc(session) ? &session->properties : NULL;
+}
+
+xbl_mpsd_result xbl_mpsd_session_role_types(const xbl_mpsd_session *session,
+    const xbl_mpsd_role_type **role_types, size_t *role_types_count)
+{
+    if (!xbl_mpsd__has_doc(session) || role_types == NULL || role_types_count == NULL)
+        return XBL_MPSD_E_INVALIDARG;
+    *role_types = session->role_types;
+    *role_types_count = session->role_types_count;
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_role *xbl_mpsd__find_role(const xbl_mpsd_session *s, const char *type_name,
+    const char *role_name, const xbl_mpsd_role_type **type_out)
+{
+    size_t t, r;
+    for (t = 0; t < s->role_types_count; t++) {
+        const xbl_mpsd_role_type *type = &s->role_types[t];
+        if (!xbl_mpsd__ieq(type->name, type_name)) continue;
+        for (r = 0; r < type->role_count; r++) {
+            if (!xbl_mpsd__ieq(type->roles[r].name, role_name)) continue;
+            *type_out = type;
+            /* The arena is ours and writable; the public view is const. */
+            return (xbl_mpsd_role *)(uintptr_t)&type->roles[r];
+        }
+    }
+    return NULL;
+}
+
+xbl_mpsd_result xbl_mpsd_session_get_role_by_name(const xbl_mpsd_session *session,
+    const char *role_type_name, const char *role_name, const xbl_mpsd_role **role)
+{
+    const xbl_mpsd_role_type *type;
+    if (!xbl_mpsd__has_doc(session) || role_type_name == NULL || role_name == NULL || role == NULL)
+        return XBL_MPSD_E_INVALIDARG;
+    *role = xbl_mpsd__find_role(session, role_type_name, role_name, &type);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_members(const xbl_mpsd_session *session,
+    const xbl_mpsd_session_member **members, size_t *count)
+{
+    if (!xbl_mpsd__has_doc(session) || members == NULL || count == NULL) return XBL_MPSD_E_INVALIDARG;
+    *members = session->members;
+    *count = session->members_count;
+    return XBL_MPSD_OK;
+}
+
+const xbl_mpsd_session_member *xbl_mpsd_session_get_member(const xbl_mpsd_session *session, uint32_t member_id)
+{
+    size_t i;
+    if (!xbl_mpsd__has_doc(session) || member_id == XBL_MPSD_MEMBER_ID_NONE) return NULL;
+    for (i = 0; i < session->members_count; i++)
+        if (session->members[i].member_id == member_id) return &session->members[i];
+    return NULL;
+}
+
+const xbl_mpsd_matchmaking_server *xbl_mpsd_session_matchmaking_server(const xbl_mpsd_session *session)
+{
+    return xbl_mpsd__has_doc(session) && session->has_matchmaking_server ? &session->matchmaking_server : NULL;
+}
+
+uint32_t xbl_mpsd_session_members_accepted(const xbl_mpsd_session *session)
+{
+    return xbl_mpsd__has_doc(session) ? session->members_accepted : 0;
+}
+
+const char *xbl_mpsd_session_raw_servers_json(const xbl_mpsd_session *session)
+{
+    return xbl_mpsd__has_doc(session) ? session->raw_servers_json : NULL;
+}
+
+const char *xbl_mpsd_session_etag(const xbl_mpsd_session *session)
+{
+    return xbl_mpsd__has_doc(session) ? session->etag : NULL;
+}
+
+const xbl_mpsd_session_member *xbl_mpsd_session_current_user(const xbl_mpsd_session *session)
+{
+    size_t i;
+    if (!xbl_mpsd__has_doc(session)) return NULL;
+    i = xbl_mpsd__current_index(session);
+    return i == SIZE_MAX ? NULL : &session->members[i];
+}
+
+const xbl_mpsd_session_info *xbl_mpsd_session_get_info(const xbl_mpsd_session *session)
+{
+    return xbl_mpsd__has_doc(session) ? &session->info : NULL;
+}
+
+xbl_mpsd_write_session_status xbl_mpsd_session_write_status(const xbl_mpsd_session *session)
+{
+    return session ? session->write_status : XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
+}
+
+/* ---- compare (rules from XSAPI, API.md §5.3) ---- */
+
+static bool xbl_mpsd__ieq_opt(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL) return a == b;
+    return xbl_mpsd__ieq(a, b);
+}
+
+static const xbl_mpsd_session_member *xbl_mpsd__member_by_xuid(const xbl_mpsd_session *s, uint64_t xuid)
+{
+    size_t i;
+    for (i = 0; i < s->members_count; i++)
+        if (s->members[i].xuid == xuid) return &s->members[i];
+    return NULL;
+}
+
+static bool xbl_mpsd__is_full(const xbl_mpsd_session *s)
+{
+    return s->members_count == (size_t)s->constants.max_members_in_session;
+}
+
+static bool xbl_mpsd__ref_ieq(const xbl_mpsd_session_reference *a, const xbl_mpsd_session_reference *b)
+{
+    return xbl_mpsd__ieq(a->scid, b->scid) && xbl_mpsd__ieq(a->session_template_name, b->session_template_name)
+        && xbl_mpsd__ieq(a->session_name, b->session_name);
+}
+
+static xbl_mpsd_session_change_types xbl_mpsd__compare_members(const xbl_mpsd_session *cur, const xbl_mpsd_session *old)
+{
+    xbl_mpsd_session_change_types t = 0;
+    size_t i;
+    if (cur->members_count != old->members_count) t |= XBL_MPSD_SESSION_CHANGE_TYPES_MEMBER_LIST_CHANGE;
+    for (i = 0; i < cur->members_count; i++) {
+        const xbl_mpsd_session_member *m = &cur->members[i];
+        const xbl_mpsd_session_member *o = xbl_mpsd__member_by_xuid(old, m->xuid);
+        if (o == NULL) { t |= XBL_MPSD_SESSION_CHANGE_TYPES_MEMBER_LIST_CHANGE; continue; }
+        if (o->status != m->status) t |= XBL_MPSD_SESSION_CHANGE_TYPES_MEMBER_STATUS_CHANGE;
+        if (!xbl_mpsd__ieq_opt(o->custom_properties_json, m->custom_properties_json))
+            t |= XBL_MPSD_SESSION_CHANGE_TYPES_MEMBER_CUSTOM_PROPERTY_CHANGE;
+    }
+    return t;
+}
+
+xbl_mpsd_session_change_types xbl_mpsd_session_compare(const xbl_mpsd_session *current_session,
+    const xbl_mpsd_session *old_session)
+{
+    const xbl_mpsd_session *c = current_session, *o = old_session;
+    xbl_mpsd_session_change_types t;
+    if (!xbl_mpsd__has_doc(c) || !xbl_mpsd__has_doc(o)) return XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
+    t = xbl_mpsd__compare_members(c, o);
+    if (!xbl_mpsd__ieq(c->properties.host_device_token.value, o->properties.host_device_token.value))
+        t |= XBL_MPSD_SESSION_CHANGE_TYPES_HOST_DEVICE_TOKEN_CHANGE;
+    if (c->initialization.stage != o->initialization.stage)
+        t |= XBL_MPSD_SESSION_CHANGE_TYPES_INITIALIZATION_STATE_CHANGE;
+    if (c->has_matchmaking_server != o->has_matchmaking_server
+        || (c->has_matchmaking_server && (c->matchmaking_server.status != o->matchmaking_server.status
+            || !xbl_mpsd__ref_ieq(&c->matchmaking_server.target_session_ref, &o->matchmaking_server.target_session_ref))))
+        t |= XBL_MPSD_SESSION_CHANGE_TYPES_MATCHMAKING_STATUS_CHANGE;
+    if (c->properties.closed != o->properties.closed || c->properties.locked != o->properties.locked
+        || c->properties.join_restriction != o->properties.join_restriction
+        || xbl_mpsd__is_full(c) != xbl_mpsd__is_full(o))
+        t |= XBL_MPSD_SESSION_CHANGE_TYPES_SESSION_JOINABILITY_CHANGE;
+    if (!xbl_mpsd__ieq(c->properties.session_custom_properties_json, o->properties.session_custom_properties_json))
+        t |= XBL_MPSD_SESSION_CHANGE_TYPES_CUSTOM_PROPERTY_CHANGE;
+    return t;
 }
 
 /* SESSION_MODEL_PLACEHOLDER */
