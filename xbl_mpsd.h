@@ -2027,6 +2027,727 @@ xbl_mpsd_session_change_types xbl_mpsd_session_compare(const xbl_mpsd_session *c
     return t;
 }
 
+
+/* ===========================================================================
+   Session model: local changes (setters)
+   Every setter checks in the order of API.md §1.4 (argument shape, session
+   state, JSON content, memory) and changes nothing unless it succeeds.
+   =========================================================================== */
+
+static bool xbl_mpsd__is_service(const xbl_mpsd_session *s)
+{
+    return (s->state & XBL_MPSD__STATE_SERVICE) != 0;
+}
+
+/* Arguments shape for a constants setter, then the local-session rule. */
+static xbl_mpsd_result xbl_mpsd__constants_gate(const xbl_mpsd_session *s, bool args_ok)
+{
+    if (!xbl_mpsd__has_doc(s) || !args_ok) return XBL_MPSD_E_INVALIDARG;
+    return xbl_mpsd__is_service(s) ? XBL_MPSD_E_UNEXPECTED : XBL_MPSD_OK;
+}
+
+static void xbl_mpsd__mark_constants(xbl_mpsd_session *s, uint32_t group)
+{
+    s->dirty |= XBL_MPSD__DIRTY_CONSTANTS | group;
+}
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_max_members_in_session(xbl_mpsd_session *session,
+    uint32_t max_members_in_session)
+{
+    xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, true);
+    if (rc != XBL_MPSD_OK) return rc;
+    session->constants.max_members_in_session = max_members_in_session;
+    xbl_mpsd__mark_constants(session, 0);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_visibility(xbl_mpsd_session *session,
+    xbl_mpsd_session_visibility visibility)
+{
+    xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, xbl_mpsd__visibility_ok(visibility));
+    if (rc != XBL_MPSD_OK) return rc;
+    session->constants.visibility = visibility;
+    xbl_mpsd__mark_constants(session, 0);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_timeouts(xbl_mpsd_session *session,
+    uint64_t member_reserved_timeout, uint64_t member_inactive_timeout,
+    uint64_t member_ready_timeout, uint64_t session_empty_timeout)
+{
+    xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, true);
+    if (rc != XBL_MPSD_OK) return rc;
+    session->constants.member_reserved_timeout = member_reserved_timeout;
+    session->constants.member_inactive_timeout = member_inactive_timeout;
+    session->constants.member_ready_timeout = member_ready_timeout;
+    session->constants.session_empty_timeout = session_empty_timeout;
+    xbl_mpsd__mark_constants(session, XBL_MPSD__DIRTY_C_TIMEOUTS);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_qos_connectivity_metrics(xbl_mpsd_session *session,
+    bool enable_latency_metric, bool enable_bandwidth_down_metric,
+    bool enable_bandwidth_up_metric, bool enable_custom_metric)
+{
+    xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, true);
+    if (rc != XBL_MPSD_OK) return rc;
+    session->constants.enable_metrics_latency = enable_latency_metric;
+    session->constants.enable_metrics_bandwidth_down = enable_bandwidth_down_metric;
+    session->constants.enable_metrics_bandwidth_up = enable_bandwidth_up_metric;
+    session->constants.enable_metrics_custom = enable_custom_metric;
+    xbl_mpsd__mark_constants(session, XBL_MPSD__DIRTY_C_METRICS);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_member_initialization(xbl_mpsd_session *session,
+    xbl_mpsd_member_initialization member_initialization)
+{
+    xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, true);
+    if (rc != XBL_MPSD_OK) return rc;
+    session->member_initialization = member_initialization;
+    session->constants.member_initialization = &session->member_initialization;
+    xbl_mpsd__mark_constants(session, XBL_MPSD__DIRTY_C_MEMBER_INIT);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_peer_requirements(xbl_mpsd_session *session,
+    xbl_mpsd_peer_to_peer_requirements requirements)
+{
+    xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, true);
+    if (rc != XBL_MPSD_OK) return rc;
+    session->constants.peer_to_peer_requirements = requirements;
+    xbl_mpsd__mark_constants(session, XBL_MPSD__DIRTY_C_PEER_TO_PEER);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_host_requirements(xbl_mpsd_session *session,
+    xbl_mpsd_peer_to_host_requirements requirements)
+{
+    bool metric_ok = (int)requirements.host_selection_metric >= 0 && (int)requirements.host_selection_metric <= 4;
+    xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, metric_ok);
+    if (rc != XBL_MPSD_OK) return rc;
+    session->constants.peer_to_host_requirements = requirements;
+    xbl_mpsd__mark_constants(session, XBL_MPSD__DIRTY_C_PEER_TO_HOST);
+    return XBL_MPSD_OK;
+}
+
+/* Stores a validated JSON argument in *slot; "" stays "" when allow_empty. */
+static xbl_mpsd_result xbl_mpsd__set_json_text(xbl_mpsd_session *s, const char **slot, const char *text, bool allow_empty)
+{
+    size_t mark = s->arena.used;
+    const char *v;
+    size_t n;
+    if (allow_empty && text[0] == '\0') { *slot = ""; return XBL_MPSD_OK; }
+    if (!xbl_mpsd__json_arg(text, &v, &n)) return XBL_MPSD_E_INVALID_JSON_STRING;
+    v = xbl_mpsd__arena_strn(&s->arena, v, n);
+    if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK) return XBL_MPSD_E_OUTOFMEMORY;
+    *slot = v;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_measurement_server_addresses_json(xbl_mpsd_session *session,
+    const char *measurement_server_addresses_json)
+{
+    xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, measurement_server_addresses_json != NULL);
+    if (rc != XBL_MPSD_OK) return rc;
+    rc = xbl_mpsd__set_json_text(session, &session->constants.measurement_server_addresses_json,
+            measurement_server_addresses_json, false);
+    if (rc == XBL_MPSD_OK) xbl_mpsd__mark_constants(session, XBL_MPSD__DIRTY_C_MEASUREMENT);
+    return rc;
+}
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_capabilities(xbl_mpsd_session *session,
+    xbl_mpsd_session_capabilities capabilities)
+{
+    xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, true);
+    if (rc != XBL_MPSD_OK) return rc;
+    session->constants.session_capabilities = capabilities;
+    xbl_mpsd__mark_constants(session, 0);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_constants_set_cloud_compute_package_json(xbl_mpsd_session *session,
+    const char *session_cloud_compute_package_constants_json)
+{
+    xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, session_cloud_compute_package_constants_json != NULL);
+    if (rc != XBL_MPSD_OK) return rc;
+    rc = xbl_mpsd__set_json_text(session, &session->constants.session_cloud_compute_package_constants_json,
+            session_cloud_compute_package_constants_json, true);
+    if (rc == XBL_MPSD_OK) xbl_mpsd__mark_constants(session, 0);
+    return rc;
+}
+
+/* ---- session properties ---- */
+
+static bool xbl_mpsd__strs_ok(const char *const *v, size_t n)
+{
+    size_t i;
+    if (v == NULL) return false;
+    for (i = 0; i < n; i++)
+        if (!xbl_mpsd__text_ok(v[i])) return false;
+    return true;
+}
+
+/* Replaces a string list all-or-nothing. */
+static xbl_mpsd_result xbl_mpsd__set_strs(xbl_mpsd_session *s, const char *const **slot, size_t *count,
+    const char *const *v, size_t n)
+{
+    size_t mark = s->arena.used;
+    const char *const *copy = xbl_mpsd__dup_strs(&s->arena, v, n);
+    if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK) return XBL_MPSD_E_OUTOFMEMORY;
+    *slot = copy;
+    *count = n;
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_result xbl_mpsd__set_u32s(xbl_mpsd_session *s, const uint32_t **slot, size_t *count,
+    const uint32_t *v, size_t n)
+{
+    size_t mark = s->arena.used;
+    const uint32_t *copy = xbl_mpsd__dup_u32s(&s->arena, v, n);
+    if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK) return XBL_MPSD_E_OUTOFMEMORY;
+    *slot = copy;
+    *count = n;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_properties_set_keywords(xbl_mpsd_session *session,
+    const char *const *keywords, size_t keywords_count)
+{
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__strs_ok(keywords, keywords_count)) return XBL_MPSD_E_INVALIDARG;
+    rc = xbl_mpsd__set_strs(session, &session->properties.keywords, &session->properties.keyword_count,
+            keywords, keywords_count);
+    if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_KEYWORDS;
+    return rc;
+}
+
+static bool xbl_mpsd__restriction_ok(xbl_mpsd_session_restriction r)
+{
+    return (int)r >= 0 && (int)r <= 3;
+}
+
+xbl_mpsd_result xbl_mpsd_session_properties_set_join_restriction(xbl_mpsd_session *session,
+    xbl_mpsd_session_restriction join_restriction)
+{
+    if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__restriction_ok(join_restriction)) return XBL_MPSD_E_INVALIDARG;
+    session->properties.join_restriction = join_restriction;
+    session->dirty |= XBL_MPSD__DIRTY_JOIN_RESTRICTION;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_properties_set_read_restriction(xbl_mpsd_session *session,
+    xbl_mpsd_session_restriction read_restriction)
+{
+    if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__restriction_ok(read_restriction)) return XBL_MPSD_E_INVALIDARG;
+    session->properties.read_restriction = read_restriction;
+    session->dirty |= XBL_MPSD__DIRTY_READ_RESTRICTION;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_properties_set_turn_collection(xbl_mpsd_session *session,
+    const uint32_t *turn_collection_member_ids, size_t turn_collection_member_ids_count)
+{
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session) || turn_collection_member_ids == NULL || turn_collection_member_ids_count == 0)
+        return XBL_MPSD_E_INVALIDARG;
+    rc = xbl_mpsd__set_u32s(session, &session->properties.turn_collection,
+            &session->properties.turn_collection_count, turn_collection_member_ids, turn_collection_member_ids_count);
+    if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_TURN;
+    return rc;
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_mutable_role_settings(xbl_mpsd_session *session,
+    const char *role_type_name, const char *role_name,
+    const uint32_t *max_member_count, const uint32_t *target_member_count)
+{
+    const xbl_mpsd_role_type *type = NULL;
+    xbl_mpsd_role *role;
+    if (!xbl_mpsd__has_doc(session) || role_type_name == NULL || role_name == NULL) return XBL_MPSD_E_INVALIDARG;
+    role = xbl_mpsd__find_role(session, role_type_name, role_name, &type);
+    if (role == NULL) return XBL_MPSD_E_INVALIDARG;
+    if ((max_member_count && !(type->mutable_role_settings & XBL_MPSD_MUTABLE_ROLE_SETTINGS_MAX))
+        || (target_member_count && !(type->mutable_role_settings & XBL_MPSD_MUTABLE_ROLE_SETTINGS_TARGET)))
+        return XBL_MPSD_E_UNEXPECTED;
+    if (max_member_count) role->max_member_count = *max_member_count;
+    if (target_member_count) role->target_count = *target_member_count;
+    session->dirty |= XBL_MPSD__DIRTY_ROLE_TYPES;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_raw_servers_json(xbl_mpsd_session *session, const char *raw_servers_json)
+{
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session) || raw_servers_json == NULL) return XBL_MPSD_E_INVALIDARG;
+    rc = xbl_mpsd__set_json_text(session, &session->raw_servers_json, raw_servers_json, false);
+    if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_SERVERS;
+    return rc;
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_initialization_succeeded(xbl_mpsd_session *session, bool initialization_succeeded)
+{
+    if (!xbl_mpsd__has_doc(session)) return XBL_MPSD_E_INVALIDARG;
+    session->initialization_succeeded = initialization_succeeded;
+    session->dirty |= XBL_MPSD__DIRTY_INIT_SUCCEEDED;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_host_device_token(xbl_mpsd_session *session, xbl_mpsd_device_token host_device_token)
+{
+    size_t n = xbl_mpsd__strnlen(host_device_token.value, sizeof host_device_token.value);
+    if (!xbl_mpsd__has_doc(session) || n >= sizeof host_device_token.value
+        || !xbl_mpsd__utf8_valid(host_device_token.value, n)) return XBL_MPSD_E_INVALIDARG;
+    XBL_MPSD_MEMSET(&session->properties.host_device_token, 0, sizeof session->properties.host_device_token);
+    XBL_MPSD_MEMCPY(session->properties.host_device_token.value, host_device_token.value, n);
+    session->dirty |= XBL_MPSD__DIRTY_HOST;
+    return XBL_MPSD_OK;
+}
+
+/* Replaces a string value all-or-nothing. */
+static xbl_mpsd_result xbl_mpsd__set_text(xbl_mpsd_session *s, const char **slot, const char *text)
+{
+    size_t mark = s->arena.used;
+    const char *copy = xbl_mpsd__arena_str(&s->arena, text);
+    if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK) return XBL_MPSD_E_OUTOFMEMORY;
+    *slot = copy;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_matchmaking_server_connection_path(xbl_mpsd_session *session,
+    const char *server_connection_path)
+{
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__text_ok(server_connection_path)) return XBL_MPSD_E_INVALIDARG;
+    rc = xbl_mpsd__set_text(session, &session->properties.matchmaking_server_connection_string, server_connection_path);
+    if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_MM_CONNECTION;
+    return rc;
+}
+
+static xbl_mpsd_result xbl_mpsd__set_flag(xbl_mpsd_session *s, bool *slot, bool value, uint32_t dirty)
+{
+    if (!xbl_mpsd__has_doc(s)) return XBL_MPSD_E_INVALIDARG;
+    *slot = value;
+    s->dirty |= dirty;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_closed(xbl_mpsd_session *session, bool closed)
+{
+    return xbl_mpsd__set_flag(session, session ? &session->properties.closed : NULL, closed, XBL_MPSD__DIRTY_CLOSED);
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_locked(xbl_mpsd_session *session, bool locked)
+{
+    return xbl_mpsd__set_flag(session, session ? &session->properties.locked : NULL, locked, XBL_MPSD__DIRTY_LOCKED);
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_allocate_cloud_compute(xbl_mpsd_session *session, bool allocate_cloud_compute)
+{
+    return xbl_mpsd__set_flag(session, session ? &session->properties.allocate_cloud_compute : NULL,
+            allocate_cloud_compute, XBL_MPSD__DIRTY_ALLOCATE_CLOUD);
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_matchmaking_resubmit(xbl_mpsd_session *session, bool match_resubmit)
+{
+    return xbl_mpsd__set_flag(session, session ? &session->properties.matchmaking_resubmit : NULL,
+            match_resubmit, XBL_MPSD__DIRTY_MM_RESUBMIT);
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_server_connection_string_candidates(xbl_mpsd_session *session,
+    const char *const *server_connection_string_candidates, size_t server_connection_string_candidates_count)
+{
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session)
+        || !xbl_mpsd__strs_ok(server_connection_string_candidates, server_connection_string_candidates_count))
+        return XBL_MPSD_E_INVALIDARG;
+    rc = xbl_mpsd__set_strs(session, &session->properties.server_connection_string_candidates,
+            &session->properties.server_connection_string_candidates_count,
+            server_connection_string_candidates, server_connection_string_candidates_count);
+    if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_CANDIDATES;
+    return rc;
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_matchmaking_target_session_constants_json(xbl_mpsd_session *session,
+    const char *matchmaking_target_session_constants_json)
+{
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session) || matchmaking_target_session_constants_json == NULL) return XBL_MPSD_E_INVALIDARG;
+    rc = xbl_mpsd__set_json_text(session, &session->properties.matchmaking_target_session_constants_json,
+            matchmaking_target_session_constants_json, false);
+    if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_MM_TARGET_CONSTANTS;
+    return rc;
+}
+
+/* ---- custom property objects (API.md §1.5) ---- */
+
+static void xbl_mpsd__custom_write(xbl_mpsd__jw *w, const char *object, const char *name, const char *value, size_t vlen)
+{
+    size_t n = xbl_mpsd__strlen(object), i = 0, kl, vl;
+    const char *k, *v;
+    bool found = false;
+    xbl_mpsd__jw_open(w, '{');
+    while (xbl_mpsd__json_object_next(object, n, &i, &k, &kl, &v, &vl)) {
+        xbl_mpsd__jw_raw_key(w, k, kl);
+        if (!found && xbl_mpsd__json_body_equals(k, kl, name)) {
+            found = true;
+            xbl_mpsd__jw_raw(w, value, vlen);
+        } else {
+            xbl_mpsd__jw_raw(w, v, vl);
+        }
+    }
+    if (!found) {
+        xbl_mpsd__jw_key(w, name);
+        xbl_mpsd__jw_raw(w, value, vlen);
+    }
+    xbl_mpsd__jw_close(w, '}');
+}
+
+/* The object text with `name` set to value (JSON text; "null" deletes). */
+static const char *xbl_mpsd__custom_edit(xbl_mpsd__arena *a, const char *object, const char *name,
+    const char *value, size_t vlen)
+{
+    xbl_mpsd__jw w;
+    char *out;
+    xbl_mpsd__jw_init(&w, NULL, 0);
+    xbl_mpsd__custom_write(&w, object ? object : "{}", name, value, vlen);
+    out = (char *)xbl_mpsd__arena_alloc(a, w.len + 1, 1);
+    if (out == NULL) return NULL;
+    xbl_mpsd__jw_init(&w, out, w.len);
+    xbl_mpsd__custom_write(&w, object ? object : "{}", name, value, vlen);
+    out[w.len] = '\0';
+    return out;
+}
+
+/* Sets (value_json non-NULL) or deletes a key of the object in *slot. */
+static xbl_mpsd_result xbl_mpsd__custom_update(xbl_mpsd_session *s, const char **slot, const char *name,
+    const char *value_json)
+{
+    size_t mark = s->arena.used, vlen = 4;
+    const char *value = "null", *edited;
+    if (value_json && !xbl_mpsd__json_arg(value_json, &value, &vlen)) return XBL_MPSD_E_INVALID_JSON_STRING;
+    edited = xbl_mpsd__custom_edit(&s->arena, *slot, name, value, vlen);
+    if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK || edited == NULL) return XBL_MPSD_E_OUTOFMEMORY;
+    *slot = edited;
+    return XBL_MPSD_OK;
+}
+
+static bool xbl_mpsd__name_ok(const char *name)
+{
+    return xbl_mpsd__text_ok(name) && name[0] != '\0';
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_custom_property_json(xbl_mpsd_session *session, const char *name,
+    const char *value_json)
+{
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__name_ok(name) || value_json == NULL) return XBL_MPSD_E_INVALIDARG;
+    rc = xbl_mpsd__custom_update(session, &session->properties.session_custom_properties_json, name, value_json);
+    if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_CUSTOM;
+    return rc;
+}
+
+xbl_mpsd_result xbl_mpsd_session_delete_custom_property_json(xbl_mpsd_session *session, const char *name)
+{
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__name_ok(name)) return XBL_MPSD_E_INVALIDARG;
+    rc = xbl_mpsd__custom_update(session, &session->properties.session_custom_properties_json, name, NULL);
+    if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_CUSTOM;
+    return rc;
+}
+
+/* ===========================================================================
+   Session model: membership (join, leave, reservations)
+   =========================================================================== */
+
+/* A fresh local member entry (join or reservation). */
+static xbl_mpsd_session_member xbl_mpsd__local_member(uint64_t xuid, const char *constants, bool initialize,
+    xbl_mpsd_session_member_status status)
+{
+    xbl_mpsd_session_member m;
+    XBL_MPSD_MEMSET(&m, 0, sizeof m);
+    m.member_id = XBL_MPSD_MEMBER_ID_NONE;
+    m.xuid = xuid;
+    m.custom_constants_json = constants;
+    m.initialize_requested = initialize;
+    m.status = status;
+    m.initialization_failure_cause = XBL_MPSD_MEASUREMENT_FAILURE_NONE;
+    return m;
+}
+
+/* Rebuilds the member array without entries matching drop_xuid (when
+   drop is set) and with `extra` appended: all-or-nothing. */
+static xbl_mpsd_result xbl_mpsd__members_append(xbl_mpsd_session *s, const xbl_mpsd_session_member *extra,
+    bool drop, uint64_t drop_xuid, size_t *new_index)
+{
+    size_t mark = s->arena.used, i, n = 0, dropped = 0;
+    xbl_mpsd_session_member *arr = XBL_MPSD__ALLOC_ARRAY(&s->arena, xbl_mpsd_session_member, s->members_count + 1);
+    if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK || arr == NULL) return XBL_MPSD_E_OUTOFMEMORY;
+    for (i = 0; i < s->members_count; i++) {
+        if (drop && i < s->document_members_count && s->members[i].xuid == drop_xuid) { dropped++; continue; }
+        arr[n++] = s->members[i];
+    }
+    arr[n] = *extra;
+    *new_index = n;
+    s->members = arr;
+    s->members_count = n + 1;
+    s->document_members_count -= dropped;
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_result xbl_mpsd__member_constants(xbl_mpsd_session *s, const char *json, const char **out)
+{
+    const char *v;
+    size_t n;
+    *out = NULL;
+    if (json == NULL) return XBL_MPSD_OK;
+    if (!xbl_mpsd__json_arg(json, &v, &n)) return XBL_MPSD_E_INVALID_JSON_STRING;
+    *out = xbl_mpsd__arena_strn(&s->arena, v, n);
+    return s->arena.failed ? XBL_MPSD_E_OUTOFMEMORY : XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_join(xbl_mpsd_session *session, const char *member_custom_constants_json,
+    bool initialize_requested, bool join_with_active_status)
+{
+    xbl_mpsd_session_member m;
+    const char *constants;
+    size_t mark, index;
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session)) return XBL_MPSD_E_INVALIDARG;
+    if (session->state & (XBL_MPSD__STATE_JOINED | XBL_MPSD__STATE_LEFT)) return XBL_MPSD_E_UNEXPECTED;
+    mark = session->arena.used;
+    rc = xbl_mpsd__member_constants(session, member_custom_constants_json, &constants);
+    if (rc != XBL_MPSD_OK) { (void)xbl_mpsd__arena_settle(&session->arena, mark); return rc; }
+    m = xbl_mpsd__local_member(session->xuid, constants, initialize_requested,
+            join_with_active_status ? XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE : XBL_MPSD_SESSION_MEMBER_STATUS_RESERVED);
+    m.custom_properties_json = "{}";
+    rc = xbl_mpsd__members_append(session, &m, true, session->xuid, &index);
+    if (rc != XBL_MPSD_OK) { session->arena.used = mark; return rc; }
+    session->joined_index = index;
+    session->state |= XBL_MPSD__STATE_JOINED;
+    session->me_dirty = join_with_active_status ? XBL_MPSD__ME_STATUS : 0;
+    xbl_mpsd__session_mark_current_user(session);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_leave(xbl_mpsd_session *session)
+{
+    size_t cur;
+    if (!xbl_mpsd__has_doc(session)) return XBL_MPSD_E_INVALIDARG;
+    if (session->state & XBL_MPSD__STATE_JOINED) return XBL_MPSD_E_UNEXPECTED;
+    cur = xbl_mpsd__current_index(session);
+    if (cur != SIZE_MAX) {
+        XBL_MPSD_MEMMOVE(&session->members[cur], &session->members[cur + 1],
+                (session->members_count - cur - 1) * sizeof session->members[0]);
+        session->members_count--;
+        session->document_members_count--;
+    }
+    session->state |= XBL_MPSD__STATE_LEFT;
+    session->me_dirty = 0;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_add_member_reservation(xbl_mpsd_session *session, uint64_t xuid,
+    const char *member_custom_constants_json, bool initialize_requested)
+{
+    xbl_mpsd_session_member m;
+    const char *constants;
+    size_t mark, index;
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session)) return XBL_MPSD_E_INVALIDARG;
+    mark = session->arena.used;
+    rc = xbl_mpsd__member_constants(session, member_custom_constants_json, &constants);
+    if (rc != XBL_MPSD_OK) { (void)xbl_mpsd__arena_settle(&session->arena, mark); return rc; }
+    m = xbl_mpsd__local_member(xuid, constants, initialize_requested, XBL_MPSD_SESSION_MEMBER_STATUS_RESERVED);
+    rc = xbl_mpsd__members_append(session, &m, false, 0, &index);
+    if (rc != XBL_MPSD_OK) session->arena.used = mark;
+    return rc;
+}
+
+/* ===========================================================================
+   Session model: current-user setters (members.me)
+   =========================================================================== */
+
+/* The current user's entry, writable, or NULL. The gate order is §1.4's:
+   argument shape first (checked by the caller), then this state check. */
+static xbl_mpsd_session_member *xbl_mpsd__me(xbl_mpsd_session *s)
+{
+    size_t i = xbl_mpsd__current_index(s);
+    return i == SIZE_MAX ? NULL : &s->members[i];
+}
+
+xbl_mpsd_result xbl_mpsd_session_set_session_change_subscription(xbl_mpsd_session *session,
+    xbl_mpsd_session_change_types change_types)
+{
+    if (!xbl_mpsd__has_doc(session) || (change_types & ~UINT32_C(0x1FF)) != 0) return XBL_MPSD_E_INVALIDARG;
+    if (xbl_mpsd__me(session) == NULL) return XBL_MPSD_E_UNEXPECTED;
+    session->subscription_change_types = change_types;
+    session->me_dirty |= XBL_MPSD__ME_SUBSCRIPTION;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_status(xbl_mpsd_session *session,
+    xbl_mpsd_session_member_status status)
+{
+    xbl_mpsd_session_member *me;
+    if (!xbl_mpsd__has_doc(session) || (int)status < 0 || (int)status > 3) return XBL_MPSD_E_INVALIDARG;
+    me = xbl_mpsd__me(session);
+    if (me == NULL || status == XBL_MPSD_SESSION_MEMBER_STATUS_READY || status == XBL_MPSD_SESSION_MEMBER_STATUS_RESERVED)
+        return XBL_MPSD_E_UNEXPECTED;
+    me->status = status;
+    session->me_dirty |= XBL_MPSD__ME_STATUS;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_secure_device_address_base64(xbl_mpsd_session *session,
+    const char *value)
+{
+    xbl_mpsd_session_member *me;
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__text_ok(value)) return XBL_MPSD_E_INVALIDARG;
+    if ((me = xbl_mpsd__me(session)) == NULL) return XBL_MPSD_E_UNEXPECTED;
+    rc = xbl_mpsd__set_text(session, &me->secure_device_base_address64, value);
+    if (rc == XBL_MPSD_OK) session->me_dirty |= XBL_MPSD__ME_SECURE_DEVICE_ADDRESS;
+    return rc;
+}
+
+static bool xbl_mpsd__roles_ok(const xbl_mpsd_session_member_role *roles, size_t n)
+{
+    size_t i;
+    if (roles == NULL) return false;
+    for (i = 0; i < n; i++)
+        if (!xbl_mpsd__text_ok(roles[i].role_type_name) || !xbl_mpsd__text_ok(roles[i].role_name)) return false;
+    return true;
+}
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_roles(xbl_mpsd_session *session,
+    const xbl_mpsd_session_member_role *roles, size_t roles_count)
+{
+    xbl_mpsd_session_member *me;
+    xbl_mpsd_session_member_role *copy;
+    size_t mark, i;
+    if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__roles_ok(roles, roles_count)) return XBL_MPSD_E_INVALIDARG;
+    if ((me = xbl_mpsd__me(session)) == NULL) return XBL_MPSD_E_UNEXPECTED;
+    mark = session->arena.used;
+    copy = XBL_MPSD__ALLOC_ARRAY(&session->arena, xbl_mpsd_session_member_role, roles_count ? roles_count : 1);
+    for (i = 0; copy && i < roles_count; i++) {
+        copy[i].role_type_name = xbl_mpsd__arena_str(&session->arena, roles[i].role_type_name);
+        copy[i].role_name = xbl_mpsd__arena_str(&session->arena, roles[i].role_name);
+    }
+    if (xbl_mpsd__arena_settle(&session->arena, mark) != XBL_MPSD_OK) return XBL_MPSD_E_OUTOFMEMORY;
+    me->roles = copy;
+    me->roles_count = roles_count;
+    session->me_dirty |= XBL_MPSD__ME_ROLES;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_members_in_group(xbl_mpsd_session *session,
+    const uint32_t *member_ids, size_t member_ids_count)
+{
+    xbl_mpsd_session_member *me;
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(session) || member_ids == NULL) return XBL_MPSD_E_INVALIDARG;
+    if ((me = xbl_mpsd__me(session)) == NULL) return XBL_MPSD_E_UNEXPECTED;
+    rc = xbl_mpsd__set_u32s(session, &me->members_in_group_ids, &me->members_in_group_count, member_ids, member_ids_count);
+    if (rc == XBL_MPSD_OK) session->me_dirty |= XBL_MPSD__ME_INITIALIZATION_GROUP;
+    return rc;
+}
+
+static xbl_mpsd_result xbl_mpsd__me_set_strs(xbl_mpsd_session *s, const char *const *v, size_t n, bool encounters)
+{
+    xbl_mpsd_session_member *me;
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(s) || !xbl_mpsd__strs_ok(v, n)) return XBL_MPSD_E_INVALIDARG;
+    if ((me = xbl_mpsd__me(s)) == NULL) return XBL_MPSD_E_UNEXPECTED;
+    rc = encounters ? xbl_mpsd__set_strs(s, &me->encounters, &me->encounters_count, v, n)
+                    : xbl_mpsd__set_strs(s, &me->groups, &me->groups_count, v, n);
+    if (rc == XBL_MPSD_OK) s->me_dirty |= encounters ? XBL_MPSD__ME_ENCOUNTERS : XBL_MPSD__ME_GROUPS;
+    return rc;
+}
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_groups(xbl_mpsd_session *session,
+    const char *const *groups, size_t groups_count)
+{
+    return xbl_mpsd__me_set_strs(session, groups, groups_count, false);
+}
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_encounters(xbl_mpsd_session *session,
+    const char *const *encounters, size_t encounters_count)
+{
+    return xbl_mpsd__me_set_strs(session, encounters, encounters_count, true);
+}
+
+static xbl_mpsd_result xbl_mpsd__me_set_json(xbl_mpsd_session *s, const char *measurements, bool server)
+{
+    xbl_mpsd_session_member *me;
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(s) || measurements == NULL) return XBL_MPSD_E_INVALIDARG;
+    if ((me = xbl_mpsd__me(s)) == NULL) return XBL_MPSD_E_UNEXPECTED;
+    rc = xbl_mpsd__set_json_text(s, server ? &me->server_measurements_json : &me->qos_measurements_json,
+            measurements, false);
+    if (rc == XBL_MPSD_OK) s->me_dirty |= server ? XBL_MPSD__ME_SERVER_MEASUREMENTS : XBL_MPSD__ME_MEASUREMENTS;
+    return rc;
+}
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_qos_measurements(xbl_mpsd_session *session, const char *measurements)
+{
+    return xbl_mpsd__me_set_json(session, measurements, false);
+}
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_server_qos_measurements(xbl_mpsd_session *session,
+    const char *measurements)
+{
+    return xbl_mpsd__me_set_json(session, measurements, true);
+}
+
+static xbl_mpsd_result xbl_mpsd__me_custom(xbl_mpsd_session *s, const char *name, const char *value_json, bool set)
+{
+    xbl_mpsd_session_member *me;
+    xbl_mpsd_result rc;
+    if (!xbl_mpsd__has_doc(s) || !xbl_mpsd__name_ok(name) || (set && value_json == NULL)) return XBL_MPSD_E_INVALIDARG;
+    if ((me = xbl_mpsd__me(s)) == NULL) return XBL_MPSD_E_UNEXPECTED;
+    rc = xbl_mpsd__custom_update(s, &me->custom_properties_json, name, set ? value_json : NULL);
+    if (rc == XBL_MPSD_OK) s->me_dirty |= XBL_MPSD__ME_CUSTOM;
+    return rc;
+}
+
+xbl_mpsd_result xbl_mpsd_session_current_user_set_custom_property_json(xbl_mpsd_session *session,
+    const char *name, const char *value_json)
+{
+    return xbl_mpsd__me_custom(session, name, value_json, true);
+}
+
+xbl_mpsd_result xbl_mpsd_session_current_user_delete_custom_property_json(xbl_mpsd_session *session, const char *name)
+{
+    return xbl_mpsd__me_custom(session, name, NULL, false);
+}
+
+/* ===========================================================================
+   Secure device address
+   =========================================================================== */
+
+xbl_mpsd_result xbl_mpsd_format_secure_device_address(const char *device_id,
+    xbl_mpsd_formatted_secure_device_address *address)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t id_len, total, i, o = 0;
+    if (device_id == NULL || address == NULL) return XBL_MPSD_E_INVALIDARG;
+    id_len = xbl_mpsd__strnlen(device_id, 3062);
+    if (id_len == 0 || id_len > 3061) return XBL_MPSD_E_INVALIDARG;
+    total = 8 + id_len;
+    for (i = 0; i < total; i += 3) {
+        unsigned char in[3] = { 0, 0, 0 };
+        size_t k, take = total - i < 3 ? total - i : 3;
+        for (k = 0; k < take; k++)
+            in[k] = (unsigned char)(i + k < 8 ? 'A' : device_id[i + k - 8]);
+        address->value[o++] = b64[in[0] >> 2];
+        address->value[o++] = b64[((in[0] & 3) << 4) | (in[1] >> 4)];
+        address->value[o++] = take > 1 ? b64[((in[1] & 15) << 2) | (in[2] >> 6)] : '=';
+        address->value[o++] = take > 2 ? b64[in[2] & 63] : '=';
+    }
+    address->value[o] = '\0';
+    return XBL_MPSD_OK;
+}
+
 /* SESSION_MODEL_PLACEHOLDER */
 
 #include "wip/reader.inc.h"
