@@ -2748,7 +2748,418 @@ xbl_mpsd_result xbl_mpsd_format_secure_device_address(const char *device_id,
     return XBL_MPSD_OK;
 }
 
-/* SESSION_MODEL_PLACEHOLDER */
+
+/* ===========================================================================
+   Request serializer: the PUT body, only what was marked (MPSD §3, §3.8).
+   Key order follows XSAPI: constants, roleTypes, properties, members,
+   servers; inside a member: constants, roles, properties.
+   =========================================================================== */
+
+static const char *xbl_mpsd__visibility_name(xbl_mpsd_session_visibility v)
+{
+    switch (v) {
+    case XBL_MPSD_SESSION_VISIBILITY_PRIVATE_SESSION: return "private";
+    case XBL_MPSD_SESSION_VISIBILITY_VISIBLE: return "visible";
+    case XBL_MPSD_SESSION_VISIBILITY_FULL: return "full";
+    case XBL_MPSD_SESSION_VISIBILITY_OPEN: return "open";
+    default: return NULL;
+    }
+}
+
+static const char *xbl_mpsd__restriction_name(xbl_mpsd_session_restriction r)
+{
+    switch (r) {
+    case XBL_MPSD_SESSION_RESTRICTION_NONE: return "none";
+    case XBL_MPSD_SESSION_RESTRICTION_LOCAL: return "local";
+    case XBL_MPSD_SESSION_RESTRICTION_FOLLOWED: return "followed";
+    default: return NULL;
+    }
+}
+
+static const char *xbl_mpsd__metric_name(xbl_mpsd_metrics m)
+{
+    static const char *const names[] = { "unknown", "bandwidthUp", "bandwidthDown", "bandwidth", "latency" };
+    return names[(unsigned)m <= 4u ? (unsigned)m : 0u];
+}
+
+static void xbl_mpsd__jw_key_bool(xbl_mpsd__jw *w, const char *key, bool v)
+{
+    xbl_mpsd__jw_key(w, key);
+    xbl_mpsd__jw_bool(w, v);
+}
+
+static void xbl_mpsd__jw_key_u64(xbl_mpsd__jw *w, const char *key, uint64_t v)
+{
+    xbl_mpsd__jw_key(w, key);
+    xbl_mpsd__jw_u64(w, v);
+}
+
+static void xbl_mpsd__jw_key_timeout(xbl_mpsd__jw *w, const char *key, uint64_t v)
+{
+    xbl_mpsd__jw_key(w, key);
+    xbl_mpsd__jw_timeout(w, v);
+}
+
+static void xbl_mpsd__jw_key_string(xbl_mpsd__jw *w, const char *key, const char *v)
+{
+    xbl_mpsd__jw_key(w, key);
+    xbl_mpsd__jw_string(w, v);
+}
+
+static void xbl_mpsd__jw_key_raw(xbl_mpsd__jw *w, const char *key, const char *json)
+{
+    xbl_mpsd__jw_key(w, key);
+    xbl_mpsd__jw_raw(w, json, xbl_mpsd__strlen(json));
+}
+
+static void xbl_mpsd__jw_strings(xbl_mpsd__jw *w, const char *key, const char *const *v, size_t n)
+{
+    size_t i;
+    xbl_mpsd__jw_key(w, key);
+    xbl_mpsd__jw_open(w, '[');
+    for (i = 0; i < n; i++) xbl_mpsd__jw_string(w, v[i]);
+    xbl_mpsd__jw_close(w, ']');
+}
+
+static void xbl_mpsd__jw_u32s(xbl_mpsd__jw *w, const char *key, const uint32_t *v, size_t n)
+{
+    size_t i;
+    xbl_mpsd__jw_key(w, key);
+    xbl_mpsd__jw_open(w, '[');
+    for (i = 0; i < n; i++) xbl_mpsd__jw_u64(w, v[i]);
+    xbl_mpsd__jw_close(w, ']');
+}
+
+static void xbl_mpsd__write_capabilities(xbl_mpsd__jw *w, const xbl_mpsd_session_capabilities *c)
+{
+    if (!(c->connectivity || c->suppress_presence_activity_check || c->gameplay || c->large
+          || c->user_authorization_style || c->connection_required_for_active_members || c->crossplay
+          || c->searchable || c->has_owners)) return;
+    xbl_mpsd__jw_key(w, "capabilities");
+    xbl_mpsd__jw_open(w, '{');
+    if (c->connectivity) xbl_mpsd__jw_key_bool(w, "connectivity", true);
+    if (c->suppress_presence_activity_check) xbl_mpsd__jw_key_bool(w, "suppressPresenceActivityCheck", true);
+    if (c->gameplay) xbl_mpsd__jw_key_bool(w, "gameplay", true);
+    if (c->large) xbl_mpsd__jw_key_bool(w, "large", true);
+    if (c->user_authorization_style) xbl_mpsd__jw_key_bool(w, "userAuthorizationStyle", true);
+    if (c->connection_required_for_active_members) xbl_mpsd__jw_key_bool(w, "connectionRequiredForActiveMembers", true);
+    if (c->crossplay) xbl_mpsd__jw_key_bool(w, "crossPlay", true);
+    if (c->searchable) xbl_mpsd__jw_key_bool(w, "searchable", true);
+    if (c->has_owners) xbl_mpsd__jw_key_bool(w, "hasOwners", true);
+    xbl_mpsd__jw_close(w, '}');
+}
+
+static void xbl_mpsd__write_initiators(xbl_mpsd__jw *w, const xbl_mpsd_session_constants *c)
+{
+    size_t i;
+    if (c->initiator_xuids_count == 0) return;
+    xbl_mpsd__jw_key(w, "initiators");
+    xbl_mpsd__jw_open(w, '[');
+    for (i = 0; i < c->initiator_xuids_count; i++) xbl_mpsd__jw_xuid(w, c->initiator_xuids[i]);
+    xbl_mpsd__jw_close(w, ']');
+}
+
+static void xbl_mpsd__write_member_initialization(xbl_mpsd__jw *w, const xbl_mpsd_member_initialization *m)
+{
+    xbl_mpsd__jw_key(w, "memberInitialization");
+    xbl_mpsd__jw_open(w, '{');
+    xbl_mpsd__jw_key_timeout(w, "joinTimeout", m->join_timeout);
+    xbl_mpsd__jw_key_timeout(w, "measurementTimeout", m->measurement_timeout);
+    if (m->external_evaluation) xbl_mpsd__jw_key_timeout(w, "evaluationTimeout", m->evaluation_timeout);
+    xbl_mpsd__jw_key_bool(w, "externalEvaluation", m->external_evaluation);
+    xbl_mpsd__jw_key_u64(w, "membersNeededToStart", m->members_needed_to_start);
+    xbl_mpsd__jw_close(w, '}');
+}
+
+static void xbl_mpsd__write_requirements(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
+{
+    const xbl_mpsd_session_constants *c = &s->constants;
+    if (s->dirty & XBL_MPSD__DIRTY_C_PEER_TO_PEER) {
+        xbl_mpsd__jw_key(w, "peerToPeerRequirements");
+        xbl_mpsd__jw_open(w, '{');
+        xbl_mpsd__jw_key_u64(w, "latencyMaximum", c->peer_to_peer_requirements.latency_maximum);
+        xbl_mpsd__jw_key_u64(w, "bandwidthMinimum", c->peer_to_peer_requirements.bandwidth_minimum_in_kbps);
+        xbl_mpsd__jw_close(w, '}');
+    }
+    if (s->dirty & XBL_MPSD__DIRTY_C_PEER_TO_HOST) {
+        xbl_mpsd__jw_key(w, "peerToHostRequirements");
+        xbl_mpsd__jw_open(w, '{');
+        xbl_mpsd__jw_key_u64(w, "latencyMaximum", c->peer_to_host_requirements.latency_maximum);
+        xbl_mpsd__jw_key_u64(w, "bandwidthDownMinimum", c->peer_to_host_requirements.bandwidth_down_minimum_in_kbps);
+        xbl_mpsd__jw_key_u64(w, "bandwidthUpMinimum", c->peer_to_host_requirements.bandwidth_up_minimum_in_kbps);
+        xbl_mpsd__jw_key_string(w, "hostSelectionMetric", xbl_mpsd__metric_name(c->peer_to_host_requirements.host_selection_metric));
+        xbl_mpsd__jw_close(w, '}');
+    }
+}
+
+static void xbl_mpsd__write_constants(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
+{
+    const xbl_mpsd_session_constants *c = &s->constants;
+    const char *vis = xbl_mpsd__visibility_name(c->visibility);
+    xbl_mpsd__jw_key(w, "constants");
+    xbl_mpsd__jw_open(w, '{');
+    xbl_mpsd__jw_key(w, "system");
+    xbl_mpsd__jw_open(w, '{');
+    xbl_mpsd__jw_key_u64(w, "version", 1);
+    if (c->max_members_in_session > 0) xbl_mpsd__jw_key_u64(w, "maxMembersCount", c->max_members_in_session);
+    xbl_mpsd__write_capabilities(w, &c->session_capabilities);
+    if (vis) xbl_mpsd__jw_key_string(w, "visibility", vis);
+    xbl_mpsd__write_initiators(w, c);
+    if (s->dirty & XBL_MPSD__DIRTY_C_TIMEOUTS) {
+        xbl_mpsd__jw_key_timeout(w, "reservedRemovalTimeout", c->member_reserved_timeout);
+        xbl_mpsd__jw_key_timeout(w, "inactiveRemovalTimeout", c->member_inactive_timeout);
+        xbl_mpsd__jw_key_timeout(w, "readyRemovalTimeout", c->member_ready_timeout);
+        xbl_mpsd__jw_key_timeout(w, "sessionEmptyTimeout", c->session_empty_timeout);
+    }
+    if (s->dirty & XBL_MPSD__DIRTY_C_METRICS) {
+        xbl_mpsd__jw_key(w, "metrics");
+        xbl_mpsd__jw_open(w, '{');
+        xbl_mpsd__jw_key_bool(w, "latency", c->enable_metrics_latency);
+        xbl_mpsd__jw_key_bool(w, "bandwidthDown", c->enable_metrics_bandwidth_down);
+        xbl_mpsd__jw_key_bool(w, "bandwidthUp", c->enable_metrics_bandwidth_up);
+        xbl_mpsd__jw_key_bool(w, "custom", c->enable_metrics_custom);
+        xbl_mpsd__jw_close(w, '}');
+    }
+    if ((s->dirty & XBL_MPSD__DIRTY_C_MEMBER_INIT) && c->member_initialization)
+        xbl_mpsd__write_member_initialization(w, c->member_initialization);
+    xbl_mpsd__write_requirements(w, s);
+    if (s->dirty & XBL_MPSD__DIRTY_C_MEASUREMENT)
+        xbl_mpsd__jw_key_raw(w, "measurementServerAddresses", c->measurement_server_addresses_json);
+    if (c->session_cloud_compute_package_constants_json[0] != '\0')
+        xbl_mpsd__jw_key_raw(w, "cloudComputePackage", c->session_cloud_compute_package_constants_json);
+    xbl_mpsd__jw_close(w, '}');
+    xbl_mpsd__jw_key_raw(w, "custom", c->custom_json[0] != '\0' ? c->custom_json : "{}");
+    xbl_mpsd__jw_close(w, '}');
+}
+
+static void xbl_mpsd__write_role_types(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
+{
+    size_t t, r;
+    xbl_mpsd__jw_key(w, "roleTypes");
+    xbl_mpsd__jw_open(w, '{');
+    for (t = 0; t < s->role_types_count; t++) {
+        const xbl_mpsd_role_type *type = &s->role_types[t];
+        xbl_mpsd__jw_key(w, type->name);
+        xbl_mpsd__jw_open(w, '{');
+        xbl_mpsd__jw_key(w, "roles");
+        xbl_mpsd__jw_open(w, '{');
+        for (r = 0; r < type->role_count; r++) {
+            xbl_mpsd__jw_key(w, type->roles[r].name);
+            xbl_mpsd__jw_open(w, '{');
+            if (type->roles[r].max_member_count != 0) xbl_mpsd__jw_key_u64(w, "max", type->roles[r].max_member_count);
+            if (type->roles[r].target_count > 0) xbl_mpsd__jw_key_u64(w, "target", type->roles[r].target_count);
+            xbl_mpsd__jw_close(w, '}');
+        }
+        xbl_mpsd__jw_close(w, '}');
+        xbl_mpsd__jw_close(w, '}');
+    }
+    xbl_mpsd__jw_close(w, '}');
+}
+
+#define XBL_MPSD__DIRTY_PROPERTIES_SYSTEM (XBL_MPSD__DIRTY_KEYWORDS | XBL_MPSD__DIRTY_JOIN_RESTRICTION \
+    | XBL_MPSD__DIRTY_READ_RESTRICTION | XBL_MPSD__DIRTY_TURN | XBL_MPSD__DIRTY_MM_TARGET_CONSTANTS \
+    | XBL_MPSD__DIRTY_MM_CONNECTION | XBL_MPSD__DIRTY_CANDIDATES | XBL_MPSD__DIRTY_HOST | XBL_MPSD__DIRTY_CLOSED \
+    | XBL_MPSD__DIRTY_LOCKED | XBL_MPSD__DIRTY_ALLOCATE_CLOUD | XBL_MPSD__DIRTY_MM_RESUBMIT \
+    | XBL_MPSD__DIRTY_INIT_SUCCEEDED)
+
+/* Marked system properties that produce output (an UNKNOWN restriction is
+   kept locally but never written). */
+static uint32_t xbl_mpsd__system_output(const xbl_mpsd_session *s)
+{
+    uint32_t d = s->dirty & XBL_MPSD__DIRTY_PROPERTIES_SYSTEM;
+    if (xbl_mpsd__restriction_name(s->properties.join_restriction) == NULL) d &= ~XBL_MPSD__DIRTY_JOIN_RESTRICTION;
+    if (xbl_mpsd__restriction_name(s->properties.read_restriction) == NULL) d &= ~XBL_MPSD__DIRTY_READ_RESTRICTION;
+    return d;
+}
+
+static void xbl_mpsd__write_properties_system(xbl_mpsd__jw *w, const xbl_mpsd_session *s, uint32_t d)
+{
+    const xbl_mpsd_session_properties *p = &s->properties;
+    xbl_mpsd__jw_key(w, "system");
+    xbl_mpsd__jw_open(w, '{');
+    if (d & XBL_MPSD__DIRTY_KEYWORDS) xbl_mpsd__jw_strings(w, "keywords", p->keywords, p->keyword_count);
+    if (d & XBL_MPSD__DIRTY_TURN) xbl_mpsd__jw_u32s(w, "turn", p->turn_collection, p->turn_collection_count);
+    if (d & XBL_MPSD__DIRTY_JOIN_RESTRICTION)
+        xbl_mpsd__jw_key_string(w, "joinRestriction", xbl_mpsd__restriction_name(p->join_restriction));
+    if (d & XBL_MPSD__DIRTY_READ_RESTRICTION)
+        xbl_mpsd__jw_key_string(w, "readRestriction", xbl_mpsd__restriction_name(p->read_restriction));
+    if (d & XBL_MPSD__DIRTY_CLOSED) xbl_mpsd__jw_key_bool(w, "closed", p->closed);
+    if (d & XBL_MPSD__DIRTY_LOCKED) xbl_mpsd__jw_key_bool(w, "locked", p->locked);
+    if (d & XBL_MPSD__DIRTY_ALLOCATE_CLOUD) xbl_mpsd__jw_key_bool(w, "allocateCloudCompute", p->allocate_cloud_compute);
+    if (d & (XBL_MPSD__DIRTY_MM_TARGET_CONSTANTS | XBL_MPSD__DIRTY_MM_CONNECTION)) {
+        xbl_mpsd__jw_key(w, "matchmaking");
+        xbl_mpsd__jw_open(w, '{');
+        if (d & XBL_MPSD__DIRTY_MM_TARGET_CONSTANTS)
+            xbl_mpsd__jw_key_raw(w, "targetSessionConstants", p->matchmaking_target_session_constants_json);
+        if (d & XBL_MPSD__DIRTY_MM_CONNECTION)
+            xbl_mpsd__jw_key_string(w, "serverConnectionString", p->matchmaking_server_connection_string);
+        xbl_mpsd__jw_close(w, '}');
+    }
+    if (d & XBL_MPSD__DIRTY_MM_RESUBMIT) xbl_mpsd__jw_key_bool(w, "matchmakingResubmit", p->matchmaking_resubmit);
+    if (d & XBL_MPSD__DIRTY_INIT_SUCCEEDED) xbl_mpsd__jw_key_bool(w, "initializationSucceeded", s->initialization_succeeded);
+    if (d & XBL_MPSD__DIRTY_HOST) xbl_mpsd__jw_key_string(w, "host", p->host_device_token.value);
+    if (d & XBL_MPSD__DIRTY_CANDIDATES)
+        xbl_mpsd__jw_strings(w, "serverConnectionStringCandidates", p->server_connection_string_candidates,
+                p->server_connection_string_candidates_count);
+    xbl_mpsd__jw_close(w, '}');
+}
+
+static void xbl_mpsd__write_properties(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
+{
+    uint32_t d = xbl_mpsd__system_output(s);
+    if (d == 0 && !(s->dirty & XBL_MPSD__DIRTY_CUSTOM)) return;
+    xbl_mpsd__jw_key(w, "properties");
+    xbl_mpsd__jw_open(w, '{');
+    if (d) xbl_mpsd__write_properties_system(w, s, d);
+    if (s->dirty & XBL_MPSD__DIRTY_CUSTOM) xbl_mpsd__jw_key_raw(w, "custom", s->properties.session_custom_properties_json);
+    xbl_mpsd__jw_close(w, '}');
+}
+
+/* constants of a member added by this object (join or reservation) */
+static void xbl_mpsd__write_member_constants(xbl_mpsd__jw *w, const xbl_mpsd_session_member *m)
+{
+    xbl_mpsd__jw_key(w, "constants");
+    xbl_mpsd__jw_open(w, '{');
+    xbl_mpsd__jw_key(w, "system");
+    xbl_mpsd__jw_open(w, '{');
+    xbl_mpsd__jw_key(w, "xuid");
+    xbl_mpsd__jw_xuid(w, m->xuid);
+    if (m->initialize_requested) xbl_mpsd__jw_key_bool(w, "initialize", true);
+    xbl_mpsd__jw_close(w, '}');
+    if (m->custom_constants_json) xbl_mpsd__jw_key_raw(w, "custom", m->custom_constants_json);
+    xbl_mpsd__jw_close(w, '}');
+}
+
+static void xbl_mpsd__write_subscription(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
+{
+    static const char *const names[] = {
+        "everything", "host", "initialization", "matchmakingStatus", "membersList",
+        "membersStatus", "joinability", "customProperty", "membersCustomProperty"
+    };
+    unsigned bit;
+    xbl_mpsd__jw_key(w, "subscription");
+    xbl_mpsd__jw_open(w, '{');
+    xbl_mpsd__jw_key_string(w, "id", s->subscription_id);
+    xbl_mpsd__jw_key(w, "changeTypes");
+    xbl_mpsd__jw_open(w, '[');
+    for (bit = 0; bit < 9; bit++)
+        if (s->subscription_change_types & (1u << bit)) xbl_mpsd__jw_string(w, names[bit]);
+    xbl_mpsd__jw_close(w, ']');
+    xbl_mpsd__jw_close(w, '}');
+}
+
+#define XBL_MPSD__ME_SYSTEM (XBL_MPSD__ME_STATUS | XBL_MPSD__ME_SECURE_DEVICE_ADDRESS | XBL_MPSD__ME_INITIALIZATION_GROUP \
+    | XBL_MPSD__ME_GROUPS | XBL_MPSD__ME_ENCOUNTERS | XBL_MPSD__ME_MEASUREMENTS | XBL_MPSD__ME_SERVER_MEASUREMENTS \
+    | XBL_MPSD__ME_SUBSCRIPTION)
+
+static void xbl_mpsd__write_me_system(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const xbl_mpsd_session_member *m)
+{
+    uint32_t d = s->me_dirty;
+    xbl_mpsd__jw_key(w, "system");
+    xbl_mpsd__jw_open(w, '{');
+    if (d & XBL_MPSD__ME_STATUS) {
+        bool active = m->status == XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE;
+        xbl_mpsd__jw_key_bool(w, "active", active);
+        if (!active) xbl_mpsd__jw_key_bool(w, "ready", false);
+    }
+    if (d & XBL_MPSD__ME_SUBSCRIPTION) xbl_mpsd__write_subscription(w, s);
+    if (d & XBL_MPSD__ME_SECURE_DEVICE_ADDRESS)
+        xbl_mpsd__jw_key_string(w, "secureDeviceAddress", m->secure_device_base_address64 ? m->secure_device_base_address64 : "");
+    if (d & XBL_MPSD__ME_INITIALIZATION_GROUP)
+        xbl_mpsd__jw_u32s(w, "initializationGroup", m->members_in_group_ids, m->members_in_group_count);
+    if (d & XBL_MPSD__ME_GROUPS) xbl_mpsd__jw_strings(w, "groups", m->groups, m->groups_count);
+    if (d & XBL_MPSD__ME_ENCOUNTERS) xbl_mpsd__jw_strings(w, "encounters", m->encounters, m->encounters_count);
+    if (d & XBL_MPSD__ME_MEASUREMENTS) xbl_mpsd__jw_key_raw(w, "measurements", m->qos_measurements_json);
+    if (d & XBL_MPSD__ME_SERVER_MEASUREMENTS) xbl_mpsd__jw_key_raw(w, "serverMeasurements", m->server_measurements_json);
+    xbl_mpsd__jw_close(w, '}');
+}
+
+static void xbl_mpsd__write_me(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const xbl_mpsd_session_member *m, bool is_new)
+{
+    size_t i;
+    xbl_mpsd__jw_key(w, "me");
+    xbl_mpsd__jw_open(w, '{');
+    if (is_new) xbl_mpsd__write_member_constants(w, m);
+    if (s->me_dirty & XBL_MPSD__ME_ROLES) {
+        xbl_mpsd__jw_key(w, "roles");
+        xbl_mpsd__jw_open(w, '{');
+        for (i = 0; i < m->roles_count; i++) xbl_mpsd__jw_key_string(w, m->roles[i].role_type_name, m->roles[i].role_name);
+        xbl_mpsd__jw_close(w, '}');
+    }
+    if (s->me_dirty & (XBL_MPSD__ME_SYSTEM | XBL_MPSD__ME_CUSTOM)) {
+        xbl_mpsd__jw_key(w, "properties");
+        xbl_mpsd__jw_open(w, '{');
+        if (s->me_dirty & XBL_MPSD__ME_SYSTEM) xbl_mpsd__write_me_system(w, s, m);
+        if (s->me_dirty & XBL_MPSD__ME_CUSTOM)
+            xbl_mpsd__jw_key_raw(w, "custom", m->custom_properties_json ? m->custom_properties_json : "{}");
+        xbl_mpsd__jw_close(w, '}');
+    }
+    xbl_mpsd__jw_close(w, '}');
+}
+
+/* The current user to write under `me`, or NULL when there is none to write. */
+static const xbl_mpsd_session_member *xbl_mpsd__me_output(const xbl_mpsd_session *s)
+{
+    size_t i = xbl_mpsd__current_index(s);
+    if (i == SIZE_MAX) return NULL;
+    if (s->state & XBL_MPSD__STATE_JOINED) return &s->members[i];
+    return s->me_dirty ? &s->members[i] : NULL;
+}
+
+static bool xbl_mpsd__is_reservation(const xbl_mpsd_session *s, size_t i)
+{
+    return i >= s->document_members_count && i != s->joined_index;
+}
+
+static void xbl_mpsd__write_members(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
+{
+    const xbl_mpsd_session_member *me = xbl_mpsd__me_output(s);
+    bool left = (s->state & XBL_MPSD__STATE_LEFT) != 0;
+    size_t i, k = 0, reservations = s->members_count - s->document_members_count - (s->joined_index != SIZE_MAX);
+    if (!left && me == NULL && reservations == 0) return;
+    xbl_mpsd__jw_key(w, "members");
+    xbl_mpsd__jw_open(w, '{');
+    if (left) {
+        xbl_mpsd__jw_key(w, "me");
+        xbl_mpsd__jw_raw(w, "null", 4);
+    } else if (me) {
+        xbl_mpsd__write_me(w, s, me, (s->state & XBL_MPSD__STATE_JOINED) != 0);
+    }
+    for (i = 0; i < s->members_count; i++) {
+        char key[32] = "reserve_";
+        size_t n;
+        if (!xbl_mpsd__is_reservation(s, i)) continue;
+        n = xbl_mpsd__u64_to_dec(k++, key + 8);
+        key[8 + n] = '\0';
+        xbl_mpsd__jw_key(w, key);
+        xbl_mpsd__jw_open(w, '{');
+        xbl_mpsd__write_member_constants(w, &s->members[i]);
+        xbl_mpsd__jw_close(w, '}');
+    }
+    xbl_mpsd__jw_close(w, '}');
+}
+
+static void xbl_mpsd__write_body(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
+{
+    xbl_mpsd__jw_open(w, '{');
+    if (!xbl_mpsd__is_service(s) && (s->dirty & XBL_MPSD__DIRTY_CONSTANTS)) xbl_mpsd__write_constants(w, s);
+    if (s->dirty & XBL_MPSD__DIRTY_ROLE_TYPES) xbl_mpsd__write_role_types(w, s);
+    xbl_mpsd__write_properties(w, s);
+    xbl_mpsd__write_members(w, s);
+    if (s->dirty & XBL_MPSD__DIRTY_SERVERS) xbl_mpsd__jw_key_raw(w, "servers", s->raw_servers_json);
+    xbl_mpsd__jw_close(w, '}');
+}
+
+static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, char *buf, size_t cap, size_t *len)
+{
+    xbl_mpsd__jw w;
+    if (!xbl_mpsd__has_doc(s) || len == NULL || (buf == NULL && cap > 0)) return XBL_MPSD_E_INVALIDARG;
+    xbl_mpsd__jw_init(&w, buf, cap);
+    xbl_mpsd__write_body(&w, s);
+    *len = w.len;
+    return w.len <= cap ? XBL_MPSD_OK : XBL_MPSD_E_OUTOFMEMORY;
+}
+
 
 #include "wip/reader.inc.h"
 #include "wip/http.inc.h"
