@@ -21,7 +21,7 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 # test_zero_heap interposes the allocator: every call it sees is a failure
 WRAP     := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
-.PHONY: examples all test deps build-check heap-check unit sanitize valgrind emulator-test demo clean
+.PHONY: integration examples all test deps build-check heap-check unit sanitize valgrind emulator-test demo clean
 
 all: build-check unit
 
@@ -71,10 +71,22 @@ valgrind: $(UNIT_BIN)
 	  valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite ./$$t >/dev/null; done
 	@echo "valgrind: clean"
 
+$(BUILD)/integration:
+	mkdir -p $@
+
+$(BUILD)/integration/it_sdk: tests/integration/it_sdk.c tests/integration/sdk_common.h $(HDRS) | $(BUILD)/integration
+	$(CC) $(STRICT) $(CFLAGS) -I. -o $@ $< -lcmocka
+
+$(BUILD)/integration/load_counter: tests/integration/load_counter.c tests/integration/sdk_common.h $(HDRS) | $(BUILD)/integration
+	$(CC) $(STRICT) $(CFLAGS) -I. -o $@ $< -pthread
+
+integration: $(BUILD)/integration/it_sdk $(BUILD)/integration/load_counter
+	bash tests/integration/run.sh $(BUILD)/integration
+
 emulator-test:
 	$(PYTHON) -m unittest discover -s tests/emulator -t . -v 2>&1 | tail -n 25
 
-test: deps build-check heap-check unit sanitize valgrind emulator-test
+test: deps build-check heap-check unit sanitize valgrind emulator-test integration
 	@echo "make test: all stages passed"
 
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
