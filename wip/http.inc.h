@@ -150,14 +150,21 @@ static void xbl_mpsd__hw_precondition(xbl_mpsd__hw *w, uint32_t mode, const char
     }
 }
 
-/* Everything of the head except the token lines. etag is NULL for reads. */
-static void xbl_mpsd__write_fixed_head(xbl_mpsd__hw *w, const xbl_mpsd_async *a,
-        const xbl_mpsd_client *c, const char *etag)
+/* What the token-free head is made of. etag is NULL for reads. */
+typedef struct xbl_mpsd__request {
+    uint32_t    kind;
+    uint32_t    write_mode;
+    const char *path;
+    size_t      body_len;
+    const char *etag;
+} xbl_mpsd__request;
+
+/* Everything of the head except the token lines. */
+static void xbl_mpsd__write_fixed_head(xbl_mpsd__hw *w, const xbl_mpsd__request *q, const xbl_mpsd_client *c)
 {
-    bool put = a->kind == XBL_MPSD__KIND_WRITE || a->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE;
-    xbl_mpsd__hw_str(w, xbl_mpsd__method(a));
-    xbl_mpsd__hw_put(w, " ", 1);
-    xbl_mpsd__hw_str(w, a->path);
+    bool put = q->kind == XBL_MPSD__KIND_WRITE || q->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE;
+    xbl_mpsd__hw_str(w, put ? "PUT " : "GET ");
+    xbl_mpsd__hw_str(w, q->path);
     xbl_mpsd__hw_put(w, " HTTP/1.1\r\nHost: ", 17);
     xbl_mpsd__hw_str(w, c->config.host);
     if (c->config.port_number != 443) {
@@ -168,12 +175,12 @@ static void xbl_mpsd__write_fixed_head(xbl_mpsd__hw *w, const xbl_mpsd_async *a,
                         "Content-Type: application/json; charset=utf-8\r\n");
     if (put) {   /* RFC 9110 §8.6: no Content-Length on a GET without a body */
         xbl_mpsd__hw_str(w, "Content-Length: ");
-        xbl_mpsd__hw_u64(w, a->body_len);
+        xbl_mpsd__hw_u64(w, q->body_len);
         xbl_mpsd__hw_put(w, "\r\n", 2);
     }
     xbl_mpsd__hw_header(w, "User-Agent", c->config.user_agent);
     if (c->config.accept_language != NULL) xbl_mpsd__hw_header(w, "Accept-Language", c->config.accept_language);
-    if (put) xbl_mpsd__hw_precondition(w, a->write_mode, etag);
+    if (put) xbl_mpsd__hw_precondition(w, q->write_mode, q->etag);
 }
 
 /* Bytes the token lines take besides the two token values themselves. */
@@ -223,6 +230,8 @@ static xbl_mpsd_result xbl_mpsd__add_tokens(xbl_mpsd_async *a)
     }
     XBL_MPSD_MEMCPY(head + at, "\r\n\r\n", 4);
     a->head_len = a->fixed_len + at + 4;
+    /* room that splits (below) into caps these tokens fit, whatever the split */
+    a->head_need = start + xbl_mpsd__token_overhead() + auth_len + 1 + 4 * (sig_len + 1) + XBL_MPSD__SIGNATURE_CAP;
     XBL_MPSD_MEMSET(sig, 0, sig_cap);
     return XBL_MPSD_OK;
 }
@@ -283,14 +292,15 @@ static void xbl_mpsd__hr_need(xbl_mpsd__http_response *r, size_t n)
     if (n > r->need) r->need = n;
 }
 
+/* RFC 9110 §5.6.2 token characters: what a header name may contain. */
 static bool xbl_mpsd__is_tchar(unsigned char c)
 {
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    size_t i;
     if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-    return c != 0 && XBL_MPSD_MEMCMP("!#$%&'*+-.^_`|~", &c, 1) != 0
-        ? xbl_mpsd__strnlen("!#$%&'*+-.^_`|~", 16) != 0 && (c == '!' || c == '#' || c == '$' || c == '%'
-          || c == '&' || c == '\'' || c == '*' || c == '+' || c == '-' || c == '.' || c == '^'
-          || c == '_' || c == '`' || c == '|' || c == '~')
-        : true;
+    for (i = 0; i < sizeof extra - 1; i++)
+        if ((unsigned char)extra[i] == c) return true;
+    return false;
 }
 
 /* Decimal digits only, no sign, no overflow past max. */
@@ -308,18 +318,7 @@ static bool xbl_mpsd__parse_dec(const char *s, size_t n, uint64_t max, uint64_t 
     return true;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (no timegm in C99). */
-static int64_t xbl_mpsd__days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era, yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (int64_t)(m > 2 ? m - 3 : m + 9) + 2) / 5 + (int64_t)d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
+/* xbl_mpsd__days_from_civil comes from the response-parser section. */
 static bool xbl_mpsd__two_digits(const char *s, unsigned max, unsigned *out)
 {
     if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9') return false;
@@ -341,7 +340,7 @@ static time_t xbl_mpsd__parse_http_date(const char *s, size_t n)
     if (mon == 0 || !xbl_mpsd__two_digits(s + 5, 31, &day) || day == 0
         || !xbl_mpsd__parse_dec(s + 12, 4, 9999, &year) || !xbl_mpsd__two_digits(s + 17, 23, &hh)
         || !xbl_mpsd__two_digits(s + 20, 59, &mm) || !xbl_mpsd__two_digits(s + 23, 60, &ss)) return 0;
-    t = xbl_mpsd__days_from_civil((int64_t)year, mon, day) * 86400 + (int64_t)(hh * 3600u + mm * 60u + ss);
+    t = xbl_mpsd__days_from_civil((int64_t)year, (int64_t)mon, (int64_t)day) * 86400 + (int64_t)(hh * 3600u + mm * 60u + ss);
     if ((time_t)-1 < 0 && sizeof(time_t) < 8 && (t > INT32_MAX || t < INT32_MIN)) return 0;
     return (time_t)t;
 }
@@ -373,11 +372,10 @@ static xbl_mpsd_result xbl_mpsd__hr_content_length(xbl_mpsd__http_response *r, c
     return XBL_MPSD_OK;
 }
 
-static void xbl_mpsd__hr_copy_value(char *dst, size_t cap, const char *v, size_t n)
+static void xbl_mpsd__hr_copy_value(char *dst, const char *v, size_t n)
 {
     XBL_MPSD_MEMCPY(dst, v, n);
     dst[n] = '\0';
-    XBL_MPSD__UNUSED(cap);
 }
 
 static xbl_mpsd_result xbl_mpsd__hr_header(xbl_mpsd__http_response *r,
@@ -394,11 +392,11 @@ static xbl_mpsd_result xbl_mpsd__hr_header(xbl_mpsd__http_response *r,
     } else if (xbl_mpsd__ieq_n(name, name_len, "etag")) {
         /* a cut ETag would make every later If-Match fail: refuse it */
         if (n >= XBL_MPSD__ETAG_CAP) return XBL_MPSD_E_HTTP_PROTOCOL;
-        xbl_mpsd__hr_copy_value(r->etag, XBL_MPSD__ETAG_CAP, v, n);
+        xbl_mpsd__hr_copy_value(r->etag, v, n);
         r->etag_len = n;
     } else if (xbl_mpsd__ieq_n(name, name_len, "content-location")) {
         if (n >= XBL_MPSD__LOCATION_CAP) r->flags |= XBL_MPSD__HF_LONG_LOC;
-        else { xbl_mpsd__hr_copy_value(r->location, XBL_MPSD__LOCATION_CAP, v, n); r->flags |= XBL_MPSD__HF_LOCATION; }
+        else { xbl_mpsd__hr_copy_value(r->location, v, n); r->flags |= XBL_MPSD__HF_LOCATION; }
     } else if (xbl_mpsd__ieq_n(name, name_len, "date")) {
         r->date = xbl_mpsd__parse_http_date(v, n);
     } else if (xbl_mpsd__ieq_n(name, name_len, "retry-after")) {
@@ -654,7 +652,6 @@ static xbl_mpsd_result xbl_mpsd__hr_full(xbl_mpsd__http_response *r, unsigned ch
                                                        : r->body_total + XBL_MPSD_HTTP_MAX_CHUNK_LINE);
         return XBL_MPSD_E_OUTOFMEMORY;
     }
-    if (r->flags & XBL_MPSD__HF_WANT_BODY) r->flags |= XBL_MPSD__HF_OVERFLOW;
     XBL_MPSD_MEMMOVE(win, win + r->body_len, r->raw_len);
     r->body_len = 0;
     r->flags |= XBL_MPSD__HF_OVERFLOW;
@@ -671,7 +668,6 @@ static xbl_mpsd_result xbl_mpsd__hr_feed(xbl_mpsd__http_response *r, unsigned ch
         switch (r->state) {
         case XBL_MPSD__HR_DONE:
             if (r->raw_len > 0) r->flags |= XBL_MPSD__HF_CLOSE;   /* stray bytes: connection unusable */
-            if (r->state == XBL_MPSD__HR_DONE && r->body_len + r->raw_len > 0) {}
             return XBL_MPSD_OK;
         case XBL_MPSD__HR_BODY_LENGTH: case XBL_MPSD__HR_BODY_CLOSE: case XBL_MPSD__HR_CHUNK_DATA:
             if (r->raw_len == 0) res = XBL_MPSD_PENDING;
@@ -732,13 +728,22 @@ static bool xbl_mpsd__deadline_passed(const xbl_mpsd_async *a)
     return (uint32_t)(now - a->start_ms) >= c->config.timeout_ms;
 }
 
+/* Ends the operation. A failure mid-exchange leaves the connection out of
+   step with the server, so it is dropped; a fully framed response (HTTP
+   error, body too big) leaves it usable, and a failure before anything was
+   sent leaves a kept connection alone. */
+static void xbl_mpsd__set_needed(xbl_mpsd_async *a, size_t window_need)
+{
+    size_t n = xbl_mpsd__window_start(a) + window_need;
+    a->needed = n > a->head_need ? n : a->head_need;
+}
+
 static xbl_mpsd_result xbl_mpsd__end(xbl_mpsd_async *a, xbl_mpsd_result r)
 {
     xbl_mpsd_client *c = a->client;
-    if (r < 0 && r != XBL_MPSD_E_HTTP_PROTOCOL && a->response.state != XBL_MPSD__HR_DONE) xbl_mpsd__drop_connection(c);
-    else if (r == XBL_MPSD_E_HTTP_PROTOCOL) xbl_mpsd__drop_connection(c);
+    if (r < 0 && a->state != XBL_MPSD__OP_AUTH && a->response.state != XBL_MPSD__HR_DONE) xbl_mpsd__drop_connection(c);
     if (c->active == a) c->active = NULL;
-    xbl_mpsd__wipe_tokens(a);
+    if (a->state == XBL_MPSD__OP_AUTH || a->state == XBL_MPSD__OP_SEND) xbl_mpsd__wipe_tokens(a);
     a->state = XBL_MPSD__OP_DONE;
     a->result = r;
     return r;
@@ -777,7 +782,7 @@ static xbl_mpsd_result xbl_mpsd__check_body(xbl_mpsd_async *a)
     jsmn_parser p;
     int n;
     if ((r->flags & XBL_MPSD__HF_OVERFLOW) || r->tokens > cap) {
-        a->needed = xbl_mpsd__window_start(a) + need;
+        xbl_mpsd__set_needed(a, need);
         return XBL_MPSD_E_OUTOFMEMORY;
     }
     jsmn_init(&p);
@@ -897,7 +902,7 @@ static xbl_mpsd_result xbl_mpsd__step_recv(xbl_mpsd_async *a)
     int32_t n;
     xbl_mpsd_result res;
     if (used >= cap) {   /* only a window too small for even one byte */
-        a->needed = xbl_mpsd__window_start(a) + XBL_MPSD_HTTP_MAX_HEADER_BYTES;
+        xbl_mpsd__set_needed(a, XBL_MPSD_HTTP_MAX_HEADER_BYTES);
         return XBL_MPSD_E_OUTOFMEMORY;
     }
     n = c->port.recv(c->port.ctx, win + used, cap - used);
@@ -914,7 +919,7 @@ static xbl_mpsd_result xbl_mpsd__step_recv(xbl_mpsd_async *a)
     r->raw_len += (size_t)n;
     res = xbl_mpsd__hr_feed(r, win, cap);
     if (res == XBL_MPSD_PENDING) return XBL_MPSD__CONTINUE;
-    if (res == XBL_MPSD_E_OUTOFMEMORY) a->needed = xbl_mpsd__window_start(a) + r->need;
+    if (res == XBL_MPSD_E_OUTOFMEMORY) xbl_mpsd__set_needed(a, r->need);
     if (res != XBL_MPSD_OK) return res;
     return xbl_mpsd__complete(a);
 }
@@ -950,7 +955,6 @@ xbl_mpsd_result xbl_mpsd_async_poll(xbl_mpsd_async *a)
 void xbl_mpsd_async_cancel(xbl_mpsd_async *a)
 {
     if (a == NULL || a->state == XBL_MPSD__OP_IDLE || a->state == XBL_MPSD__OP_DONE) return;
-    xbl_mpsd__drop_connection(a->client);
     xbl_mpsd__end(a, XBL_MPSD_E_CANCELED);
 }
 
@@ -1028,35 +1032,35 @@ static xbl_mpsd_result xbl_mpsd__can_start(xbl_mpsd_client *c, xbl_mpsd_async *a
     return XBL_MPSD_OK;
 }
 
-/* Resets the async for a new operation, keeping its buffer. */
-static void xbl_mpsd__async_reset(xbl_mpsd_async *a, xbl_mpsd_client *c, uint32_t kind)
+/* Starts an operation whose body is already at buffer[0]. Fails with
+   nothing changed but needed_bytes when the request cannot fit with room
+   for the tokens. */
+static xbl_mpsd_result xbl_mpsd__start(xbl_mpsd_async *a, xbl_mpsd_client *c, const xbl_mpsd__request *q,
+        const xbl_mpsd_session_reference *reference)
 {
+    xbl_mpsd__hw w;
     unsigned char *buffer = a->buffer;
     size_t size = a->buffer_size;
+    size_t min_tokens = xbl_mpsd__token_overhead() + 8;
+    w.buf = NULL; w.cap = 0; w.len = 0;
+    xbl_mpsd__write_fixed_head(&w, q, c);   /* measure first: a failed start changes nothing */
+    if (q->body_len > size || w.len > size - q->body_len || size - q->body_len - w.len < min_tokens) {
+        a->needed = q->body_len + w.len + XBL_MPSD_AUTH_RESERVE;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
     XBL_MPSD_MEMSET(a, 0, sizeof *a);
     a->buffer = buffer;
     a->buffer_size = size;
     a->client = c;
-    a->kind = kind;
-    xbl_mpsd__hr_init(&a->response, kind == XBL_MPSD__KIND_GET || kind == XBL_MPSD__KIND_GET_BY_HANDLE);
-}
-
-/* Writes the fixed head after the body and starts the operation. The whole
-   request must fit with room for tokens, else nothing starts. */
-static xbl_mpsd_result xbl_mpsd__start(xbl_mpsd_async *a, const char *etag)
-{
-    xbl_mpsd_client *c = a->client;
-    xbl_mpsd__hw w;
-    size_t min_tokens = xbl_mpsd__token_overhead() + 8;
-    w.buf = (char *)a->buffer + a->body_len;
-    w.cap = a->buffer_size - a->body_len;
-    w.len = 0;
-    xbl_mpsd__write_fixed_head(&w, a, c, etag);
-    if (w.len > w.cap || w.cap - w.len < min_tokens) {
-        a->needed = a->body_len + w.len + XBL_MPSD_AUTH_RESERVE;
-        a->state = XBL_MPSD__OP_IDLE;
-        return XBL_MPSD_E_OUTOFMEMORY;
-    }
+    a->kind = q->kind;
+    a->write_mode = q->write_mode;
+    a->xuid = c->config.xuid;
+    a->body_len = q->body_len;
+    if (reference != NULL) a->reference = *reference;
+    XBL_MPSD_MEMCPY(a->path, q->path, xbl_mpsd__strlen(q->path) + 1);
+    xbl_mpsd__hr_init(&a->response, !xbl_mpsd__is_write(a));
+    w.buf = (char *)buffer + q->body_len; w.cap = size - q->body_len; w.len = 0;
+    xbl_mpsd__write_fixed_head(&w, q, c);
     a->fixed_len = w.len;
     a->head_len = w.len;
     a->start_ms = c->port.now_ms(c->port.ctx);
@@ -1068,35 +1072,29 @@ static xbl_mpsd_result xbl_mpsd__start(xbl_mpsd_async *a, const char *etag)
 static xbl_mpsd_result xbl_mpsd__write_async(xbl_mpsd_client *client, const xbl_mpsd_session *session,
         xbl_mpsd_session_write_mode mode, const char *handle_id, xbl_mpsd_async *a)
 {
-    const char *etag;
+    char path[XBL_MPSD__PATH_CAP];
+    xbl_mpsd__request q;
     size_t len = 0;
     xbl_mpsd_result r;
     if (client == NULL || session == NULL || a == NULL || !xbl_mpsd_session_has_document(session)
         || (uint32_t)mode > 3u) return XBL_MPSD_E_INVALIDARG;
-    etag = xbl_mpsd_session_etag(session);
-    if (etag == NULL) etag = "";
+    q.etag = xbl_mpsd_session_etag(session);
+    if (q.etag == NULL) q.etag = "";
     if (handle_id == NULL && !xbl_mpsd_session_reference_is_valid(&session->reference)) return XBL_MPSD_E_RUNTIME_ERROR;
-    if (!xbl_mpsd__header_safe(etag)) return XBL_MPSD_E_INVALIDARG;
+    if (!xbl_mpsd__header_safe(q.etag)
+        || (handle_id ? !xbl_mpsd__handle_path(handle_id, path, sizeof path)
+                      : !xbl_mpsd__reference_path(&session->reference, path, sizeof path))) return XBL_MPSD_E_INVALIDARG;
     r = xbl_mpsd__can_start(client, a);
     if (r != XBL_MPSD_OK) return r;
-    xbl_mpsd__async_reset(a, client, handle_id ? XBL_MPSD__KIND_WRITE_BY_HANDLE : XBL_MPSD__KIND_WRITE);
-    a->write_mode = (uint32_t)mode;
-    a->reference = session->reference;
-    if (handle_id ? !xbl_mpsd__handle_path(handle_id, a->path, sizeof a->path)
-                  : !xbl_mpsd__reference_path(&session->reference, a->path, sizeof a->path)) {
-        xbl_mpsd__async_reset(a, NULL, 0);
-        return XBL_MPSD_E_INVALIDARG;
-    }
+    /* the previous result was taken, so its body may be overwritten */
     r = xbl_mpsd__session_write_body(session, (char *)a->buffer, a->buffer_size, &len);
-    a->body_len = len;
-    if (r == XBL_MPSD_E_OUTOFMEMORY) {
-        size_t needed = len + 1024 + XBL_MPSD_AUTH_RESERVE;   /* a fixed head is well under 1 KB */
-        xbl_mpsd__async_reset(a, NULL, 0);
-        a->needed = needed;
-        return r;
-    }
-    if (r != XBL_MPSD_OK) { xbl_mpsd__async_reset(a, NULL, 0); return r; }
-    return xbl_mpsd__start(a, etag);
+    if (r == XBL_MPSD_E_OUTOFMEMORY) a->needed = len + 1024 + XBL_MPSD_AUTH_RESERVE;   /* fixed heads are < 1 KB */
+    if (r != XBL_MPSD_OK) return r;
+    q.kind = handle_id ? XBL_MPSD__KIND_WRITE_BY_HANDLE : XBL_MPSD__KIND_WRITE;
+    q.write_mode = (uint32_t)mode;
+    q.path = path;
+    q.body_len = len;
+    return xbl_mpsd__start(a, client, &q, &session->reference);
 }
 
 xbl_mpsd_result xbl_mpsd_write_session_async(xbl_mpsd_client *client, const xbl_mpsd_session *session,
@@ -1115,16 +1113,19 @@ xbl_mpsd_result xbl_mpsd_write_session_by_handle_async(xbl_mpsd_client *client, 
 static xbl_mpsd_result xbl_mpsd__get_async(xbl_mpsd_client *client, const xbl_mpsd_session_reference *ref,
         const char *handle_id, xbl_mpsd_async *a)
 {
-    xbl_mpsd_result r = xbl_mpsd__can_start(client, a);
+    char path[XBL_MPSD__PATH_CAP];
+    xbl_mpsd__request q;
+    xbl_mpsd_result r;
+    if (handle_id ? !xbl_mpsd__handle_path(handle_id, path, sizeof path)
+                  : !xbl_mpsd__reference_path(ref, path, sizeof path)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, a);
     if (r != XBL_MPSD_OK) return r;
-    xbl_mpsd__async_reset(a, client, handle_id ? XBL_MPSD__KIND_GET_BY_HANDLE : XBL_MPSD__KIND_GET);
-    if (ref != NULL) a->reference = *ref;
-    if (handle_id ? !xbl_mpsd__handle_path(handle_id, a->path, sizeof a->path)
-                  : !xbl_mpsd__reference_path(ref, a->path, sizeof a->path)) {
-        xbl_mpsd__async_reset(a, NULL, 0);
-        return XBL_MPSD_E_INVALIDARG;
-    }
-    return xbl_mpsd__start(a, NULL);
+    q.kind = handle_id ? XBL_MPSD__KIND_GET_BY_HANDLE : XBL_MPSD__KIND_GET;
+    q.write_mode = 0;
+    q.path = path;
+    q.body_len = 0;
+    q.etag = NULL;
+    return xbl_mpsd__start(a, client, &q, ref);
 }
 
 xbl_mpsd_result xbl_mpsd_get_session_async(xbl_mpsd_client *client,
@@ -1168,7 +1169,7 @@ static xbl_mpsd_result xbl_mpsd__deliver(xbl_mpsd_async *a, xbl_mpsd_session *ou
         return a->result;
     }
     XBL_MPSD_MEMSET(&meta, 0, sizeof meta);
-    meta.xuid = a->client_xuid_placeholder;
+    meta.xuid = a->xuid;
     meta.reference = &a->reference;
     meta.etag = r->etag;
     meta.etag_len = r->etag_len;

@@ -54,6 +54,8 @@ struct xbl_mpsd_async {
     size_t           head_len;     /* whole head once the tokens are in */
     size_t           sent;         /* of head + body */
     size_t           needed;       /* xbl_mpsd_async_needed_bytes */
+    size_t           head_need;    /* buffer bytes the request with its tokens needs */
+    uint64_t         xuid;         /* the client's user, for the delivered session */
     xbl_mpsd__http_response response;
     xbl_mpsd_session_reference reference;  /* of the delivered session */
     char             path[XBL_MPSD__PATH_CAP];
