@@ -54,6 +54,8 @@ typedef struct json_eq__doc {
     size_t      len;
     jsmntok_t   tok[JSON_EQ_MAX_TOKENS];
     int         ntok;
+    int         root;
+    char        buf[80000];
 } json_eq__doc;
 
 typedef struct json_eq__ctx {
@@ -66,39 +68,35 @@ typedef struct json_eq__ctx {
 static json_eq__ctx json_eq__g;
 
 /* Parses text into d. Returns false (with a reason in why) if it is not one
-   complete JSON value. */
+   complete JSON value. The text is parsed wrapped in "[...]" because strict
+   jsmn refuses a bare top-level scalar; d->root is the value's token. */
 static inline bool json_eq__parse(json_eq__doc *d, const char *text, char *why, size_t why_cap, const char *which)
 {
     jsmn_parser p;
     int r;
-    size_t end, i;
-    d->text = text;
-    d->len = strlen(text);
+    size_t n = strlen(text);
+    if (n + 3 > sizeof d->buf) {
+        snprintf(why, why_cap, "%s text too long for json_eq", which);
+        return false;
+    }
+    d->buf[0] = '[';
+    memcpy(d->buf + 1, text, n);
+    d->buf[n + 1] = ']';
+    d->buf[n + 2] = '\0';
+    d->text = d->buf;
+    d->len = n + 2;
     jsmn_init(&p);
-    r = jsmn_parse(&p, text, d->len, d->tok, JSON_EQ_MAX_TOKENS);
-    if (r <= 0) {
+    r = jsmn_parse(&p, d->buf, d->len, d->tok, JSON_EQ_MAX_TOKENS);
+    if (r <= 1 || d->tok[0].type != JSMN_ARRAY || d->tok[0].end != (int)d->len) {
         snprintf(why, why_cap, "%s text does not parse (jsmn %d)", which, r);
         return false;
     }
-    d->ntok = r;
-    /* exactly one top-level value, whitespace around it */
-    end = (size_t)d->tok[0].end;
-    for (i = 0; i < (size_t)d->tok[0].start; i++)
-        if (!(text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) break;
-    if (i != (size_t)d->tok[0].start) {
-        snprintf(why, why_cap, "%s text has garbage before the value", which);
+    if (d->tok[0].size != 1) {
+        snprintf(why, why_cap, "%s text is not exactly one value (%d values / trailing garbage)", which, d->tok[0].size);
         return false;
     }
-    for (i = end; i < d->len; i++)
-        if (!(text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) {
-            snprintf(why, why_cap, "%s text has more than one value / trailing garbage at byte %zu", which, i);
-            return false;
-        }
-    for (i = 1; i < (size_t)r; i++)
-        if (d->tok[i].parent < 0) {
-            snprintf(why, why_cap, "%s text has more than one top-level value", which);
-            return false;
-        }
+    d->ntok = r;
+    d->root = 1;
     return true;
 }
 
@@ -358,7 +356,7 @@ static inline bool json_eq_paths(const char *expected, const char *actual, const
     }
     ok = json_eq__parse(&c->a, expected, c->why, sizeof c->why, "expected")
       && json_eq__parse(&c->b, actual, c->why, sizeof c->why, "actual")
-      && json_eq__value(c, 0, 0);
+      && json_eq__value(c, c->a.root, c->b.root);
     if (!ok) {
         fprintf(stderr, "json_eq: mismatch at path '%s': %s\n  expected: %s\n  actual:   %s\n",
                 c->path, c->why, expected, actual);
@@ -385,9 +383,10 @@ static inline bool json_eq_get(const char *text, const char *path, char *out, si
 {
     static json_eq__doc d;
     char why[128];
-    int i = 0;
+    int i;
     const char *p = path;
     if (!json_eq__parse(&d, text, why, sizeof why, "input")) return false;
+    i = d.root;
     while (*p) {
         const char *dot = strchr(p, '.');
         size_t seg = dot ? (size_t)(dot - p) : strlen(p);

@@ -4,9 +4,10 @@
 #ifndef MOCK_PORT_H
 #define MOCK_PORT_H
 
+#include <stdlib.h>
 #include <string.h>
 
-#define MOCK_MAX_STEPS 8192
+#define MOCK_MAX_STEPS 40000
 #define MOCK_SENT_CAP  65536
 
 typedef struct mock_recv_step {
@@ -129,6 +130,7 @@ static void mock_init(mock_port *m, xbl_mpsd_port *port)
 
 static void mock_add_bytes(mock_port *m, const void *data, size_t len)
 {
+    if (m->recv_n >= MOCK_MAX_STEPS || len == 0) abort();
     m->recv_script[m->recv_n].data = (const uint8_t *)data;
     m->recv_script[m->recv_n].len = len;
     m->recv_script[m->recv_n].code = 0;
@@ -137,6 +139,7 @@ static void mock_add_bytes(mock_port *m, const void *data, size_t len)
 
 static void mock_add_code(mock_port *m, int32_t code)
 {
+    if (m->recv_n >= MOCK_MAX_STEPS) abort();
     m->recv_script[m->recv_n].data = NULL;
     m->recv_script[m->recv_n].len = 0;
     m->recv_script[m->recv_n].code = code;
@@ -145,6 +148,7 @@ static void mock_add_code(mock_port *m, int32_t code)
 
 static void mock_add_send(mock_port *m, int32_t cap_or_code)
 {
+    if (m->send_n >= MOCK_MAX_STEPS) abort();
     m->send_script[m->send_n++] = cap_or_code;
 }
 

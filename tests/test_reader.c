@@ -749,6 +749,25 @@ static void test_valid_variants(void **state)
     assert_string_equal(xbl_mpsd_session_matchmaking_server(&s)->status_details, "");
     assert_string_equal(xbl_mpsd_session_matchmaking_server(&s)->target_session_ref.scid, "");
 
+    /* keys are compared after unescaping */
+    assert_int_equal(load(&s, q("{'constants': {'system': {}}, 'properties': {'system': {}}, '\\u0063hangeNumber': 9}")),
+            XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_get_info(&s)->change_number, 9);
+
+    /* nesting up to XBL_MPSD_JSON_MAX_DEPTH levels (root = level 1) is fine, one more is not */
+    {
+        char doc[512];
+        size_t o, k, depth;
+        for (depth = XBL_MPSD_JSON_MAX_DEPTH - 2; depth <= XBL_MPSD_JSON_MAX_DEPTH - 1; depth++) {
+            o = (size_t)snprintf(doc, sizeof doc, "{\"constants\": {\"system\": {}, \"custom\": ");
+            for (k = 0; k < depth; k++) doc[o++] = '[';
+            for (k = 0; k < depth; k++) doc[o++] = ']';
+            o += (size_t)snprintf(doc + o, sizeof doc - o, "}, \"properties\": {\"system\": {}}}");
+            assert_int_equal(load(&s, doc), depth == XBL_MPSD_JSON_MAX_DEPTH - 2 ? XBL_MPSD_OK
+                                                                               : XBL_MPSD_E_INVALID_JSON_STRING);
+        }
+    }
+
     /* the member-list test documents are valid when the chain is right */
     assert_int_equal(load(&s, q(DOC_M("'0': " M_OK(3) ", '3': " M_OK(5) ", '9': 5", 0, 5))), XBL_MPSD_OK);
     assert_int_equal(s.members_count, 2);
@@ -758,7 +777,8 @@ static void test_valid_variants(void **state)
     /* time formats: no fraction, leap day, before 1970, 32-bit boundary */
     assert_int_equal(load(&s, q(
         "{'constants': {'system': {}}, 'properties': {'system': {}},"
-        " 'startTime': '2000-02-29T23:59:59Z', 'nextTimer': '1969-12-31T23:59:59.5Z'}")), XBL_MPSD_OK);
+        " 'startTime': '2000-02-29T23:59:59Z',"
+        " 'nextTimer': '1969-12-31T23:59:59.50000000000000000000000000000000000000000000000000000z'}")), XBL_MPSD_OK);
     assert_true(xbl_mpsd_session_get_info(&s)->start_time == (time_t)951868799);
     assert_true(xbl_mpsd_session_get_info(&s)->next_timer == (time_t)-1);
     if (sizeof(time_t) >= 8) {
@@ -1116,6 +1136,50 @@ static void test_truncated_bodies(void **state)
     assert_snap(&s);
 }
 
+
+/* ------------------------------------------------------------ mutations */
+
+/* Random byte edits of the full document: every result is OK or
+   INVALID_JSON_STRING, and a rejected body leaves out untouched. */
+static void test_mutated_bodies(void **state)
+{
+    xbl_mpsd_session s;
+    xbl_mpsd__response_meta m = meta_for(XUID1);
+    static const char alphabet[] = "{}[]\":,0123456789-.eE tfn\\u'abc\x80\xc3\xa9";
+    uint32_t seed = 12345;
+    size_t len, iter, need, ok = 0;
+    (void)state;
+    q_into(g_text2, DOC_FULL);
+    len = strlen(g_text2);
+    new_session(&s, g_arena.b, ARENA_SIZE);
+    assert_int_equal(load(&s, q(DOC_MPSD_EXAMPLE)), XBL_MPSD_OK);
+    for (iter = 0; iter < 4000; iter++) {
+        size_t n = len, edits, k;
+        xbl_mpsd_result r;
+        memcpy(g_text, g_text2, len + 1);
+        seed = seed * 1103515245u + 12345u;
+        edits = 1 + (seed >> 16) % 3;
+        for (k = 0; k < edits; k++) {
+            size_t at;
+            seed = seed * 1103515245u + 12345u;
+            at = (seed >> 8) % n;
+            seed = seed * 1103515245u + 12345u;
+            switch ((seed >> 16) % 3) {
+            case 0: g_text[at] = alphabet[(seed >> 4) % (sizeof alphabet - 1)]; break;
+            case 1: memmove(g_text + at, g_text + at + 1, n - at); n--; break;
+            default: memmove(g_text + at + 1, g_text + at, n - at + 1); n++;
+                     g_text[at] = alphabet[(seed >> 4) % (sizeof alphabet - 1)]; break;
+            }
+        }
+        take_snap(&s);
+        r = xbl_mpsd__session_load(&s, g_text, n, &m, g_tokens, TOKEN_CAP, &need);
+        if (r == XBL_MPSD_OK) { ok++; continue; }
+        assert_int_equal(r, XBL_MPSD_E_INVALID_JSON_STRING);
+        assert_snap(&s);
+    }
+    print_message("%zu of 4000 mutated bodies still valid\n", ok);
+}
+
 /* ------------------------------------------------------------ arena */
 
 static void test_arena_too_small_at_every_size(void **state)
@@ -1229,6 +1293,7 @@ int main(void)
         cmocka_unit_test(test_large_session_me),
         cmocka_unit_test(test_malformed_bodies_leave_out_untouched),
         cmocka_unit_test(test_truncated_bodies),
+        cmocka_unit_test(test_mutated_bodies),
         cmocka_unit_test(test_arena_too_small_at_every_size),
         cmocka_unit_test(test_token_buffer_too_small),
         cmocka_unit_test(test_invalid_json_before_token_shortage),

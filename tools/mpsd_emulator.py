@@ -198,7 +198,7 @@ def text(status, msg, headers=None):
 
 
 def jsonresp(status, obj, headers=None):
-    return Response(status, json.dumps(obj).encode(), 'application/json', headers)
+    return Response(status, json.dumps(obj, separators=(',', ':')).encode(), 'application/json', headers)
 
 
 # --------------------------------------------------------------------------- clock

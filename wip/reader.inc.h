@@ -333,14 +333,12 @@ static bool xbl_mpsd__parse_time(const char *s, size_t n, time_t *out)
     return true;
 }
 
-/* A time field: a string (null is not allowed, MPSD §4.9 rule 1). */
+/* A time field: a string (null is not allowed, MPSD §4.9 rule 1), read
+   from its raw text: a time has no escapes. */
 static void xbl_mpsd__rd_time(xbl_mpsd__rd *r, int obj, const char *key, time_t *out)
 {
-    char buf[48];
     int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_STRING, false);
-    if (v < 0) return;
-    if (!xbl_mpsd__rd_fixed_tok(r, v, buf, sizeof buf, false) ||
-            !xbl_mpsd__parse_time(buf, xbl_mpsd__strlen(buf), out))
+    if (v >= 0 && !xbl_mpsd__parse_time(xbl_mpsd__rd_text(r, v), xbl_mpsd__rd_len(r, v), out))
         r->bad = true;
 }
 

@@ -43,8 +43,8 @@ static void create_new_then_conflict(void **state)
     assert_non_null(me);
     assert_int_equal(me->member_id, 0);
     assert_int_equal(me->status, XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE);
-    assert_string_equal(me->gamertag, "P00001");
-    assert_string_equal(xbl_mpsd_session_session_constants(&alice.session)->custom_json, "");
+    assert_string_equal(me->gamertag, "P1");
+    assert_string_equal(xbl_mpsd_session_session_constants(&alice.session)->custom_json, "{}");
     assert_int_equal(xbl_mpsd_session_session_constants(&alice.session)->max_members_in_session, 8);
     assert_int_equal(xbl_mpsd_session_get_info(&alice.session)->change_number, 1);
 

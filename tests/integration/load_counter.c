@@ -10,7 +10,20 @@ typedef struct worker {
     it_user  user;
     int      increments;
     long     requests, conflicts, failures;
+    unsigned seed;
 } worker;
+
+/* Jittered backoff after a 412, as a real title would do: without it all
+   clients retry in lockstep and most requests are wasted conflicts. */
+static void backoff(worker *w, int streak)
+{
+    struct timespec t;
+    long cap_us = 500L << (streak < 5 ? streak : 5);
+    w->seed = w->seed * 1103515245u + 12345u;
+    t.tv_sec = 0;
+    t.tv_nsec = (long)((w->seed >> 8) % (unsigned long)cap_us) * 1000L;
+    nanosleep(&t, NULL);
+}
 
 static xbl_mpsd_session_reference g_ref;
 
@@ -24,6 +37,7 @@ static long counter_of(const xbl_mpsd_session *s)
 static int increment(worker *w)
 {
     it_user *u = &w->user;
+    int streak = 0;
     for (;;) {
         char value[32];
         xbl_mpsd_result rc;
@@ -42,6 +56,7 @@ static int increment(worker *w)
         if (xbl_mpsd_session_write_status(&u->session) == XBL_MPSD_WRITE_SESSION_STATUS_UPDATED) return 0;
         if (xbl_mpsd_session_write_status(&u->session) != XBL_MPSD_WRITE_SESSION_STATUS_OUT_OF_SYNC) return -1;
         w->conflicts++;
+        backoff(w, streak++);
     }
 }
 
@@ -93,7 +108,8 @@ int main(int argc, char **argv)
     t0 = now_s();
     for (i = 0; i < clients; i++) {
         workers[i].increments = increments;
-        if (it_user_init(&workers[i].user, 2814700000000001ULL + (uint64_t)i) != 0) return 1;
+        workers[i].seed = 2654435761u * (unsigned)(i + 1);
+        if (it_user_init(&workers[i].user, (uint64_t)2814700000000001ULL + (uint64_t)i) != 0) return 1;
         pthread_create(&threads[i], NULL, run, &workers[i]);
     }
     for (i = 0; i < clients; i++) {

@@ -86,6 +86,9 @@ static xbl_mpsd_result it_get(it_user *u, const xbl_mpsd_session_reference *ref,
 }
 
 /* POST to the emulator's admin API (plain HTTP over the same port). */
+#if defined(__GNUC__)
+__attribute__((unused))
+#endif
 static int it_admin(const char *path, const char *json)
 {
     char cmd[1024];
