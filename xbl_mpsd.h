@@ -555,7 +555,69 @@ typedef struct xbl_mpsd_client_config {
     const char *accept_language;   /* 0: no header */
 } xbl_mpsd_client_config;
 
-#include "wip/transport_types.inc.h"
+/* ---------------------------------------------------------------------------
+   Client and async objects. Complete so that callers can place them anywhere
+   (no heap); every member is private. Fixed buffers hold what the result
+   call needs after the exchange: ETag, Content-Location, the service's error
+   text and the request path (the auth callback is given the path again on
+   every ask, so it must outlive the *_async call).
+   --------------------------------------------------------------------------- */
+
+#define XBL_MPSD__ETAG_CAP        128   /* MPSD ETags are GUID-like, ~40 bytes */
+#define XBL_MPSD__LOCATION_CAP    300   /* longest reference path is 281 bytes */
+#define XBL_MPSD__ERROR_TEXT_CAP  256   /* service reasons are one sentence */
+#define XBL_MPSD__PATH_CAP        288   /* reference path or /handles/{id}/session */
+
+struct xbl_mpsd_client {
+    xbl_mpsd_port          port;        /* copied: the caller's struct may go away */
+    xbl_mpsd_client_config config;      /* defaults filled in */
+    xbl_mpsd_async        *active;      /* the operation in flight, or NULL */
+    bool                   connected;   /* a connection is open (idle or ours) */
+};
+
+/* Incremental HTTP/1.1 response parser state plus the headers it keeps. */
+typedef struct xbl_mpsd__http_response {
+    uint32_t state;          /* XBL_MPSD__HR_* */
+    uint32_t flags;          /* XBL_MPSD__HF_* */
+    uint32_t status;         /* of the final (non-1xx) response */
+    uint32_t retry_after;    /* seconds, 0 when absent or a date */
+    time_t   date;           /* Date header, 0 when absent or malformed */
+    uint64_t remaining;      /* bytes left in the Content-Length body or chunk */
+    size_t   body_len;       /* decoded body bytes kept at the window start */
+    size_t   body_total;     /* decoded body bytes seen, kept or dropped */
+    size_t   raw_len;        /* unparsed bytes right after the kept body */
+    size_t   scanned;        /* raw bytes already searched for a line end */
+    size_t   header_bytes;   /* of the current header block */
+    size_t   need;           /* window bytes the exchange needs, tokens aside */
+    size_t   tokens;         /* JSON tokens the body needs (streaming count) */
+    uint32_t tok_state;      /* streaming token counter state */
+    size_t   etag_len;
+    char     etag[XBL_MPSD__ETAG_CAP];
+    char     location[XBL_MPSD__LOCATION_CAP];
+} xbl_mpsd__http_response;
+
+struct xbl_mpsd_async {
+    unsigned char   *buffer;
+    size_t           buffer_size;
+    xbl_mpsd_client *client;
+    uint32_t         state;        /* XBL_MPSD__OP_* */
+    uint32_t         kind;         /* XBL_MPSD__KIND_* */
+    uint32_t         flags;        /* XBL_MPSD__AF_* */
+    xbl_mpsd_result  result;       /* final result once state is DONE */
+    uint32_t         start_ms;
+    uint32_t         write_mode;
+    size_t           body_len;     /* request body at buffer[0] */
+    size_t           fixed_len;    /* token-free head right after the body */
+    size_t           head_len;     /* whole head once the tokens are in */
+    size_t           sent;         /* of head + body */
+    size_t           needed;       /* xbl_mpsd_async_needed_bytes */
+    size_t           head_need;    /* buffer bytes the request with its tokens needs */
+    uint64_t         xuid;         /* the client's user, for the delivered session */
+    xbl_mpsd__http_response response;
+    xbl_mpsd_session_reference reference;  /* of the delivered session */
+    char             path[XBL_MPSD__PATH_CAP];
+    char             error_text[XBL_MPSD__ERROR_TEXT_CAP];
+};
 
 xbl_mpsd_session_reference xbl_mpsd_session_reference_create(
     const char *scid, const char *session_template_name, const char *session_name);
@@ -2198,7 +2260,11 @@ xbl_mpsd_result xbl_mpsd_session_constants_set_member_initialization(xbl_mpsd_se
 {
     xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, true);
     if (rc != XBL_MPSD_OK) return rc;
-    session->member_initialization = member_initialization;
+    session->member_initialization.join_timeout = member_initialization.join_timeout;
+    session->member_initialization.measurement_timeout = member_initialization.measurement_timeout;
+    session->member_initialization.evaluation_timeout = member_initialization.evaluation_timeout;
+    session->member_initialization.external_evaluation = member_initialization.external_evaluation;
+    session->member_initialization.members_needed_to_start = member_initialization.members_needed_to_start;
     session->constants.member_initialization = &session->member_initialization;
     xbl_mpsd__mark_constants(session, XBL_MPSD__DIRTY_C_MEMBER_INIT);
     return XBL_MPSD_OK;
@@ -2220,7 +2286,11 @@ xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_host_requirements(xbl_mps
     bool metric_ok = (int)requirements.host_selection_metric >= 0 && (int)requirements.host_selection_metric <= 4;
     xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, metric_ok);
     if (rc != XBL_MPSD_OK) return rc;
-    session->constants.peer_to_host_requirements = requirements;
+    /* Field by field: padding bytes of the caller's struct stay out of the session. */
+    session->constants.peer_to_host_requirements.latency_maximum = requirements.latency_maximum;
+    session->constants.peer_to_host_requirements.bandwidth_down_minimum_in_kbps = requirements.bandwidth_down_minimum_in_kbps;
+    session->constants.peer_to_host_requirements.bandwidth_up_minimum_in_kbps = requirements.bandwidth_up_minimum_in_kbps;
+    session->constants.peer_to_host_requirements.host_selection_metric = requirements.host_selection_metric;
     xbl_mpsd__mark_constants(session, XBL_MPSD__DIRTY_C_PEER_TO_HOST);
     return XBL_MPSD_OK;
 }
@@ -3255,8 +3325,2135 @@ static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, c
 }
 
 
-#include "wip/reader.inc.h"
-#include "wip/http.inc.h"
+/* ===========================================================================
+   JSON reader (token walker over jsmn) and response parser
+   A response body is first checked against the full JSON grammar
+   (xbl_mpsd__json_check: RFC 8259, escapes, UTF-8, depth), so jsmn, which is
+   only a tokenizer, sees well-formed text and its tokens describe it
+   exactly. The walker below then checks every field it reads against the
+   schema of MPSD §4 (types, ranges, fixed-buffer lengths, the member list)
+   and fills a session in one function used twice: a measuring dry run that
+   validates and sizes the arena, then the real run, which cannot fail.
+   Conventions: a field looked up by key takes the LAST occurrence of a
+   duplicated key; map-like objects (roleTypes, roles, member roles) keep
+   every entry in document order. Inside title-owned custom JSON the SDK only
+   peeks (matchmakingResult.initialTeam) and ignores wrong types there.
+   null reads as absent for string fields (plain, enum, XUID/activeTitleId),
+   memberInitialization, the two requirements objects, servers.matchmaking,
+   member roles and raw-JSON/custom sections; a null timeout reads as
+   XBL_MPSD_TIMEOUT_INFINITE; null anywhere else is a type error. Integers
+   are plain digit runs (no sign, fraction or exponent) within range.
+   *tokens_needed: the body's token count on success, on a short token
+   buffer and on a well-formed but invalid document; 0 when the JSON text
+   itself is malformed or only the arena was short.
+   =========================================================================== */
+
+typedef struct xbl_mpsd__rd {
+    const char      *js;    /* the body */
+    const jsmntok_t *t;     /* its tokens, in document order */
+    int              n;     /* token count */
+    xbl_mpsd__arena *a;     /* the arena of the session being filled */
+    bool             bad;   /* sticky: the body is not a valid document */
+} xbl_mpsd__rd;
+
+/* Value kinds of a token. */
+enum {
+    XBL_MPSD__RD_OBJECT,
+    XBL_MPSD__RD_ARRAY,
+    XBL_MPSD__RD_STRING,
+    XBL_MPSD__RD_NUMBER,
+    XBL_MPSD__RD_BOOL,
+    XBL_MPSD__RD_NULL,
+    XBL_MPSD__RD_ANY,
+    XBL_MPSD__RD_NONE   /* no such token */
+};
+
+static int xbl_mpsd__rd_kind(const xbl_mpsd__rd *r, int i)
+{
+    char c;
+    if (i < 0 || i >= r->n) return XBL_MPSD__RD_NONE;
+    switch (r->t[i].type) {
+    case JSMN_OBJECT: return XBL_MPSD__RD_OBJECT;
+    case JSMN_ARRAY: return XBL_MPSD__RD_ARRAY;
+    case JSMN_STRING: return XBL_MPSD__RD_STRING;
+    case JSMN_PRIMITIVE: break;
+    default: return XBL_MPSD__RD_NONE;
+    }
+    c = r->js[r->t[i].start];
+    if (c == 't' || c == 'f') return XBL_MPSD__RD_BOOL;
+    if (c == 'n') return XBL_MPSD__RD_NULL;
+    return XBL_MPSD__RD_NUMBER;
+}
+
+static const char *xbl_mpsd__rd_text(const xbl_mpsd__rd *r, int i)
+{
+    return r->js + r->t[i].start;
+}
+
+static size_t xbl_mpsd__rd_len(const xbl_mpsd__rd *r, int i)
+{
+    return (size_t)(r->t[i].end - r->t[i].start);
+}
+
+/* Number of direct children (object: keys, array: elements). */
+static size_t xbl_mpsd__rd_size(const xbl_mpsd__rd *r, int i)
+{
+    return (i >= 0 && i < r->n && r->t[i].size > 0) ? (size_t)r->t[i].size : 0;
+}
+
+/* Index of the token after the subtree of token i. Tokens are sorted by
+   start offset and a subtree is contiguous, so the next sibling is the first
+   token that starts at or after i's end: a binary search. */
+static int xbl_mpsd__rd_skip(const xbl_mpsd__rd *r, int i)
+{
+    int lo, hi, end;
+    if (i < 0 || i >= r->n) return r->n;
+    if (r->t[i].type != JSMN_OBJECT && r->t[i].type != JSMN_ARRAY) return i + 1;
+    end = r->t[i].end;
+    lo = i + 1;
+    hi = r->n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (r->t[mid].start < end) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* The value token of obj[key] (key compared after unescaping), last
+   occurrence wins; -1 when obj is no object or has no such key. */
+static int xbl_mpsd__rd_find(const xbl_mpsd__rd *r, int obj, const char *key)
+{
+    size_t c, n;
+    int k, found = -1;
+    if (xbl_mpsd__rd_kind(r, obj) != XBL_MPSD__RD_OBJECT) return -1;
+    n = xbl_mpsd__rd_size(r, obj);
+    for (c = 0, k = obj + 1; c < n && k + 1 < r->n; c++, k = xbl_mpsd__rd_skip(r, k + 1))
+        if (r->t[k].type == JSMN_STRING &&
+                xbl_mpsd__json_body_equals(xbl_mpsd__rd_text(r, k), xbl_mpsd__rd_len(r, k), key))
+            found = k + 1;
+    return found;
+}
+
+/* obj[key] when it has the wanted kind; -1 when absent, or null and
+   null_ok. Any other kind marks the body bad. */
+static int xbl_mpsd__rd_get(xbl_mpsd__rd *r, int obj, const char *key, int kind, bool null_ok)
+{
+    int v = xbl_mpsd__rd_find(r, obj, key), k;
+    if (v < 0) return -1;
+    k = xbl_mpsd__rd_kind(r, v);
+    if (k == XBL_MPSD__RD_NULL && null_ok) return -1;
+    if (kind != XBL_MPSD__RD_ANY && k != kind) { r->bad = true; return -1; }
+    return v;
+}
+
+/* Decimal digits only, at least one, value <= max. */
+static bool xbl_mpsd__rd_digits(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+    uint64_t x = 0;
+    size_t i;
+    if (n == 0) return false;
+    for (i = 0; i < n; i++) {
+        uint64_t d;
+        if (s[i] < '0' || s[i] > '9') return false;
+        d = (uint64_t)(s[i] - '0');
+        if (x > (max - d) / 10) return false;
+        x = x * 10 + d;
+    }
+    *out = x;
+    return true;
+}
+
+/* A JSON integer token (no sign, fraction or exponent) <= max. */
+static bool xbl_mpsd__rd_uint_tok(xbl_mpsd__rd *r, int v, uint64_t max, uint64_t *out)
+{
+    if (xbl_mpsd__rd_kind(r, v) != XBL_MPSD__RD_NUMBER ||
+            !xbl_mpsd__rd_digits(xbl_mpsd__rd_text(r, v), xbl_mpsd__rd_len(r, v), max, out)) {
+        r->bad = true;
+        return false;
+    }
+    return true;
+}
+
+/* Decodes string token v into buf[cap] with a NUL. When the text does not
+   fit: truncate cuts at a character boundary, else returns false. A
+   malformed string (or a decoded NUL) marks the body bad. */
+static bool xbl_mpsd__rd_fixed_tok(xbl_mpsd__rd *r, int v, char *buf, size_t cap, bool truncate)
+{
+    const char *s = xbl_mpsd__rd_text(r, v);
+    size_t n = xbl_mpsd__rd_len(r, v), i = 0, len = 0;
+    char ch[4];
+    if (xbl_mpsd__json_decode(s, n, NULL) == SIZE_MAX) { r->bad = true; return false; }
+    while (i < n) {
+        size_t k = xbl_mpsd__json_char(s, n, &i, ch);
+        if (len + k >= cap) {
+            if (!truncate) return false;
+            break;
+        }
+        XBL_MPSD_MEMCPY(buf + len, ch, k);
+        len += k;
+    }
+    buf[len] = '\0';
+    return true;
+}
+
+/* Decoded copy of string token v in the arena ("" in measure mode). */
+static const char *xbl_mpsd__rd_string(xbl_mpsd__rd *r, int v)
+{
+    const char *s = xbl_mpsd__rd_text(r, v);
+    size_t n = xbl_mpsd__rd_len(r, v), len = xbl_mpsd__json_decode(s, n, NULL);
+    char *d;
+    if (len == SIZE_MAX) { r->bad = true; return ""; }
+    d = (char *)xbl_mpsd__arena_alloc(r->a, len + 1, 1);
+    if (d == NULL) return "";
+    xbl_mpsd__json_decode(s, n, d);
+    d[len] = '\0';
+    return d;
+}
+
+/* Exact bytes of token v (a string keeps its quotes) in the arena. */
+static const char *xbl_mpsd__rd_raw(xbl_mpsd__rd *r, int v)
+{
+    const char *s = xbl_mpsd__rd_text(r, v);
+    size_t n = xbl_mpsd__rd_len(r, v);
+    if (r->t[v].type == JSMN_STRING) { s--; n += 2; }
+    return xbl_mpsd__arena_strn(r->a, s, n);
+}
+
+static void xbl_mpsd__rd_bool(xbl_mpsd__rd *r, int obj, const char *key, bool *out)
+{
+    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_BOOL, false);
+    if (v >= 0) *out = r->js[r->t[v].start] == 't';
+}
+
+static void xbl_mpsd__rd_u64(xbl_mpsd__rd *r, int obj, const char *key, uint64_t *out)
+{
+    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_NUMBER, false);
+    if (v >= 0) xbl_mpsd__rd_uint_tok(r, v, UINT64_MAX, out);
+}
+
+static void xbl_mpsd__rd_u32(xbl_mpsd__rd *r, int obj, const char *key, uint32_t *out)
+{
+    uint64_t x;
+    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_NUMBER, false);
+    if (v >= 0 && xbl_mpsd__rd_uint_tok(r, v, UINT32_MAX, &x)) *out = (uint32_t)x;
+}
+
+/* A timeout: absent keeps *out (0), null reads as infinite. */
+static void xbl_mpsd__rd_timeout(xbl_mpsd__rd *r, int obj, const char *key, uint64_t *out)
+{
+    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_ANY, false);
+    if (v < 0) return;
+    if (xbl_mpsd__rd_kind(r, v) == XBL_MPSD__RD_NULL) *out = XBL_MPSD_TIMEOUT_INFINITE;
+    else xbl_mpsd__rd_uint_tok(r, v, UINT64_MAX, out);
+}
+
+/* A plain string field: arena copy, NULL when absent or null. */
+static const char *xbl_mpsd__rd_str(xbl_mpsd__rd *r, int obj, const char *key)
+{
+    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_STRING, true);
+    return v < 0 ? NULL : xbl_mpsd__rd_string(r, v);
+}
+
+/* A string field into a fixed buffer; not fitting is an error (API.md §6.3). */
+static void xbl_mpsd__rd_fixed(xbl_mpsd__rd *r, int obj, const char *key, char *buf, size_t cap)
+{
+    char tmp[XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH];
+    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_STRING, true);
+    XBL_MPSD_ASSERT(cap <= sizeof tmp);
+    if (v < 0) return;
+    if (!xbl_mpsd__rd_fixed_tok(r, v, tmp, cap, false)) { r->bad = true; return; }
+    XBL_MPSD_MEMCPY(buf, tmp, xbl_mpsd__strlen(tmp) + 1);
+}
+
+/* A decimal-string integer (XUIDs, activeTitleId); null reads as absent. */
+static bool xbl_mpsd__rd_dec_tok(xbl_mpsd__rd *r, int v, uint64_t max, uint64_t *out)
+{
+    char buf[24];
+    if (xbl_mpsd__rd_kind(r, v) != XBL_MPSD__RD_STRING ||
+            !xbl_mpsd__rd_fixed_tok(r, v, buf, sizeof buf, false) ||
+            !xbl_mpsd__rd_digits(buf, xbl_mpsd__strlen(buf), max, out)) {
+        r->bad = true;
+        return false;
+    }
+    return true;
+}
+
+/* Index of the enum string obj[key] in names (case-insensitive); -1 when
+   unknown, -2 when absent or null. */
+static int xbl_mpsd__rd_enum_tok(xbl_mpsd__rd *r, int v, const char *const *names, int count)
+{
+    char buf[32];
+    int i;
+    if (!xbl_mpsd__rd_fixed_tok(r, v, buf, sizeof buf, false)) return -1;
+    for (i = 0; i < count; i++)
+        if (xbl_mpsd__ieq(buf, names[i])) return i;
+    return -1;
+}
+
+static int xbl_mpsd__rd_enum(xbl_mpsd__rd *r, int obj, const char *key, const char *const *names, int count)
+{
+    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_STRING, true);
+    return v < 0 ? -2 : xbl_mpsd__rd_enum_tok(r, v, names, count);
+}
+
+/* An enum field: absent keeps *out, known string i gives first + i, an
+   unknown string gives unknown. */
+#define XBL_MPSD__RD_ENUM(r, obj, key, names, out, type, first, unknown) do { \
+        int e_ = xbl_mpsd__rd_enum((r), (obj), (key), (names), (int)(sizeof(names) / sizeof((names)[0]))); \
+        if (e_ >= 0) *(out) = (type)((int)(first) + e_); \
+        else if (e_ == -1) *(out) = (unknown); \
+    } while (0)
+
+/* Flags from an array of strings: bit (1 << i) for names[i], unknown ignored. */
+static uint32_t xbl_mpsd__rd_flags(xbl_mpsd__rd *r, int arr, const char *const *names, int count)
+{
+    uint32_t flags = 0;
+    size_t c, n = xbl_mpsd__rd_size(r, arr);
+    int e;
+    for (c = 0, e = arr + 1; c < n && e < r->n; c++, e = xbl_mpsd__rd_skip(r, e)) {
+        int i;
+        if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_STRING) { r->bad = true; return 0; }
+        i = xbl_mpsd__rd_enum_tok(r, e, names, count);
+        if (i >= 0) flags |= (uint32_t)1 << i;
+    }
+    return flags;
+}
+
+/* ISO-8601 UTC "YYYY-MM-DDTHH:MM:SS[.fff…]Z" → seconds since the epoch. */
+static int64_t xbl_mpsd__days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    int64_t era, yoe, doy, doe;
+    y -= m <= 2 ? 1 : 0;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static bool xbl_mpsd__parse_time(const char *s, size_t n, time_t *out)
+{
+    static const unsigned char mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    static const unsigned char at[6] = { 0, 5, 8, 11, 14, 17 };
+    static const unsigned char width[6] = { 4, 2, 2, 2, 2, 2 };
+    static const char sep[6] = { '-', '-', 'T', ':', ':', '\0' };
+    int64_t f[6], secs;
+    size_t i, k;
+    bool leap;
+    if (n < 20) return false;
+    for (i = 0; i < 6; i++) {
+        f[i] = 0;
+        for (k = 0; k < width[i]; k++) {
+            char c = s[at[i] + k];
+            if (c < '0' || c > '9') return false;
+            f[i] = f[i] * 10 + (c - '0');
+        }
+        if (sep[i] && s[at[i] + width[i]] != sep[i] && !(sep[i] == 'T' && s[at[i] + width[i]] == 't'))
+            return false;
+    }
+    i = 19;
+    if (s[i] == '.') {
+        for (k = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++) {}
+        if (i == k) return false;
+    }
+    if (i + 1 != n || (s[i] != 'Z' && s[i] != 'z')) return false;
+    leap = (f[0] % 4 == 0 && f[0] % 100 != 0) || f[0] % 400 == 0;
+    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > mdays[f[1] - 1] || (f[1] == 2 && f[2] == 29 && !leap) ||
+            f[3] > 23 || f[4] > 59 || f[5] > 60)
+        return false;
+    secs = xbl_mpsd__days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
+    if (sizeof(time_t) < sizeof(int64_t) && (secs > INT32_MAX || secs < INT32_MIN)) return false;
+    *out = (time_t)secs;
+    return true;
+}
+
+/* A time field: a string (null is not allowed, MPSD §4.9 rule 1), read
+   from its raw text: a time has no escapes. */
+static void xbl_mpsd__rd_time(xbl_mpsd__rd *r, int obj, const char *key, time_t *out)
+{
+    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_STRING, false);
+    if (v >= 0 && !xbl_mpsd__parse_time(xbl_mpsd__rd_text(r, v), xbl_mpsd__rd_len(r, v), out))
+        r->bad = true;
+}
+
+/* Raw JSON text of an object field; NULL when absent or null. */
+static const char *xbl_mpsd__rd_raw_obj(xbl_mpsd__rd *r, int obj, const char *key)
+{
+    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_OBJECT, true);
+    return v < 0 ? NULL : xbl_mpsd__rd_raw(r, v);
+}
+
+/* ---- arrays ---- */
+
+static void xbl_mpsd__rd_strings(xbl_mpsd__rd *r, int obj, const char *key,
+        const char *const **out, size_t *count)
+{
+    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_ARRAY, false), e;
+    size_t c, n = xbl_mpsd__rd_size(r, v);
+    const char **arr;
+    if (v < 0 || n == 0) return;
+    arr = XBL_MPSD__ALLOC_ARRAY(r->a, const char *, n);
+    for (c = 0, e = v + 1; c < n && e < r->n; c++, e = xbl_mpsd__rd_skip(r, e)) {
+        const char *s;
+        if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_STRING) { r->bad = true; return; }
+        s = xbl_mpsd__rd_string(r, e);
+        if (arr) arr[c] = s;
+    }
+    *out = arr;
+    *count = n;
+}
+
+static void xbl_mpsd__rd_u32s(xbl_mpsd__rd *r, int obj, const char *key, const uint32_t **out, size_t *count)
+{
+    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_ARRAY, false), e;
+    size_t c, n = xbl_mpsd__rd_size(r, v);
+    uint32_t *arr;
+    if (v < 0 || n == 0) return;
+    arr = XBL_MPSD__ALLOC_ARRAY(r->a, uint32_t, n);
+    for (c = 0, e = v + 1; c < n && e < r->n; c++, e = xbl_mpsd__rd_skip(r, e)) {
+        uint64_t x = 0;
+        if (!xbl_mpsd__rd_uint_tok(r, e, UINT32_MAX, &x)) return;
+        if (arr) arr[c] = (uint32_t)x;
+    }
+    *out = arr;
+    *count = n;
+}
+
+/* Array token v of XUID strings. */
+static const uint64_t *xbl_mpsd__rd_xuids(xbl_mpsd__rd *r, int v)
+{
+    size_t c, n = xbl_mpsd__rd_size(r, v);
+    uint64_t *arr;
+    int e;
+    if (n == 0) return NULL;
+    arr = XBL_MPSD__ALLOC_ARRAY(r->a, uint64_t, n);
+    for (c = 0, e = v + 1; c < n && e < r->n; c++, e = xbl_mpsd__rd_skip(r, e)) {
+        uint64_t x = 0;
+        if (!xbl_mpsd__rd_dec_tok(r, e, UINT64_MAX, &x)) return NULL;
+        if (arr) arr[c] = x;
+    }
+    return arr;
+}
+
+/* ---- enum string tables (wire order = enum order from the given first value) ---- */
+
+static const char *const xbl_mpsd__rd_visibility[] = { "private", "visible", "full", "open" };
+static const char *const xbl_mpsd__rd_metrics[] = { "bandwidthUp", "bandwidthDown", "bandwidth", "latency" };
+static const char *const xbl_mpsd__rd_restriction[] = { "none", "local", "followed" };
+static const char *const xbl_mpsd__rd_stage[] = { "joining", "measuring", "evaluating", "failed" };
+static const char *const xbl_mpsd__rd_mm_status[] = { "searching", "expired", "found", "canceled" };
+static const char *const xbl_mpsd__rd_nat[] = { "open", "moderate", "strict" };
+static const char *const xbl_mpsd__rd_failure[] = {
+    "timeout", "latency", "bandwidthUp", "bandwidthDown", "group", "network", "episode"
+};
+static const char *const xbl_mpsd__rd_change_types[] = {
+    "everything", "host", "initialization", "matchmakingStatus", "membersList",
+    "membersStatus", "joinability", "customProperty", "membersCustomProperty"
+};
+static const char *const xbl_mpsd__rd_role_settings[] = { "max", "target" };
+
+/* ---- document parts ---- */
+
+static void xbl_mpsd__rd_constants(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
+{
+    xbl_mpsd_session_constants *c = &s->constants;
+    int cn = xbl_mpsd__rd_get(r, root, "constants", XBL_MPSD__RD_OBJECT, false);
+    int sys = xbl_mpsd__rd_get(r, cn, "system", XBL_MPSD__RD_OBJECT, false);
+    int v;
+    const char *raw;
+    if (cn < 0 || sys < 0) { r->bad = true; return; }
+
+    xbl_mpsd__rd_u32(r, sys, "maxMembersCount", &c->max_members_in_session);
+    XBL_MPSD__RD_ENUM(r, sys, "visibility", xbl_mpsd__rd_visibility, &c->visibility,
+            xbl_mpsd_session_visibility, XBL_MPSD_SESSION_VISIBILITY_PRIVATE_SESSION,
+            XBL_MPSD_SESSION_VISIBILITY_UNKNOWN);
+    v = xbl_mpsd__rd_get(r, sys, "initiators", XBL_MPSD__RD_ARRAY, false);
+    if (v >= 0 && xbl_mpsd__rd_size(r, v) > 0) {
+        c->initiator_xuids = xbl_mpsd__rd_xuids(r, v);
+        c->initiator_xuids_count = xbl_mpsd__rd_size(r, v);
+    }
+    xbl_mpsd__rd_timeout(r, sys, "reservedRemovalTimeout", &c->member_reserved_timeout);
+    xbl_mpsd__rd_timeout(r, sys, "inactiveRemovalTimeout", &c->member_inactive_timeout);
+    xbl_mpsd__rd_timeout(r, sys, "readyRemovalTimeout", &c->member_ready_timeout);
+    xbl_mpsd__rd_timeout(r, sys, "sessionEmptyTimeout", &c->session_empty_timeout);
+
+    v = xbl_mpsd__rd_get(r, sys, "metrics", XBL_MPSD__RD_OBJECT, false);
+    xbl_mpsd__rd_bool(r, v, "latency", &c->enable_metrics_latency);
+    xbl_mpsd__rd_bool(r, v, "bandwidthDown", &c->enable_metrics_bandwidth_down);
+    xbl_mpsd__rd_bool(r, v, "bandwidthUp", &c->enable_metrics_bandwidth_up);
+    xbl_mpsd__rd_bool(r, v, "custom", &c->enable_metrics_custom);
+
+    v = xbl_mpsd__rd_get(r, sys, "memberInitialization", XBL_MPSD__RD_OBJECT, true);
+    if (v >= 0) {
+        xbl_mpsd_member_initialization *mi = &s->member_initialization;
+        xbl_mpsd__rd_timeout(r, v, "joinTimeout", &mi->join_timeout);
+        xbl_mpsd__rd_timeout(r, v, "measurementTimeout", &mi->measurement_timeout);
+        xbl_mpsd__rd_timeout(r, v, "evaluationTimeout", &mi->evaluation_timeout);
+        xbl_mpsd__rd_bool(r, v, "externalEvaluation", &mi->external_evaluation);
+        xbl_mpsd__rd_u32(r, v, "membersNeededToStart", &mi->members_needed_to_start);
+        c->member_initialization = mi;   /* points into s; the caller fixes it after copying s */
+    }
+
+    v = xbl_mpsd__rd_get(r, sys, "peerToPeerRequirements", XBL_MPSD__RD_OBJECT, true);
+    xbl_mpsd__rd_u64(r, v, "latencyMaximum", &c->peer_to_peer_requirements.latency_maximum);
+    xbl_mpsd__rd_u64(r, v, "bandwidthMinimum", &c->peer_to_peer_requirements.bandwidth_minimum_in_kbps);
+
+    /* D8: read from peerToHostRequirements; LATENCY when not given (also
+       when the whole object is absent, as XSAPI always reports). */
+    c->peer_to_host_requirements.host_selection_metric = XBL_MPSD_METRICS_LATENCY;
+    v = xbl_mpsd__rd_get(r, sys, "peerToHostRequirements", XBL_MPSD__RD_OBJECT, true);
+    xbl_mpsd__rd_u64(r, v, "latencyMaximum", &c->peer_to_host_requirements.latency_maximum);
+    xbl_mpsd__rd_u64(r, v, "bandwidthDownMinimum", &c->peer_to_host_requirements.bandwidth_down_minimum_in_kbps);
+    xbl_mpsd__rd_u64(r, v, "bandwidthUpMinimum", &c->peer_to_host_requirements.bandwidth_up_minimum_in_kbps);
+    XBL_MPSD__RD_ENUM(r, v, "hostSelectionMetric", xbl_mpsd__rd_metrics,
+            &c->peer_to_host_requirements.host_selection_metric, xbl_mpsd_metrics,
+            XBL_MPSD_METRICS_BANDWIDTH_UP, XBL_MPSD_METRICS_UNKNOWN);
+
+    raw = xbl_mpsd__rd_raw_obj(r, sys, "measurementServerAddresses");
+    if (raw) c->measurement_server_addresses_json = raw;
+    raw = xbl_mpsd__rd_raw_obj(r, sys, "cloudComputePackage");
+    if (raw) c->session_cloud_compute_package_constants_json = raw;
+
+    v = xbl_mpsd__rd_get(r, sys, "capabilities", XBL_MPSD__RD_OBJECT, false);
+    xbl_mpsd__rd_bool(r, v, "connectivity", &c->session_capabilities.connectivity);
+    xbl_mpsd__rd_bool(r, v, "suppressPresenceActivityCheck", &c->session_capabilities.suppress_presence_activity_check);
+    xbl_mpsd__rd_bool(r, v, "gameplay", &c->session_capabilities.gameplay);
+    xbl_mpsd__rd_bool(r, v, "large", &c->session_capabilities.large);
+    xbl_mpsd__rd_bool(r, v, "connectionRequiredForActiveMembers",
+            &c->session_capabilities.connection_required_for_active_members);
+    xbl_mpsd__rd_bool(r, v, "userAuthorizationStyle", &c->session_capabilities.user_authorization_style);
+    xbl_mpsd__rd_bool(r, v, "crossPlay", &c->session_capabilities.crossplay);
+    xbl_mpsd__rd_bool(r, v, "searchable", &c->session_capabilities.searchable);
+    xbl_mpsd__rd_bool(r, v, "hasOwners", &c->session_capabilities.has_owners);
+    xbl_mpsd__rd_bool(r, v, "clientMatchmaking", &c->client_matchmaking_capable);
+
+    /* constants.custom: title JSON of any type, kept verbatim; null = none */
+    v = xbl_mpsd__rd_get(r, cn, "custom", XBL_MPSD__RD_ANY, true);
+    if (v >= 0) c->custom_json = xbl_mpsd__rd_raw(r, v);
+}
+
+static void xbl_mpsd__rd_properties(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
+{
+    xbl_mpsd_session_properties *p = &s->properties;
+    int pr = xbl_mpsd__rd_get(r, root, "properties", XBL_MPSD__RD_OBJECT, false);
+    int sys = xbl_mpsd__rd_get(r, pr, "system", XBL_MPSD__RD_OBJECT, false);
+    int v;
+    const char *str;
+    if (pr < 0 || sys < 0) { r->bad = true; return; }
+
+    xbl_mpsd__rd_strings(r, sys, "keywords", &p->keywords, &p->keyword_count);
+    XBL_MPSD__RD_ENUM(r, sys, "joinRestriction", xbl_mpsd__rd_restriction, &p->join_restriction,
+            xbl_mpsd_session_restriction, XBL_MPSD_SESSION_RESTRICTION_NONE, XBL_MPSD_SESSION_RESTRICTION_UNKNOWN);
+    XBL_MPSD__RD_ENUM(r, sys, "readRestriction", xbl_mpsd__rd_restriction, &p->read_restriction,
+            xbl_mpsd_session_restriction, XBL_MPSD_SESSION_RESTRICTION_NONE, XBL_MPSD_SESSION_RESTRICTION_UNKNOWN);
+    xbl_mpsd__rd_u32s(r, sys, "turn", &p->turn_collection, &p->turn_collection_count);
+
+    v = xbl_mpsd__rd_get(r, sys, "matchmaking", XBL_MPSD__RD_OBJECT, false);
+    str = xbl_mpsd__rd_raw_obj(r, v, "targetSessionConstants");
+    if (str) p->matchmaking_target_session_constants_json = str;
+    str = xbl_mpsd__rd_str(r, v, "serverConnectionString");
+    if (str) p->matchmaking_server_connection_string = str;
+
+    xbl_mpsd__rd_strings(r, sys, "serverConnectionStringCandidates",
+            &p->server_connection_string_candidates, &p->server_connection_string_candidates_count);
+    xbl_mpsd__rd_u32s(r, sys, "owners", &p->session_owner_member_ids, &p->session_owner_member_ids_count);
+    xbl_mpsd__rd_fixed(r, sys, "host", p->host_device_token.value, sizeof p->host_device_token.value);
+    xbl_mpsd__rd_bool(r, sys, "closed", &p->closed);
+    xbl_mpsd__rd_bool(r, sys, "locked", &p->locked);
+    xbl_mpsd__rd_bool(r, sys, "allocateCloudCompute", &p->allocate_cloud_compute);
+    xbl_mpsd__rd_bool(r, sys, "matchmakingResubmit", &p->matchmaking_resubmit);
+
+    /* properties.custom: the local custom object (API.md §1.5), "{}" when none */
+    str = xbl_mpsd__rd_raw_obj(r, pr, "custom");
+    if (str) p->session_custom_properties_json = str;
+}
+
+static void xbl_mpsd__rd_role_types(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
+{
+    int rt = xbl_mpsd__rd_get(r, root, "roleTypes", XBL_MPSD__RD_OBJECT, false), k;
+    size_t c, nt = xbl_mpsd__rd_size(r, rt);
+    xbl_mpsd_role_type *types;
+    if (rt < 0 || nt == 0) return;
+    types = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_role_type, nt);
+    for (c = 0, k = rt + 1; c < nt && k + 1 < r->n; c++, k = xbl_mpsd__rd_skip(r, k + 1)) {
+        int tv = k + 1, rl, rk, v;
+        size_t j, nr;
+        xbl_mpsd_role_type type;
+        xbl_mpsd_role *roles = NULL;
+        XBL_MPSD_MEMSET(&type, 0, sizeof type);
+        if (xbl_mpsd__rd_kind(r, tv) != XBL_MPSD__RD_OBJECT) { r->bad = true; return; }
+        type.name = xbl_mpsd__rd_string(r, k);
+        xbl_mpsd__rd_bool(r, tv, "ownerManaged", &type.owner_managed);
+        v = xbl_mpsd__rd_get(r, tv, "mutableRoleSettings", XBL_MPSD__RD_ARRAY, false);
+        if (v >= 0) type.mutable_role_settings = xbl_mpsd__rd_flags(r, v, xbl_mpsd__rd_role_settings, 2);
+        rl = xbl_mpsd__rd_get(r, tv, "roles", XBL_MPSD__RD_OBJECT, false);
+        nr = xbl_mpsd__rd_size(r, rl);
+        if (rl >= 0 && nr > 0) roles = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_role, nr);
+        for (j = 0, rk = rl + 1; rl >= 0 && j < nr && rk + 1 < r->n; j++, rk = xbl_mpsd__rd_skip(r, rk + 1)) {
+            int rv = rk + 1;
+            xbl_mpsd_role role;
+            XBL_MPSD_MEMSET(&role, 0, sizeof role);
+            if (xbl_mpsd__rd_kind(r, rv) != XBL_MPSD__RD_OBJECT) { r->bad = true; return; }
+            role.role_type = types ? &types[c] : NULL;
+            role.name = xbl_mpsd__rd_string(r, rk);
+            xbl_mpsd__rd_u32(r, rv, "count", &role.member_count);
+            xbl_mpsd__rd_u32(r, rv, "target", &role.target_count);
+            xbl_mpsd__rd_u32(r, rv, "max", &role.max_member_count);
+            /* memberXuids is required when count > 0 (MPSD §4.7) and its
+               length is member_count (API.md §4.12) */
+            v = xbl_mpsd__rd_get(r, rv, "memberXuids", XBL_MPSD__RD_ARRAY, false);
+            if ((v < 0 && role.member_count > 0) ||
+                    (v >= 0 && xbl_mpsd__rd_size(r, v) != role.member_count)) {
+                r->bad = true;
+                return;
+            }
+            if (v >= 0) role.member_xuids = xbl_mpsd__rd_xuids(r, v);
+            if (roles) roles[j] = role;
+        }
+        type.roles = roles;
+        type.role_count = rl >= 0 ? nr : 0;
+        if (types) types[c] = type;
+    }
+    s->role_types = types;
+    s->role_types_count = nt;
+}
+
+/* One member entry (object token e) into *m. *sub gets the entry's
+   subscription change types. */
+static void xbl_mpsd__rd_member(xbl_mpsd__rd *r, int e, uint32_t id, xbl_mpsd_session_member *m,
+        xbl_mpsd_session_change_types *sub)
+{
+    int cn = xbl_mpsd__rd_get(r, e, "constants", XBL_MPSD__RD_OBJECT, false);
+    int pr = xbl_mpsd__rd_get(r, e, "properties", XBL_MPSD__RD_OBJECT, false);
+    int cs = xbl_mpsd__rd_get(r, cn, "system", XBL_MPSD__RD_OBJECT, false);
+    int ps = xbl_mpsd__rd_get(r, pr, "system", XBL_MPSD__RD_OBJECT, false);
+    int v, w;
+    uint64_t x;
+    bool active = false, ready = false, reserved = false;
+    XBL_MPSD_MEMSET(m, 0, sizeof *m);
+    m->member_id = id;
+    m->initialization_failure_cause = XBL_MPSD_MEASUREMENT_FAILURE_NONE;
+    *sub = XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
+    if (cn < 0 || pr < 0 || cs < 0 || ps < 0) { r->bad = true; return; }
+
+    /* constants */
+    v = xbl_mpsd__rd_get(r, cs, "xuid", XBL_MPSD__RD_STRING, true);
+    if (v >= 0 && xbl_mpsd__rd_dec_tok(r, v, UINT64_MAX, &x)) m->xuid = x;
+    xbl_mpsd__rd_bool(r, cs, "initialize", &m->initialize_requested);
+    v = xbl_mpsd__rd_get(r, cs, "matchmakingResult", XBL_MPSD__RD_OBJECT, false);
+    m->matchmaking_result_server_measurements_json = xbl_mpsd__rd_raw_obj(r, v, "serverMeasurements");
+    v = xbl_mpsd__rd_get(r, cn, "custom", XBL_MPSD__RD_ANY, true);
+    if (v >= 0) {
+        m->custom_constants_json = xbl_mpsd__rd_raw(r, v);
+        /* title JSON: only peek, ignore other shapes */
+        w = xbl_mpsd__rd_find(r, xbl_mpsd__rd_find(r, v, "matchmakingResult"), "initialTeam");
+        if (xbl_mpsd__rd_kind(r, w) == XBL_MPSD__RD_STRING) m->initial_team = xbl_mpsd__rd_string(r, w);
+    }
+
+    /* properties */
+    xbl_mpsd__rd_bool(r, ps, "active", &active);
+    xbl_mpsd__rd_bool(r, ps, "ready", &ready);
+    m->secure_device_base_address64 = xbl_mpsd__rd_str(r, ps, "secureDeviceAddress");
+    xbl_mpsd__rd_u32s(r, ps, "initializationGroup", &m->members_in_group_ids, &m->members_in_group_count);
+    xbl_mpsd__rd_strings(r, ps, "groups", &m->groups, &m->groups_count);
+    xbl_mpsd__rd_strings(r, ps, "encounters", &m->encounters, &m->encounters_count);
+    m->qos_measurements_json = xbl_mpsd__rd_raw_obj(r, ps, "measurements");
+    m->server_measurements_json = xbl_mpsd__rd_raw_obj(r, ps, "serverMeasurements");
+    v = xbl_mpsd__rd_get(r, ps, "subscription", XBL_MPSD__RD_OBJECT, false);
+    v = xbl_mpsd__rd_get(r, v, "changeTypes", XBL_MPSD__RD_ARRAY, false);
+    if (v >= 0) *sub = xbl_mpsd__rd_flags(r, v, xbl_mpsd__rd_change_types, 9);
+    m->custom_properties_json = xbl_mpsd__rd_raw_obj(r, pr, "custom");
+
+    /* roles: { "<type>": "<role>" } or null */
+    v = xbl_mpsd__rd_get(r, e, "roles", XBL_MPSD__RD_OBJECT, true);
+    if (v >= 0 && xbl_mpsd__rd_size(r, v) > 0) {
+        size_t c, n = xbl_mpsd__rd_size(r, v);
+        xbl_mpsd_session_member_role *roles = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member_role, n);
+        int k;
+        for (c = 0, k = v + 1; c < n && k + 1 < r->n; c++, k = xbl_mpsd__rd_skip(r, k + 1)) {
+            xbl_mpsd_session_member_role role;
+            if (xbl_mpsd__rd_kind(r, k + 1) != XBL_MPSD__RD_STRING) { r->bad = true; return; }
+            role.role_type_name = xbl_mpsd__rd_string(r, k);
+            role.role_name = xbl_mpsd__rd_string(r, k + 1);
+            if (roles) roles[c] = role;
+        }
+        m->roles = roles;
+        m->roles_count = n;
+    }
+
+    /* entry level */
+    v = xbl_mpsd__rd_get(r, e, "gamertag", XBL_MPSD__RD_STRING, true);
+    if (v >= 0) xbl_mpsd__rd_fixed_tok(r, v, m->gamertag, sizeof m->gamertag, true);
+    xbl_mpsd__rd_fixed(r, e, "deviceToken", m->device_token.value, sizeof m->device_token.value);
+    XBL_MPSD__RD_ENUM(r, e, "nat", xbl_mpsd__rd_nat, &m->nat, xbl_mpsd_network_address_translation_setting,
+            XBL_MPSD_NETWORK_ADDRESS_TRANSLATION_SETTING_OPEN, XBL_MPSD_NETWORK_ADDRESS_TRANSLATION_SETTING_UNKNOWN);
+    xbl_mpsd__rd_bool(r, e, "reserved", &reserved);
+    v = xbl_mpsd__rd_get(r, e, "activeTitleId", XBL_MPSD__RD_STRING, true);
+    if (v >= 0 && xbl_mpsd__rd_dec_tok(r, v, UINT32_MAX, &x)) m->active_title_id = (uint32_t)x;
+    xbl_mpsd__rd_time(r, e, "joinTime", &m->join_time);
+    xbl_mpsd__rd_bool(r, e, "turn", &m->is_turn_available);
+    XBL_MPSD__RD_ENUM(r, e, "initializationFailure", xbl_mpsd__rd_failure, &m->initialization_failure_cause,
+            xbl_mpsd_measurement_failure, XBL_MPSD_MEASUREMENT_FAILURE_TIMEOUT, XBL_MPSD_MEASUREMENT_FAILURE_UNKNOWN);
+    xbl_mpsd__rd_u32(r, e, "initializationEpisode", &m->initialization_episode);
+
+    /* status rule, API.md §3.8 */
+    m->status = active ? XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE
+              : ready ? XBL_MPSD_SESSION_MEMBER_STATUS_READY
+              : reserved ? XBL_MPSD_SESSION_MEMBER_STATUS_RESERVED
+              : XBL_MPSD_SESSION_MEMBER_STATUS_INACTIVE;
+}
+
+/* members[key] for a member index. */
+static int xbl_mpsd__rd_member_entry(const xbl_mpsd__rd *r, int members, uint32_t index)
+{
+    char dec[21];
+    size_t n = xbl_mpsd__u64_to_dec(index, dec);
+    dec[n] = '\0';
+    return xbl_mpsd__rd_find(r, members, dec);
+}
+
+/* The member list (MPSD §4.6): a linked list from membersInfo.first through
+   each entry's next until membersInfo.next; large sessions show only "me". */
+static void xbl_mpsd__rd_members(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s, xbl_mpsd_session_change_types *sub)
+{
+    int info = xbl_mpsd__rd_get(r, root, "membersInfo", XBL_MPSD__RD_OBJECT, false);
+    int members = xbl_mpsd__rd_get(r, root, "members", XBL_MPSD__RD_OBJECT, false);
+    int f = xbl_mpsd__rd_find(r, info, "first"), nx = xbl_mpsd__rd_find(r, info, "next");
+    uint64_t first = 0, next = 0, cur;
+    size_t count = 0, entries = xbl_mpsd__rd_size(r, members), i;
+    xbl_mpsd_session_member *arr;
+    if (info < 0) return;
+    if (f < 0 || nx < 0 || !xbl_mpsd__rd_uint_tok(r, f, UINT32_MAX - 1, &first) ||
+            !xbl_mpsd__rd_uint_tok(r, nx, UINT32_MAX - 1, &next)) {
+        r->bad = true;
+        return;
+    }
+    xbl_mpsd__rd_u32(r, info, "accepted", &s->members_accepted);
+    if (r->bad) return;
+
+    if (s->constants.session_capabilities.large) {
+        int me = xbl_mpsd__rd_get(r, members, "me", XBL_MPSD__RD_OBJECT, false);
+        xbl_mpsd_session_member m;
+        xbl_mpsd_session_change_types t;
+        if (me < 0) return;
+        arr = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member, 1);
+        xbl_mpsd__rd_member(r, me, (uint32_t)first, &m, &t);
+        if (arr) arr[0] = m;
+        if (m.xuid == s->xuid) *sub = t;
+        s->members = arr;
+        s->members_count = s->document_members_count = 1;
+        return;
+    }
+
+    /* pass 1: check the chain and count it */
+    for (cur = first; cur != next; count++) {
+        int e;
+        uint64_t step = 0;
+        if (count >= entries) { r->bad = true; return; }   /* loop */
+        e = xbl_mpsd__rd_member_entry(r, members, (uint32_t)cur);
+        if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_OBJECT) { r->bad = true; return; }
+        e = xbl_mpsd__rd_find(r, e, "next");
+        if (e < 0 || !xbl_mpsd__rd_uint_tok(r, e, UINT32_MAX - 1, &step)) { r->bad = true; return; }
+        cur = step;
+    }
+    if (count == 0) return;
+
+    /* pass 2: fill */
+    arr = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member, count);
+    for (i = 0, cur = first; i < count; i++) {
+        int e = xbl_mpsd__rd_member_entry(r, members, (uint32_t)cur);
+        xbl_mpsd_session_member m;
+        xbl_mpsd_session_change_types t;
+        uint64_t step = 0;
+        xbl_mpsd__rd_member(r, e, (uint32_t)cur, &m, &t);
+        if (r->bad) return;
+        if (arr) arr[i] = m;
+        if (m.xuid == s->xuid) *sub = t;   /* the last match is the current user (API.md §1.5) */
+        xbl_mpsd__rd_uint_tok(r, xbl_mpsd__rd_find(r, e, "next"), UINT32_MAX - 1, &step);
+        cur = step;
+    }
+    s->members = arr;
+    s->members_count = s->document_members_count = count;
+}
+
+static void xbl_mpsd__rd_servers(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
+{
+    xbl_mpsd_matchmaking_server *ms = &s->matchmaking_server;
+    int sv = xbl_mpsd__rd_get(r, root, "servers", XBL_MPSD__RD_OBJECT, false), v, ref;
+    const char *str;
+    if (sv < 0) return;
+    s->raw_servers_json = xbl_mpsd__rd_raw(r, sv);
+    v = xbl_mpsd__rd_get(r, sv, "matchmaking", XBL_MPSD__RD_OBJECT, true);
+    v = xbl_mpsd__rd_get(r, v, "properties", XBL_MPSD__RD_OBJECT, false);
+    v = xbl_mpsd__rd_get(r, v, "system", XBL_MPSD__RD_OBJECT, false);
+    if (v < 0) return;
+    s->has_matchmaking_server = true;
+    XBL_MPSD__RD_ENUM(r, v, "status", xbl_mpsd__rd_mm_status, &ms->status, xbl_mpsd_matchmaking_status,
+            XBL_MPSD_MATCHMAKING_STATUS_SEARCHING, XBL_MPSD_MATCHMAKING_STATUS_UNKNOWN);
+    str = xbl_mpsd__rd_str(r, v, "statusDetails");
+    if (str) ms->status_details = str;
+    xbl_mpsd__rd_u32(r, v, "typicalWait", &ms->typical_wait_in_seconds);
+    ref = xbl_mpsd__rd_get(r, v, "targetSessionRef", XBL_MPSD__RD_OBJECT, false);
+    xbl_mpsd__rd_fixed(r, ref, "scid", ms->target_session_ref.scid, sizeof ms->target_session_ref.scid);
+    xbl_mpsd__rd_fixed(r, ref, "templateName", ms->target_session_ref.session_template_name,
+            sizeof ms->target_session_ref.session_template_name);
+    xbl_mpsd__rd_fixed(r, ref, "name", ms->target_session_ref.session_name,
+            sizeof ms->target_session_ref.session_name);
+}
+
+/* Fills s (freshly reset, arena possibly in measure mode) from the tokens.
+   r->bad tells a document error, s->arena.failed a short arena. */
+static void xbl_mpsd__rd_fill(xbl_mpsd__rd *r, xbl_mpsd_session *s, const xbl_mpsd__response_meta *meta)
+{
+    const int root = 0;
+    xbl_mpsd_session_change_types sub = XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
+    int v;
+
+    s->state = XBL_MPSD__STATE_DOCUMENT | XBL_MPSD__STATE_SERVICE;
+    s->xuid = meta->xuid;
+    if (meta->etag != NULL && meta->etag_len > 0) s->etag = xbl_mpsd__arena_strn(r->a, meta->etag, meta->etag_len);
+    s->time_of_session = meta->date;
+    if (meta->reference != NULL) s->reference = *meta->reference;
+    s->write_status = meta->write_status;
+    if (xbl_mpsd__rd_kind(r, root) != XBL_MPSD__RD_OBJECT) { r->bad = true; return; }
+
+    /* info (API.md §4.16) */
+    xbl_mpsd__rd_u32(r, root, "contractVersion", &s->info.contract_version);
+    xbl_mpsd__rd_fixed(r, root, "branch", s->info.branch, sizeof s->info.branch);
+    xbl_mpsd__rd_u64(r, root, "changeNumber", &s->info.change_number);
+    xbl_mpsd__rd_fixed(r, root, "correlationId", s->info.correlation_id, sizeof s->info.correlation_id);
+    xbl_mpsd__rd_time(r, root, "startTime", &s->info.start_time);
+    xbl_mpsd__rd_time(r, root, "nextTimer", &s->info.next_timer);
+    xbl_mpsd__rd_fixed(r, root, "searchHandle", s->info.search_handle_id, sizeof s->info.search_handle_id);
+
+    xbl_mpsd__rd_constants(r, root, s);
+    xbl_mpsd__rd_properties(r, root, s);
+
+    /* initializing (API.md §4.17) */
+    s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_NONE;
+    v = xbl_mpsd__rd_get(r, root, "initializing", XBL_MPSD__RD_OBJECT, false);
+    if (v >= 0) {
+        s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN;
+        XBL_MPSD__RD_ENUM(r, v, "stage", xbl_mpsd__rd_stage, &s->initialization.stage,
+                xbl_mpsd_initialization_stage, XBL_MPSD_INITIALIZATION_STAGE_JOINING,
+                XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN);
+        xbl_mpsd__rd_time(r, v, "stageStartTime", &s->initialization.stage_start_time);
+        xbl_mpsd__rd_u32(r, v, "episode", &s->initialization.episode);
+    }
+
+    /* hostCandidates: device tokens, each must fit */
+    v = xbl_mpsd__rd_get(r, root, "hostCandidates", XBL_MPSD__RD_ARRAY, false);
+    if (v >= 0 && xbl_mpsd__rd_size(r, v) > 0) {
+        size_t c, n = xbl_mpsd__rd_size(r, v);
+        xbl_mpsd_device_token *arr = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_device_token, n);
+        int e;
+        for (c = 0, e = v + 1; c < n && e < r->n; c++, e = xbl_mpsd__rd_skip(r, e)) {
+            xbl_mpsd_device_token tok;
+            XBL_MPSD_MEMSET(&tok, 0, sizeof tok);
+            if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_STRING ||
+                    !xbl_mpsd__rd_fixed_tok(r, e, tok.value, sizeof tok.value, false)) {
+                r->bad = true;
+                return;
+            }
+            if (arr) arr[c] = tok;
+        }
+        s->host_candidates = arr;
+        s->host_candidates_count = n;
+    }
+
+    xbl_mpsd__rd_role_types(r, root, s);
+    if (r->bad) return;
+    xbl_mpsd__rd_members(r, root, s, &sub);
+    if (r->bad) return;
+    s->subscription_change_types = sub;
+    xbl_mpsd__rd_servers(r, root, s);
+}
+
+static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
+        const char *body, size_t body_len, const xbl_mpsd__response_meta *meta,
+        jsmntok_t *tokens, size_t token_cap, size_t *tokens_needed)
+{
+    xbl_mpsd_session tmp;
+    xbl_mpsd__rd r;
+    jsmn_parser p;
+    size_t start, len;
+    int n = JSMN_ERROR_NOMEM;
+    uint32_t counter;
+
+    if (tokens_needed) *tokens_needed = 0;
+    if (out == NULL || meta == NULL || tokens_needed == NULL || (body == NULL && body_len > 0))
+        return XBL_MPSD_E_INVALIDARG;
+    /* the whole grammar first, so jsmn only tokenizes well-formed text */
+    if (body_len == 0 || body_len > (size_t)0x7FFFFFFE ||
+            !xbl_mpsd__json_check(body, body_len, &start, &len) || body[start] != '{')
+        return XBL_MPSD_E_INVALID_JSON_STRING;
+    jsmn_init(&p);
+    if (tokens != NULL && token_cap > 0)
+        n = jsmn_parse(&p, body, body_len, tokens,
+                (unsigned int)(token_cap > (size_t)0x7FFFFFFF ? (size_t)0x7FFFFFFF : token_cap));
+    if (n == JSMN_ERROR_NOMEM) {
+        jsmn_init(&p);
+        n = jsmn_parse(&p, body, body_len, NULL, 0);
+        if (n <= 0) return XBL_MPSD_E_INVALID_JSON_STRING;
+        *tokens_needed = (size_t)n;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    if (n <= 0) return XBL_MPSD_E_INVALID_JSON_STRING;
+    *tokens_needed = (size_t)n;
+
+    r.js = body;
+    r.t = tokens;
+    r.n = n;
+
+    /* dry run: validate and measure; out stays untouched */
+    xbl_mpsd__session_reset(&tmp, out->arena.base, out->arena.size);
+    tmp.arena.measure = true;
+    r.a = &tmp.arena;
+    r.bad = false;
+    xbl_mpsd__rd_fill(&r, &tmp, meta);
+    if (r.bad) return XBL_MPSD_E_INVALID_JSON_STRING;
+    if (tmp.arena.failed) {
+        *tokens_needed = 0;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+
+    /* real run: same walk, cannot fail now */
+    counter = out->random_counter;
+    xbl_mpsd__session_reset(&tmp, out->arena.base, out->arena.size);
+    r.a = &tmp.arena;
+    xbl_mpsd__rd_fill(&r, &tmp, meta);
+    XBL_MPSD_ASSERT(!r.bad && !tmp.arena.failed);
+    tmp.random_counter = counter;
+    *out = tmp;
+    if (out->constants.member_initialization) out->constants.member_initialization = &out->member_initialization;
+    xbl_mpsd__session_mark_current_user(out);
+    xbl_mpsd__session_new_subscription_id(out);
+    return XBL_MPSD_OK;
+}
+/* ===========================================================================
+   HTTP/1.1 request writer
+   Buffer layout of an async while a request is out:
+     [request body][token-free head][Authorization/Signature lines + "\r\n"]
+   The body and the token-free head are written by the *_async call (the
+   session may change afterwards); the token lines are added when the auth
+   callback answers and wiped once sent. After the send, the region after the
+   token-free head is the response window; the body and token-free head stay
+   so that a request found dead on a kept connection can be sent again.
+   =========================================================================== */
+
+#ifndef XBL_MPSD_HTTP_MAX_HEADER_BYTES
+#define XBL_MPSD_HTTP_MAX_HEADER_BYTES 8192   /* status line + headers of one response */
+#endif
+#ifndef XBL_MPSD_HTTP_MAX_CHUNK_LINE
+#define XBL_MPSD_HTTP_MAX_CHUNK_LINE 256      /* chunk-size line incl. extensions */
+#endif
+/* Token room suggested by needed_bytes when the request head did not fit:
+   XBL3.0 tokens are a few kilobytes. */
+#ifndef XBL_MPSD_AUTH_RESERVE
+#define XBL_MPSD_AUTH_RESERVE 4096
+#endif
+#define XBL_MPSD__SIGNATURE_CAP 1024
+#define XBL_MPSD__POLL_STEPS    16     /* work items per poll: keeps a poll bounded */
+#define XBL_MPSD__CONTINUE      ((xbl_mpsd_result)2)   /* internal: step made progress */
+
+#define XBL_MPSD__OP_IDLE     0u
+#define XBL_MPSD__OP_AUTH     1u
+#define XBL_MPSD__OP_CONNECT  2u
+#define XBL_MPSD__OP_SEND     3u
+#define XBL_MPSD__OP_RECV     4u
+#define XBL_MPSD__OP_DONE     5u
+
+#define XBL_MPSD__KIND_WRITE            1u
+#define XBL_MPSD__KIND_WRITE_BY_HANDLE  2u
+#define XBL_MPSD__KIND_GET              3u
+#define XBL_MPSD__KIND_GET_BY_HANDLE    4u
+
+#define XBL_MPSD__AF_REUSED    0x1u   /* running on a kept connection */
+#define XBL_MPSD__AF_RESENT    0x2u   /* the one resend was used */
+#define XBL_MPSD__AF_GOT_BYTE  0x4u   /* a response byte arrived */
+#define XBL_MPSD__AF_TAKEN     0x8u   /* a result call consumed the result */
+
+static const char xbl_mpsd__auth_prefix[] = "Authorization: ";
+static const char xbl_mpsd__sig_prefix[] = "\r\nSignature: ";
+
+/* Bounded writer; counts past the end like snprintf so one pass sizes a head. */
+typedef struct xbl_mpsd__hw {
+    char  *buf;
+    size_t cap;
+    size_t len;
+} xbl_mpsd__hw;
+
+static void xbl_mpsd__hw_put(xbl_mpsd__hw *w, const char *s, size_t n)
+{
+    if (w->len < w->cap) {
+        size_t room = w->cap - w->len;
+        XBL_MPSD_MEMCPY(w->buf + w->len, s, n < room ? n : room);
+    }
+    w->len += n;
+}
+
+static void xbl_mpsd__hw_str(xbl_mpsd__hw *w, const char *s)
+{
+    xbl_mpsd__hw_put(w, s, xbl_mpsd__strlen(s));
+}
+
+static void xbl_mpsd__hw_u64(xbl_mpsd__hw *w, uint64_t v)
+{
+    char d[20];
+    xbl_mpsd__hw_put(w, d, xbl_mpsd__u64_to_dec(v, d));
+}
+
+static void xbl_mpsd__hw_header(xbl_mpsd__hw *w, const char *name, const char *value)
+{
+    xbl_mpsd__hw_str(w, name);
+    xbl_mpsd__hw_put(w, ": ", 2);
+    xbl_mpsd__hw_str(w, value);
+    xbl_mpsd__hw_put(w, "\r\n", 2);
+}
+
+/* A string that may go into a header value: CR or LF would end the header
+   early and let a caller smuggle headers (the NUL ends the C string). */
+static bool xbl_mpsd__header_safe(const char *s)
+{
+    for (; *s; s++)
+        if (*s == '\r' || *s == '\n') return false;
+    return true;
+}
+
+/* One path segment: MPSD §1.5 names are [A-Za-z0-9._-] in practice; anything
+   that would change the request line or the path's shape is refused. */
+static bool xbl_mpsd__segment_ok(const char *s, size_t cap)
+{
+    size_t n = xbl_mpsd__strnlen(s, cap), i;
+    if (n == 0 || n >= cap) return false;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c >= 0x7F || c == '/' || c == '?' || c == '#' || c == '%' || c == '~')
+            return false;
+    }
+    return true;
+}
+
+static bool xbl_mpsd__reference_path(const xbl_mpsd_session_reference *r, char *path, size_t cap)
+{
+    xbl_mpsd__hw w;
+    if (!xbl_mpsd__segment_ok(r->scid, sizeof r->scid)
+        || !xbl_mpsd__segment_ok(r->session_template_name, sizeof r->session_template_name)
+        || !xbl_mpsd__segment_ok(r->session_name, sizeof r->session_name)) return false;
+    w.buf = path; w.cap = cap; w.len = 0;
+    xbl_mpsd__hw_str(&w, "/serviceconfigs/");
+    xbl_mpsd__hw_str(&w, r->scid);
+    xbl_mpsd__hw_str(&w, "/sessionTemplates/");   /* XSAPI's spelling (MPSD §1.2) */
+    xbl_mpsd__hw_str(&w, r->session_template_name);
+    xbl_mpsd__hw_str(&w, "/sessions/");
+    xbl_mpsd__hw_str(&w, r->session_name);
+    xbl_mpsd__hw_put(&w, "", 1);
+    return w.len <= cap;
+}
+
+static bool xbl_mpsd__handle_path(const char *handle_id, char *path, size_t cap)
+{
+    xbl_mpsd__hw w;
+    if (handle_id == NULL || !xbl_mpsd__segment_ok(handle_id, cap)) return false;
+    w.buf = path; w.cap = cap; w.len = 0;
+    xbl_mpsd__hw_str(&w, "/handles/");
+    xbl_mpsd__hw_str(&w, handle_id);
+    xbl_mpsd__hw_str(&w, "/session");
+    xbl_mpsd__hw_put(&w, "", 1);
+    return w.len <= cap;
+}
+
+static const char *xbl_mpsd__method(const xbl_mpsd_async *a)
+{
+    return (a->kind == XBL_MPSD__KIND_WRITE || a->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE) ? "PUT" : "GET";
+}
+
+/* MPSD §2.2. SYNCHRONIZED_UPDATE without an ETag acts like CREATE_NEW, as in XSAPI. */
+static void xbl_mpsd__hw_precondition(xbl_mpsd__hw *w, uint32_t mode, const char *etag)
+{
+    switch (mode) {
+    case XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW: xbl_mpsd__hw_header(w, "If-None-Match", "*"); break;
+    case XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING: xbl_mpsd__hw_header(w, "If-Match", "*"); break;
+    case XBL_MPSD_SESSION_WRITE_MODE_SYNCHRONIZED_UPDATE:
+        if (etag != NULL && etag[0] != '\0') xbl_mpsd__hw_header(w, "If-Match", etag);
+        else xbl_mpsd__hw_header(w, "If-None-Match", "*");
+        break;
+    default: break;   /* UPDATE_OR_CREATE_NEW: no precondition */
+    }
+}
+
+/* What the token-free head is made of. etag is NULL for reads. */
+typedef struct xbl_mpsd__request {
+    uint32_t    kind;
+    uint32_t    write_mode;
+    const char *path;
+    size_t      body_len;
+    const char *etag;
+} xbl_mpsd__request;
+
+/* Everything of the head except the token lines. */
+static void xbl_mpsd__write_fixed_head(xbl_mpsd__hw *w, const xbl_mpsd__request *q, const xbl_mpsd_client *c)
+{
+    bool put = q->kind == XBL_MPSD__KIND_WRITE || q->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE;
+    xbl_mpsd__hw_str(w, put ? "PUT " : "GET ");
+    xbl_mpsd__hw_str(w, q->path);
+    xbl_mpsd__hw_put(w, " HTTP/1.1\r\nHost: ", 17);
+    xbl_mpsd__hw_str(w, c->config.host);
+    if (c->config.port_number != 443) {
+        xbl_mpsd__hw_put(w, ":", 1);
+        xbl_mpsd__hw_u64(w, c->config.port_number);
+    }
+    xbl_mpsd__hw_str(w, "\r\nx-xbl-contract-version: 107\r\n"
+                        "Content-Type: application/json; charset=utf-8\r\n");
+    if (put) {   /* RFC 9110 §8.6: no Content-Length on a GET without a body */
+        xbl_mpsd__hw_str(w, "Content-Length: ");
+        xbl_mpsd__hw_u64(w, q->body_len);
+        xbl_mpsd__hw_put(w, "\r\n", 2);
+    }
+    xbl_mpsd__hw_header(w, "User-Agent", c->config.user_agent);
+    if (c->config.accept_language != NULL) xbl_mpsd__hw_header(w, "Accept-Language", c->config.accept_language);
+    if (put) xbl_mpsd__hw_precondition(w, q->write_mode, q->etag);
+}
+
+/* Bytes the token lines take besides the two token values themselves. */
+static size_t xbl_mpsd__token_overhead(void)
+{
+    return (sizeof xbl_mpsd__auth_prefix - 1) + (sizeof xbl_mpsd__sig_prefix - 1) + 4;
+}
+
+/* Asks the auth callback and appends the token lines after the fixed head.
+   The authorization value is written in place; the signature goes to the end
+   of the buffer first, because the authorization's length is not known
+   before the callback answers. */
+static xbl_mpsd_result xbl_mpsd__add_tokens(xbl_mpsd_async *a)
+{
+    const xbl_mpsd_client *c = a->client;
+    size_t start = a->body_len + a->fixed_len;
+    size_t room = a->buffer_size - start - xbl_mpsd__token_overhead();
+    size_t sig_cap = room / 4 < XBL_MPSD__SIGNATURE_CAP ? room / 4 : XBL_MPSD__SIGNATURE_CAP;
+    size_t auth_cap = room - sig_cap;
+    char *head = (char *)a->buffer + start;
+    char *auth = head + (sizeof xbl_mpsd__auth_prefix - 1);
+    char *sig = (char *)a->buffer + a->buffer_size - sig_cap;
+    size_t auth_len, sig_len, at;
+    xbl_mpsd_result r;
+    auth[0] = '\0';
+    sig[0] = '\0';
+    r = c->config.auth(c->config.auth_user, xbl_mpsd__method(a), a->path,
+                       a->buffer, a->body_len, auth, auth_cap, sig, sig_cap);
+    if (r == XBL_MPSD_PENDING) return XBL_MPSD_PENDING;
+    if (r == XBL_MPSD_E_OUTOFMEMORY) {
+        /* the tokens did not fit: suggest twice the room they had */
+        a->needed = a->buffer_size + (room > XBL_MPSD_AUTH_RESERVE ? room : XBL_MPSD_AUTH_RESERVE);
+        return r;
+    }
+    if (r < 0) return r;
+    auth_len = xbl_mpsd__strnlen(auth, auth_cap);
+    sig_len = xbl_mpsd__strnlen(sig, sig_cap);
+    if (r != XBL_MPSD_OK || auth_len >= auth_cap || sig_len >= sig_cap
+        || !xbl_mpsd__header_safe(auth) || !xbl_mpsd__header_safe(sig)) return XBL_MPSD_E_INVALIDARG;
+    XBL_MPSD_MEMCPY(head, xbl_mpsd__auth_prefix, sizeof xbl_mpsd__auth_prefix - 1);
+    at = (sizeof xbl_mpsd__auth_prefix - 1) + auth_len;
+    if (sig_len > 0) {
+        XBL_MPSD_MEMCPY(head + at, xbl_mpsd__sig_prefix, sizeof xbl_mpsd__sig_prefix - 1);
+        at += sizeof xbl_mpsd__sig_prefix - 1;
+        XBL_MPSD_MEMMOVE(head + at, sig, sig_len);
+        at += sig_len;
+    }
+    XBL_MPSD_MEMCPY(head + at, "\r\n\r\n", 4);
+    a->head_len = a->fixed_len + at + 4;
+    /* room that splits (below) into caps these tokens fit, whatever the split */
+    a->head_need = start + xbl_mpsd__token_overhead() + auth_len + 1 + 4 * (sig_len + 1) + XBL_MPSD__SIGNATURE_CAP;
+    XBL_MPSD_MEMSET(sig, 0, sig_cap);
+    return XBL_MPSD_OK;
+}
+
+/* The tokens live only while they are on their way out (DESIGN.md §7). */
+static void xbl_mpsd__wipe_tokens(xbl_mpsd_async *a)
+{
+    size_t start = a->body_len + a->fixed_len;
+    XBL_MPSD_MEMSET(a->buffer + start, 0, a->buffer_size - start);
+    a->head_len = a->fixed_len;
+}
+
+/* ===========================================================================
+   HTTP/1.1 response parser
+   Incremental: bytes arrive in a window [kept body][raw bytes]; complete
+   lines are parsed and cut out, body bytes are kept in place (chunked bodies
+   are therefore decoded in place). Whatever does not fit is still framed and
+   counted, so the exchange completes and needed_bytes can be exact.
+   =========================================================================== */
+
+#define XBL_MPSD__HR_STATUS      0u
+#define XBL_MPSD__HR_HEADER      1u
+#define XBL_MPSD__HR_BODY_LENGTH 2u
+#define XBL_MPSD__HR_BODY_CLOSE  3u
+#define XBL_MPSD__HR_CHUNK_SIZE  4u
+#define XBL_MPSD__HR_CHUNK_DATA  5u
+#define XBL_MPSD__HR_CHUNK_END   6u
+#define XBL_MPSD__HR_TRAILER     7u
+#define XBL_MPSD__HR_DONE        8u
+
+#define XBL_MPSD__HF_LENGTH      0x001u   /* Content-Length seen */
+#define XBL_MPSD__HF_CHUNKED     0x002u
+#define XBL_MPSD__HF_CLOSE       0x004u   /* the connection ends after this response */
+#define XBL_MPSD__HF_KEEP_ALIVE  0x008u   /* Connection: keep-alive (HTTP/1.0) */
+#define XBL_MPSD__HF_HTTP10      0x010u
+#define XBL_MPSD__HF_OVERFLOW    0x020u   /* a body we need did not fit */
+#define XBL_MPSD__HF_TEXT        0x040u   /* Content-Type text/plain */
+#define XBL_MPSD__HF_HAS_TYPE    0x080u
+#define XBL_MPSD__HF_LOCATION    0x100u   /* Content-Location kept */
+#define XBL_MPSD__HF_LONG_LOC    0x200u   /* Content-Location did not fit */
+#define XBL_MPSD__HF_WANT_BODY   0x400u   /* the body is a session to load */
+#define XBL_MPSD__HF_IS_GET      0x800u
+
+/* streaming token counter states */
+#define XBL_MPSD__TK_OUT     0u
+#define XBL_MPSD__TK_STRING  1u
+#define XBL_MPSD__TK_ESCAPE  2u
+#define XBL_MPSD__TK_PRIM    3u
+
+static void xbl_mpsd__hr_init(xbl_mpsd__http_response *r, bool is_get)
+{
+    XBL_MPSD_MEMSET(r, 0, sizeof *r);
+    if (is_get) r->flags = XBL_MPSD__HF_IS_GET;
+}
+
+static void xbl_mpsd__hr_need(xbl_mpsd__http_response *r, size_t n)
+{
+    if (n > r->need) r->need = n;
+}
+
+/* RFC 9110 §5.6.2 token characters: what a header name may contain. */
+static bool xbl_mpsd__is_tchar(unsigned char c)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    size_t i;
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+    for (i = 0; i < sizeof extra - 1; i++)
+        if ((unsigned char)extra[i] == c) return true;
+    return false;
+}
+
+/* Decimal digits only, no sign, no overflow past max. */
+static bool xbl_mpsd__parse_dec(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+    if (n == 0) return false;
+    for (i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9 || v > (max - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+/* xbl_mpsd__days_from_civil comes from the response-parser section. */
+static bool xbl_mpsd__two_digits(const char *s, unsigned max, unsigned *out)
+{
+    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9') return false;
+    *out = (unsigned)(s[0] - '0') * 10u + (unsigned)(s[1] - '0');
+    return *out <= max;
+}
+
+/* IMF-fixdate, RFC 9110 §5.6.7: "Sun, 06 Nov 1994 08:49:37 GMT". 0 when malformed. */
+static time_t xbl_mpsd__parse_http_date(const char *s, size_t n)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    unsigned day, mon, hh, mm, ss, i;
+    uint64_t year;
+    int64_t t;
+    if (n != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' '
+        || s[19] != ':' || s[22] != ':' || XBL_MPSD_MEMCMP(s + 25, " GMT", 4) != 0) return 0;
+    for (mon = 0, i = 0; i < 12; i++)
+        if (XBL_MPSD_MEMCMP(s + 8, months + 3 * i, 3) == 0) mon = i + 1;
+    if (mon == 0 || !xbl_mpsd__two_digits(s + 5, 31, &day) || day == 0
+        || !xbl_mpsd__parse_dec(s + 12, 4, 9999, &year) || !xbl_mpsd__two_digits(s + 17, 23, &hh)
+        || !xbl_mpsd__two_digits(s + 20, 59, &mm) || !xbl_mpsd__two_digits(s + 23, 60, &ss)) return 0;
+    t = xbl_mpsd__days_from_civil((int64_t)year, (int64_t)mon, (int64_t)day) * 86400 + (int64_t)(hh * 3600u + mm * 60u + ss);
+    if ((time_t)-1 < 0 && sizeof(time_t) < 8 && (t > INT32_MAX || t < INT32_MIN)) return 0;
+    return (time_t)t;
+}
+
+/* Does a comma-separated header value list the token (case-insensitive)? */
+static bool xbl_mpsd__has_token(const char *v, size_t n, const char *token)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t b, e;
+        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ',')) i++;
+        b = i;
+        while (i < n && v[i] != ',') i++;
+        e = i;
+        while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t')) e--;
+        if (e > b && xbl_mpsd__ieq_n(v + b, e - b, token)) return true;
+    }
+    return false;
+}
+
+static xbl_mpsd_result xbl_mpsd__hr_content_length(xbl_mpsd__http_response *r, const char *v, size_t n)
+{
+    uint64_t len;
+    if (!xbl_mpsd__parse_dec(v, n, UINT64_MAX / 2, &len)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    /* repeated identical values are tolerated (RFC 9112 §6.3), differing ones are not */
+    if ((r->flags & XBL_MPSD__HF_LENGTH) && r->remaining != len) return XBL_MPSD_E_HTTP_PROTOCOL;
+    r->flags |= XBL_MPSD__HF_LENGTH;
+    r->remaining = len;
+    return XBL_MPSD_OK;
+}
+
+static void xbl_mpsd__hr_copy_value(char *dst, const char *v, size_t n)
+{
+    XBL_MPSD_MEMCPY(dst, v, n);
+    dst[n] = '\0';
+}
+
+static xbl_mpsd_result xbl_mpsd__hr_header(xbl_mpsd__http_response *r,
+        const char *name, size_t name_len, const char *v, size_t n)
+{
+    if (xbl_mpsd__ieq_n(name, name_len, "content-length")) return xbl_mpsd__hr_content_length(r, v, n);
+    if (xbl_mpsd__ieq_n(name, name_len, "transfer-encoding")) {
+        /* only "chunked" alone: any other coding would need a decoder we lack */
+        if (!xbl_mpsd__ieq_n(v, n, "chunked") || (r->flags & XBL_MPSD__HF_CHUNKED)) return XBL_MPSD_E_HTTP_PROTOCOL;
+        r->flags |= XBL_MPSD__HF_CHUNKED;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "connection")) {
+        if (xbl_mpsd__has_token(v, n, "close")) r->flags |= XBL_MPSD__HF_CLOSE;
+        if (xbl_mpsd__has_token(v, n, "keep-alive")) r->flags |= XBL_MPSD__HF_KEEP_ALIVE;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "etag")) {
+        /* a cut ETag would make every later If-Match fail: refuse it */
+        if (n >= XBL_MPSD__ETAG_CAP) return XBL_MPSD_E_HTTP_PROTOCOL;
+        xbl_mpsd__hr_copy_value(r->etag, v, n);
+        r->etag_len = n;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "content-location")) {
+        if (n >= XBL_MPSD__LOCATION_CAP) r->flags |= XBL_MPSD__HF_LONG_LOC;
+        else { xbl_mpsd__hr_copy_value(r->location, v, n); r->flags |= XBL_MPSD__HF_LOCATION; }
+    } else if (xbl_mpsd__ieq_n(name, name_len, "date")) {
+        r->date = xbl_mpsd__parse_http_date(v, n);
+    } else if (xbl_mpsd__ieq_n(name, name_len, "retry-after")) {
+        uint64_t s;
+        r->retry_after = xbl_mpsd__parse_dec(v, n, UINT32_MAX, &s) ? (uint32_t)s : 0;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "content-type")) {
+        r->flags |= XBL_MPSD__HF_HAS_TYPE;
+        if (n >= 10 && xbl_mpsd__ieq_n(v, 10, "text/plain") && (n == 10 || v[10] == ';' || v[10] == ' '))
+            r->flags |= XBL_MPSD__HF_TEXT;
+    }
+    return XBL_MPSD_OK;
+}
+
+/* "Name: value" with optional whitespace around the value. Whitespace before
+   the colon and folded lines are refused (RFC 9112 §5.1, §5.2): both are
+   request-smuggling tricks. */
+static xbl_mpsd_result xbl_mpsd__hr_header_line(xbl_mpsd__http_response *r, const char *line, size_t n)
+{
+    size_t colon = 0, b, e, i;
+    while (colon < n && line[colon] != ':') colon++;
+    if (colon == 0 || colon == n) return XBL_MPSD_E_HTTP_PROTOCOL;
+    for (i = 0; i < colon; i++)
+        if (!xbl_mpsd__is_tchar((unsigned char)line[i])) return XBL_MPSD_E_HTTP_PROTOCOL;
+    b = colon + 1;
+    e = n;
+    while (b < e && (line[b] == ' ' || line[b] == '\t')) b++;
+    while (e > b && (line[e - 1] == ' ' || line[e - 1] == '\t')) e--;
+    for (i = b; i < e; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7F) return XBL_MPSD_E_HTTP_PROTOCOL;
+    }
+    return xbl_mpsd__hr_header(r, line, colon, line + b, e - b);
+}
+
+static xbl_mpsd_result xbl_mpsd__hr_status_line(xbl_mpsd__http_response *r, const char *line, size_t n)
+{
+    uint64_t code;
+    /* "HTTP/1.x 200[ reason]": only HTTP/1.x is spoken here */
+    if (n < 12 || XBL_MPSD_MEMCMP(line, "HTTP/1.", 7) != 0 || line[7] < '0' || line[7] > '9'
+        || line[8] != ' ' || (n > 12 && line[12] != ' ')
+        || !xbl_mpsd__parse_dec(line + 9, 3, 999, &code) || code < 100) return XBL_MPSD_E_HTTP_PROTOCOL;
+    r->status = (uint32_t)code;
+    if (line[7] == '0') r->flags |= XBL_MPSD__HF_HTTP10;
+    return XBL_MPSD_OK;
+}
+
+/* Does this response carry a session document the result call will load? */
+static bool xbl_mpsd__hr_wants_body(const xbl_mpsd__http_response *r)
+{
+    if (r->flags & XBL_MPSD__HF_IS_GET) return r->status == 200;
+    return r->status == 200 || r->status == 201 || r->status == 412;
+}
+
+/* The blank line after the headers: choose how the body is framed. */
+static xbl_mpsd_result xbl_mpsd__hr_headers_done(xbl_mpsd__http_response *r)
+{
+    uint32_t keep = r->flags & (XBL_MPSD__HF_IS_GET);
+    if (r->status < 200) {
+        /* 1xx (100 Continue and friends) is interim: the real response follows */
+        if (r->status == 101 || (r->flags & (XBL_MPSD__HF_LENGTH | XBL_MPSD__HF_CHUNKED))) return XBL_MPSD_E_HTTP_PROTOCOL;
+        r->flags = keep;
+        r->status = 0;
+        r->header_bytes = 0;
+        r->etag_len = 0; r->etag[0] = '\0';
+        r->location[0] = '\0';
+        r->date = 0; r->retry_after = 0;
+        r->state = XBL_MPSD__HR_STATUS;
+        return XBL_MPSD_OK;
+    }
+    if ((r->flags & XBL_MPSD__HF_LENGTH) && (r->flags & XBL_MPSD__HF_CHUNKED)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    if ((r->flags & XBL_MPSD__HF_HTTP10) && !(r->flags & XBL_MPSD__HF_KEEP_ALIVE)) r->flags |= XBL_MPSD__HF_CLOSE;
+    if (xbl_mpsd__hr_wants_body(r)) r->flags |= XBL_MPSD__HF_WANT_BODY;
+    if (r->status == 204 || r->status == 304) { r->remaining = 0; r->state = XBL_MPSD__HR_DONE; }
+    else if (r->flags & XBL_MPSD__HF_CHUNKED) r->state = XBL_MPSD__HR_CHUNK_SIZE;
+    else if (r->flags & XBL_MPSD__HF_LENGTH) r->state = r->remaining ? XBL_MPSD__HR_BODY_LENGTH : XBL_MPSD__HR_DONE;
+    else {
+        r->state = XBL_MPSD__HR_BODY_CLOSE;
+        r->flags |= XBL_MPSD__HF_CLOSE;
+    }
+    return XBL_MPSD_OK;
+}
+
+static bool xbl_mpsd__hex_digit(char c, unsigned *v)
+{
+    if (c >= '0' && c <= '9') { *v = (unsigned)(c - '0'); return true; }
+    if (c >= 'a' && c <= 'f') { *v = (unsigned)(c - 'a' + 10); return true; }
+    if (c >= 'A' && c <= 'F') { *v = (unsigned)(c - 'A' + 10); return true; }
+    return false;
+}
+
+/* "1a2b[;ext]": hex digits, at most 15 of them so the size never overflows. */
+static xbl_mpsd_result xbl_mpsd__hr_chunk_size(xbl_mpsd__http_response *r, const char *line, size_t n)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    unsigned d;
+    while (i < n && xbl_mpsd__hex_digit(line[i], &d)) {
+        if (i >= 15) return XBL_MPSD_E_HTTP_PROTOCOL;
+        v = (v << 4) | d;
+        i++;
+    }
+    if (i == 0) return XBL_MPSD_E_HTTP_PROTOCOL;
+    while (i < n && (line[i] == ' ' || line[i] == '\t')) i++;
+    if (i < n && line[i] != ';') return XBL_MPSD_E_HTTP_PROTOCOL;
+    r->remaining = v;
+    r->state = v ? XBL_MPSD__HR_CHUNK_DATA : XBL_MPSD__HR_TRAILER;
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_result xbl_mpsd__hr_line(xbl_mpsd__http_response *r, const char *line, size_t n)
+{
+    switch (r->state) {
+    case XBL_MPSD__HR_STATUS:
+        r->state = XBL_MPSD__HR_HEADER;
+        return xbl_mpsd__hr_status_line(r, line, n);
+    case XBL_MPSD__HR_HEADER:
+        if (n == 0) return xbl_mpsd__hr_headers_done(r);
+        if (line[0] == ' ' || line[0] == '\t') return XBL_MPSD_E_HTTP_PROTOCOL;   /* obs-fold */
+        return xbl_mpsd__hr_header_line(r, line, n);
+    case XBL_MPSD__HR_CHUNK_SIZE:
+        return xbl_mpsd__hr_chunk_size(r, line, n);
+    case XBL_MPSD__HR_CHUNK_END:
+        if (n != 0) return XBL_MPSD_E_HTTP_PROTOCOL;
+        r->state = XBL_MPSD__HR_CHUNK_SIZE;
+        return XBL_MPSD_OK;
+    default:   /* trailer fields are read and ignored until the blank line */
+        if (n == 0) r->state = XBL_MPSD__HR_DONE;
+        return XBL_MPSD_OK;
+    }
+}
+
+/* Counts the tokens jsmn will need for the body, byte by byte, so the count
+   is known even for a body that did not fit. */
+static void xbl_mpsd__count_tokens(xbl_mpsd__http_response *r, const unsigned char *p, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (r->tok_state == XBL_MPSD__TK_STRING) {
+            if (c == '\\') r->tok_state = XBL_MPSD__TK_ESCAPE;
+            else if (c == '"') r->tok_state = XBL_MPSD__TK_OUT;
+            continue;
+        }
+        if (r->tok_state == XBL_MPSD__TK_ESCAPE) { r->tok_state = XBL_MPSD__TK_STRING; continue; }
+        if (r->tok_state == XBL_MPSD__TK_PRIM) {
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ',' && c != ':' && c != ']' && c != '}') continue;
+            r->tok_state = XBL_MPSD__TK_OUT;
+        }
+        switch (c) {
+        case '{': case '[': r->tokens++; break;
+        case '"': r->tokens++; r->tok_state = XBL_MPSD__TK_STRING; break;
+        case ' ': case '\t': case '\r': case '\n': case ',': case ':': case ']': case '}': break;
+        default: r->tokens++; r->tok_state = XBL_MPSD__TK_PRIM; break;
+        }
+    }
+}
+
+/* Takes n decoded body bytes from the front of the raw area. A session body
+   is kept while it fits; an error body only as far as the error text goes. */
+static void xbl_mpsd__hr_body(xbl_mpsd__http_response *r, unsigned char *win, size_t n)
+{
+    unsigned char *p = win + r->body_len;
+    size_t limit = (r->flags & XBL_MPSD__HF_WANT_BODY) ? SIZE_MAX : XBL_MPSD__ERROR_TEXT_CAP - 1;
+    size_t keep = 0;
+    if (r->flags & XBL_MPSD__HF_WANT_BODY) xbl_mpsd__count_tokens(r, p, n);
+    if (!(r->flags & XBL_MPSD__HF_OVERFLOW) && r->body_len < limit)
+        keep = n < limit - r->body_len ? n : limit - r->body_len;
+    if (keep < n) XBL_MPSD_MEMMOVE(p + keep, p + n, r->raw_len - n);
+    r->body_len += keep;
+    r->body_total += n;
+    r->raw_len -= n;
+    r->scanned = 0;
+}
+
+/* Removes n framing bytes from the front of the raw area. */
+static void xbl_mpsd__hr_drop(xbl_mpsd__http_response *r, unsigned char *win, size_t n)
+{
+    unsigned char *p = win + r->body_len;
+    XBL_MPSD_MEMMOVE(p, p + n, r->raw_len - n);
+    r->raw_len -= n;
+    r->scanned = 0;
+}
+
+static bool xbl_mpsd__hr_in_headers(const xbl_mpsd__http_response *r)
+{
+    return r->state == XBL_MPSD__HR_STATUS || r->state == XBL_MPSD__HR_HEADER;
+}
+
+/* Line limits: the header block as a whole, and each chunk or trailer line. */
+static bool xbl_mpsd__hr_line_too_long(const xbl_mpsd__http_response *r, size_t line_bytes)
+{
+    if (xbl_mpsd__hr_in_headers(r)) return r->header_bytes + line_bytes > XBL_MPSD_HTTP_MAX_HEADER_BYTES;
+    return line_bytes > XBL_MPSD_HTTP_MAX_CHUNK_LINE;
+}
+
+/* Finds the next complete line in the raw area. PENDING when it has not all
+   arrived; lines end with CRLF only, and a CR, LF or NUL anywhere else is
+   refused (bare CR/LF tricks split headers differently in different parsers). */
+static xbl_mpsd_result xbl_mpsd__hr_find_line(xbl_mpsd__http_response *r, const unsigned char *p, size_t *len)
+{
+    size_t i;
+    for (i = r->scanned; i < r->raw_len; i++) {
+        unsigned char c = p[i];
+        if (c == '\n') {
+            if (i == 0 || p[i - 1] != '\r') return XBL_MPSD_E_HTTP_PROTOCOL;
+            *len = i + 1;
+            return XBL_MPSD_OK;
+        }
+        if (i > 0 && p[i - 1] == '\r') return XBL_MPSD_E_HTTP_PROTOCOL;
+        if (c == 0) return XBL_MPSD_E_HTTP_PROTOCOL;
+    }
+    r->scanned = r->raw_len;
+    if (xbl_mpsd__hr_line_too_long(r, r->raw_len)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    return XBL_MPSD_PENDING;
+}
+
+static xbl_mpsd_result xbl_mpsd__hr_take_line(xbl_mpsd__http_response *r, unsigned char *win)
+{
+    unsigned char *p = win + r->body_len;
+    size_t len = 0;
+    xbl_mpsd_result res = xbl_mpsd__hr_find_line(r, p, &len);
+    if (res != XBL_MPSD_OK) return res;
+    if (xbl_mpsd__hr_line_too_long(r, len)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    if (xbl_mpsd__hr_in_headers(r)) {
+        r->header_bytes += len;
+        xbl_mpsd__hr_need(r, len);
+    } else {
+        xbl_mpsd__hr_need(r, r->body_total + len);
+    }
+    res = xbl_mpsd__hr_line(r, (const char *)p, len - 2);
+    xbl_mpsd__hr_drop(r, win, len);
+    return res;
+}
+
+static void xbl_mpsd__hr_body_step(xbl_mpsd__http_response *r, unsigned char *win)
+{
+    size_t n = r->raw_len;
+    if (r->state != XBL_MPSD__HR_BODY_CLOSE && r->remaining < n) n = (size_t)r->remaining;
+    xbl_mpsd__hr_body(r, win, n);
+    if (r->state == XBL_MPSD__HR_BODY_CLOSE) return;
+    r->remaining -= n;
+    if (r->remaining == 0)
+        r->state = r->state == XBL_MPSD__HR_CHUNK_DATA ? XBL_MPSD__HR_CHUNK_END : XBL_MPSD__HR_DONE;
+}
+
+/* The window is full and the parser needs more: stop keeping the body (the
+   response is still read to the end, to size needed_bytes and keep the
+   connection usable). A line that fills an empty window cannot be parsed. */
+static xbl_mpsd_result xbl_mpsd__hr_full(xbl_mpsd__http_response *r, unsigned char *win)
+{
+    if (r->body_len == 0) {
+        xbl_mpsd__hr_need(r, xbl_mpsd__hr_in_headers(r) ? XBL_MPSD_HTTP_MAX_HEADER_BYTES
+                                                       : r->body_total + XBL_MPSD_HTTP_MAX_CHUNK_LINE);
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    XBL_MPSD_MEMMOVE(win, win + r->body_len, r->raw_len);
+    r->body_len = 0;
+    r->flags |= XBL_MPSD__HF_OVERFLOW;
+    return XBL_MPSD_PENDING;
+}
+
+/* Parses what is in the raw area. PENDING: call again when more bytes were
+   appended at win + body_len + raw_len (there is then room for at least one);
+   OK: the response is complete; else the error that ends the exchange. */
+static xbl_mpsd_result xbl_mpsd__hr_feed(xbl_mpsd__http_response *r, unsigned char *win, size_t cap)
+{
+    for (;;) {
+        xbl_mpsd_result res = XBL_MPSD_OK;
+        switch (r->state) {
+        case XBL_MPSD__HR_DONE:
+            if (r->raw_len > 0) r->flags |= XBL_MPSD__HF_CLOSE;   /* stray bytes: connection unusable */
+            return XBL_MPSD_OK;
+        case XBL_MPSD__HR_BODY_LENGTH: case XBL_MPSD__HR_BODY_CLOSE: case XBL_MPSD__HR_CHUNK_DATA:
+            if (r->raw_len == 0) res = XBL_MPSD_PENDING;
+            else xbl_mpsd__hr_body_step(r, win);
+            if (r->state == XBL_MPSD__HR_BODY_CLOSE) xbl_mpsd__hr_need(r, r->body_total + 1);
+            else xbl_mpsd__hr_need(r, r->body_total);
+            break;
+        default:
+            res = xbl_mpsd__hr_take_line(r, win);
+            break;
+        }
+        if (res == XBL_MPSD_PENDING) {
+            if (r->body_len + r->raw_len < cap) return XBL_MPSD_PENDING;
+            res = xbl_mpsd__hr_full(r, win);
+            if (res == XBL_MPSD_PENDING) continue;
+        }
+        if (res != XBL_MPSD_OK) return res;
+    }
+}
+
+/* The peer closed: that completes a close-delimited body and nothing else. */
+static xbl_mpsd_result xbl_mpsd__hr_eof(xbl_mpsd__http_response *r)
+{
+    if (r->state != XBL_MPSD__HR_BODY_CLOSE) return XBL_MPSD_E_CONNECTION_CLOSED;
+    r->state = XBL_MPSD__HR_DONE;
+    return XBL_MPSD_OK;
+}
+
+/* ===========================================================================
+   Client and async state machine
+   AUTH (token callback, may stay PENDING) -> CONNECT (unless a kept
+   connection is idle) -> SEND (head, then body; partial sends) -> RECV
+   (parse as bytes come) -> DONE. A kept connection found dead before any
+   response byte goes back to AUTH once, on a new connection.
+   =========================================================================== */
+
+static bool xbl_mpsd__is_write(const xbl_mpsd_async *a)
+{
+    return a->kind == XBL_MPSD__KIND_WRITE || a->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE;
+}
+
+static size_t xbl_mpsd__window_start(const xbl_mpsd_async *a)
+{
+    return a->body_len + a->fixed_len;
+}
+
+static void xbl_mpsd__drop_connection(xbl_mpsd_client *c)
+{
+    c->port.close(c->port.ctx);
+    c->connected = false;
+}
+
+/* Wrap-safe: unsigned difference is right for any timeout below 2^32 ms. */
+static bool xbl_mpsd__deadline_passed(const xbl_mpsd_async *a)
+{
+    const xbl_mpsd_client *c = a->client;
+    uint32_t now = c->port.now_ms(c->port.ctx);
+    return (uint32_t)(now - a->start_ms) >= c->config.timeout_ms;
+}
+
+/* Ends the operation. A failure mid-exchange leaves the connection out of
+   step with the server, so it is dropped; a fully framed response (HTTP
+   error, body too big) leaves it usable, and a failure before anything was
+   sent leaves a kept connection alone. */
+static void xbl_mpsd__set_needed(xbl_mpsd_async *a, size_t window_need)
+{
+    size_t n = xbl_mpsd__window_start(a) + window_need;
+    a->needed = n > a->head_need ? n : a->head_need;
+}
+
+static xbl_mpsd_result xbl_mpsd__end(xbl_mpsd_async *a, xbl_mpsd_result r)
+{
+    xbl_mpsd_client *c = a->client;
+    if (r < 0 && a->state != XBL_MPSD__OP_AUTH && a->response.state != XBL_MPSD__HR_DONE) xbl_mpsd__drop_connection(c);
+    if (c->active == a) c->active = NULL;
+    if (a->state == XBL_MPSD__OP_AUTH || a->state == XBL_MPSD__OP_SEND) xbl_mpsd__wipe_tokens(a);
+    a->state = XBL_MPSD__OP_DONE;
+    a->result = r;
+    return r;
+}
+
+static void xbl_mpsd__keep_error_text(xbl_mpsd_async *a)
+{
+    const xbl_mpsd__http_response *r = &a->response;
+    const char *body = (const char *)a->buffer + xbl_mpsd__window_start(a);
+    size_t n = r->body_len < XBL_MPSD__ERROR_TEXT_CAP - 1 ? r->body_len : XBL_MPSD__ERROR_TEXT_CAP - 1;
+    if ((r->flags & XBL_MPSD__HF_HAS_TYPE) && !(r->flags & XBL_MPSD__HF_TEXT)) n = 0;
+    n = xbl_mpsd__strnlen(body, n);
+    XBL_MPSD_MEMCPY(a->error_text, body, n);
+    a->error_text[n] = '\0';
+}
+
+/* Where the JSON tokens go: right after the kept body, aligned. */
+static jsmntok_t *xbl_mpsd__tokens(const xbl_mpsd_async *a, size_t *cap)
+{
+    uintptr_t at = (uintptr_t)(a->buffer + xbl_mpsd__window_start(a) + a->response.body_len);
+    uintptr_t end = (uintptr_t)(a->buffer + a->buffer_size);
+    size_t align = sizeof(int);
+    at = (at + (align - 1)) & ~(uintptr_t)(align - 1);
+    *cap = at < end ? (size_t)(end - at) / sizeof(jsmntok_t) : 0;
+    return (jsmntok_t *)at;
+}
+
+/* The body is a session to load: it must have fit, and so must its tokens. */
+static xbl_mpsd_result xbl_mpsd__check_body(xbl_mpsd_async *a)
+{
+    const xbl_mpsd__http_response *r = &a->response;
+    size_t tok_bytes = (r->tokens > (SIZE_MAX - r->body_total - sizeof(int)) / sizeof(jsmntok_t))
+        ? SIZE_MAX : r->body_total + sizeof(int) - 1 + r->tokens * sizeof(jsmntok_t);
+    size_t cap, need = tok_bytes > r->need ? tok_bytes : r->need;
+    jsmntok_t *tokens = xbl_mpsd__tokens(a, &cap);
+    jsmn_parser p;
+    int n;
+    if ((r->flags & XBL_MPSD__HF_OVERFLOW) || r->tokens > cap) {
+        xbl_mpsd__set_needed(a, need);
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    jsmn_init(&p);
+    n = jsmn_parse(&p, (const char *)a->buffer + xbl_mpsd__window_start(a), r->body_len,
+                   tokens, (unsigned)(cap > UINT32_MAX ? UINT32_MAX : cap));
+    if (n == JSMN_ERROR_NOMEM) {   /* the streaming count fell short of jsmn's */
+        a->needed = a->buffer_size * 2;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    return n < 1 ? XBL_MPSD_E_INVALID_JSON_STRING : XBL_MPSD_OK;
+}
+
+/* A by-handle exchange learns the session reference from Content-Location. */
+static bool xbl_mpsd__location_reference(xbl_mpsd_async *a)
+{
+    const xbl_mpsd__http_response *r = &a->response;
+    if ((r->flags & (XBL_MPSD__HF_LOCATION | XBL_MPSD__HF_LONG_LOC)) != XBL_MPSD__HF_LOCATION) return false;
+    return xbl_mpsd_session_reference_parse_from_uri_path(r->location, &a->reference) == XBL_MPSD_OK;
+}
+
+/* API.md §6 on a complete response, as far as it can be told without `out`. */
+static xbl_mpsd_result xbl_mpsd__outcome(xbl_mpsd_async *a)
+{
+    const xbl_mpsd__http_response *r = &a->response;
+    bool body = r->body_total > 0;
+    xbl_mpsd_result res;
+    if (!(r->flags & XBL_MPSD__HF_WANT_BODY)) {
+        if (r->status == 204) return xbl_mpsd__is_write(a) ? XBL_MPSD_OK : XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND;
+        xbl_mpsd__keep_error_text(a);
+        return XBL_MPSD_E_HTTP_STATUS(r->status);
+    }
+    if (!body) return xbl_mpsd__is_write(a) ? XBL_MPSD_OK : XBL_MPSD_E_INVALID_JSON_STRING;
+    res = xbl_mpsd__check_body(a);
+    if (res != XBL_MPSD_OK) return res;
+    if (a->kind == XBL_MPSD__KIND_GET_BY_HANDLE && !xbl_mpsd__location_reference(a)) return XBL_MPSD_E_INVALIDARG;
+    if (a->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE && a->reference.scid[0] == '\0'
+        && !xbl_mpsd__location_reference(a)) return XBL_MPSD_E_FAIL;
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_result xbl_mpsd__complete(xbl_mpsd_async *a)
+{
+    xbl_mpsd_client *c = a->client;
+    xbl_mpsd_result res = xbl_mpsd__outcome(a);
+    if (a->response.flags & XBL_MPSD__HF_CLOSE) xbl_mpsd__drop_connection(c);
+    return xbl_mpsd__end(a, res);
+}
+
+/* Back to AUTH on a fresh connection: the kept one was dead before any
+   response byte, so the server cannot have acted on the request... or if it
+   did, PUT is idempotent (DESIGN.md §5). Only ever once. */
+static xbl_mpsd_result xbl_mpsd__resend_or(xbl_mpsd_async *a, xbl_mpsd_result r)
+{
+    if ((a->flags & (XBL_MPSD__AF_REUSED | XBL_MPSD__AF_RESENT | XBL_MPSD__AF_GOT_BYTE)) != XBL_MPSD__AF_REUSED)
+        return r;
+    xbl_mpsd__drop_connection(a->client);
+    xbl_mpsd__wipe_tokens(a);
+    a->flags = (a->flags & ~XBL_MPSD__AF_REUSED) | XBL_MPSD__AF_RESENT;
+    a->sent = 0;
+    xbl_mpsd__hr_init(&a->response, !xbl_mpsd__is_write(a));
+    a->state = XBL_MPSD__OP_AUTH;
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__step_auth(xbl_mpsd_async *a)
+{
+    xbl_mpsd_result r = xbl_mpsd__add_tokens(a);
+    if (r != XBL_MPSD_OK) return r;
+    if (a->client->connected) { a->flags |= XBL_MPSD__AF_REUSED; a->state = XBL_MPSD__OP_SEND; }
+    else a->state = XBL_MPSD__OP_CONNECT;
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__step_connect(xbl_mpsd_async *a)
+{
+    xbl_mpsd_client *c = a->client;
+    xbl_mpsd_result r = c->port.connect(c->port.ctx, c->config.host, c->config.port_number);
+    if (r == XBL_MPSD_PENDING || r == XBL_MPSD_E_WOULD_BLOCK) { c->connected = true; return XBL_MPSD_PENDING; }
+    if (r != XBL_MPSD_OK) return r < 0 ? r : XBL_MPSD_E_CONNECT;
+    c->connected = true;
+    a->state = XBL_MPSD__OP_SEND;
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__step_send(xbl_mpsd_async *a)
+{
+    xbl_mpsd_client *c = a->client;
+    const uint8_t *data;
+    size_t len;
+    int32_t n;
+    if (a->sent < a->head_len) {
+        data = a->buffer + a->body_len + a->sent;
+        len = a->head_len - a->sent;
+    } else {
+        data = a->buffer + (a->sent - a->head_len);
+        len = a->head_len + a->body_len - a->sent;
+    }
+    n = c->port.send(c->port.ctx, data, len);
+    if (n == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (n < 0) return xbl_mpsd__resend_or(a, n);
+    if (n == 0 || (size_t)n > len) return XBL_MPSD_E_IO;   /* the port broke its contract */
+    a->sent += (size_t)n;
+    if (a->sent == a->head_len + a->body_len) {
+        xbl_mpsd__wipe_tokens(a);
+        a->state = XBL_MPSD__OP_RECV;
+    }
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__step_recv(xbl_mpsd_async *a)
+{
+    xbl_mpsd_client *c = a->client;
+    xbl_mpsd__http_response *r = &a->response;
+    unsigned char *win = a->buffer + xbl_mpsd__window_start(a);
+    size_t cap = a->buffer_size - xbl_mpsd__window_start(a);
+    size_t used = r->body_len + r->raw_len;
+    int32_t n;
+    xbl_mpsd_result res;
+    if (used >= cap) {   /* only a window too small for even one byte */
+        xbl_mpsd__set_needed(a, XBL_MPSD_HTTP_MAX_HEADER_BYTES);
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    n = c->port.recv(c->port.ctx, win + used, cap - used);
+    if (n == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (n == XBL_MPSD_E_EOF) {
+        res = xbl_mpsd__resend_or(a, XBL_MPSD_E_CONNECTION_CLOSED);
+        if (res != XBL_MPSD_E_CONNECTION_CLOSED) return res;
+        if (xbl_mpsd__hr_eof(r) != XBL_MPSD_OK) return XBL_MPSD_E_CONNECTION_CLOSED;
+        return xbl_mpsd__complete(a);
+    }
+    if (n < 0) return xbl_mpsd__resend_or(a, n);
+    if (n == 0 || (size_t)n > cap - used) return XBL_MPSD_E_IO;
+    a->flags |= XBL_MPSD__AF_GOT_BYTE;
+    r->raw_len += (size_t)n;
+    res = xbl_mpsd__hr_feed(r, win, cap);
+    if (res == XBL_MPSD_PENDING) return XBL_MPSD__CONTINUE;
+    if (res == XBL_MPSD_E_OUTOFMEMORY) xbl_mpsd__set_needed(a, r->need);
+    if (res != XBL_MPSD_OK) return res;
+    return xbl_mpsd__complete(a);
+}
+
+static xbl_mpsd_result xbl_mpsd__step(xbl_mpsd_async *a)
+{
+    switch (a->state) {
+    case XBL_MPSD__OP_AUTH: return xbl_mpsd__step_auth(a);
+    case XBL_MPSD__OP_CONNECT: return xbl_mpsd__step_connect(a);
+    case XBL_MPSD__OP_SEND: return xbl_mpsd__step_send(a);
+    default: return xbl_mpsd__step_recv(a);
+    }
+}
+
+xbl_mpsd_result xbl_mpsd_async_poll(xbl_mpsd_async *a)
+{
+    int i;
+    if (a == NULL) return XBL_MPSD_E_INVALIDARG;
+    if (a->state == XBL_MPSD__OP_IDLE) return XBL_MPSD_E_UNEXPECTED;
+    if (a->state == XBL_MPSD__OP_DONE) return a->result;
+    if (xbl_mpsd__deadline_passed(a)) return xbl_mpsd__end(a, XBL_MPSD_E_TIMEOUT);
+    /* Stops at the first port call that would wait, so a poll never blocks
+       and never spins on a would-block answer. */
+    for (i = 0; i < XBL_MPSD__POLL_STEPS; i++) {
+        xbl_mpsd_result r = xbl_mpsd__step(a);
+        if (a->state == XBL_MPSD__OP_DONE) return a->result;
+        if (r == XBL_MPSD_PENDING) return XBL_MPSD_PENDING;
+        if (r != XBL_MPSD__CONTINUE) return xbl_mpsd__end(a, r);
+    }
+    return XBL_MPSD_PENDING;
+}
+
+void xbl_mpsd_async_cancel(xbl_mpsd_async *a)
+{
+    if (a == NULL || a->state == XBL_MPSD__OP_IDLE || a->state == XBL_MPSD__OP_DONE) return;
+    xbl_mpsd__end(a, XBL_MPSD_E_CANCELED);
+}
+
+xbl_mpsd_result xbl_mpsd_async_init(xbl_mpsd_async *a, void *buffer, size_t buffer_size)
+{
+    if (a == NULL || (buffer == NULL && buffer_size > 0)) return XBL_MPSD_E_INVALIDARG;
+    XBL_MPSD_MEMSET(a, 0, sizeof *a);
+    a->buffer = (unsigned char *)buffer;
+    a->buffer_size = buffer_size;
+    return XBL_MPSD_OK;
+}
+
+size_t xbl_mpsd_async_needed_bytes(const xbl_mpsd_async *a)
+{
+    return a == NULL ? 0 : a->needed;
+}
+
+uint32_t xbl_mpsd_async_http_status(const xbl_mpsd_async *a)
+{
+    return (a == NULL || a->state != XBL_MPSD__OP_DONE) ? 0 : a->response.status;
+}
+
+const char *xbl_mpsd_async_error_text(const xbl_mpsd_async *a)
+{
+    return (a == NULL || a->state != XBL_MPSD__OP_DONE) ? "" : a->error_text;
+}
+
+static bool xbl_mpsd__config_ok(const xbl_mpsd_client_config *cfg)
+{
+    const xbl_mpsd_port *p = cfg->port;
+    if (p == NULL || p->connect == NULL || p->send == NULL || p->recv == NULL || p->close == NULL
+        || p->now_ms == NULL || cfg->auth == NULL || cfg->xuid == 0) return false;
+    if (cfg->host != NULL && (cfg->host[0] == '\0' || !xbl_mpsd__header_safe(cfg->host))) return false;
+    if (cfg->user_agent != NULL && !xbl_mpsd__header_safe(cfg->user_agent)) return false;
+    return cfg->accept_language == NULL || xbl_mpsd__header_safe(cfg->accept_language);
+}
+
+xbl_mpsd_result xbl_mpsd_client_init(xbl_mpsd_client *client, const xbl_mpsd_client_config *config)
+{
+    if (client == NULL || config == NULL || !xbl_mpsd__config_ok(config)) return XBL_MPSD_E_INVALIDARG;
+    XBL_MPSD_MEMSET(client, 0, sizeof *client);
+    client->port = *config->port;
+    client->config = *config;
+    client->config.port = &client->port;
+    if (client->config.host == NULL) client->config.host = "sessiondirectory.xboxlive.com";
+    if (client->config.port_number == 0) client->config.port_number = 443;
+    if (client->config.timeout_ms == 0) client->config.timeout_ms = 30000;
+    if (client->config.user_agent == NULL) client->config.user_agent = "xbl_mpsd/" XBL_MPSD_VERSION_STRING;
+    return XBL_MPSD_OK;
+}
+
+void xbl_mpsd_client_close(xbl_mpsd_client *client)
+{
+    if (client == NULL) return;
+    if (client->active != NULL) xbl_mpsd_async_cancel(client->active);
+    xbl_mpsd__drop_connection(client);
+}
+
+/* ===========================================================================
+   Public write and get calls
+   =========================================================================== */
+
+/* An async may start a new operation when it never ran one, or its last one
+   was canceled or had its result taken (TRANSPORT.md §4). */
+static bool xbl_mpsd__async_free(const xbl_mpsd_async *a)
+{
+    if (a->state == XBL_MPSD__OP_IDLE) return true;
+    return a->state == XBL_MPSD__OP_DONE && ((a->flags & XBL_MPSD__AF_TAKEN) || a->result == XBL_MPSD_E_CANCELED);
+}
+
+static xbl_mpsd_result xbl_mpsd__can_start(xbl_mpsd_client *c, xbl_mpsd_async *a)
+{
+    if (!xbl_mpsd__async_free(a)) return XBL_MPSD_E_UNEXPECTED;
+    if (c->active != NULL) return XBL_MPSD_E_BUSY;
+    return XBL_MPSD_OK;
+}
+
+/* Starts an operation whose body is already at buffer[0]. Fails with
+   nothing changed but needed_bytes when the request cannot fit with room
+   for the tokens. */
+static xbl_mpsd_result xbl_mpsd__start(xbl_mpsd_async *a, xbl_mpsd_client *c, const xbl_mpsd__request *q,
+        const xbl_mpsd_session_reference *reference)
+{
+    xbl_mpsd__hw w;
+    unsigned char *buffer = a->buffer;
+    size_t size = a->buffer_size;
+    size_t min_tokens = xbl_mpsd__token_overhead() + 8;
+    w.buf = NULL; w.cap = 0; w.len = 0;
+    xbl_mpsd__write_fixed_head(&w, q, c);   /* measure first: a failed start changes nothing */
+    if (q->body_len > size || w.len > size - q->body_len || size - q->body_len - w.len < min_tokens) {
+        a->needed = q->body_len + w.len + XBL_MPSD_AUTH_RESERVE;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    XBL_MPSD_MEMSET(a, 0, sizeof *a);
+    a->buffer = buffer;
+    a->buffer_size = size;
+    a->client = c;
+    a->kind = q->kind;
+    a->write_mode = q->write_mode;
+    a->xuid = c->config.xuid;
+    a->body_len = q->body_len;
+    if (reference != NULL) a->reference = *reference;
+    XBL_MPSD_MEMCPY(a->path, q->path, xbl_mpsd__strlen(q->path) + 1);
+    xbl_mpsd__hr_init(&a->response, !xbl_mpsd__is_write(a));
+    w.buf = (char *)buffer + q->body_len; w.cap = size - q->body_len; w.len = 0;
+    xbl_mpsd__write_fixed_head(&w, q, c);
+    a->fixed_len = w.len;
+    a->head_len = w.len;
+    a->start_ms = c->port.now_ms(c->port.ctx);
+    a->state = XBL_MPSD__OP_AUTH;
+    c->active = a;
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_result xbl_mpsd__write_async(xbl_mpsd_client *client, const xbl_mpsd_session *session,
+        xbl_mpsd_session_write_mode mode, const char *handle_id, xbl_mpsd_async *a)
+{
+    char path[XBL_MPSD__PATH_CAP];
+    xbl_mpsd__request q;
+    size_t len = 0;
+    xbl_mpsd_result r;
+    if (client == NULL || session == NULL || a == NULL || !xbl_mpsd_session_has_document(session)
+        || (uint32_t)mode > 3u) return XBL_MPSD_E_INVALIDARG;
+    q.etag = xbl_mpsd_session_etag(session);
+    if (q.etag == NULL) q.etag = "";
+    if (handle_id == NULL && !xbl_mpsd_session_reference_is_valid(&session->reference)) return XBL_MPSD_E_RUNTIME_ERROR;
+    if (!xbl_mpsd__header_safe(q.etag)
+        || (handle_id ? !xbl_mpsd__handle_path(handle_id, path, sizeof path)
+                      : !xbl_mpsd__reference_path(&session->reference, path, sizeof path))) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, a);
+    if (r != XBL_MPSD_OK) return r;
+    /* the previous result was taken, so its body may be overwritten */
+    r = xbl_mpsd__session_write_body(session, (char *)a->buffer, a->buffer_size, &len);
+    if (r == XBL_MPSD_E_OUTOFMEMORY) a->needed = len + 1024 + XBL_MPSD_AUTH_RESERVE;   /* fixed heads are < 1 KB */
+    if (r != XBL_MPSD_OK) return r;
+    q.kind = handle_id ? XBL_MPSD__KIND_WRITE_BY_HANDLE : XBL_MPSD__KIND_WRITE;
+    q.write_mode = (uint32_t)mode;
+    q.path = path;
+    q.body_len = len;
+    return xbl_mpsd__start(a, client, &q, &session->reference);
+}
+
+xbl_mpsd_result xbl_mpsd_write_session_async(xbl_mpsd_client *client, const xbl_mpsd_session *session,
+        xbl_mpsd_session_write_mode write_mode, xbl_mpsd_async *async)
+{
+    return xbl_mpsd__write_async(client, session, write_mode, NULL, async);
+}
+
+xbl_mpsd_result xbl_mpsd_write_session_by_handle_async(xbl_mpsd_client *client, const xbl_mpsd_session *session,
+        xbl_mpsd_session_write_mode write_mode, const char *handle_id, xbl_mpsd_async *async)
+{
+    if (handle_id == NULL || handle_id[0] == '\0') return XBL_MPSD_E_INVALIDARG;
+    return xbl_mpsd__write_async(client, session, write_mode, handle_id, async);
+}
+
+static xbl_mpsd_result xbl_mpsd__get_async(xbl_mpsd_client *client, const xbl_mpsd_session_reference *ref,
+        const char *handle_id, xbl_mpsd_async *a)
+{
+    char path[XBL_MPSD__PATH_CAP];
+    xbl_mpsd__request q;
+    xbl_mpsd_result r;
+    if (handle_id ? !xbl_mpsd__handle_path(handle_id, path, sizeof path)
+                  : !xbl_mpsd__reference_path(ref, path, sizeof path)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, a);
+    if (r != XBL_MPSD_OK) return r;
+    q.kind = handle_id ? XBL_MPSD__KIND_GET_BY_HANDLE : XBL_MPSD__KIND_GET;
+    q.write_mode = 0;
+    q.path = path;
+    q.body_len = 0;
+    q.etag = NULL;
+    return xbl_mpsd__start(a, client, &q, ref);
+}
+
+xbl_mpsd_result xbl_mpsd_get_session_async(xbl_mpsd_client *client,
+        const xbl_mpsd_session_reference *session_reference, xbl_mpsd_async *async)
+{
+    if (client == NULL || async == NULL || !xbl_mpsd_session_reference_is_valid(session_reference))
+        return XBL_MPSD_E_INVALIDARG;
+    return xbl_mpsd__get_async(client, session_reference, NULL, async);
+}
+
+xbl_mpsd_result xbl_mpsd_get_session_by_handle_async(xbl_mpsd_client *client, const char *handle_id,
+        xbl_mpsd_async *async)
+{
+    if (client == NULL || async == NULL || handle_id == NULL || handle_id[0] == '\0') return XBL_MPSD_E_INVALIDARG;
+    return xbl_mpsd__get_async(client, NULL, handle_id, async);
+}
+
+static xbl_mpsd_write_session_status xbl_mpsd__write_status_of(uint32_t status)
+{
+    if (status == 201) return XBL_MPSD_WRITE_SESSION_STATUS_CREATED;
+    if (status == 412) return XBL_MPSD_WRITE_SESSION_STATUS_OUT_OF_SYNC;
+    if (status == 204) return XBL_MPSD_WRITE_SESSION_STATUS_SESSION_DELETED;
+    return XBL_MPSD_WRITE_SESSION_STATUS_UPDATED;
+}
+
+/* Loads the response body into out (API.md §6). Arena exhaustion leaves the
+   result for another try with a bigger arena. */
+static xbl_mpsd_result xbl_mpsd__deliver(xbl_mpsd_async *a, xbl_mpsd_session *out)
+{
+    const xbl_mpsd__http_response *r = &a->response;
+    bool write = xbl_mpsd__is_write(a);
+    xbl_mpsd__response_meta meta;
+    size_t cap, tokens_needed = 0;
+    jsmntok_t *tokens;
+    xbl_mpsd_result res;
+    if (out == NULL) { a->flags |= XBL_MPSD__AF_TAKEN; return a->result; }
+    if (r->status == 204 || r->body_len == 0) {
+        xbl_mpsd__session_set_no_document(out, write ? xbl_mpsd__write_status_of(r->status)
+                                                     : XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN);
+        a->flags |= XBL_MPSD__AF_TAKEN;
+        return a->result;
+    }
+    XBL_MPSD_MEMSET(&meta, 0, sizeof meta);
+    meta.xuid = a->xuid;
+    meta.reference = &a->reference;
+    meta.etag = r->etag;
+    meta.etag_len = r->etag_len;
+    meta.date = r->date;
+    meta.write_status = write ? xbl_mpsd__write_status_of(r->status) : XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
+    tokens = xbl_mpsd__tokens(a, &cap);
+    res = xbl_mpsd__session_load(out, (const char *)a->buffer + xbl_mpsd__window_start(a), r->body_len,
+                                 &meta, tokens, cap, &tokens_needed);
+    if (res == XBL_MPSD_E_OUTOFMEMORY && tokens_needed <= cap) return res;   /* out's arena: not consumed */
+    if (res == XBL_MPSD_E_OUTOFMEMORY)
+        a->needed = (size_t)((unsigned char *)(tokens + tokens_needed) - a->buffer);
+    a->flags |= XBL_MPSD__AF_TAKEN;
+    return res;
+}
+
+static xbl_mpsd_result xbl_mpsd__result(xbl_mpsd_async *a, xbl_mpsd_session *out, bool write)
+{
+    if (a == NULL || (out != NULL && out->arena.base == NULL)) return XBL_MPSD_E_INVALIDARG;
+    if (a->state == XBL_MPSD__OP_IDLE) return XBL_MPSD_E_UNEXPECTED;
+    if (xbl_mpsd__is_write(a) != write) return XBL_MPSD_E_INVALIDARG;
+    if (a->state != XBL_MPSD__OP_DONE) return XBL_MPSD_PENDING;
+    if (a->flags & XBL_MPSD__AF_TAKEN) return XBL_MPSD_E_UNEXPECTED;
+    if (a->result == XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND) {
+        /* GET 204: an error, yet out is told there is no document (API.md §6.2) */
+        if (out != NULL) xbl_mpsd__session_set_no_document(out, XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN);
+        a->flags |= XBL_MPSD__AF_TAKEN;
+        return a->result;
+    }
+    if (a->result < 0) { a->flags |= XBL_MPSD__AF_TAKEN; return a->result; }
+    return xbl_mpsd__deliver(a, out);
+}
+
+xbl_mpsd_result xbl_mpsd_write_session_result(xbl_mpsd_async *async, xbl_mpsd_session *out)
+{
+    return xbl_mpsd__result(async, out, true);
+}
+
+xbl_mpsd_result xbl_mpsd_write_session_by_handle_result(xbl_mpsd_async *async, xbl_mpsd_session *out)
+{
+    return xbl_mpsd__result(async, out, true);
+}
+
+xbl_mpsd_result xbl_mpsd_get_session_result(xbl_mpsd_async *async, xbl_mpsd_session *out)
+{
+    return xbl_mpsd__result(async, out, false);
+}
+
+xbl_mpsd_result xbl_mpsd_get_session_by_handle_result(xbl_mpsd_async *async, xbl_mpsd_session *out)
+{
+    return xbl_mpsd__result(async, out, false);
+}
 
 #endif /* XBL_MPSD_IMPLEMENTATION */
 
