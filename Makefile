@@ -99,6 +99,12 @@ fuzz: $(BUILD)/fuzz_response
 	  -artifact_prefix=$(BUILD)/ $(BUILD)/fuzz_corpus 2>&1 | grep -E 'stat::number_of_executed_units|stat::peak_rss|Done|ERROR|SUMMARY' ; \
 	  test $$(ls $(BUILD)/crash-* $(BUILD)/leak-* $(BUILD)/timeout-* 2>/dev/null | wc -l) -eq 0
 
+$(BUILD)/bench:
+	mkdir -p $@
+
+$(BUILD)/bench/keepalive_writes: tools/bench/keepalive_writes.c tests/integration/sdk_common.h $(HDRS) | $(BUILD)/bench
+	$(CC) $(STRICT) -O2 -I. -o $@ $<
+
 emulator-test:
 	$(PYTHON) -m unittest discover -s tests/emulator
 

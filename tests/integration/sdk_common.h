@@ -14,6 +14,13 @@
 
 #define IT_SCID "00000000-0000-0000-0000-00000000cafe"
 
+/* Not every program uses every helper. */
+#if defined(__GNUC__)
+#define IT_HELPER static __attribute__((unused))
+#else
+#define IT_HELPER static
+#endif
+
 typedef struct it_user {
     char                 token[96];
     uint64_t             xuid;
@@ -26,7 +33,7 @@ typedef struct it_user {
     uint8_t              arena[65536];
 } it_user;
 
-static xbl_mpsd_result it_auth(void *user, const char *method, const char *path, const uint8_t *body,
+IT_HELPER xbl_mpsd_result it_auth(void *user, const char *method, const char *path, const uint8_t *body,
         size_t body_len, char *authorization, size_t authorization_cap, char *signature, size_t signature_cap)
 {
     const it_user *u = (const it_user *)user;
@@ -36,13 +43,13 @@ static xbl_mpsd_result it_auth(void *user, const char *method, const char *path,
     return n > 0 && (size_t)n < authorization_cap ? XBL_MPSD_OK : XBL_MPSD_E_OUTOFMEMORY;
 }
 
-static uint16_t it_port(void)
+IT_HELPER uint16_t it_port(void)
 {
     const char *p = getenv("MPSD_PORT");
     return (uint16_t)(p ? atoi(p) : 8910);
 }
 
-static int it_user_init(it_user *u, uint64_t xuid)
+IT_HELPER int it_user_init(it_user *u, uint64_t xuid)
 {
     xbl_mpsd_client_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -61,7 +68,7 @@ static int it_user_init(it_user *u, uint64_t xuid)
     return xbl_mpsd_async_init(&u->op, u->work, sizeof u->work) == XBL_MPSD_OK ? 0 : -1;
 }
 
-static xbl_mpsd_result it_wait(xbl_mpsd_async *op)
+IT_HELPER xbl_mpsd_result it_wait(xbl_mpsd_async *op)
 {
     xbl_mpsd_result rc;
     struct timespec t = { 0, 200000 };
@@ -69,7 +76,7 @@ static xbl_mpsd_result it_wait(xbl_mpsd_async *op)
     return rc;
 }
 
-static xbl_mpsd_result it_write(it_user *u, xbl_mpsd_session *s, xbl_mpsd_session_write_mode mode, xbl_mpsd_session *out)
+IT_HELPER xbl_mpsd_result it_write(it_user *u, xbl_mpsd_session *s, xbl_mpsd_session_write_mode mode, xbl_mpsd_session *out)
 {
     xbl_mpsd_result rc = xbl_mpsd_write_session_async(&u->client, s, mode, &u->op);
     if (rc != XBL_MPSD_OK) return rc;
@@ -77,7 +84,7 @@ static xbl_mpsd_result it_write(it_user *u, xbl_mpsd_session *s, xbl_mpsd_sessio
     return xbl_mpsd_write_session_result(&u->op, out);
 }
 
-static xbl_mpsd_result it_get(it_user *u, const xbl_mpsd_session_reference *ref, xbl_mpsd_session *out)
+IT_HELPER xbl_mpsd_result it_get(it_user *u, const xbl_mpsd_session_reference *ref, xbl_mpsd_session *out)
 {
     xbl_mpsd_result rc = xbl_mpsd_get_session_async(&u->client, ref, &u->op);
     if (rc != XBL_MPSD_OK) return rc;
@@ -86,10 +93,7 @@ static xbl_mpsd_result it_get(it_user *u, const xbl_mpsd_session_reference *ref,
 }
 
 /* POST to the emulator's admin API (plain HTTP over the same port). */
-#if defined(__GNUC__)
-__attribute__((unused))
-#endif
-static int it_admin(const char *path, const char *json)
+IT_HELPER int it_admin(const char *path, const char *json)
 {
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
