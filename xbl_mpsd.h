@@ -19,6 +19,8 @@
       XBL_MPSD_ASSERT(x)      default assert() from <assert.h>
       XBL_MPSD_JSON_MAX_DEPTH nesting limit for JSON read or validated
                               (default 32); deeper text is refused
+      XBL_MPSD_HTTP_MAX_HEADER_BYTES, XBL_MPSD_HTTP_MAX_CHUNK_LINE
+                              response limits (8192, 256), see chapter 8
       XBL_MPSD_RANDOM_U64(session)
                               a random 64-bit value for subscription IDs.
                               The default mixes the XUID, the object's
@@ -59,13 +61,16 @@
       Rebuilding measures first (a dry run of the same code) and only then
       writes, so a result or copy needs an arena as large as the new
       document, not old + new.
-      Sizes measured on x86-64 (see tests/ and BENCHMARKS.md when present):
-      sizeof(xbl_mpsd_session) is about 1.2 KB; a local session with a join,
-      a reservation and a few custom properties uses under 1 KB of arena. A
-      received 2-member document needs a few KB; budget roughly 700 bytes of
-      arena per member plus the size of the custom JSON you store.
-      The async buffer holds the request, the response and the JSON tokens;
-      xbl_mpsd_async_needed_bytes tells the size an exchange needed.
+      Measured on x86-64 (gcc 12): sizeof(xbl_mpsd_session) 1232,
+      xbl_mpsd_client 128, xbl_mpsd_async 1424, xbl_mpsd_session_member 264.
+      Arena a received document needs: 1767 bytes for a full 2-member
+      session (roles, servers, matchmaking, initialization), 27606 bytes for
+      100 members; roughly 270 bytes a member plus the JSON text you keep.
+      The async buffer holds the request, the response body and the jsmn
+      tokens (20 bytes each, about one per JSON value: 2623 tokens = 52 KB
+      for the 100-member document), so a buffer of body size + 10 x body
+      size is a safe start; xbl_mpsd_async_needed_bytes tells the exact size
+      an exchange needed after it failed with XBL_MPSD_E_OUTOFMEMORY.
 
    5. PORTS
       All I/O goes through xbl_mpsd_port (spec/TRANSPORT.md, port/README.md):
@@ -96,6 +101,18 @@
         explicit type and bounds checks.
       - Custom-property objects are written whole (API.md §1.5), not the
         changed keys only as MPSD.md §3.4 [REC] suggests: API.md is binding.
+      - xbl_mpsd_async_poll's final value is the transport and HTTP outcome;
+        checks that need `out` (the document schema of API.md §6.3, `out`'s
+        arena) are made by the result call, which may refine an OK poll to
+        XBL_MPSD_E_INVALID_JSON_STRING or XBL_MPSD_E_OUTOFMEMORY.
+      - Path segments (SCID, template, name, handle ID) are refused with
+        XBL_MPSD_E_INVALIDARG when they hold characters MPSD §1.5 says cannot
+        be used safely (/ ? # % ~, space, control, non-ASCII).
+      - The service's error text is kept for text/plain (or untyped) bodies
+        only, up to 255 bytes.
+      - Limits: XBL_MPSD_HTTP_MAX_HEADER_BYTES (8192) for the header block,
+        XBL_MPSD_HTTP_MAX_CHUNK_LINE (256) for a chunk-size line; an ETag
+        over 127 bytes is a protocol error (a cut ETag would break If-Match).
 */
 #ifndef XBL_MPSD_H
 #define XBL_MPSD_H

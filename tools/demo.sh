@@ -6,22 +6,10 @@ cd "$(dirname "$0")/.."
 BIN=build/examples
 SCID=00000000-0000-0000-0000-0000deadbeef
 NAME="demo-$$"
-out=$(mktemp) err=$(mktemp)
-
-python3 tools/mpsd_emulator.py --host 127.0.0.1 --port 0 >"$out" 2>"$err" &
-emu=$!
-cleanup() { kill "$emu" 2>/dev/null || true; wait "$emu" 2>/dev/null || true; rm -f "$out" "$err"; }
-trap cleanup EXIT
-
-line=""
-for _ in $(seq 1 200); do
-  line=$(head -n 1 "$out" 2>/dev/null || true)
-  case "$line" in "listening on "*) break ;; esac
-  sleep 0.05
-done
-case "$line" in "listening on "*) ;; *) echo "the emulator did not start:"; cat "$err"; exit 1 ;; esac
-port=${line##*:}
-echo "== MPSD emulator $line"
+. tools/emulator.sh
+start_emulator
+port=$MPSD_PORT
+echo "== MPSD emulator listening on 127.0.0.1:$port"
 
 step() { echo; echo "== $1"; }
 
@@ -51,6 +39,6 @@ step "4. Both leave; the emptied session is deleted (204)"
 
 echo
 echo "== what the emulator saw (one line per request)"
-sed -n '1,40p' "$err"
+sed -n '1,40p' "$EMULATOR_LOG"
 echo
 echo "demo: done"
