@@ -1823,14 +1823,15 @@ def main(argv=None):
         sys.stderr.write('mpsd_emulator: %s\n' % e)
         return 1
     host, port = srv.server_address[:2]
-    sys.stdout.write('listening on %s:%d\n' % (host, port))
-    sys.stdout.flush()
 
     def stop(signum, frame):
         threading.Thread(target=srv.shutdown, daemon=True).start()
 
+    # Before the listening line: a script may signal as soon as it reads it.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    sys.stdout.write('listening on %s:%d\n' % (host, port))
+    sys.stdout.flush()
     try:
         srv.serve_forever(poll_interval=0.2)
     finally:
