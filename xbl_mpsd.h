@@ -1017,6 +1017,22 @@ static bool xbl_mpsd__ieq_n(const char *s, size_t n, const char *lit)
     return lit[n] == '\0';
 }
 
+/* Decimal digits only (at least one), no sign, no overflow past max:
+   HTTP numbers, JSON integers, XUID strings. */
+static bool xbl_mpsd__parse_dec(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+    if (n == 0) return false;
+    for (i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9 || v > (max - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
 /* Copies a NUL-terminated src into dst[cap]; false (dst untouched) when it does not fit. */
 static bool xbl_mpsd__copy_fixed(char *dst, size_t cap, const char *src)
 {
@@ -3464,28 +3480,11 @@ static int xbl_mpsd__rd_get(xbl_mpsd__rd *r, int obj, const char *key, int kind,
     return v;
 }
 
-/* Decimal digits only, at least one, value <= max. */
-static bool xbl_mpsd__rd_digits(const char *s, size_t n, uint64_t max, uint64_t *out)
-{
-    uint64_t x = 0;
-    size_t i;
-    if (n == 0) return false;
-    for (i = 0; i < n; i++) {
-        uint64_t d;
-        if (s[i] < '0' || s[i] > '9') return false;
-        d = (uint64_t)(s[i] - '0');
-        if (x > (max - d) / 10) return false;
-        x = x * 10 + d;
-    }
-    *out = x;
-    return true;
-}
-
 /* A JSON integer token (no sign, fraction or exponent) <= max. */
 static bool xbl_mpsd__rd_uint_tok(xbl_mpsd__rd *r, int v, uint64_t max, uint64_t *out)
 {
     if (xbl_mpsd__rd_kind(r, v) != XBL_MPSD__RD_NUMBER ||
-            !xbl_mpsd__rd_digits(xbl_mpsd__rd_text(r, v), xbl_mpsd__rd_len(r, v), max, out)) {
+            !xbl_mpsd__parse_dec(xbl_mpsd__rd_text(r, v), xbl_mpsd__rd_len(r, v), max, out)) {
         r->bad = true;
         return false;
     }
@@ -3589,7 +3588,7 @@ static bool xbl_mpsd__rd_dec_tok(xbl_mpsd__rd *r, int v, uint64_t max, uint64_t 
     char buf[24];
     if (xbl_mpsd__rd_kind(r, v) != XBL_MPSD__RD_STRING ||
             !xbl_mpsd__rd_fixed_tok(r, v, buf, sizeof buf, false) ||
-            !xbl_mpsd__rd_digits(buf, xbl_mpsd__strlen(buf), max, out)) {
+            !xbl_mpsd__parse_dec(buf, xbl_mpsd__strlen(buf), max, out)) {
         r->bad = true;
         return false;
     }
@@ -4553,21 +4552,6 @@ static bool xbl_mpsd__is_tchar(unsigned char c)
     return false;
 }
 
-/* Decimal digits only, no sign, no overflow past max. */
-static bool xbl_mpsd__parse_dec(const char *s, size_t n, uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-    size_t i;
-    if (n == 0) return false;
-    for (i = 0; i < n; i++) {
-        unsigned d = (unsigned)(unsigned char)s[i] - '0';
-        if (d > 9 || v > (max - d) / 10) return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
-}
-
 /* xbl_mpsd__days_from_civil comes from the response-parser section. */
 static bool xbl_mpsd__two_digits(const char *s, unsigned max, unsigned *out)
 {
@@ -4729,23 +4713,15 @@ static xbl_mpsd_result xbl_mpsd__hr_headers_done(xbl_mpsd__http_response *r)
     return XBL_MPSD_OK;
 }
 
-static bool xbl_mpsd__hex_digit(char c, unsigned *v)
-{
-    if (c >= '0' && c <= '9') { *v = (unsigned)(c - '0'); return true; }
-    if (c >= 'a' && c <= 'f') { *v = (unsigned)(c - 'a' + 10); return true; }
-    if (c >= 'A' && c <= 'F') { *v = (unsigned)(c - 'A' + 10); return true; }
-    return false;
-}
-
 /* "1a2b[;ext]": hex digits, at most 15 of them so the size never overflows. */
 static xbl_mpsd_result xbl_mpsd__hr_chunk_size(xbl_mpsd__http_response *r, const char *line, size_t n)
 {
     uint64_t v = 0;
     size_t i = 0;
-    unsigned d;
-    while (i < n && xbl_mpsd__hex_digit(line[i], &d)) {
+    int d;
+    while (i < n && (d = xbl_mpsd__hex((unsigned char)line[i])) >= 0) {
         if (i >= 15) return XBL_MPSD_E_HTTP_PROTOCOL;
-        v = (v << 4) | d;
+        v = (v << 4) | (uint64_t)d;
         i++;
     }
     if (i == 0) return XBL_MPSD_E_HTTP_PROTOCOL;
