@@ -11,7 +11,7 @@ STRICT   := -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wsign-conversion -Ws
 CFLAGS   ?= -O1 -g
 TESTFLAGS :=
 BUILD    := build
-DEB_PKGS := build-essential clang libclang-rt-14-dev valgrind python3 libjsmn-dev libcmocka-dev libmbedtls-dev openssl lcov
+DEB_PKGS := build-essential clang libclang-rt-14-dev valgrind python3 libjsmn-dev libcmocka-dev libmbedtls-dev openssl lcov strace
 UNIT_SRC := $(sort $(wildcard tests/test_*.c))
 UNIT_BIN := $(patsubst tests/%.c,$(BUILD)/%,$(UNIT_SRC))
 ASAN_BIN := $(patsubst tests/%.c,$(BUILD)/asan/%,$(UNIT_SRC))
@@ -108,7 +108,13 @@ $(BUILD)/bench/keepalive_writes: tools/bench/keepalive_writes.c tests/integratio
 emulator-test:
 	$(PYTHON) -m unittest discover -s tests/emulator
 
-test: deps build-check heap-check unit sanitize valgrind emulator-test integration fuzz
+# Each later part of the suite (TLS, lwIP, hardening, porting kit, benchmarks)
+# lives in its own mk/*.mk: it appends its packages to DEB_PKGS, its stages to
+# TEST_STAGES and its phony targets to .PHONY.
+TEST_STAGES := deps build-check heap-check unit sanitize valgrind emulator-test integration fuzz
+-include $(sort $(wildcard mk/*.mk))
+
+test: $(TEST_STAGES)
 	@echo "make test: all stages passed"
 
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
