@@ -20,7 +20,7 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 # test_zero_heap interposes the allocator: every call it sees is a failure
 WRAP     := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
-.PHONY: fuzz integration examples all test deps build-check heap-check unit sanitize valgrind emulator-test demo clean
+.PHONY: integration examples all test deps build-check heap-check unit sanitize valgrind emulator-test demo clean
 
 all: build-check unit
 
@@ -85,25 +85,6 @@ $(BUILD)/integration/load_counter: tests/integration/load_counter.c tests/integr
 
 integration: $(BUILD)/integration/it_sdk $(BUILD)/integration/load_counter
 	bash tests/integration/run.sh $(BUILD)/integration
-
-FUZZ_SECONDS ?= 30
-FUZZ := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
-
-$(BUILD)/fuzz_response: tests/fuzz/fuzz_response.c $(HDRS) | $(BUILD)
-	$(CLANG) $(STRICT) $(FUZZ) -I. -o $@ $<
-
-# Runs the harness for FUZZ_SECONDS on a scratch copy of the seed corpus.
-fuzz: $(BUILD)/fuzz_response
-	rm -rf $(BUILD)/fuzz_corpus && mkdir -p $(BUILD)/fuzz_corpus && cp tests/fuzz/corpus/* $(BUILD)/fuzz_corpus/
-	./$(BUILD)/fuzz_response -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
-	  -artifact_prefix=$(BUILD)/ $(BUILD)/fuzz_corpus 2>&1 | grep -E 'stat::number_of_executed_units|stat::peak_rss|Done|ERROR|SUMMARY' ; \
-	  test $$(ls $(BUILD)/crash-* $(BUILD)/leak-* $(BUILD)/timeout-* 2>/dev/null | wc -l) -eq 0
-
-$(BUILD)/bench:
-	mkdir -p $@
-
-$(BUILD)/bench/keepalive_writes: tools/bench/keepalive_writes.c tests/integration/sdk_common.h $(HDRS) | $(BUILD)/bench
-	$(CC) $(STRICT) -O2 -I. -o $@ $<
 
 emulator-test:
 	$(PYTHON) -m unittest discover -s tests/emulator
