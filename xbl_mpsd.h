@@ -1092,7 +1092,13 @@ static void *xbl_mpsd__arena_alloc(xbl_mpsd__arena *a, size_t size, size_t align
 
 #define XBL_MPSD__ALIGN (sizeof(void *) > sizeof(uint64_t) ? sizeof(void *) : sizeof(uint64_t))
 #define XBL_MPSD__ALLOC_ARRAY(a, type, count) \
-    ((type *)xbl_mpsd__arena_alloc((a), ((count) > SIZE_MAX / sizeof(type)) ? SIZE_MAX : sizeof(type) * (count), XBL_MPSD__ALIGN))
+    ((type *)xbl_mpsd__arena_alloc_array((a), (count), sizeof(type)))
+
+/* count elements of `size` bytes; a count whose size overflows cannot fit */
+static void *xbl_mpsd__arena_alloc_array(xbl_mpsd__arena *a, size_t count, size_t size)
+{
+    return xbl_mpsd__arena_alloc(a, count > SIZE_MAX / size ? SIZE_MAX : size * count, XBL_MPSD__ALIGN);
+}
 
 /* Copies n bytes plus a NUL. Returns "" in measure mode and on failure, so
    the result is always safe to store. */
@@ -1145,45 +1151,9 @@ static bool xbl_mpsd__hex4(const char *s, size_t n, size_t i, unsigned *out)
     return true;
 }
 
-/* Decodes one character of a JSON string body (between the quotes) at *i
-   into out[4]; returns its UTF-8 length, or 0 when the text is malformed:
-   bad escape, unpaired surrogate, raw control character, invalid UTF-8. */
-static size_t xbl_mpsd__json_char(const char *s, size_t n, size_t *i, char out[4])
+/* UTF-8 of a code point (below 0x110000, not a surrogate) into out. */
+static size_t xbl_mpsd__utf8_encode(unsigned cp, char out[4])
 {
-    unsigned char c = (unsigned char)s[*i];
-    unsigned cp, lo;
-    if (c < 0x20 || c == '"') return 0;
-    if (c != '\\') {
-        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        if (len > n - *i || !xbl_mpsd__utf8_valid(s + *i, len)) return 0;
-        XBL_MPSD_MEMCPY(out, s + *i, len);
-        *i += len;
-        return len;
-    }
-    if (n - *i < 2) return 0;
-    c = (unsigned char)s[*i + 1];
-    *i += 2;
-    switch (c) {
-    case '"': out[0] = '"'; return 1;
-    case '\\': out[0] = '\\'; return 1;
-    case '/': out[0] = '/'; return 1;
-    case 'b': out[0] = '\b'; return 1;
-    case 'f': out[0] = '\f'; return 1;
-    case 'n': out[0] = '\n'; return 1;
-    case 'r': out[0] = '\r'; return 1;
-    case 't': out[0] = '\t'; return 1;
-    case 'u': break;
-    default: return 0;
-    }
-    if (!xbl_mpsd__hex4(s, n, *i, &cp)) return 0;
-    *i += 4;
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return 0;
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (n - *i < 6 || s[*i] != '\\' || s[*i + 1] != 'u' || !xbl_mpsd__hex4(s, n, *i + 2, &lo)) return 0;
-        if (lo < 0xDC00 || lo > 0xDFFF) return 0;
-        *i += 6;
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-    }
     if (cp < 0x80) { out[0] = (char)cp; return 1; }
     if (cp < 0x800) {
         out[0] = (char)(0xC0 | (cp >> 6)); out[1] = (char)(0x80 | (cp & 0x3F));
@@ -1197,6 +1167,66 @@ static size_t xbl_mpsd__json_char(const char *s, size_t n, size_t *i, char out[4
     out[0] = (char)(0xF0 | (cp >> 18)); out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
     out[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); out[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+/* The code point of a \uXXXX escape at *i (just after the backslash's 'u'),
+   joining a surrogate pair; *i ends after it. false on a lone surrogate. */
+static bool xbl_mpsd__json_u_escape(const char *s, size_t n, size_t *i, unsigned *out)
+{
+    unsigned cp, lo;
+    if (!xbl_mpsd__hex4(s, n, *i, &cp)) return false;
+    *i += 4;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (n - *i < 6 || s[*i] != '\\' || s[*i + 1] != 'u' || !xbl_mpsd__hex4(s, n, *i + 2, &lo)) return false;
+        if (lo < 0xDC00 || lo > 0xDFFF) return false;
+        *i += 6;
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    }
+    *out = cp;
+    return true;
+}
+
+/* The character a one-letter escape stands for, or 0 for none. */
+static char xbl_mpsd__json_short_escape(unsigned char c)
+{
+    switch (c) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '/': return '/';
+    case 'b': return '\b';
+    case 'f': return '\f';
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    default: return 0;
+    }
+}
+
+/* Decodes one character of a JSON string body (between the quotes) at *i
+   into out[4]; returns its UTF-8 length, or 0 when the text is malformed:
+   bad escape, unpaired surrogate, raw control character, invalid UTF-8. */
+static size_t xbl_mpsd__json_char(const char *s, size_t n, size_t *i, char out[4])
+{
+    unsigned char c = (unsigned char)s[*i];
+    unsigned cp;
+    if (c < 0x20 || c == '"') return 0;
+    if (c != '\\') {
+        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (len > n - *i || !xbl_mpsd__utf8_valid(s + *i, len)) return 0;
+        XBL_MPSD_MEMCPY(out, s + *i, len);
+        *i += len;
+        return len;
+    }
+    if (n - *i < 2) return 0;
+    c = (unsigned char)s[*i + 1];
+    *i += 2;
+    if (c != 'u') {
+        out[0] = xbl_mpsd__json_short_escape(c);
+        return out[0] != 0 ? 1 : 0;
+    }
+    if (!xbl_mpsd__json_u_escape(s, n, i, &cp)) return 0;
+    return xbl_mpsd__utf8_encode(cp, out);
 }
 
 /* Decodes a whole string body into out (NULL: only measure). Returns the
@@ -1243,24 +1273,31 @@ static bool xbl_mpsd__json_scan_string(const char *s, size_t n, size_t *i)
     return true;
 }
 
+/* The index after the run of digits starting at k. */
+static size_t xbl_mpsd__json_digits(const char *s, size_t n, size_t k)
+{
+    while (k < n && s[k] >= '0' && s[k] <= '9') k++;
+    return k;
+}
+
+/* RFC 8259 §6: -? int frac? exp?, each part checked in turn. */
 static bool xbl_mpsd__json_scan_number(const char *s, size_t n, size_t *i)
 {
-    size_t k = *i, digits;
+    size_t k = *i, end;
     if (k < n && s[k] == '-') k++;
-    if (k >= n) return false;
-    if (s[k] == '0') k++;
-    else if (s[k] >= '1' && s[k] <= '9') { while (k < n && s[k] >= '0' && s[k] <= '9') k++; }
-    else return false;
+    if (k >= n || s[k] < '0' || s[k] > '9') return false;
+    k = s[k] == '0' ? k + 1 : xbl_mpsd__json_digits(s, n, k);
     if (k < n && s[k] == '.') {
-        k++;
-        for (digits = 0; k < n && s[k] >= '0' && s[k] <= '9'; k++) digits++;
-        if (!digits) return false;
+        end = xbl_mpsd__json_digits(s, n, k + 1);
+        if (end == k + 1) return false;
+        k = end;
     }
     if (k < n && (s[k] == 'e' || s[k] == 'E')) {
         k++;
         if (k < n && (s[k] == '+' || s[k] == '-')) k++;
-        for (digits = 0; k < n && s[k] >= '0' && s[k] <= '9'; k++) digits++;
-        if (!digits) return false;
+        end = xbl_mpsd__json_digits(s, n, k);
+        if (end == k) return false;
+        k = end;
     }
     *i = k;
     return true;
@@ -1274,36 +1311,49 @@ static bool xbl_mpsd__json_scan_literal(const char *s, size_t n, size_t *i, cons
     return true;
 }
 
+static bool xbl_mpsd__json_scan_container(const char *s, size_t n, size_t *i, unsigned depth);
+
 /* Scans one value at *i (no leading whitespace); *i ends right after it. */
+/* NOLINTNEXTLINE(misc-no-recursion): nesting is bounded by XBL_MPSD_JSON_MAX_DEPTH */
 static bool xbl_mpsd__json_scan_value(const char *s, size_t n, size_t *i, unsigned depth)
 {
-    char open;
     if (*i >= n) return false;
     switch (s[*i]) {
     case '"': return xbl_mpsd__json_scan_string(s, n, i);
     case 't': return xbl_mpsd__json_scan_literal(s, n, i, "true");
     case 'f': return xbl_mpsd__json_scan_literal(s, n, i, "false");
     case 'n': return xbl_mpsd__json_scan_literal(s, n, i, "null");
-    case '{': case '[': break;
+    case '{': case '[': return xbl_mpsd__json_scan_container(s, n, i, depth);
     default: return xbl_mpsd__json_scan_number(s, n, i);
     }
-    if (depth >= XBL_MPSD_JSON_MAX_DEPTH) return false;
-    open = s[*i];
+}
+
+/* An object member's `"key" :` at *i; *i ends at the value. */
+static bool xbl_mpsd__json_scan_key(const char *s, size_t n, size_t *i)
+{
+    if (!xbl_mpsd__json_scan_string(s, n, i)) return false;
+    *i = xbl_mpsd__json_ws(s, n, *i);
+    if (*i >= n || s[*i] != ':') return false;
     *i = xbl_mpsd__json_ws(s, n, *i + 1);
-    if (*i < n && s[*i] == (open == '{' ? '}' : ']')) { (*i)++; return true; }
+    return true;
+}
+
+/* An object or array at *i, its elements one nesting level deeper. */
+/* NOLINTNEXTLINE(misc-no-recursion): nesting is bounded by XBL_MPSD_JSON_MAX_DEPTH */
+static bool xbl_mpsd__json_scan_container(const char *s, size_t n, size_t *i, unsigned depth)
+{
+    const char open = s[*i], close = open == '{' ? '}' : ']';
+    if (depth >= XBL_MPSD_JSON_MAX_DEPTH) return false;
+    *i = xbl_mpsd__json_ws(s, n, *i + 1);
+    if (*i < n && s[*i] == close) { (*i)++; return true; }
     for (;;) {
-        if (open == '{') {
-            if (!xbl_mpsd__json_scan_string(s, n, i)) return false;
-            *i = xbl_mpsd__json_ws(s, n, *i);
-            if (*i >= n || s[*i] != ':') return false;
-            *i = xbl_mpsd__json_ws(s, n, *i + 1);
-        }
+        if (open == '{' && !xbl_mpsd__json_scan_key(s, n, i)) return false;
         if (!xbl_mpsd__json_scan_value(s, n, i, depth + 1)) return false;
         *i = xbl_mpsd__json_ws(s, n, *i);
         if (*i >= n) return false;
-        if (s[*i] == ',') { *i = xbl_mpsd__json_ws(s, n, *i + 1); continue; }
-        if (s[*i] == (open == '{' ? '}' : ']')) { (*i)++; return true; }
-        return false;
+        if (s[*i] == close) { (*i)++; return true; }
+        if (s[*i] != ',') return false;
+        *i = xbl_mpsd__json_ws(s, n, *i + 1);
     }
 }
 
@@ -1901,22 +1951,31 @@ static void xbl_mpsd__clone_member(xbl_mpsd__arena *a, xbl_mpsd_session_member *
     m->roles = roles;
 }
 
+/* Copies the roles of one role type into `roles` (NULL when measuring),
+   each pointing back at `owner`. */
+static void xbl_mpsd__clone_roles(xbl_mpsd__arena *a, xbl_mpsd_role *roles, const xbl_mpsd_role_type *src,
+        const xbl_mpsd_role_type *owner)
+{
+    size_t r;
+    for (r = 0; r < src->role_count; r++) {
+        xbl_mpsd_role role = src->roles[r];
+        role.role_type = owner;
+        role.name = xbl_mpsd__arena_str(a, role.name);
+        role.member_xuids = (const uint64_t *)xbl_mpsd__dup_bytes(a, role.member_xuids,
+                (size_t)role.member_count * 8);
+        if (roles) roles[r] = role;
+    }
+}
+
 static xbl_mpsd_role_type *xbl_mpsd__clone_role_types(xbl_mpsd__arena *a, const xbl_mpsd_role_type *src, size_t n)
 {
     xbl_mpsd_role_type *types = XBL_MPSD__ALLOC_ARRAY(a, xbl_mpsd_role_type, n ? n : 1);
-    size_t t, r;
+    size_t t;
     for (t = 0; t < n; t++) {
         xbl_mpsd_role_type type = src[t];
         xbl_mpsd_role *roles = XBL_MPSD__ALLOC_ARRAY(a, xbl_mpsd_role, type.role_count ? type.role_count : 1);
         type.name = xbl_mpsd__arena_str(a, src[t].name);
-        for (r = 0; r < type.role_count; r++) {
-            xbl_mpsd_role role = src[t].roles[r];
-            role.role_type = types ? &types[t] : NULL;
-            role.name = xbl_mpsd__arena_str(a, role.name);
-            role.member_xuids = (const uint64_t *)xbl_mpsd__dup_bytes(a, role.member_xuids,
-                    (size_t)role.member_count * 8);
-            if (roles) roles[r] = role;
-        }
+        xbl_mpsd__clone_roles(a, roles, &src[t], types ? &types[t] : NULL);
         type.roles = roles;
         if (types) types[t] = type;
     }
@@ -2925,7 +2984,8 @@ xbl_mpsd_result xbl_mpsd_session_current_user_delete_custom_property_json(xbl_mp
 xbl_mpsd_result xbl_mpsd_format_secure_device_address(const char *device_id,
     xbl_mpsd_formatted_secure_device_address *address)
 {
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    /* index 64 is the padding character */
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
     size_t id_len, total, i, o = 0;
     if (device_id == NULL || address == NULL) return XBL_MPSD_E_INVALIDARG;
     id_len = xbl_mpsd__strnlen(device_id, 3062);
@@ -2933,13 +2993,13 @@ xbl_mpsd_result xbl_mpsd_format_secure_device_address(const char *device_id,
     total = 8 + id_len;
     for (i = 0; i < total; i += 3) {
         unsigned char in[3] = { 0, 0, 0 };
-        size_t k, take = total - i < 3 ? total - i : 3;
-        for (k = 0; k < take; k++)
+        size_t k, left = total - i;   /* input bytes from i on; 1 or 2 in a padded last group */
+        for (k = 0; k < 3 && k < left; k++)
             in[k] = (unsigned char)(i + k < 8 ? 'A' : device_id[i + k - 8]);
         address->value[o++] = b64[in[0] >> 2];
         address->value[o++] = b64[((in[0] & 3) << 4) | (in[1] >> 4)];
-        address->value[o++] = take > 1 ? b64[((in[1] & 15) << 2) | (in[2] >> 6)] : '=';
-        address->value[o++] = take > 2 ? b64[in[2] & 63] : '=';
+        address->value[o++] = b64[left > 1 ? ((in[1] & 15) << 2) | (in[2] >> 6) : 64];
+        address->value[o++] = b64[left > 2 ? in[2] & 63 : 64];
     }
     address->value[o] = '\0';
     return XBL_MPSD_OK;
@@ -3273,11 +3333,11 @@ static void xbl_mpsd__write_me_system(xbl_mpsd__jw *w, const xbl_mpsd_session *s
 
 static void xbl_mpsd__write_me(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const xbl_mpsd_session_member *m, bool is_new)
 {
-    size_t i;
     xbl_mpsd__jw_key(w, "me");
     xbl_mpsd__jw_open(w, '{');
     if (is_new) xbl_mpsd__write_member_constants(w, m);
     if (s->me_dirty & XBL_MPSD__ME_ROLES) {
+        size_t i;
         xbl_mpsd__jw_key(w, "roles");
         xbl_mpsd__jw_open(w, '{');
         for (i = 0; i < m->roles_count; i++) xbl_mpsd__jw_key_string(w, m->roles[i].role_type_name, m->roles[i].role_name);
@@ -3648,36 +3708,48 @@ static int64_t xbl_mpsd__days_from_civil(int64_t y, int64_t m, int64_t d)
     return era * 146097 + doe - 719468;
 }
 
-static bool xbl_mpsd__parse_time(const char *s, size_t n, time_t *out)
+/* The six fixed-width fields of "YYYY-MM-DDTHH:MM:SS" into f. */
+static bool xbl_mpsd__time_fields(const char *s, int64_t f[6])
 {
-    static const unsigned char mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     static const unsigned char at[6] = { 0, 5, 8, 11, 14, 17 };
     static const unsigned char width[6] = { 4, 2, 2, 2, 2, 2 };
     static const char sep[6] = { '-', '-', 'T', ':', ':', '\0' };
-    int64_t f[6], secs;
     size_t i, k;
-    bool leap;
-    if (n < 20) return false;
     for (i = 0; i < 6; i++) {
+        char after = s[at[i] + width[i]];
         f[i] = 0;
         for (k = 0; k < width[i]; k++) {
             char c = s[at[i] + k];
             if (c < '0' || c > '9') return false;
             f[i] = f[i] * 10 + (c - '0');
         }
-        if (sep[i] && s[at[i] + width[i]] != sep[i] && !(sep[i] == 'T' && s[at[i] + width[i]] == 't'))
-            return false;
+        if (sep[i] && after != sep[i] && !(sep[i] == 'T' && after == 't')) return false;
     }
-    i = 19;
-    if (s[i] == '.') {
-        for (k = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++) {}
-        if (i == k) return false;
+    return true;
+}
+
+/* Whether the fields name a real date and time (a leap second allowed). */
+static bool xbl_mpsd__time_valid(const int64_t f[6])
+{
+    static const unsigned char mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (f[0] % 4 == 0 && f[0] % 100 != 0) || f[0] % 400 == 0;
+    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > mdays[f[1] - 1]) return false;
+    if (f[1] == 2 && f[2] == 29 && !leap) return false;
+    return f[3] <= 23 && f[4] <= 59 && f[5] <= 60;
+}
+
+static bool xbl_mpsd__parse_time(const char *s, size_t n, time_t *out)
+{
+    int64_t f[6], secs;
+    size_t i = 19;
+    if (n < 20 || !xbl_mpsd__time_fields(s, f)) return false;
+    if (s[i] == '.') {   /* fraction: at least one digit */
+        size_t end = xbl_mpsd__json_digits(s, n, i + 1);
+        if (end == i + 1) return false;
+        i = end;
     }
     if (i + 1 != n || (s[i] != 'Z' && s[i] != 'z')) return false;
-    leap = (f[0] % 4 == 0 && f[0] % 100 != 0) || f[0] % 400 == 0;
-    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > mdays[f[1] - 1] || (f[1] == 2 && f[2] == 29 && !leap) ||
-            f[3] > 23 || f[4] > 59 || f[5] > 60)
-        return false;
+    if (!xbl_mpsd__time_valid(f)) return false;
     secs = xbl_mpsd__days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
     if (sizeof(time_t) < sizeof(int64_t) && (secs > INT32_MAX || secs < INT32_MIN)) return false;
     *out = (time_t)secs;
@@ -3885,54 +3957,128 @@ static void xbl_mpsd__rd_properties(xbl_mpsd__rd *r, int root, xbl_mpsd_session 
     if (str) p->session_custom_properties_json = str;
 }
 
+/* One role (key token rk, object value after it) of the role type `owner`
+   (NULL when measuring). false on a document error. */
+static bool xbl_mpsd__rd_role(xbl_mpsd__rd *r, int rk, const xbl_mpsd_role_type *owner, xbl_mpsd_role *role)
+{
+    int rv = rk + 1, v;
+    XBL_MPSD_MEMSET(role, 0, sizeof *role);
+    if (xbl_mpsd__rd_kind(r, rv) != XBL_MPSD__RD_OBJECT) return false;
+    role->role_type = owner;
+    role->name = xbl_mpsd__rd_string(r, rk);
+    xbl_mpsd__rd_u32(r, rv, "count", &role->member_count);
+    xbl_mpsd__rd_u32(r, rv, "target", &role->target_count);
+    xbl_mpsd__rd_u32(r, rv, "max", &role->max_member_count);
+    /* memberXuids is required when count > 0 (MPSD §4.7) and its length is
+       member_count (API.md §4.12) */
+    v = xbl_mpsd__rd_get(r, rv, "memberXuids", XBL_MPSD__RD_ARRAY, false);
+    if (v < 0) return role->member_count == 0;
+    if (xbl_mpsd__rd_size(r, v) != role->member_count) return false;
+    role->member_xuids = xbl_mpsd__rd_xuids(r, v);
+    return true;
+}
+
+/* One role type (key token k, object value after it) into *type, its roles
+   pointing back at `owner`. false on a document error. */
+static bool xbl_mpsd__rd_role_type(xbl_mpsd__rd *r, int k, const xbl_mpsd_role_type *owner, xbl_mpsd_role_type *type)
+{
+    int tv = k + 1, rl, rk, v;
+    size_t j, nr;
+    xbl_mpsd_role *roles;
+    XBL_MPSD_MEMSET(type, 0, sizeof *type);
+    if (xbl_mpsd__rd_kind(r, tv) != XBL_MPSD__RD_OBJECT) return false;
+    type->name = xbl_mpsd__rd_string(r, k);
+    xbl_mpsd__rd_bool(r, tv, "ownerManaged", &type->owner_managed);
+    v = xbl_mpsd__rd_get(r, tv, "mutableRoleSettings", XBL_MPSD__RD_ARRAY, false);
+    if (v >= 0) type->mutable_role_settings = xbl_mpsd__rd_flags(r, v, xbl_mpsd__rd_role_settings, 2);
+    rl = xbl_mpsd__rd_get(r, tv, "roles", XBL_MPSD__RD_OBJECT, false);
+    nr = xbl_mpsd__rd_size(r, rl);
+    if (nr == 0) return true;
+    roles = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_role, nr);
+    /* jsmn (strict) gives an object of size nr exactly nr key/value pairs */
+    for (j = 0, rk = rl + 1; j < nr; j++, rk = xbl_mpsd__rd_skip(r, rk + 1)) {
+        xbl_mpsd_role role;
+        if (!xbl_mpsd__rd_role(r, rk, owner, &role)) return false;
+        if (roles) roles[j] = role;
+    }
+    type->roles = roles;
+    type->role_count = nr;
+    return true;
+}
+
 static void xbl_mpsd__rd_role_types(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
 {
     int rt = xbl_mpsd__rd_get(r, root, "roleTypes", XBL_MPSD__RD_OBJECT, false), k;
     size_t c, nt = xbl_mpsd__rd_size(r, rt);
     xbl_mpsd_role_type *types;
-    if (rt < 0 || nt == 0) return;
+    if (nt == 0) return;
     types = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_role_type, nt);
-    for (c = 0, k = rt + 1; c < nt && k + 1 < r->n; c++, k = xbl_mpsd__rd_skip(r, k + 1)) {
-        int tv = k + 1, rl, rk, v;
-        size_t j, nr;
+    for (c = 0, k = rt + 1; c < nt; c++, k = xbl_mpsd__rd_skip(r, k + 1)) {
         xbl_mpsd_role_type type;
-        xbl_mpsd_role *roles = NULL;
-        XBL_MPSD_MEMSET(&type, 0, sizeof type);
-        if (xbl_mpsd__rd_kind(r, tv) != XBL_MPSD__RD_OBJECT) { r->bad = true; return; }
-        type.name = xbl_mpsd__rd_string(r, k);
-        xbl_mpsd__rd_bool(r, tv, "ownerManaged", &type.owner_managed);
-        v = xbl_mpsd__rd_get(r, tv, "mutableRoleSettings", XBL_MPSD__RD_ARRAY, false);
-        if (v >= 0) type.mutable_role_settings = xbl_mpsd__rd_flags(r, v, xbl_mpsd__rd_role_settings, 2);
-        rl = xbl_mpsd__rd_get(r, tv, "roles", XBL_MPSD__RD_OBJECT, false);
-        nr = xbl_mpsd__rd_size(r, rl);
-        if (rl >= 0 && nr > 0) roles = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_role, nr);
-        for (j = 0, rk = rl + 1; rl >= 0 && j < nr && rk + 1 < r->n; j++, rk = xbl_mpsd__rd_skip(r, rk + 1)) {
-            int rv = rk + 1;
-            xbl_mpsd_role role;
-            XBL_MPSD_MEMSET(&role, 0, sizeof role);
-            if (xbl_mpsd__rd_kind(r, rv) != XBL_MPSD__RD_OBJECT) { r->bad = true; return; }
-            role.role_type = types ? &types[c] : NULL;
-            role.name = xbl_mpsd__rd_string(r, rk);
-            xbl_mpsd__rd_u32(r, rv, "count", &role.member_count);
-            xbl_mpsd__rd_u32(r, rv, "target", &role.target_count);
-            xbl_mpsd__rd_u32(r, rv, "max", &role.max_member_count);
-            /* memberXuids is required when count > 0 (MPSD §4.7) and its
-               length is member_count (API.md §4.12) */
-            v = xbl_mpsd__rd_get(r, rv, "memberXuids", XBL_MPSD__RD_ARRAY, false);
-            if ((v < 0 && role.member_count > 0) ||
-                    (v >= 0 && xbl_mpsd__rd_size(r, v) != role.member_count)) {
-                r->bad = true;
-                return;
-            }
-            if (v >= 0) role.member_xuids = xbl_mpsd__rd_xuids(r, v);
-            if (roles) roles[j] = role;
-        }
-        type.roles = roles;
-        type.role_count = rl >= 0 ? nr : 0;
+        if (!xbl_mpsd__rd_role_type(r, k, types ? &types[c] : NULL, &type)) { r->bad = true; return; }
         if (types) types[c] = type;
     }
     s->role_types = types;
     s->role_types_count = nt;
+}
+
+/* A member's constants (object cn, its system object cs) into *m. */
+static void xbl_mpsd__rd_member_constants(xbl_mpsd__rd *r, int cn, int cs, xbl_mpsd_session_member *m)
+{
+    int v, w;
+    uint64_t x;
+    v = xbl_mpsd__rd_get(r, cs, "xuid", XBL_MPSD__RD_STRING, true);
+    if (v >= 0 && xbl_mpsd__rd_dec_tok(r, v, UINT64_MAX, &x)) m->xuid = x;
+    xbl_mpsd__rd_bool(r, cs, "initialize", &m->initialize_requested);
+    v = xbl_mpsd__rd_get(r, cs, "matchmakingResult", XBL_MPSD__RD_OBJECT, false);
+    m->matchmaking_result_server_measurements_json = xbl_mpsd__rd_raw_obj(r, v, "serverMeasurements");
+    v = xbl_mpsd__rd_get(r, cn, "custom", XBL_MPSD__RD_ANY, true);
+    if (v < 0) return;
+    m->custom_constants_json = xbl_mpsd__rd_raw(r, v);
+    /* title JSON: only peek, ignore other shapes */
+    w = xbl_mpsd__rd_find(r, xbl_mpsd__rd_find(r, v, "matchmakingResult"), "initialTeam");
+    if (xbl_mpsd__rd_kind(r, w) == XBL_MPSD__RD_STRING) m->initial_team = xbl_mpsd__rd_string(r, w);
+}
+
+/* A member's properties (object pr, its system object ps) into *m, except
+   active and ready; returns the subscription's change types. */
+static xbl_mpsd_session_change_types xbl_mpsd__rd_member_properties(xbl_mpsd__rd *r, int pr, int ps,
+        xbl_mpsd_session_member *m)
+{
+    int v;
+    m->secure_device_base_address64 = xbl_mpsd__rd_str(r, ps, "secureDeviceAddress");
+    xbl_mpsd__rd_u32s(r, ps, "initializationGroup", &m->members_in_group_ids, &m->members_in_group_count);
+    xbl_mpsd__rd_strings(r, ps, "groups", &m->groups, &m->groups_count);
+    xbl_mpsd__rd_strings(r, ps, "encounters", &m->encounters, &m->encounters_count);
+    m->qos_measurements_json = xbl_mpsd__rd_raw_obj(r, ps, "measurements");
+    m->server_measurements_json = xbl_mpsd__rd_raw_obj(r, ps, "serverMeasurements");
+    m->custom_properties_json = xbl_mpsd__rd_raw_obj(r, pr, "custom");
+    v = xbl_mpsd__rd_get(r, ps, "subscription", XBL_MPSD__RD_OBJECT, false);
+    v = xbl_mpsd__rd_get(r, v, "changeTypes", XBL_MPSD__RD_ARRAY, false);
+    if (v < 0) return XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
+    return xbl_mpsd__rd_flags(r, v, xbl_mpsd__rd_change_types, 9);
+}
+
+/* A member entry's roles: { "<type>": "<role>" } or null. false on a
+   document error. */
+static bool xbl_mpsd__rd_member_roles(xbl_mpsd__rd *r, int e, xbl_mpsd_session_member *m)
+{
+    int v = xbl_mpsd__rd_get(r, e, "roles", XBL_MPSD__RD_OBJECT, true), k;
+    size_t c, n = xbl_mpsd__rd_size(r, v);
+    xbl_mpsd_session_member_role *roles;
+    if (n == 0) return true;
+    roles = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member_role, n);
+    /* jsmn (strict) gives an object of size n exactly n key/value pairs */
+    for (c = 0, k = v + 1; c < n; c++, k = xbl_mpsd__rd_skip(r, k + 1)) {
+        xbl_mpsd_session_member_role role;
+        if (xbl_mpsd__rd_kind(r, k + 1) != XBL_MPSD__RD_STRING) return false;
+        role.role_type_name = xbl_mpsd__rd_string(r, k);
+        role.role_name = xbl_mpsd__rd_string(r, k + 1);
+        if (roles) roles[c] = role;
+    }
+    m->roles = roles;
+    m->roles_count = n;
+    return true;
 }
 
 /* One member entry (object token e) into *m. *sub gets the entry's
@@ -3944,7 +4090,7 @@ static void xbl_mpsd__rd_member(xbl_mpsd__rd *r, int e, uint32_t id, xbl_mpsd_se
     int pr = xbl_mpsd__rd_get(r, e, "properties", XBL_MPSD__RD_OBJECT, false);
     int cs = xbl_mpsd__rd_get(r, cn, "system", XBL_MPSD__RD_OBJECT, false);
     int ps = xbl_mpsd__rd_get(r, pr, "system", XBL_MPSD__RD_OBJECT, false);
-    int v, w;
+    int v;
     uint64_t x;
     bool active = false, ready = false, reserved = false;
     XBL_MPSD_MEMSET(m, 0, sizeof *m);
@@ -3953,50 +4099,11 @@ static void xbl_mpsd__rd_member(xbl_mpsd__rd *r, int e, uint32_t id, xbl_mpsd_se
     *sub = XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
     if (cn < 0 || pr < 0 || cs < 0 || ps < 0) { r->bad = true; return; }
 
-    /* constants */
-    v = xbl_mpsd__rd_get(r, cs, "xuid", XBL_MPSD__RD_STRING, true);
-    if (v >= 0 && xbl_mpsd__rd_dec_tok(r, v, UINT64_MAX, &x)) m->xuid = x;
-    xbl_mpsd__rd_bool(r, cs, "initialize", &m->initialize_requested);
-    v = xbl_mpsd__rd_get(r, cs, "matchmakingResult", XBL_MPSD__RD_OBJECT, false);
-    m->matchmaking_result_server_measurements_json = xbl_mpsd__rd_raw_obj(r, v, "serverMeasurements");
-    v = xbl_mpsd__rd_get(r, cn, "custom", XBL_MPSD__RD_ANY, true);
-    if (v >= 0) {
-        m->custom_constants_json = xbl_mpsd__rd_raw(r, v);
-        /* title JSON: only peek, ignore other shapes */
-        w = xbl_mpsd__rd_find(r, xbl_mpsd__rd_find(r, v, "matchmakingResult"), "initialTeam");
-        if (xbl_mpsd__rd_kind(r, w) == XBL_MPSD__RD_STRING) m->initial_team = xbl_mpsd__rd_string(r, w);
-    }
-
-    /* properties */
+    xbl_mpsd__rd_member_constants(r, cn, cs, m);
     xbl_mpsd__rd_bool(r, ps, "active", &active);
     xbl_mpsd__rd_bool(r, ps, "ready", &ready);
-    m->secure_device_base_address64 = xbl_mpsd__rd_str(r, ps, "secureDeviceAddress");
-    xbl_mpsd__rd_u32s(r, ps, "initializationGroup", &m->members_in_group_ids, &m->members_in_group_count);
-    xbl_mpsd__rd_strings(r, ps, "groups", &m->groups, &m->groups_count);
-    xbl_mpsd__rd_strings(r, ps, "encounters", &m->encounters, &m->encounters_count);
-    m->qos_measurements_json = xbl_mpsd__rd_raw_obj(r, ps, "measurements");
-    m->server_measurements_json = xbl_mpsd__rd_raw_obj(r, ps, "serverMeasurements");
-    v = xbl_mpsd__rd_get(r, ps, "subscription", XBL_MPSD__RD_OBJECT, false);
-    v = xbl_mpsd__rd_get(r, v, "changeTypes", XBL_MPSD__RD_ARRAY, false);
-    if (v >= 0) *sub = xbl_mpsd__rd_flags(r, v, xbl_mpsd__rd_change_types, 9);
-    m->custom_properties_json = xbl_mpsd__rd_raw_obj(r, pr, "custom");
-
-    /* roles: { "<type>": "<role>" } or null */
-    v = xbl_mpsd__rd_get(r, e, "roles", XBL_MPSD__RD_OBJECT, true);
-    if (v >= 0 && xbl_mpsd__rd_size(r, v) > 0) {
-        size_t c, n = xbl_mpsd__rd_size(r, v);
-        xbl_mpsd_session_member_role *roles = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member_role, n);
-        int k;
-        for (c = 0, k = v + 1; c < n && k + 1 < r->n; c++, k = xbl_mpsd__rd_skip(r, k + 1)) {
-            xbl_mpsd_session_member_role role;
-            if (xbl_mpsd__rd_kind(r, k + 1) != XBL_MPSD__RD_STRING) { r->bad = true; return; }
-            role.role_type_name = xbl_mpsd__rd_string(r, k);
-            role.role_name = xbl_mpsd__rd_string(r, k + 1);
-            if (roles) roles[c] = role;
-        }
-        m->roles = roles;
-        m->roles_count = n;
-    }
+    *sub = xbl_mpsd__rd_member_properties(r, pr, ps, m);
+    if (!xbl_mpsd__rd_member_roles(r, e, m)) { r->bad = true; return; }
 
     /* entry level */
     v = xbl_mpsd__rd_get(r, e, "gamertag", XBL_MPSD__RD_STRING, true);
@@ -4029,6 +4136,41 @@ static int xbl_mpsd__rd_member_entry(const xbl_mpsd__rd *r, int members, uint32_
     return xbl_mpsd__rd_find(r, members, dec);
 }
 
+/* A large session's member list: only "me", with index `first`. */
+static void xbl_mpsd__rd_large_members(xbl_mpsd__rd *r, int members, uint32_t first, xbl_mpsd_session *s,
+        xbl_mpsd_session_change_types *sub)
+{
+    int me = xbl_mpsd__rd_get(r, members, "me", XBL_MPSD__RD_OBJECT, false);
+    xbl_mpsd_session_member m, *arr;
+    xbl_mpsd_session_change_types t;
+    if (me < 0) return;
+    arr = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member, 1);
+    xbl_mpsd__rd_member(r, me, first, &m, &t);
+    if (arr) arr[0] = m;
+    if (m.xuid == s->xuid) *sub = t;
+    s->members = arr;
+    s->members_count = s->document_members_count = 1;
+}
+
+/* Walks the member chain from first to next, checking each link; returns
+   its length, or 0 with r->bad set when a link is missing or it loops. */
+static size_t xbl_mpsd__rd_chain_count(xbl_mpsd__rd *r, int members, uint64_t first, uint64_t next)
+{
+    size_t count = 0, entries = xbl_mpsd__rd_size(r, members);
+    uint64_t cur;
+    for (cur = first; cur != next; count++) {
+        int e;
+        if (count >= entries) break;   /* more links than entries: a loop */
+        e = xbl_mpsd__rd_member_entry(r, members, (uint32_t)cur);
+        if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_OBJECT) break;
+        e = xbl_mpsd__rd_find(r, e, "next");
+        if (e < 0 || !xbl_mpsd__rd_uint_tok(r, e, UINT32_MAX - 1, &cur)) break;
+    }
+    if (cur == next) return count;
+    r->bad = true;
+    return 0;
+}
+
 /* The member list (MPSD §4.6): a linked list from membersInfo.first through
    each entry's next until membersInfo.next; large sessions show only "me". */
 static void xbl_mpsd__rd_members(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s, xbl_mpsd_session_change_types *sub)
@@ -4037,7 +4179,7 @@ static void xbl_mpsd__rd_members(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s,
     int members = xbl_mpsd__rd_get(r, root, "members", XBL_MPSD__RD_OBJECT, false);
     int f = xbl_mpsd__rd_find(r, info, "first"), nx = xbl_mpsd__rd_find(r, info, "next");
     uint64_t first = 0, next = 0, cur;
-    size_t count = 0, entries = xbl_mpsd__rd_size(r, members), i;
+    size_t count, i;
     xbl_mpsd_session_member *arr;
     if (info < 0) return;
     if (f < 0 || nx < 0 || !xbl_mpsd__rd_uint_tok(r, f, UINT32_MAX - 1, &first) ||
@@ -4049,30 +4191,10 @@ static void xbl_mpsd__rd_members(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s,
     if (r->bad) return;
 
     if (s->constants.session_capabilities.large) {
-        int me = xbl_mpsd__rd_get(r, members, "me", XBL_MPSD__RD_OBJECT, false);
-        xbl_mpsd_session_member m;
-        xbl_mpsd_session_change_types t;
-        if (me < 0) return;
-        arr = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member, 1);
-        xbl_mpsd__rd_member(r, me, (uint32_t)first, &m, &t);
-        if (arr) arr[0] = m;
-        if (m.xuid == s->xuid) *sub = t;
-        s->members = arr;
-        s->members_count = s->document_members_count = 1;
+        xbl_mpsd__rd_large_members(r, members, (uint32_t)first, s, sub);
         return;
     }
-
-    /* pass 1: check the chain and count it */
-    for (cur = first; cur != next; count++) {
-        int e;
-        uint64_t step = 0;
-        if (count >= entries) { r->bad = true; return; }   /* loop */
-        e = xbl_mpsd__rd_member_entry(r, members, (uint32_t)cur);
-        if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_OBJECT) { r->bad = true; return; }
-        e = xbl_mpsd__rd_find(r, e, "next");
-        if (e < 0 || !xbl_mpsd__rd_uint_tok(r, e, UINT32_MAX - 1, &step)) { r->bad = true; return; }
-        cur = step;
-    }
+    count = xbl_mpsd__rd_chain_count(r, members, first, next);
     if (count == 0) return;
 
     /* pass 2: fill */
@@ -4118,13 +4240,49 @@ static void xbl_mpsd__rd_servers(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
             sizeof ms->target_session_ref.session_name);
 }
 
+/* initializing (API.md §4.17) */
+static void xbl_mpsd__rd_initializing(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
+{
+    int v = xbl_mpsd__rd_get(r, root, "initializing", XBL_MPSD__RD_OBJECT, false);
+    s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_NONE;
+    if (v < 0) return;
+    s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN;
+    XBL_MPSD__RD_ENUM(r, v, "stage", xbl_mpsd__rd_stage, &s->initialization.stage,
+            xbl_mpsd_initialization_stage, XBL_MPSD_INITIALIZATION_STAGE_JOINING,
+            XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN);
+    xbl_mpsd__rd_time(r, v, "stageStartTime", &s->initialization.stage_start_time);
+    xbl_mpsd__rd_u32(r, v, "episode", &s->initialization.episode);
+}
+
+/* hostCandidates: device tokens, each must fit */
+static void xbl_mpsd__rd_host_candidates(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
+{
+    int v = xbl_mpsd__rd_get(r, root, "hostCandidates", XBL_MPSD__RD_ARRAY, false), e;
+    size_t c, n = xbl_mpsd__rd_size(r, v);
+    xbl_mpsd_device_token *arr;
+    if (n == 0) return;
+    arr = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_device_token, n);
+    /* jsmn gives an array of size n exactly n elements */
+    for (c = 0, e = v + 1; c < n; c++, e = xbl_mpsd__rd_skip(r, e)) {
+        xbl_mpsd_device_token tok;
+        XBL_MPSD_MEMSET(&tok, 0, sizeof tok);
+        if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_STRING ||
+                !xbl_mpsd__rd_fixed_tok(r, e, tok.value, sizeof tok.value, false)) {
+            r->bad = true;
+            return;
+        }
+        if (arr) arr[c] = tok;
+    }
+    s->host_candidates = arr;
+    s->host_candidates_count = n;
+}
+
 /* Fills s (freshly reset, arena possibly in measure mode) from the tokens.
    r->bad tells a document error, s->arena.failed a short arena. */
 static void xbl_mpsd__rd_fill(xbl_mpsd__rd *r, xbl_mpsd_session *s, const xbl_mpsd__response_meta *meta)
 {
     const int root = 0;
     xbl_mpsd_session_change_types sub = XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
-    int v;
 
     s->state = XBL_MPSD__STATE_DOCUMENT | XBL_MPSD__STATE_SERVICE;
     s->xuid = meta->xuid;
@@ -4145,39 +4303,9 @@ static void xbl_mpsd__rd_fill(xbl_mpsd__rd *r, xbl_mpsd_session *s, const xbl_mp
 
     xbl_mpsd__rd_constants(r, root, s);
     xbl_mpsd__rd_properties(r, root, s);
-
-    /* initializing (API.md §4.17) */
-    s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_NONE;
-    v = xbl_mpsd__rd_get(r, root, "initializing", XBL_MPSD__RD_OBJECT, false);
-    if (v >= 0) {
-        s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN;
-        XBL_MPSD__RD_ENUM(r, v, "stage", xbl_mpsd__rd_stage, &s->initialization.stage,
-                xbl_mpsd_initialization_stage, XBL_MPSD_INITIALIZATION_STAGE_JOINING,
-                XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN);
-        xbl_mpsd__rd_time(r, v, "stageStartTime", &s->initialization.stage_start_time);
-        xbl_mpsd__rd_u32(r, v, "episode", &s->initialization.episode);
-    }
-
-    /* hostCandidates: device tokens, each must fit */
-    v = xbl_mpsd__rd_get(r, root, "hostCandidates", XBL_MPSD__RD_ARRAY, false);
-    if (v >= 0 && xbl_mpsd__rd_size(r, v) > 0) {
-        size_t c, n = xbl_mpsd__rd_size(r, v);
-        xbl_mpsd_device_token *arr = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_device_token, n);
-        int e;
-        for (c = 0, e = v + 1; c < n && e < r->n; c++, e = xbl_mpsd__rd_skip(r, e)) {
-            xbl_mpsd_device_token tok;
-            XBL_MPSD_MEMSET(&tok, 0, sizeof tok);
-            if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_STRING ||
-                    !xbl_mpsd__rd_fixed_tok(r, e, tok.value, sizeof tok.value, false)) {
-                r->bad = true;
-                return;
-            }
-            if (arr) arr[c] = tok;
-        }
-        s->host_candidates = arr;
-        s->host_candidates_count = n;
-    }
-
+    xbl_mpsd__rd_initializing(r, root, s);
+    xbl_mpsd__rd_host_candidates(r, root, s);
+    if (r->bad) return;
     xbl_mpsd__rd_role_types(r, root, s);
     if (r->bad) return;
     xbl_mpsd__rd_members(r, root, s, &sub);
@@ -4371,7 +4499,7 @@ static bool xbl_mpsd__reference_path(const xbl_mpsd_session_reference *r, char *
 static bool xbl_mpsd__handle_path(const char *handle_id, char *path, size_t cap)
 {
     xbl_mpsd__hw w;
-    if (handle_id == NULL || !xbl_mpsd__segment_ok(handle_id, cap)) return false;
+    if (!xbl_mpsd__segment_ok(handle_id, cap)) return false;
     w.buf = path; w.cap = cap; w.len = 0;
     xbl_mpsd__hw_str(&w, "/handles/");
     xbl_mpsd__hw_str(&w, handle_id);
@@ -4570,7 +4698,7 @@ static time_t xbl_mpsd__parse_http_date(const char *s, size_t n)
     if (n != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' '
         || s[19] != ':' || s[22] != ':' || XBL_MPSD_MEMCMP(s + 25, " GMT", 4) != 0) return 0;
     for (mon = 0, i = 0; i < 12; i++)
-        if (XBL_MPSD_MEMCMP(s + 8, months + 3 * i, 3) == 0) mon = i + 1;
+        if (XBL_MPSD_MEMCMP(s + 8, months + (size_t)3 * i, 3) == 0) mon = i + 1;
     if (mon == 0 || !xbl_mpsd__two_digits(s + 5, 31, &day) || day == 0
         || !xbl_mpsd__parse_dec(s + 12, 4, 9999, &year) || !xbl_mpsd__two_digits(s + 17, 23, &hh)
         || !xbl_mpsd__two_digits(s + 20, 59, &mm) || !xbl_mpsd__two_digits(s + 23, 60, &ss)) return 0;
@@ -4612,15 +4740,26 @@ static void xbl_mpsd__hr_copy_value(char *dst, const char *v, size_t n)
     dst[n] = '\0';
 }
 
+static xbl_mpsd_result xbl_mpsd__hr_transfer_encoding(xbl_mpsd__http_response *r, const char *v, size_t n)
+{
+    /* only "chunked" alone: any other coding would need a decoder we lack */
+    if (!xbl_mpsd__ieq_n(v, n, "chunked") || (r->flags & XBL_MPSD__HF_CHUNKED)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    r->flags |= XBL_MPSD__HF_CHUNKED;
+    return XBL_MPSD_OK;
+}
+
+/* A media type of text/plain, with or without parameters. */
+static bool xbl_mpsd__is_text_plain(const char *v, size_t n)
+{
+    return n >= 10 && xbl_mpsd__ieq_n(v, 10, "text/plain") && (n == 10 || v[10] == ';' || v[10] == ' ');
+}
+
 static xbl_mpsd_result xbl_mpsd__hr_header(xbl_mpsd__http_response *r,
         const char *name, size_t name_len, const char *v, size_t n)
 {
     if (xbl_mpsd__ieq_n(name, name_len, "content-length")) return xbl_mpsd__hr_content_length(r, v, n);
-    if (xbl_mpsd__ieq_n(name, name_len, "transfer-encoding")) {
-        /* only "chunked" alone: any other coding would need a decoder we lack */
-        if (!xbl_mpsd__ieq_n(v, n, "chunked") || (r->flags & XBL_MPSD__HF_CHUNKED)) return XBL_MPSD_E_HTTP_PROTOCOL;
-        r->flags |= XBL_MPSD__HF_CHUNKED;
-    } else if (xbl_mpsd__ieq_n(name, name_len, "connection")) {
+    if (xbl_mpsd__ieq_n(name, name_len, "transfer-encoding")) return xbl_mpsd__hr_transfer_encoding(r, v, n);
+    if (xbl_mpsd__ieq_n(name, name_len, "connection")) {
         if (xbl_mpsd__has_token(v, n, "close")) r->flags |= XBL_MPSD__HF_CLOSE;
         if (xbl_mpsd__has_token(v, n, "keep-alive")) r->flags |= XBL_MPSD__HF_KEEP_ALIVE;
     } else if (xbl_mpsd__ieq_n(name, name_len, "etag")) {
@@ -4638,8 +4777,7 @@ static xbl_mpsd_result xbl_mpsd__hr_header(xbl_mpsd__http_response *r,
         r->retry_after = xbl_mpsd__parse_dec(v, n, UINT32_MAX, &s) ? (uint32_t)s : 0;
     } else if (xbl_mpsd__ieq_n(name, name_len, "content-type")) {
         r->flags |= XBL_MPSD__HF_HAS_TYPE;
-        if (n >= 10 && xbl_mpsd__ieq_n(v, 10, "text/plain") && (n == 10 || v[10] == ';' || v[10] == ' '))
-            r->flags |= XBL_MPSD__HF_TEXT;
+        if (xbl_mpsd__is_text_plain(v, n)) r->flags |= XBL_MPSD__HF_TEXT;
     }
     return XBL_MPSD_OK;
 }
@@ -4835,7 +4973,10 @@ static xbl_mpsd_result xbl_mpsd__hr_find_line(xbl_mpsd__http_response *r, const 
         if (c == 0) return XBL_MPSD_E_HTTP_PROTOCOL;
     }
     r->scanned = r->raw_len;
-    if (xbl_mpsd__hr_line_too_long(r, r->raw_len)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    /* the line is at least one byte longer than what has come: refusing it
+       now means a window of the limit's size always decides, so a
+       needed_bytes answer never asks for the window it already had */
+    if (xbl_mpsd__hr_line_too_long(r, r->raw_len + 1)) return XBL_MPSD_E_HTTP_PROTOCOL;
     return XBL_MPSD_PENDING;
 }
 
@@ -5336,17 +5477,14 @@ xbl_mpsd_result xbl_mpsd_write_session_by_handle_async(xbl_mpsd_client *client, 
     return xbl_mpsd__write_async(client, session, write_mode, handle_id, async);
 }
 
+/* A GET of `path` (kind GET or GET_BY_HANDLE; ref NULL by handle). */
 static xbl_mpsd_result xbl_mpsd__get_async(xbl_mpsd_client *client, const xbl_mpsd_session_reference *ref,
-        const char *handle_id, xbl_mpsd_async *a)
+        const char *path, uint32_t kind, xbl_mpsd_async *a)
 {
-    char path[XBL_MPSD__PATH_CAP];
     xbl_mpsd__request q;
-    xbl_mpsd_result r;
-    if (handle_id ? !xbl_mpsd__handle_path(handle_id, path, sizeof path)
-                  : !xbl_mpsd__reference_path(ref, path, sizeof path)) return XBL_MPSD_E_INVALIDARG;
-    r = xbl_mpsd__can_start(client, a);
+    xbl_mpsd_result r = xbl_mpsd__can_start(client, a);
     if (r != XBL_MPSD_OK) return r;
-    q.kind = handle_id ? XBL_MPSD__KIND_GET_BY_HANDLE : XBL_MPSD__KIND_GET;
+    q.kind = kind;
     q.write_mode = 0;
     q.path = path;
     q.body_len = 0;
@@ -5357,16 +5495,20 @@ static xbl_mpsd_result xbl_mpsd__get_async(xbl_mpsd_client *client, const xbl_mp
 xbl_mpsd_result xbl_mpsd_get_session_async(xbl_mpsd_client *client,
         const xbl_mpsd_session_reference *session_reference, xbl_mpsd_async *async)
 {
-    if (client == NULL || async == NULL || !xbl_mpsd_session_reference_is_valid(session_reference))
+    char path[XBL_MPSD__PATH_CAP];
+    if (client == NULL || async == NULL || !xbl_mpsd_session_reference_is_valid(session_reference)
+        || !xbl_mpsd__reference_path(session_reference, path, sizeof path))
         return XBL_MPSD_E_INVALIDARG;
-    return xbl_mpsd__get_async(client, session_reference, NULL, async);
+    return xbl_mpsd__get_async(client, session_reference, path, XBL_MPSD__KIND_GET, async);
 }
 
 xbl_mpsd_result xbl_mpsd_get_session_by_handle_async(xbl_mpsd_client *client, const char *handle_id,
         xbl_mpsd_async *async)
 {
-    if (client == NULL || async == NULL || handle_id == NULL || handle_id[0] == '\0') return XBL_MPSD_E_INVALIDARG;
-    return xbl_mpsd__get_async(client, NULL, handle_id, async);
+    char path[XBL_MPSD__PATH_CAP];
+    if (client == NULL || async == NULL || handle_id == NULL || handle_id[0] == '\0'
+        || !xbl_mpsd__handle_path(handle_id, path, sizeof path)) return XBL_MPSD_E_INVALIDARG;
+    return xbl_mpsd__get_async(client, NULL, path, XBL_MPSD__KIND_GET_BY_HANDLE, async);
 }
 
 static xbl_mpsd_write_session_status xbl_mpsd__write_status_of(uint32_t status)

@@ -37,6 +37,6 @@ int main(int argc, char **argv)
            ref.session_name, example_status_name(xbl_mpsd_session_write_status(&alice.session)),
            xbl_mpsd_session_etag(&alice.session), (unsigned)count,
            (unsigned)xbl_mpsd_session_current_user(&alice.session)->member_id);
-    xbl_mpsd_client_close(&alice.client);
+    example_user_close(&alice);
     return 0;
 }

@@ -1,6 +1,10 @@
 /* Shared plumbing for the examples: one instantiation of the SDK and the
    POSIX port, a token callback for the local emulator, and a poll loop.
-   A real title gets its token from the platform's token service instead. */
+   A real title gets its token from the platform's token service instead.
+   Built with -DEXAMPLE_TLS (`make demo TLS=1`), every user talks HTTPS: the
+   mbedTLS port wraps the POSIX port, trusting the PEM roots in the file
+   named by MPSD_CA_FILE and checking the certificate against
+   MPSD_SERVER_NAME (default "localhost"). */
 #ifndef EXAMPLE_COMMON_H
 #define EXAMPLE_COMMON_H
 
@@ -9,6 +13,10 @@
 #define XBL_MPSD_PORT_POSIX_IMPLEMENTATION
 #include "xbl_mpsd.h"
 #include "port/xbl_mpsd_port_posix.h"
+#ifdef EXAMPLE_TLS
+#define XBL_MPSD_PORT_MBEDTLS_IMPLEMENTATION
+#include "port/xbl_mpsd_port_mbedtls.h"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +31,10 @@ typedef struct example_user {
     uint64_t             xuid;
     xbl_mpsd_port_posix  tcp;
     xbl_mpsd_port        port;
+#ifdef EXAMPLE_TLS
+    xbl_mpsd_port         tcp_port;   /* the TLS port's lower port; port is then TLS */
+    xbl_mpsd_port_mbedtls tls;        /* must not move once initialized: users are static */
+#endif
     xbl_mpsd_client      client;
     xbl_mpsd_async       op;
     uint8_t              work[65536];
@@ -43,13 +55,53 @@ static xbl_mpsd_result example_auth(void *user, const char *method, const char *
     return (n > 0 && (size_t)n < authorization_cap) ? XBL_MPSD_OK : XBL_MPSD_E_OUTOFMEMORY;
 }
 
+#ifdef EXAMPLE_TLS
+/* The trusted roots, read once from MPSD_CA_FILE. */
+static const char *example_ca_pem(void)
+{
+    static char pem[65536];
+    const char *path = getenv("MPSD_CA_FILE");
+    FILE *f;
+    size_t n;
+    if (pem[0] != '\0') return pem;
+    if (path == NULL || (f = fopen(path, "rb")) == NULL) {
+        fprintf(stderr, "MPSD_CA_FILE must name a PEM file of trusted roots\n");
+        return NULL;
+    }
+    n = fread(pem, 1, sizeof pem - 1, f);
+    fclose(f);
+    pem[n] = '\0';
+    return pem;
+}
+
+/* TLS over the POSIX port; u->port becomes the TLS port. */
+static int example_tls_init(example_user *u)
+{
+    xbl_mpsd_port_mbedtls_config tc;
+    const char *name = getenv("MPSD_SERVER_NAME");
+    xbl_mpsd_result rc;
+    memset(&tc, 0, sizeof tc);
+    tc.lower = &u->tcp_port;
+    tc.server_name = name != NULL ? name : "localhost";
+    tc.ca_pem = example_ca_pem();
+    if (tc.ca_pem == NULL) return -1;
+    rc = xbl_mpsd_port_mbedtls_init(&u->tls, &tc, &u->port);
+    if (rc != XBL_MPSD_OK) fprintf(stderr, "TLS port: %s\n", xbl_mpsd_result_string(rc));
+    return rc == XBL_MPSD_OK ? 0 : -1;
+}
+#endif
+
 static int example_user_init(example_user *u, const char *gamertag, uint64_t xuid, const char *host, uint16_t port)
 {
     xbl_mpsd_client_config cfg;
     memset(&cfg, 0, sizeof cfg);
     u->gamertag = gamertag;
     u->xuid = xuid;
+#ifdef EXAMPLE_TLS
+    if (xbl_mpsd_port_posix_init(&u->tcp, &u->tcp_port) != XBL_MPSD_OK || example_tls_init(u) != 0) return -1;
+#else
     if (xbl_mpsd_port_posix_init(&u->tcp, &u->port) != XBL_MPSD_OK) return -1;
+#endif
     cfg.port = &u->port;
     cfg.xuid = xuid;
     cfg.auth = example_auth;
@@ -59,6 +111,15 @@ static int example_user_init(example_user *u, const char *gamertag, uint64_t xui
     cfg.timeout_ms = 10000;
     if (xbl_mpsd_client_init(&u->client, &cfg) != XBL_MPSD_OK) return -1;
     return xbl_mpsd_async_init(&u->op, u->work, sizeof u->work) == XBL_MPSD_OK ? 0 : -1;
+}
+
+/* Drops the user's connection (and with TLS frees the port). */
+static void example_user_close(example_user *u)
+{
+    xbl_mpsd_client_close(&u->client);
+#ifdef EXAMPLE_TLS
+    xbl_mpsd_port_mbedtls_free(&u->tls);
+#endif
 }
 
 /* Stands in for a game's frame loop: poll once per "frame". */

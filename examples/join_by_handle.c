@@ -36,6 +36,6 @@ int main(int argc, char **argv)
            example_status_name(xbl_mpsd_session_write_status(&bob.session)));
     for (i = 0; i < count; i++) printf(" %u:%s", (unsigned)members[i].member_id, members[i].gamertag);
     printf("\n");
-    xbl_mpsd_client_close(&bob.client);
+    example_user_close(&bob);
     return 0;
 }

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
     if (rc == XBL_MPSD_OK) rc = example_wait(&alice.op);
     rc = xbl_mpsd_get_session_result(&alice.op, &alice.session);
     printf("reading it again: %s\n", xbl_mpsd_result_string(rc));
-    xbl_mpsd_client_close(&alice.client);
-    xbl_mpsd_client_close(&bob.client);
+    example_user_close(&alice);
+    example_user_close(&bob);
     return rc == XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND ? 0 : 1;
 }

@@ -67,7 +67,7 @@ int main(int argc, char **argv)
     printf("Alice's write #%d: %s, session custom properties %s\n", attempt,
            example_status_name(xbl_mpsd_session_write_status(&alice.session)),
            xbl_mpsd_session_session_properties(&alice.session)->session_custom_properties_json);
-    xbl_mpsd_client_close(&alice.client);
-    xbl_mpsd_client_close(&bob.client);
+    example_user_close(&alice);
+    example_user_close(&bob);
     return xbl_mpsd_session_write_status(&alice.session) == XBL_MPSD_WRITE_SESSION_STATUS_UPDATED ? 0 : 1;
 }

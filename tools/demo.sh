@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
 # The example session story against a local emulator: two users, create,
 # join by handle, an update with a conflict resolved, leave. Run by `make demo`.
+# With TLS=1 (`make demo TLS=1`) the same story runs over HTTPS: the
+# examples built with the mbedTLS port (build/tls/examples), the emulator
+# serving a certificate minted by tests/tls/mint_certs.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/examples
 SCID=00000000-0000-0000-0000-0000deadbeef
 NAME="demo-$$"
+SCHEME=http
 . tools/emulator.sh
-start_emulator
+if [ "${TLS:-0}" = 1 ]; then
+  BIN=build/tls/examples
+  CERTS=build/tls/certs
+  SCHEME=https
+  bash tests/tls/mint_certs.sh "$CERTS"
+  export MPSD_CA_FILE=$CERTS/ca.pem MPSD_SERVER_NAME=localhost
+  start_emulator --tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key"
+  echo "== MPSD emulator listening on 127.0.0.1:$MPSD_PORT over TLS (certificate for localhost, test CA $MPSD_CA_FILE)"
+else
+  start_emulator
+  echo "== MPSD emulator listening on 127.0.0.1:$MPSD_PORT"
+fi
 port=$MPSD_PORT
-echo "== MPSD emulator listening on 127.0.0.1:$port"
 
 step() { echo; echo "== $1"; }
 
@@ -17,15 +31,16 @@ step "1. Alice creates session $NAME and joins it (CreateNew)"
 "$BIN/create_and_join" 127.0.0.1 "$port" "$NAME"
 
 step "2. Alice publishes an activity handle; Bob joins through it"
-handle=$(python3 - "$port" "$SCID" "$NAME" <<'PY'
-import json, sys, urllib.request
-port, scid, name = sys.argv[1:4]
+handle=$(python3 - "$port" "$SCID" "$NAME" "$SCHEME" <<'PY'
+import json, os, ssl, sys, urllib.request
+port, scid, name, scheme = sys.argv[1:5]
+ctx = ssl.create_default_context(cafile=os.environ["MPSD_CA_FILE"]) if scheme == "https" else None
 body = json.dumps({"version": 1, "type": "activity",
                    "sessionRef": {"scid": scid, "templateName": "quick", "name": name}}).encode()
-req = urllib.request.Request("http://127.0.0.1:%s/handles" % port, data=body, method="POST", headers={
+req = urllib.request.Request("%s://127.0.0.1:%s/handles" % (scheme, port), data=body, method="POST", headers={
     "Authorization": "XBL3.0 x=-;xuid=2814600000000001,gt=Alice",
     "x-xbl-contract-version": "107", "Content-Type": "application/json"})
-print(json.load(urllib.request.urlopen(req))["id"])
+print(json.load(urllib.request.urlopen(req, context=ctx))["id"])
 PY
 )
 echo "handle $handle"

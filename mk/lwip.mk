@@ -1,0 +1,83 @@
+# lwIP port (issue 6): port/xbl_mpsd_port_lwip.h, tested in-process on the
+# host against Debian's liblwip (tests/lwip/). Stages, in make test order:
+#   lwip-build-check  the port header as C99 (gcc, clang) and C++ (g++), alone
+#                     and in one translation unit with the SDK and the POSIX
+#                     port (every implementation macro on, any order)
+#   lwip-heap-check   the compiled port references no allocator
+#   lwip-test         tests/lwip/test_lwip_port.c (gcc)
+#   lwip-sanitize     the same under ASan+UBSan (clang)
+#   lwip-valgrind     the same under valgrind
+# Debian's lwIP headers need _POSIX_C_SOURCE under -std=c99 (arch.h and
+# SSIZE_MAX), hence the define in every translation unit below.
+
+DEB_PKGS += liblwip-dev
+
+LWIP_INC    ?= /usr/include/lwip
+LWIP_LIBS   ?= -llwip
+LWIP_CPPFLAGS := -I. -Itests/lwip -I$(LWIP_INC)
+LWIP_DIR    := $(BUILD)/lwip
+LWIP_TEST_DEPS := tests/lwip/test_lwip_port.c tests/lwip/lwip_host.h $(HDRS)
+
+.PHONY: lwip lwip-check-installed lwip-build-check lwip-heap-check lwip-test lwip-sanitize lwip-valgrind
+
+lwip: lwip-build-check lwip-heap-check lwip-test lwip-sanitize lwip-valgrind
+
+$(LWIP_DIR):
+	mkdir -p $@
+
+lwip-check-installed:
+	@test -f $(LWIP_INC)/lwip/tcp.h || { echo "lwip: $(LWIP_INC)/lwip/tcp.h missing: install liblwip-dev (make deps)"; exit 1; }
+
+lwip-build-check: port/xbl_mpsd_port_lwip.h xbl_mpsd.h port/xbl_mpsd_port_posix.h lwip-check-installed | $(LWIP_DIR)
+	printf '#define _POSIX_C_SOURCE 200809L\n#define XBL_MPSD_PORT_LWIP_IMPLEMENTATION\n#include "port/xbl_mpsd_port_lwip.h"\n' > $(LWIP_DIR)/port_lwip.c
+	printf '#define _POSIX_C_SOURCE 200809L\n#define XBL_MPSD_PORT_LWIP_IMPLEMENTATION\n#define XBL_MPSD_PORT_POSIX_IMPLEMENTATION\n#define XBL_MPSD_IMPLEMENTATION\n#include "port/xbl_mpsd_port_lwip.h"\n#include "xbl_mpsd.h"\n#include "port/xbl_mpsd_port_posix.h"\n#include "port/xbl_mpsd_port_lwip.h"\n#include "xbl_mpsd.h"\n' > $(LWIP_DIR)/all_in_one.c
+	$(CC) $(STRICT) $(LWIP_CPPFLAGS) -c $(LWIP_DIR)/port_lwip.c -o $(LWIP_DIR)/port_lwip.gcc.o
+	$(CLANG) $(STRICT) $(LWIP_CPPFLAGS) -c $(LWIP_DIR)/port_lwip.c -o $(LWIP_DIR)/port_lwip.clang.o
+	$(CXX) -x c++ -Wall -Wextra -Wpedantic -Wshadow -Werror $(LWIP_CPPFLAGS) -c $(LWIP_DIR)/port_lwip.c -o $(LWIP_DIR)/port_lwip.cxx.o
+	$(CC) $(STRICT) $(LWIP_CPPFLAGS) -c $(LWIP_DIR)/all_in_one.c -o $(LWIP_DIR)/all_in_one.gcc.o
+	$(CXX) -x c++ -Wall -Wextra -Wpedantic -Wshadow -Werror $(LWIP_CPPFLAGS) -c $(LWIP_DIR)/all_in_one.c -o $(LWIP_DIR)/all_in_one.cxx.o
+	@echo "lwip-build-check: gcc, clang and g++ builds of the lwIP port are warning-free"
+
+# The port's object may call lwIP (which allocates pcbs and pbufs in its own
+# pools), never the C allocator itself.
+lwip-heap-check: lwip-build-check
+	@if nm -u $(LWIP_DIR)/port_lwip.gcc.o | grep -E ' (malloc|calloc|realloc|free|strdup|mem_malloc|mem_calloc)$$'; then \
+	  echo "lwip-heap-check: FAILED, the lwIP port references an allocator"; exit 1; fi
+	@echo "lwip-heap-check: no allocator symbol referenced"
+
+$(LWIP_DIR)/test_lwip_port: $(LWIP_TEST_DEPS) | $(LWIP_DIR) lwip-check-installed
+	$(CC) $(STRICT) $(CFLAGS) $(LWIP_CPPFLAGS) -o $@ $< -lcmocka $(LWIP_LIBS)
+
+$(LWIP_DIR)/test_lwip_port.asan: $(LWIP_TEST_DEPS) | $(LWIP_DIR) lwip-check-installed
+	$(CLANG) $(STRICT) -O1 -g $(SAN) $(LWIP_CPPFLAGS) -o $@ $< -lcmocka $(LWIP_LIBS)
+
+lwip-test: $(LWIP_DIR)/test_lwip_port
+	./$<
+
+lwip-sanitize: $(LWIP_DIR)/test_lwip_port.asan
+	ASAN_OPTIONS=detect_leaks=1 ./$<
+
+# lwIP's tcpip thread stack shows as "possibly lost" at exit: only definite
+# leaks fail.
+lwip-valgrind: $(LWIP_DIR)/test_lwip_port
+	valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no \
+	  --errors-for-leak-kinds=definite ./$< >/dev/null
+	@echo "lwip-valgrind: clean"
+
+TEST_STAGES += lwip-build-check lwip-heap-check lwip-test lwip-sanitize lwip-valgrind
+
+# Coverage (mk/coverage.mk gates every port/*.h, so this header must be
+# executed there too): the lwIP test runs instrumented after coverage-run
+# has zeroed the counters and before coverage captures them.
+ifdef COV_DIR
+$(COV_DIR)/lwip/test_lwip_port: $(LWIP_TEST_DEPS) | lwip-check-installed
+	mkdir -p $(dir $@)
+	$(CC) $(STRICT) $(COV_CFLAGS) $(LWIP_CPPFLAGS) -o $@ $< -lcmocka $(LWIP_LIBS)
+
+.PHONY: lwip-coverage-run
+lwip-coverage-run: coverage-run $(COV_DIR)/lwip/test_lwip_port
+	@./$(COV_DIR)/lwip/test_lwip_port >>$(COV_DIR)/run.log 2>&1 || \
+	  { cat $(COV_DIR)/run.log; echo "coverage: lwip test failed"; exit 1; }
+
+coverage: lwip-coverage-run
+endif
