@@ -1250,11 +1250,18 @@ static bool xbl_mpsd__json_body_equals(const char *s, size_t n, const char *name
 {
     size_t i = 0, at = 0;
     char ch[4];
+    /* Keys rarely hold escapes: until one, the raw bytes are what
+       json_char would decode (the text was validated before it got here). */
+    while (i < n && s[i] != '\\') {
+        if (name[at] == '\0' || name[at] != s[i]) return false;
+        i++;
+        at++;
+    }
     while (i < n) {
         size_t k = xbl_mpsd__json_char(s, n, &i, ch), j;
         if (k == 0) return false;
-        for (j = 0; j < k; j++, at++)
-            if (name[at] != ch[j]) return false;
+        for (j = 0; j < k; j++, at++)   /* an escaped NUL must not run past name's end */
+            if (name[at] == '\0' || name[at] != ch[j]) return false;
     }
     return name[at] == '\0';
 }
@@ -1857,9 +1864,17 @@ xbl_mpsd_result xbl_mpsd_session_reference_to_uri_path(
    Session model: init, copy, clear
    =========================================================================== */
 
+/* An enum value from the caller within 0..max. Passed as int because where
+   enums are short and unsigned (arm-none-eabi's default) a direct v >= 0
+   is always true and draws -Wtype-limits. */
+static bool xbl_mpsd__enum_in_range(int v, int max)
+{
+    return v >= 0 && v <= max;
+}
+
 static bool xbl_mpsd__visibility_ok(xbl_mpsd_session_visibility v)
 {
-    return (int)v >= 0 && (int)v <= 5;
+    return xbl_mpsd__enum_in_range((int)v, 5);
 }
 
 static void xbl_mpsd__sort_u64(uint64_t *v, size_t n)
@@ -2375,7 +2390,7 @@ xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_peer_requirements(xbl_mps
 xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_host_requirements(xbl_mpsd_session *session,
     xbl_mpsd_peer_to_host_requirements requirements)
 {
-    bool metric_ok = (int)requirements.host_selection_metric >= 0 && (int)requirements.host_selection_metric <= 4;
+    bool metric_ok = xbl_mpsd__enum_in_range((int)requirements.host_selection_metric, 4);
     xbl_mpsd_result rc = xbl_mpsd__constants_gate(session, metric_ok);
     if (rc != XBL_MPSD_OK) return rc;
     /* Field by field: padding bytes of the caller's struct stay out of the session. */
@@ -2480,7 +2495,7 @@ xbl_mpsd_result xbl_mpsd_session_properties_set_keywords(xbl_mpsd_session *sessi
 
 static bool xbl_mpsd__restriction_ok(xbl_mpsd_session_restriction r)
 {
-    return (int)r >= 0 && (int)r <= 3;
+    return xbl_mpsd__enum_in_range((int)r, 3);
 }
 
 xbl_mpsd_result xbl_mpsd_session_properties_set_join_restriction(xbl_mpsd_session *session,
@@ -2845,7 +2860,7 @@ xbl_mpsd_result xbl_mpsd_session_current_user_set_status(xbl_mpsd_session *sessi
     xbl_mpsd_session_member_status status)
 {
     xbl_mpsd_session_member *me;
-    if (!xbl_mpsd__has_doc(session) || (int)status < 0 || (int)status > 3) return XBL_MPSD_E_INVALIDARG;
+    if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__enum_in_range((int)status, 3)) return XBL_MPSD_E_INVALIDARG;
     me = xbl_mpsd__me(session);
     if (me == NULL || status == XBL_MPSD_SESSION_MEMBER_STATUS_READY || status == XBL_MPSD_SESSION_MEMBER_STATUS_RESERVED)
         return XBL_MPSD_E_UNEXPECTED;
@@ -3447,6 +3462,11 @@ typedef struct xbl_mpsd__rd {
     int              n;     /* token count */
     xbl_mpsd__arena *a;     /* the arena of the session being filled */
     bool             bad;   /* sticky: the body is not a valid document */
+    /* Member lookup by cursor (xbl_mpsd__rd_member_entry): while on, the
+       search resumes at the entry after the one found last. */
+    bool             members_unique;
+    size_t           member_at;    /* ordinal of the entry at member_key */
+    int              member_key;   /* its key token */
 } xbl_mpsd__rd;
 
 /* Value kinds of a token. */
@@ -4127,13 +4147,40 @@ static void xbl_mpsd__rd_member(xbl_mpsd__rd *r, int e, uint32_t id, xbl_mpsd_se
               : XBL_MPSD_SESSION_MEMBER_STATUS_INACTIVE;
 }
 
-/* members[key] for a member index. */
-static int xbl_mpsd__rd_member_entry(const xbl_mpsd__rd *r, int members, uint32_t index)
+/* members[key] for a member index. The general lookup scans every entry
+   (the last occurrence wins), which makes a whole read quadratic in the
+   member count. The service lists members in chain order, so while each key
+   is known to be unique the search resumes after the entry found last and
+   one step usually finds it. */
+static int xbl_mpsd__rd_member_entry(xbl_mpsd__rd *r, int members, uint32_t index)
 {
     char dec[21];
-    size_t n = xbl_mpsd__u64_to_dec(index, dec);
+    size_t n = xbl_mpsd__u64_to_dec(index, dec), c, entries;
     dec[n] = '\0';
-    return xbl_mpsd__rd_find(r, members, dec);
+    if (!r->members_unique) return xbl_mpsd__rd_find(r, members, dec);
+    entries = xbl_mpsd__rd_size(r, members);
+    for (c = 0; c < entries; c++) {
+        int k;
+        if (r->member_at >= entries) {
+            r->member_at = 0;
+            r->member_key = members + 1;
+        }
+        k = r->member_key;
+        r->member_at++;
+        r->member_key = xbl_mpsd__rd_skip(r, k + 1);
+        if (k + 1 < r->n && r->t[k].type == JSMN_STRING &&
+                xbl_mpsd__json_body_equals(xbl_mpsd__rd_text(r, k), xbl_mpsd__rd_len(r, k), dec))
+            return k + 1;
+    }
+    return -1;
+}
+
+/* Restarts the cursor lookup at the first entry. */
+static void xbl_mpsd__rd_member_rewind(xbl_mpsd__rd *r, int members, bool unique)
+{
+    r->members_unique = unique;
+    r->member_at = xbl_mpsd__rd_size(r, members);   /* the next lookup wraps to entry 0 */
+    r->member_key = members + 1;
 }
 
 /* A large session's member list: only "me", with index `first`. */
@@ -4153,18 +4200,22 @@ static void xbl_mpsd__rd_large_members(xbl_mpsd__rd *r, int members, uint32_t fi
 }
 
 /* Walks the member chain from first to next, checking each link; returns
-   its length, or 0 with r->bad set when a link is missing or it loops. */
+   its length, or 0 with r->bad set when a link is missing or it loops.
+   With the cursor lookup on, the indices must also rise (the service hands
+   them out in join order): distinct indices are what make that lookup exact. */
 static size_t xbl_mpsd__rd_chain_count(xbl_mpsd__rd *r, int members, uint64_t first, uint64_t next)
 {
     size_t count = 0, entries = xbl_mpsd__rd_size(r, members);
-    uint64_t cur;
+    uint64_t cur, at;
     for (cur = first; cur != next; count++) {
         int e;
         if (count >= entries) break;   /* more links than entries: a loop */
         e = xbl_mpsd__rd_member_entry(r, members, (uint32_t)cur);
         if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_OBJECT) break;
         e = xbl_mpsd__rd_find(r, e, "next");
+        at = cur;
         if (e < 0 || !xbl_mpsd__rd_uint_tok(r, e, UINT32_MAX - 1, &cur)) break;
+        if (r->members_unique && cur <= at) break;
     }
     if (cur == next) return count;
     r->bad = true;
@@ -4180,6 +4231,7 @@ static void xbl_mpsd__rd_members(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s,
     int f = xbl_mpsd__rd_find(r, info, "first"), nx = xbl_mpsd__rd_find(r, info, "next");
     uint64_t first = 0, next = 0, cur;
     size_t count, i;
+    bool bad_before;
     xbl_mpsd_session_member *arr;
     if (info < 0) return;
     if (f < 0 || nx < 0 || !xbl_mpsd__rd_uint_tok(r, f, UINT32_MAX - 1, &first) ||
@@ -4194,10 +4246,21 @@ static void xbl_mpsd__rd_members(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s,
         xbl_mpsd__rd_large_members(r, members, (uint32_t)first, s, sub);
         return;
     }
+    /* A chain visits distinct indices, so one that covers every entry proves
+       each key unique and the cursor lookup exact. Anything else (duplicate
+       or orphan entries, a broken chain) is decided by the general lookup. */
+    bad_before = r->bad;
+    xbl_mpsd__rd_member_rewind(r, members, true);
     count = xbl_mpsd__rd_chain_count(r, members, first, next);
+    if (count != xbl_mpsd__rd_size(r, members)) {
+        r->bad = bad_before;
+        xbl_mpsd__rd_member_rewind(r, members, false);
+        count = xbl_mpsd__rd_chain_count(r, members, first, next);
+    }
     if (count == 0) return;
 
     /* pass 2: fill */
+    xbl_mpsd__rd_member_rewind(r, members, r->members_unique);
     arr = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member, count);
     for (i = 0, cur = first; i < count; i++) {
         int e = xbl_mpsd__rd_member_entry(r, members, (uint32_t)cur);
@@ -4355,6 +4418,9 @@ static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
     tmp.arena.measure = true;
     r.a = &tmp.arena;
     r.bad = false;
+    r.members_unique = false;
+    r.member_at = 0;
+    r.member_key = 0;
     xbl_mpsd__rd_fill(&r, &tmp, meta);
     if (r.bad) return XBL_MPSD_E_INVALID_JSON_STRING;
     if (tmp.arena.failed) {

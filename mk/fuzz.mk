@@ -5,7 +5,7 @@
 # splits), chunked (decoding vs a reference), reader (session documents),
 # serializer (setter sequences, round trip), exchange (whole exchanges
 # through a scripted port). The long campaign: `make fuzz-long` (10 million
-# runs per harness, one after the other).
+# runs per harness, one harness at a time, FUZZ_RUNS=N to change).
 .PHONY: fuzz fuzz-build fuzz-long
 
 FUZZ_SECONDS ?= 60
@@ -13,6 +13,7 @@ FUZZ_RUNS    ?= 10000000
 FUZZ_HARNESSES := http chunked reader serializer exchange
 FUZZ := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 FUZZ_BIN := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_HARNESSES))
+FUZZ_NICE ?= nice -n 10
 FUZZ_OPTS := -max_len=16384 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 $(BUILD)/fuzz:
@@ -23,25 +24,27 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(HDRS) | $(BUI
 
 fuzz-build: $(FUZZ_BIN)
 
-# $(1): harness, $(2): libFuzzer limit option. Artifacts go to a fresh
-# directory; the target fails if the run fails or leaves any.
-define fuzz_run
-	@d=$(BUILD)/fuzz/run_$(1); rm -rf $$d && mkdir -p $$d/corpus $$d/artifacts && \
-	cp tests/fuzz/corpus_$(1)/* $$d/corpus/ && \
-	echo "== fuzz_$(1) ($(2))" && \
-	start=$$(date +%s); \
-	./$(BUILD)/fuzz/fuzz_$(1) $(2) $(FUZZ_OPTS) -artifact_prefix=$$d/artifacts/ $$d/corpus > $$d/log.txt 2>&1; rc=$$?; \
-	grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|ERROR|SUMMARY|property failed' $$d/log.txt; \
-	echo "   seconds: $$(( $$(date +%s) - start )), corpus: $$(ls $$d/corpus | wc -l) files"; \
-	if [ $$rc -ne 0 ] || [ -n "$$(ls $$d/artifacts)" ]; then \
-	  echo "fuzz_$(1): FAILED (exit $$rc), artifacts in $$d/artifacts:"; ls $$d/artifacts; tail -n 40 $$d/log.txt; exit 1; fi
+# Runs every harness with libFuzzer limit $(1) on a scratch copy of its
+# corpus, one after the other. Artifacts go to a fresh directory; a harness
+# fails if libFuzzer fails or leaves any artifact.
+define fuzz_all
+	@set -e; for h in $(FUZZ_HARNESSES); do \
+	  d=$(BUILD)/fuzz/run_$$h; rm -rf $$d; mkdir -p $$d/corpus $$d/artifacts; \
+	  cp tests/fuzz/corpus_$$h/* $$d/corpus/; \
+	  echo "== fuzz_$$h ($(1))"; start=$$(date +%s); rc=0; \
+	  $(FUZZ_NICE) ./$(BUILD)/fuzz/fuzz_$$h $(1) $(FUZZ_OPTS) -artifact_prefix=$$d/artifacts/ $$d/corpus \
+	    > $$d/log.txt 2>&1 || rc=$$?; \
+	  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|ERROR|property failed' $$d/log.txt || true; \
+	  echo "   $$(( $$(date +%s) - start )) s, corpus now $$(ls $$d/corpus | wc -l) files"; \
+	  if [ $$rc -ne 0 ] || [ -n "$$(ls $$d/artifacts)" ]; then \
+	    echo "fuzz_$$h: FAILED (exit $$rc); artifacts in $$d/artifacts:"; ls $$d/artifacts; \
+	    tail -n 40 $$d/log.txt; exit 1; fi; \
+	done
 endef
 
 fuzz: $(FUZZ_BIN)
-	$(foreach h,$(FUZZ_HARNESSES),$(call fuzz_run,$(h),-max_total_time=$(FUZZ_SECONDS))
-	)
+	$(call fuzz_all,-max_total_time=$(FUZZ_SECONDS))
 	@echo "fuzz: $(words $(FUZZ_HARNESSES)) harnesses, $(FUZZ_SECONDS) s each, no artifacts"
 
 fuzz-long: $(FUZZ_BIN)
-	$(foreach h,$(FUZZ_HARNESSES),$(call fuzz_run,$(h),-runs=$(FUZZ_RUNS) -jobs=1)
-	)
+	$(call fuzz_all,-runs=$(FUZZ_RUNS))

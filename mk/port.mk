@@ -4,8 +4,8 @@
 #                                every shipped port (POSIX, mbedTLS over POSIX,
 #                                lwIP) and fails exactly the expected rules on
 #                                each deliberately broken port
-#   make port-check PORT=my_adapter.c [PORT_TLS=1] [PORT_CFLAGS=..] [PORT_LIBS=..]
-#                   [PORT_ARGS=..]  the suite on your port (see port/README.md)
+#   make port-check PORT=my_adapter.c [PORT_TLS=1] [PORT_NO_PEER=1] [PORT_CFLAGS=..]
+#                   [PORT_LIBS=..] [PORT_ARGS=..]  the suite on your port (port/README.md)
 
 DEB_PKGS    += python3 openssl clang libmbedtls-dev liblwip-dev
 TEST_STAGES += port-conformance
@@ -74,13 +74,15 @@ port-conformance: port-template-check $(PC_BINS) $(PC_CERTS)/server.pem
 	exit $$fail
 
 # The suite on a porter's adapter file (conformance.h). PORT_TLS=1 wraps
-# every peer scenario in TLS and passes the test CA (--ca) to the suite.
+# every peer scenario in TLS and passes the test CA (--ca) to the suite;
+# PORT_NO_PEER=1 starts no peer.py (the adapter brings its own, like lwIP's).
 PORT_WARNINGS ?= $(STRICT)
 PORT_CFLAGS   ?=
 PORT_LIBS     ?=
 PORT_ARGS     ?=
 port-check: | $(PC_DIR)
-	@test -n "$(PORT)" || { echo "usage: make port-check PORT=my_adapter.c [PORT_TLS=1] [PORT_CFLAGS=...] [PORT_LIBS=...] [PORT_ARGS=...]"; exit 2; }
+	@test -n "$(PORT)" || { echo "usage: make port-check PORT=my_adapter.c [PORT_TLS=1] [PORT_NO_PEER=1] [PORT_CFLAGS=...] [PORT_LIBS=...] [PORT_ARGS=...]"; exit 2; }
 	$(if $(PORT_TLS),bash $(PC_SRC)/mint_certs.sh $(PC_CERTS))
 	$(CC) $(PORT_WARNINGS) $(CFLAGS) $(PORT_CFLAGS) -I. -I$(PC_SRC) -o $(PC_DIR)/port_check $(PC_SRC)/conformance.c $(PORT) $(PORT_LIBS)
-	$(PC_RUN) report $(PC_DIR)/port_check $(if $(PORT_TLS),$(PC_TLS_PEER)) -- $(if $(PORT_TLS),$(PC_TLS_ARGS)) $(PORT_ARGS)
+	$(PC_RUN) report $(PC_DIR)/port_check $(if $(PORT_NO_PEER),--no-peer) $(if $(PORT_TLS),$(PC_TLS_PEER)) \
+	  -- $(if $(PORT_TLS),$(PC_TLS_ARGS)) $(PORT_ARGS)

@@ -31,9 +31,10 @@
    --------------------------
    The raw TCP API (tcp_new, tcp_connect, tcp_write, tcp_recv callbacks).
    - It exists in every lwIP build, NO_SYS=1 (bare metal, the common case on
-     small devices) as well as with an RTOS; the socket API needs NO_SYS=0, a
-     tcpip thread, a netconn, a socket slot, a receive mailbox and a
-     semaphore per connection, and a thread round trip per call.
+     small devices) as well as with an RTOS. The socket API needs NO_SYS=0
+     and a tcpip thread, and per connection a netconn, a socket slot, a
+     receive mailbox and its semaphores on top of the same pcb and pbufs,
+     and every call goes through the netconn layer to reach that pcb.
    - altcp is not compiled into every build (Debian's liblwip has
      LWIP_ALTCP 0) and buys nothing here: TLS is the SDK's mbedTLS port
      layered on this one (7.).
@@ -61,12 +62,13 @@
    TCP_SND_BUF >= 2 * TCP_MSS and TCP_WND >= 2 * TCP_MSS (a request or
    response then needs few round trips); MEMP_NUM_TCP_PCB >= the number of
    ports in use + 1 (a closed connection stays in TIME_WAIT for 2 MSL).
-   LWIP_DNS only if you plug in a resolver (5.). The implementation checks
+   LWIP_DNS only if you plug in a resolver (6.). The implementation checks
    the required ones with #error.
 
    4. MEMORY
    ---------
-   The caller owns xbl_mpsd_port_lwip (296 bytes on x86-64, 276 on 32-bit:
+   The caller owns xbl_mpsd_port_lwip (296 bytes on x86-64, measured; 276
+   computed for 32-bit:
    a 256-byte host name plus pointers; static, stack or embedded in another
    struct) and it must outlive every use of the port. No heap calls and no
    global state of our own. What the port holds in lwIP while connected:
@@ -74,7 +76,10 @@
      build, IPv4+IPv6; less in an IPv4-only 32-bit build),
      kept for 2 * TCP_MSL after close in TIME_WAIT (lwIP's, not ours);
    - received, unread pbufs: at most TCP_WND bytes (the window closes when
-     the SDK does not read), plus pbuf headers; freed as recv consumes them;
+     the SDK does not read), plus pbuf headers; freed as recv consumes them.
+     The chain's length is 16 bits: with TCP_WND over 65535 (window
+     scaling) a segment that would pass 65535 queued bytes is refused and
+     lwIP offers it again later (from its fast timer);
    - sent, unacknowledged data: at most TCP_SND_BUF bytes in
      TCP_SND_QUEUELEN pbufs (tcp_write copies), freed as the peer ACKs.
    An SDK exchange is one request (~1-2 KB) and one response, so in practice

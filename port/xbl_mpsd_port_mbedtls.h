@@ -619,16 +619,17 @@ static xbl_mpsd_result xbl_mpsd__tls_configure(xbl_mpsd_port_mbedtls *p)
 
 static void xbl_mpsd__tls_release(xbl_mpsd_port_mbedtls *p)
 {
+#if XBL_MPSD_PORT_MBEDTLS_HEAP_SUPPORTED
     bool heap = p->owns_heap != 0;
+#endif
     mbedtls_ssl_free(&p->ssl);
     mbedtls_ssl_config_free(&p->conf);
     mbedtls_x509_crt_free(&p->ca);
     mbedtls_ctr_drbg_free(&p->drbg);
     mbedtls_entropy_free(&p->entropy);
 #if XBL_MPSD_PORT_MBEDTLS_HEAP_SUPPORTED
-    if (heap) mbedtls_memory_buffer_alloc_free();
+    if (heap) mbedtls_memory_buffer_alloc_free();   /* last: the frees above went into it */
 #endif
-    (void)heap;
     memset(p, 0, sizeof *p);   /* state UNINIT: every later call is refused */
 }
 

@@ -774,6 +774,23 @@ static void test_valid_variants(void **state)
     assert_int_equal(s.members[1].member_id, 3);
     assert_true(s.members[1].xuid == 1);
 
+    /* duplicate member keys: the last occurrence wins, as for every key, even
+       where the first one would also make a valid chain */
+    assert_int_equal(load(&s, q(DOC_M("'0': " M_OK(3) ", '3': " M_OK(5) ","
+            " '3': {'constants': {'system': {'xuid': '2'}}, 'properties': {'system': {}}, 'next': 5}", 0, 5))),
+            XBL_MPSD_OK);
+    assert_int_equal(s.members_count, 2);
+    assert_true(s.members[1].xuid == 2);
+    /* a chain whose indices fall is still followed link by link */
+    assert_int_equal(load(&s, q(DOC_M("'4': " M_OK(2) ", '2': " M_OK(9), 4, 9))), XBL_MPSD_OK);
+    assert_int_equal(s.members_count, 2);
+    assert_int_equal(s.members[0].member_id, 4);
+    assert_int_equal(s.members[1].member_id, 2);
+    /* the first '1' links back to '0' (a loop); only the last makes a chain */
+    assert_int_equal(load(&s, q(DOC_M("'0': " M_OK(1) ", '1': " M_OK(0) ", '1': " M_OK(6), 0, 6))), XBL_MPSD_OK);
+    assert_int_equal(s.members_count, 2);
+    assert_int_equal(s.members[1].member_id, 1);
+
     /* time formats: no fraction, leap day, before 1970, 32-bit boundary */
     assert_int_equal(load(&s, q(
         "{'constants': {'system': {}}, 'properties': {'system': {}},"

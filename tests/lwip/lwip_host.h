@@ -3,7 +3,8 @@
    C library's malloc and pthreads, through Debian's liblwip).
 
    Include it in exactly one translation unit of a test program (everything
-   is static); build with `pkg-config --cflags --libs lwip` and, under
+   is static; the API functions are static inline so that a program may use
+   any part of it without unused-function warnings); build with `pkg-config --cflags --libs lwip` and, under
    -std=c99, -D_POSIX_C_SOURCE=200809L (lwIP's arch.h needs SSIZE_MAX).
 
    THE STACK
@@ -57,6 +58,11 @@
    Counters: accepts, fins (peer closed), resets (error callback on the
    connection), requests (complete requests seen). Read any field of the
    server under lwip_host_lock(), or through the helpers below.
+   Custom peers (e.g. a TLS server, see tests/lwip/test_lwip_tls.c): under
+   lwip_host_lock(), read what arrived from s.rx[0..rx_len) (keep your own
+   offset) and write with tcp_write(s.conn, ..., TCP_WRITE_FLAG_COPY) +
+   tcp_output(s.conn); s.conn is NULL once the connection is gone. Queue no
+   replies then: request parsing only counts.
    A connect to a port nobody listens on is answered by lwIP with a RST:
    that is the "closed port" case; no server needed.
 
@@ -139,7 +145,7 @@ static sys_sem_t         lwip_host__sem;
 static uint32_t          lwip_host__drops;
 static lwip_host_server *lwip_host__servers[LWIP_HOST_MAX_SERVERS];
 
-static void lwip_host__die(const char *what)
+static inline void lwip_host__die(const char *what)
 {
     fprintf(stderr, "lwip_host: %s\n", what);
     abort();
@@ -175,10 +181,10 @@ static err_t lwip_host__netif_init(struct netif *n)
     return ERR_OK;
 }
 
-static void lwip_host_lock(void) { LOCK_TCPIP_CORE(); }
-static void lwip_host_unlock(void) { UNLOCK_TCPIP_CORE(); }
+static inline void lwip_host_lock(void) { LOCK_TCPIP_CORE(); }
+static inline void lwip_host_unlock(void) { UNLOCK_TCPIP_CORE(); }
 
-static void lwip_host_init(void)
+static inline void lwip_host_init(void)
 {
     ip4_addr_t ip, mask, gw;
     if (lwip_host__ready) return;
@@ -199,7 +205,7 @@ static void lwip_host_init(void)
 
 /* Link down: only loopback traffic is routed; anything else has no route
    (tcp_connect fails with ERR_RTE). */
-static void lwip_host_set_link(bool up)
+static inline void lwip_host_set_link(bool up)
 {
     lwip_host_lock();
     if (up) netif_set_link_up(&lwip_host__netif);
@@ -207,7 +213,7 @@ static void lwip_host_set_link(bool up)
     lwip_host_unlock();
 }
 
-static uint32_t lwip_host_dropped(void)
+static inline uint32_t lwip_host_dropped(void)
 {
     uint32_t n;
     lwip_host_lock();
@@ -218,7 +224,7 @@ static uint32_t lwip_host_dropped(void)
 
 /* ------------------------------------------------------ the server: input */
 
-static bool lwip_host__ieq_prefix(const char *s, const char *prefix)
+static inline bool lwip_host__ieq_prefix(const char *s, const char *prefix)
 {
     for (; *prefix != '\0'; s++, prefix++) {
         char a = *s, b = *prefix;
@@ -229,7 +235,7 @@ static bool lwip_host__ieq_prefix(const char *s, const char *prefix)
 }
 
 /* Content-Length of the header block rx[from, end), 0 when absent. */
-static size_t lwip_host__content_length(const char *h, size_t n)
+static inline size_t lwip_host__content_length(const char *h, size_t n)
 {
     size_t i, v = 0;
     for (i = 0; i + 16 <= n; i++) {
@@ -243,7 +249,7 @@ static size_t lwip_host__content_length(const char *h, size_t n)
     return 0;
 }
 
-static void lwip_host__start_out(lwip_host_server *s, const lwip_host_reply *r)
+static inline void lwip_host__start_out(lwip_host_server *s, const lwip_host_reply *r)
 {
     s->out = *r;
     s->out_sent = 0;
@@ -253,7 +259,7 @@ static void lwip_host__start_out(lwip_host_server *s, const lwip_host_reply *r)
 
 /* Core lock held. Counts the complete requests in the log and answers
    them with queued replies, in order. */
-static void lwip_host__parse(lwip_host_server *s)
+static inline void lwip_host__parse(lwip_host_server *s)
 {
     for (;;) {
         const char *h = s->rx + s->req_start;
@@ -269,7 +275,7 @@ static void lwip_host__parse(lwip_host_server *s)
     }
 }
 
-static void lwip_host__log(lwip_host_server *s, const struct pbuf *p)
+static inline void lwip_host__log(lwip_host_server *s, const struct pbuf *p)
 {
     size_t room = LWIP_HOST_RX_CAP - s->rx_len;
     size_t n = p->tot_len < room ? p->tot_len : room;
@@ -278,7 +284,7 @@ static void lwip_host__log(lwip_host_server *s, const struct pbuf *p)
     s->rx_total += p->tot_len;
 }
 
-static void lwip_host__detach(struct tcp_pcb *pcb)
+static inline void lwip_host__detach(struct tcp_pcb *pcb)
 {
     tcp_arg(pcb, NULL);
     tcp_recv(pcb, NULL);
@@ -304,7 +310,7 @@ static err_t lwip_host__on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, 
     return ERR_OK;
 }
 
-static void lwip_host__on_err(void *arg, err_t err)
+static inline void lwip_host__on_err(void *arg, err_t err)
 {
     lwip_host_server *s = (lwip_host_server *)arg;
     (void)err;
@@ -337,7 +343,7 @@ static err_t lwip_host__on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 /* ----------------------------------------------------- the server: output */
 
 /* Core lock held. */
-static void lwip_host__end(lwip_host_server *s, lwip_host_end how)
+static inline void lwip_host__end(lwip_host_server *s, lwip_host_end how)
 {
     struct tcp_pcb *pcb = s->conn;
     s->sending = false;
@@ -349,7 +355,7 @@ static void lwip_host__end(lwip_host_server *s, lwip_host_end how)
 }
 
 /* Core lock held (tcpip thread). One piece of the reply, or its end. */
-static void lwip_host__step(lwip_host_server *s)
+static inline void lwip_host__step(lwip_host_server *s)
 {
     size_t n;
     if (s->conn == NULL) { s->sending = false; return; }
@@ -371,7 +377,7 @@ static void lwip_host__step(lwip_host_server *s)
     }
 }
 
-static void lwip_host__tick(void *arg)
+static inline void lwip_host__tick(void *arg)
 {
     int i;
     (void)arg;
@@ -380,26 +386,26 @@ static void lwip_host__tick(void *arg)
     sys_sem_signal(&lwip_host__sem);
 }
 
-static void lwip_host__barrier_fn(void *arg)
+static inline void lwip_host__barrier_fn(void *arg)
 {
     (void)arg;
     sys_sem_signal(&lwip_host__sem);
 }
 
 /* Runs fn on the tcpip thread behind everything already queued there. */
-static void lwip_host__barrier(tcpip_callback_fn fn)
+static inline void lwip_host__barrier(tcpip_callback_fn fn)
 {
     if (tcpip_callback(fn, NULL) != ERR_OK) lwip_host__die("tcpip_callback");
     (void)sys_arch_sem_wait(&lwip_host__sem, 0);
 }
 
-static void lwip_host_pump(void)
+static inline void lwip_host_pump(void)
 {
     lwip_host__barrier(lwip_host__tick);
     lwip_host__barrier(lwip_host__barrier_fn);
 }
 
-static bool lwip_host_run_until(bool (*done)(void *), void *arg, uint32_t timeout_ms)
+static inline bool lwip_host_run_until(bool (*done)(void *), void *arg, uint32_t timeout_ms)
 {
     uint32_t start = sys_now();
     for (;;) {
@@ -415,7 +421,7 @@ static bool lwip_host_run_until(bool (*done)(void *), void *arg, uint32_t timeou
 
 /* ------------------------------------------------------ the server: API */
 
-static void lwip_host_server_start(lwip_host_server *s, uint16_t port)
+static inline void lwip_host_server_start(lwip_host_server *s, uint16_t port)
 {
     struct tcp_pcb *pcb, *l;
     err_t err = ERR_OK;
@@ -438,7 +444,7 @@ static void lwip_host_server_start(lwip_host_server *s, uint16_t port)
     lwip_host_unlock();
 }
 
-static void lwip_host_server_stop(lwip_host_server *s)
+static inline void lwip_host_server_stop(lwip_host_server *s)
 {
     int i;
     lwip_host_lock();
@@ -454,7 +460,7 @@ static void lwip_host_server_stop(lwip_host_server *s)
     lwip_host_unlock();
 }
 
-static void lwip_host_server_reply(lwip_host_server *s, const char *data, size_t len, size_t piece, lwip_host_end end)
+static inline void lwip_host_server_reply(lwip_host_server *s, const char *data, size_t len, size_t piece, lwip_host_end end)
 {
     lwip_host_reply r;
     r.data = data; r.len = len; r.piece = piece; r.end = end;
@@ -465,7 +471,7 @@ static void lwip_host_server_reply(lwip_host_server *s, const char *data, size_t
     lwip_host_unlock();
 }
 
-static void lwip_host_server_push(lwip_host_server *s, const char *data, size_t len, size_t piece, lwip_host_end end)
+static inline void lwip_host_server_push(lwip_host_server *s, const char *data, size_t len, size_t piece, lwip_host_end end)
 {
     lwip_host_reply r;
     r.data = data; r.len = len; r.piece = piece; r.end = end;
@@ -474,14 +480,14 @@ static void lwip_host_server_push(lwip_host_server *s, const char *data, size_t 
     lwip_host_unlock();
 }
 
-static void lwip_host_server_end_now(lwip_host_server *s, lwip_host_end how)
+static inline void lwip_host_server_end_now(lwip_host_server *s, lwip_host_end how)
 {
     lwip_host_lock();
     lwip_host__end(s, how);
     lwip_host_unlock();
 }
 
-static void lwip_host_server_pause(lwip_host_server *s, bool paused, size_t skip)
+static inline void lwip_host_server_pause(lwip_host_server *s, bool paused, size_t skip)
 {
     lwip_host_lock();
     s->paused = paused;
@@ -499,7 +505,7 @@ static void lwip_host_server_pause(lwip_host_server *s, bool paused, size_t skip
     lwip_host_unlock();
 }
 
-static size_t lwip_host_server_rx(lwip_host_server *s, char *out, size_t cap)
+static inline size_t lwip_host_server_rx(lwip_host_server *s, char *out, size_t cap)
 {
     size_t n;
     lwip_host_lock();
@@ -509,7 +515,7 @@ static size_t lwip_host_server_rx(lwip_host_server *s, char *out, size_t cap)
     return n;
 }
 
-static unsigned lwip_host__counter(const lwip_host_server *s, lwip_host_counter c)
+static inline unsigned lwip_host__counter(const lwip_host_server *s, lwip_host_counter c)
 {
     switch (c) {
     case LWIP_HOST_ACCEPTS: return s->accepts;
@@ -519,7 +525,7 @@ static unsigned lwip_host__counter(const lwip_host_server *s, lwip_host_counter 
     }
 }
 
-static unsigned lwip_host_server_count(lwip_host_server *s, lwip_host_counter c)
+static inline unsigned lwip_host_server_count(lwip_host_server *s, lwip_host_counter c)
 {
     unsigned n;
     lwip_host_lock();
@@ -534,13 +540,13 @@ typedef struct lwip_host__wait_arg {
     unsigned at_least;
 } lwip_host__wait_arg;
 
-static bool lwip_host__count_reached(void *arg)
+static inline bool lwip_host__count_reached(void *arg)
 {
     const lwip_host__wait_arg *w = (const lwip_host__wait_arg *)arg;
     return lwip_host__counter(w->s, w->c) >= w->at_least;
 }
 
-static bool lwip_host_server_wait(lwip_host_server *s, lwip_host_counter c, unsigned at_least, uint32_t timeout_ms)
+static inline bool lwip_host_server_wait(lwip_host_server *s, lwip_host_counter c, unsigned at_least, uint32_t timeout_ms)
 {
     lwip_host__wait_arg w;
     w.s = s; w.c = c; w.at_least = at_least;

@@ -301,12 +301,13 @@ static void report(const char *id, int pass, const char *observed)
     if (pass) S.passed++; else S.failed++;
 }
 
+static const char *const scenario_name[CONFORMANCE_SCENARIOS] = {
+    "echo", "greet", "delayed", "reset", "refused", "silence", "mute", "no-answer", "stall", "ident"
+};
+
 static void skip(const char *id, enum conformance_scenario sc)
 {
-    static const char *const names[CONFORMANCE_SCENARIOS] = {
-        "echo", "greet", "delayed", "reset", "refused", "silence", "mute", "no-answer", "stall", "ident"
-    };
-    printf("SKIP %-21s the peer does not offer scenario %s\n", id, names[sc]);
+    printf("SKIP %-21s the peer does not offer scenario %s\n", id, scenario_name[sc]);
     S.skipped++;
 }
 
@@ -323,7 +324,7 @@ static int rule_was_slow(void) { return S.rule_slowest_us > S.max_call_us; }
 /* ------------------------------------------------------------------------ */
 
 typedef struct attempt {
-    int32_t first, last;
+    int32_t first;
     unsigned calls;
     double ms;
 } attempt;
@@ -340,7 +341,6 @@ static int32_t connect_until(uint16_t offset, uint32_t timeout_ms, attempt *at)
         r = c_connect(offset);
         at->calls++;
     }
-    at->last = r;
     at->ms = ms_since(t0);
     return r;
 }
@@ -351,7 +351,7 @@ static int connect_ok(uint16_t offset, char *why)
     attempt at;
     int32_t r = connect_until(offset, 3000, &at);
     if (r == XBL_MPSD_OK) return 1;
-    note(why, "connect to scenario %u ended with %s after %.0f ms (%u calls)", (unsigned)offset,
+    note(why, "connect to the %s scenario ended with %s after %.0f ms (%u calls)", scenario_name[offset],
          code_name(r), at.ms, at.calls);
     return 0;
 }
@@ -364,6 +364,8 @@ static int32_t send_all(const uint8_t *data, size_t len, uint32_t timeout_ms)
     while (done < len) {
         int32_t n = c_send(data + done, len - done);
         if (n > 0) { done += (size_t)n; continue; }
+        /* 0 breaks the contract (values.send reports it); here it only
+           means no progress, so the rule being run still gets its bytes */
         if (n != XBL_MPSD_E_WOULD_BLOCK && n != 0) return n;
         if (ms_since(t0) > (double)timeout_ms) return XBL_MPSD_E_TIMEOUT;
         breathe();

@@ -426,7 +426,7 @@ def part4():
            (kb(ours_jh), ratio(ours_jh / 1024.0, 5.2), ratio(ours_jh / 1024.0, 24.8)),
            'Core = error strings, number/text helpers, arena, switch tables and string literals shared by several '
            'functions.'] + (['arm-none-eabi-gcc warnings (-Wall -Wextra): ' + ' / '.join(
-               l for l in warn if 'warning:' in l)[:600]] if warn else []))
+               l.replace(ROOT + '/', '') for l in warn if 'warning:' in l)[:600]] if warn else []))
     return dict(total=total, parts=parts, ours_jh=ours_jh)
 
 
