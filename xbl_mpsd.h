@@ -75,7 +75,15 @@
    5. PORTS
       All I/O goes through xbl_mpsd_port (spec/TRANSPORT.md, port/README.md):
       non-blocking connect, send, recv, close and a millisecond clock, each
-      outcome explicit. Shipped: port/xbl_mpsd_port_posix.h (BSD sockets).
+      outcome explicit. Shipped, each an stb-style header with its own docs:
+        port/xbl_mpsd_port_posix.h     BSD sockets (POSIX)
+        port/xbl_mpsd_port_mbedtls.h   TLS 1.2+ over any other port, mbedTLS,
+                                       peer always verified
+        port/xbl_mpsd_port_lwip.h      lwIP raw TCP API (NO_SYS=1, or
+                                       NO_SYS=0 with core locking)
+        port/xbl_mpsd_port_template.h  a skeleton to copy for a new platform
+      port/README.md is the porting guide; `make port-check PORT=<file.c>`
+      runs the conformance suite (tests/port_conformance/) on your port.
 
    6. POLLING
       A *_async call checks its arguments and serializes the request at once

@@ -53,9 +53,8 @@ $(PC_DIR)/adapter_posix: $(PC_SRC)/adapter_posix.c $(PC_DEPS) | $(PC_DIR)
 $(PC_DIR)/adapter_mbedtls_posix: $(PC_SRC)/adapter_mbedtls_posix.c $(PC_DEPS) | $(PC_DIR)
 	$(CC) $(STRICT) $(CFLAGS) -I. -I$(PC_SRC) -o $@ $(PC_SRC)/conformance.c $< -lmbedtls -lmbedx509 -lmbedcrypto
 
-# lwip_host.h is an all-static test helper: this program uses part of it.
 $(PC_DIR)/adapter_lwip: $(PC_SRC)/adapter_lwip.c $(PC_SRC)/peer_lwip.h tests/lwip/lwip_host.h $(PC_DEPS) | $(PC_DIR)
-	$(CC) $(STRICT) -Wno-unused-function $(CFLAGS) -I. -I$(PC_SRC) -Itests/lwip $(LWIP_FLAGS) -o $@ \
+	$(CC) $(STRICT) $(CFLAGS) -I. -I$(PC_SRC) -Itests/lwip $(LWIP_FLAGS) -o $@ \
 	  $(PC_SRC)/conformance.c $< $(LWIP_LIBS)
 
 $(PC_DIR)/broken_%: $(PC_SRC)/broken_%.c $(PC_SRC)/broken_common.h $(PC_DEPS) | $(PC_DIR)
