@@ -4214,14 +4214,14 @@ static void xbl_mpsd__rd_large_members(xbl_mpsd__rd *r, int members, uint32_t fi
 static size_t xbl_mpsd__rd_chain_count(xbl_mpsd__rd *r, int members, uint64_t first, uint64_t next)
 {
     size_t count = 0, entries = xbl_mpsd__rd_size(r, members);
-    uint64_t cur, at;
+    uint64_t cur;
     for (cur = first; cur != next; count++) {
+        const uint64_t at = cur;
         int e;
         if (count >= entries) break;   /* more links than entries: a loop */
         e = xbl_mpsd__rd_member_entry(r, members, (uint32_t)cur);
         if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_OBJECT) break;
         e = xbl_mpsd__rd_find(r, e, "next");
-        at = cur;
         if (e < 0 || !xbl_mpsd__rd_uint_tok(r, e, UINT32_MAX - 1, &cur)) break;
         if (r->members_unique && cur <= at) break;
     }

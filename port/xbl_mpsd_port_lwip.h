@@ -476,9 +476,8 @@ static int32_t xbl_mpsd__lwip_send(void *ctx, const uint8_t *data, size_t len)
 /* Core lock held. */
 static int32_t xbl_mpsd__lwip_recv_locked(xbl_mpsd_port_lwip *p, uint8_t *buf, size_t cap)
 {
-    u16_t n;
     if (p->rx != NULL) {   /* lwIP never delivers an empty pbuf: n >= 1 */
-        n = p->rx->tot_len;
+        u16_t n = p->rx->tot_len;
         if (cap < n) n = (u16_t)cap;
         n = pbuf_copy_partial(p->rx, buf, n, 0);
         p->rx = pbuf_free_header(p->rx, n);

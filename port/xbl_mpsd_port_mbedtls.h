@@ -455,10 +455,9 @@ static xbl_mpsd_result xbl_mpsd__tls_lower_connect(xbl_mpsd_port_mbedtls *p)
    never be lost), then the lower connect. */
 static xbl_mpsd_result xbl_mpsd__tls_start(xbl_mpsd_port_mbedtls *p, const char *host, size_t host_len, uint16_t port)
 {
-    int ret;
     xbl_mpsd__tls_drop(p);
     if (p->dirty) {
-        ret = mbedtls_ssl_session_reset(&p->ssl);
+        int ret = mbedtls_ssl_session_reset(&p->ssl);
         if (ret == 0) ret = mbedtls_ssl_set_hostname(&p->ssl, p->server_name);
         if (ret != 0) return xbl_mpsd__tls_error(p, ret);
         p->dirty = 0;

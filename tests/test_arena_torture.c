@@ -244,6 +244,10 @@ static xbl_mpsd_result drive(xbl_mpsd_async *op)
     return r;
 }
 
+/* What the torture covered, printed at the end. */
+static unsigned g_load_runs, g_copy_runs, g_setter_runs, g_write_runs;
+static size_t g_write_min, g_write_max_reported;
+
 /* ------------------------------------------------------------ load */
 
 /* A GET completes once; then the result call is tried into `out` with every
@@ -274,6 +278,7 @@ static void load_every_size(const char *doc)
         unsigned char *arena = block(size);
         snap sn;
         xbl_mpsd_result r;
+        g_load_runs++;
         if (size >= local_used) build_local(&out, arena, size);
         else assert_int_equal(xbl_mpsd_session_init(&out, XUID_ME, NULL, NULL, arena, size), XBL_MPSD_OK);
         snap_take(&sn, &out);
@@ -310,6 +315,7 @@ static void copy_every_size(int which)
         unsigned char *arena = block(size);
         snap sn;
         xbl_mpsd_result r;
+        g_copy_runs++;
         assert_int_equal(xbl_mpsd_session_init(&dst, 5, NULL, NULL, arena, size), XBL_MPSD_OK);
         assert_int_equal(xbl_mpsd_session_set_closed(&dst, true), XBL_MPSD_OK);   /* state of its own */
         snap_take(&sn, &dst);
@@ -414,7 +420,6 @@ static xbl_mpsd_result setter_at(const xbl_mpsd_session *base, size_t base_used,
     return r;
 }
 
-static unsigned g_setter_runs;
 
 static void setters_every_size(int which)
 {
@@ -463,6 +468,7 @@ static xbl_mpsd_result write_with(size_t size, const xbl_mpsd_session *s, size_t
     unsigned char *work = block(size), *out_arena = block(8192);
     snap sn;
     xbl_mpsd_result r;
+    g_write_runs++;
     new_client();
     assert_int_equal(xbl_mpsd_session_init(&out, 5, NULL, NULL, out_arena, 8192), XBL_MPSD_OK);
     assert_int_equal(xbl_mpsd_session_copy(&out, s), XBL_MPSD_OK);
@@ -512,6 +518,8 @@ static void test_write_every_async_buffer_size(void **state)
     assert_true(min_ok > 0);
     assert_true(max_reported >= min_ok);
     assert_true(max_reported <= min_ok + XBL_MPSD_AUTH_RESERVE + 1024);
+    g_write_min = min_ok;
+    g_write_max_reported = max_reported;
     /* the reported size is enough: follow it from nothing */
     size = 0;
     for (needed = 0; needed < 4; needed++) {
@@ -541,6 +549,8 @@ int main(void)
     int failed;
     (void)mock_add_code; (void)mock_add_send; (void)mock_reset_traffic;   /* mock_port.h helpers not needed here */
     failed = cmocka_run_group_tests(tests, NULL, NULL);
-    fprintf(stderr, "arena torture: %u short-arena setter calls\n", g_setter_runs);
+    fprintf(stderr, "arena torture: %u result calls, %u copies, %u setter calls with a short arena; "
+            "%u writes (smallest async buffer %zu bytes, largest needed_bytes reported %zu)\n",
+            g_load_runs, g_copy_runs, g_setter_runs, g_write_runs, g_write_min, g_write_max_reported);
     return failed;
 }
