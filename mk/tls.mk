@@ -73,3 +73,18 @@ $(TLS_DIR)/examples/%: examples/%.c examples/example_common.h $(HDRS) | $(TLS_DI
 ifeq ($(TLS),1)
 demo: $(TLS_EXAMPLES)
 endif
+
+# Coverage (mk/coverage.mk): the TLS tests run instrumented after
+# coverage-run has zeroed the counters and before coverage captures them.
+ifdef COV_DIR
+$(COV_DIR)/tls/test_tls: tests/tls/test_tls.c tests/tls/tls_heap.c tests/tls/tls_stack.c $(TLS_HDRS)
+	mkdir -p $(dir $@)
+	$(CC) $(STRICT) $(COV_CFLAGS) -I. -Itests/tls -o $@ tests/tls/test_tls.c tests/tls/tls_heap.c tests/tls/tls_stack.c $(TLS_WRAP) $(TLS_LIBS)
+
+.PHONY: tls-coverage-run
+tls-coverage-run: coverage-run $(COV_DIR)/tls/test_tls
+	@bash tests/tls/run.sh $(TLS_CERTS) ./$(COV_DIR)/tls/test_tls >>$(COV_DIR)/run.log 2>&1 || \
+	  { cat $(COV_DIR)/run.log; echo "coverage: tls test failed"; exit 1; }
+
+coverage: tls-coverage-run
+endif
