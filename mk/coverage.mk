@@ -19,7 +19,9 @@
 #   coverage: <part>-coverage-run                  (before they are captured)
 COV_GATES ?= xbl_mpsd.h=99.6/95/100 \
              port/xbl_mpsd_port_posix.h=81/56/92 \
-             port/xbl_mpsd_port_lwip.h=100/95/100
+             port/xbl_mpsd_port_lwip.h=100/95/100 \
+             port/xbl_mpsd_port_mbedtls.h=95/73/100 \
+             port/xbl_mpsd_port_template.h=100/96/100
 
 # lcov counts a branch for every assert() (the failing side of an invariant
 # can never run); lines naming XBL_MPSD_ASSERT are left out of the branch

@@ -85,3 +85,19 @@ port-check: | $(PC_DIR)
 	$(CC) $(PORT_WARNINGS) $(CFLAGS) $(PORT_CFLAGS) -I. -I$(PC_SRC) -o $(PC_DIR)/port_check $(PC_SRC)/conformance.c $(PORT) $(PORT_LIBS)
 	$(PC_RUN) report $(PC_DIR)/port_check $(if $(PORT_NO_PEER),--no-peer) $(if $(PORT_TLS),$(PC_TLS_PEER)) \
 	  -- $(if $(PORT_TLS),$(PC_TLS_ARGS)) $(PORT_ARGS)
+
+# Coverage (mk/coverage.mk): the suite's runs on the POSIX and mbedTLS ports
+# count too; they reach error paths of the sockets the unit tests do not.
+ifdef COV_DIR
+$(COV_DIR)/pc/adapter_%: $(PC_SRC)/adapter_%.c $(PC_DEPS)
+	mkdir -p $(dir $@)
+	$(CC) $(STRICT) $(COV_CFLAGS) -I. -I$(PC_SRC) -o $@ $(PC_SRC)/conformance.c $< -lmbedtls -lmbedx509 -lmbedcrypto
+
+.PHONY: port-coverage-run
+port-coverage-run: coverage-run $(COV_DIR)/pc/adapter_posix $(COV_DIR)/pc/adapter_mbedtls_posix $(PC_CERTS)/server.pem
+	@{ $(PC_RUN) expect $(COV_DIR)/pc/adapter_posix "" -- --max-call-ms $(PC_CALL_MS) && \
+	   $(PC_RUN) expect $(COV_DIR)/pc/adapter_mbedtls_posix "" $(PC_TLS_PEER) -- $(PC_TLS_ARGS) --max-call-ms $(PC_CALL_MS); } \
+	  >>$(COV_DIR)/run.log 2>&1 || { cat $(COV_DIR)/run.log; echo "coverage: port conformance failed"; exit 1; }
+
+coverage: port-coverage-run
+endif
