@@ -18,7 +18,7 @@
 #   <part>-coverage-run: coverage-run <binaries>    (after counters are zeroed)
 #   coverage: <part>-coverage-run                  (before they are captured)
 COV_GATES ?= xbl_mpsd.h=99.6/95/100 \
-             port/xbl_mpsd_port_posix.h=81/56/92 \
+             port/xbl_mpsd_port_posix.h=99/98/100 \
              port/xbl_mpsd_port_lwip.h=100/95/100 \
              port/xbl_mpsd_port_mbedtls.h=95/73/100 \
              port/xbl_mpsd_port_template.h=100/96/100

@@ -246,8 +246,9 @@ static void xbl_mpsd__posix_getaddrinfo(xbl_mpsd_port_posix *p)
     unsigned v = p->port;
     int i = 0, k;
     char tmp[8];
-    /* port to decimal without snprintf (no locale, no formatted I/O) */
-    do { tmp[i++] = (char)('0' + v % 10u); v /= 10u; } while (v != 0u && i < 7);
+    /* port to decimal without snprintf (no locale, no formatted I/O); a
+       uint16_t has at most 5 digits */
+    do { tmp[i++] = (char)('0' + v % 10u); v /= 10u; } while (v != 0u);
     for (k = 0; k < i; ++k) service[k] = tmp[i - 1 - k];
     service[i] = '\0';
 
@@ -279,6 +280,17 @@ static void xbl_mpsd__posix_getaddrinfo(xbl_mpsd_port_posix *p)
     freeaddrinfo(res);
 }
 #endif
+
+/* POSIX allows EWOULDBLOCK to differ from EAGAIN; where they are one value
+   a second comparison would be dead code */
+static bool xbl_mpsd__posix_would_block(int e)
+{
+#if EAGAIN == EWOULDBLOCK
+    return e == EAGAIN;
+#else
+    return e == EAGAIN || e == EWOULDBLOCK;
+#endif
+}
 
 static bool xbl_mpsd__posix_set_flags(int fd)
 {
@@ -356,10 +368,10 @@ static xbl_mpsd_result xbl_mpsd__posix_check(xbl_mpsd_port_posix *p)
     pfd.revents = 0;
     rc = poll(&pfd, 1, 0);
     if (rc == 0 || (rc < 0 && (errno == EINTR || errno == EAGAIN))) return XBL_MPSD_PENDING;
-    if (rc > 0 && (pfd.revents & (POLLOUT | POLLERR | POLLHUP | POLLNVAL)) == 0) return XBL_MPSD_PENDING;
-    if (rc > 0 && (pfd.revents & POLLNVAL) == 0 &&
+    /* with only POLLOUT asked, a ready descriptor without POLLOUT has
+       POLLERR, POLLHUP or POLLNVAL: never going to connect */
+    if (rc > 0 && (pfd.revents & POLLOUT) != 0 &&
         getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
-        if ((pfd.revents & POLLOUT) == 0) return XBL_MPSD_PENDING;
         p->state = XBL_MPSD__POSIX_CONNECTED;
         return XBL_MPSD_OK;
     }
@@ -382,12 +394,12 @@ static bool xbl_mpsd__posix_alive(xbl_mpsd_port_posix *p)
     pfd.revents = 0;
     rc = poll(&pfd, 1, 0);
     if (rc <= 0) return true;                       /* nothing to read, or EINTR: assume alive */
-    if ((pfd.revents & POLLNVAL) != 0) return false;
+    /* readable, hung up or POLLNVAL: the peek tells (EBADF for POLLNVAL) */
     do {
         n = recv(p->fd, &b, 1, MSG_PEEK);
     } while (n < 0 && errno == EINTR);
     if (n > 0) return true;                         /* unread data: still a live connection */
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    if (n < 0 && xbl_mpsd__posix_would_block(errno)) return true;
     return false;                                   /* EOF or error */
 }
 
@@ -461,7 +473,7 @@ static int32_t xbl_mpsd__posix_send(void *ctx, const uint8_t *data, size_t len)
         n = send(p->fd, data, len, XBL_MPSD__POSIX_SEND_FLAGS);
     } while (n < 0 && errno == EINTR);
     if (n > 0) return (int32_t)n;                   /* n <= len <= INT32_MAX */
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return XBL_MPSD_E_WOULD_BLOCK;
+    if (n < 0 && xbl_mpsd__posix_would_block(errno)) return XBL_MPSD_E_WOULD_BLOCK;
     p->state = XBL_MPSD__POSIX_BROKEN;
     return XBL_MPSD_E_IO;
 }
@@ -478,7 +490,7 @@ static int32_t xbl_mpsd__posix_recv(void *ctx, uint8_t *buf, size_t cap)
     } while (n < 0 && errno == EINTR);
     if (n > 0) return (int32_t)n;                   /* n <= cap <= INT32_MAX */
     if (n == 0) { p->state = XBL_MPSD__POSIX_BROKEN; return XBL_MPSD_E_EOF; }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return XBL_MPSD_E_WOULD_BLOCK;
+    if (xbl_mpsd__posix_would_block(errno)) return XBL_MPSD_E_WOULD_BLOCK;
     p->state = XBL_MPSD__POSIX_BROKEN;
     return XBL_MPSD_E_IO;
 }
