@@ -5,11 +5,13 @@ responses (tests/fuzz/capture_corpus.py) plus hand-made edge cases.
     python3 tests/fuzz/make_seeds.py CAPTURE_DIR
 
 Writes tests/fuzz/corpus_{http,chunked,reader,exchange,serializer}/. The
-input formats are described at the top of each harness.
+input formats are described at the top of each harness. Files named
+c_<sha1> in those directories are not made here: they are inputs the long
+campaign found (minimised with libFuzzer's -merge=1, the smallest kept).
 """
 import glob
 import os
-import re
+
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
