@@ -21,8 +21,8 @@ LWIP_INC    ?= /usr/include/lwip
 LWIP_LIBS   ?= -llwip
 LWIP_CPPFLAGS := -I. -Itests/lwip -I$(LWIP_INC)
 LWIP_DIR    := $(BUILD)/lwip
-LWIP_TEST_DEPS := tests/lwip/test_lwip_port.c tests/lwip/lwip_host.h $(HDRS)
-LWIP_TLS_DEPS  := tests/lwip/test_lwip_tls.c tests/lwip/lwip_host.h $(HDRS)
+LWIP_TEST_DEPS := tests/lwip/test_lwip_port.c tests/lwip/lwip_host.h tests/lwip/lwip_sdk_fixture.h $(HDRS)
+LWIP_TLS_DEPS  := tests/lwip/test_lwip_tls.c tests/lwip/lwip_host.h tests/lwip/lwip_sdk_fixture.h $(HDRS)
 LWIP_TLS_LIBS  := -lmbedtls -lmbedx509 -lmbedcrypto
 LWIP_CERTS     := $(LWIP_DIR)/certs
 

@@ -31,15 +31,7 @@ static unsigned char    g_arena[16384];
 static unsigned char    g_work[65536];
 static char             g_resp[4096];
 
-static xbl_mpsd_result auth(void *user, const char *method, const char *path, const uint8_t *body, size_t body_len,
-        char *authorization, size_t authorization_cap, char *signature, size_t signature_cap)
-{
-    (void)user; (void)method; (void)path; (void)body; (void)body_len;
-    if (authorization_cap < 16 || signature_cap < 1) return XBL_MPSD_E_OUTOFMEMORY;
-    strcpy(authorization, "XBL3.0 x=1;tok");
-    signature[0] = '\0';
-    return XBL_MPSD_OK;
-}
+#include "test_auth.h"
 
 static void setup(void)
 {
@@ -49,7 +41,7 @@ static void setup(void)
     memset(&cfg, 0, sizeof cfg);
     cfg.port = &g_port;
     cfg.xuid = XUID;
-    cfg.auth = auth;
+    cfg.auth = test_auth;
     assert_int_equal(xbl_mpsd_client_init(&g_client, &cfg), XBL_MPSD_OK);
     assert_int_equal(xbl_mpsd_async_init(&g_async, g_work, sizeof g_work), XBL_MPSD_OK);
     assert_int_equal(xbl_mpsd_session_init(&g_session, XUID, &ref, NULL, g_arena, sizeof g_arena), XBL_MPSD_OK);

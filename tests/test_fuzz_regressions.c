@@ -17,16 +17,7 @@ static xbl_mpsd_port   g_port;
 static xbl_mpsd_client g_client;
 static char            g_resp[20000];
 
-static xbl_mpsd_result test_auth(void *user, const char *method, const char *path,
-        const uint8_t *body, size_t body_len, char *authorization, size_t authorization_cap,
-        char *signature, size_t signature_cap)
-{
-    (void)user; (void)method; (void)path; (void)body; (void)body_len;
-    if (authorization_cap < 16 || signature_cap < 1) return XBL_MPSD_E_OUTOFMEMORY;
-    strcpy(authorization, "XBL3.0 x=1;tok");
-    signature[0] = '\0';
-    return XBL_MPSD_OK;
-}
+#include "test_auth.h"
 
 /* A GET whose port answers with `resp` in 512-byte reads, then EOF. */
 static xbl_mpsd_result get_with(const char *resp, size_t buffer_size, size_t *needed)

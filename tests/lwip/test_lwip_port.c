@@ -527,16 +527,7 @@ static void test_resolver(void **state)
 
 /* ------------------------------------------------------------- the SDK */
 
-#define SCID  "00000000-0000-0000-0000-000000000000"
-#define TNAME "quick"
-#define SNAME "8d7a1b2c-0000-4000-8000-000000000001"
-#define XUID  2814639011617876ULL
-#define XUID_S "2814639011617876"
-#define REF_PATH "/serviceconfigs/" SCID "/sessionTemplates/" TNAME "/sessions/" SNAME
-#define DOC "{\"constants\":{\"system\":{\"visibility\":\"open\",\"maxMembersCount\":4}}," \
-            "\"properties\":{\"system\":{}}}"
-#define JOIN_BODY "{\"members\":{\"me\":{\"constants\":{\"system\":{\"xuid\":\"" XUID_S "\"}}," \
-                  "\"properties\":{\"system\":{\"active\":true}}}}}"
+#include "lwip_sdk_fixture.h"
 
 static xbl_mpsd_client  g_client;
 static xbl_mpsd_async   g_async;
@@ -557,16 +548,6 @@ static int32_t counting_recv(void *ctx, uint8_t *buf, size_t cap)
     return n;
 }
 
-static xbl_mpsd_result test_auth(void *user, const char *method, const char *path,
-        const uint8_t *body, size_t body_len, char *authorization, size_t authorization_cap,
-        char *signature, size_t signature_cap)
-{
-    (void)user; (void)method; (void)path; (void)body; (void)body_len;
-    if (authorization_cap < 16 || signature_cap < 4) return XBL_MPSD_E_OUTOFMEMORY;
-    strcpy(authorization, "XBL3.0 x=1;tok");
-    strcpy(signature, "sig");
-    return XBL_MPSD_OK;
-}
 
 static void sdk_setup(uint16_t server_port)
 {

@@ -22,16 +22,7 @@
 #include <cmocka.h>
 
 #define TIMEOUT_MS 10000u
-#define SCID  "00000000-0000-0000-0000-000000000000"
-#define TNAME "quick"
-#define SNAME "8d7a1b2c-0000-4000-8000-000000000001"
-#define XUID  2814639011617876ULL
-#define XUID_S "2814639011617876"
-#define REF_PATH "/serviceconfigs/" SCID "/sessionTemplates/" TNAME "/sessions/" SNAME
-#define DOC "{\"constants\":{\"system\":{\"visibility\":\"open\",\"maxMembersCount\":4}}," \
-            "\"properties\":{\"system\":{}}}"
-#define JOIN_BODY "{\"members\":{\"me\":{\"constants\":{\"system\":{\"xuid\":\"" XUID_S "\"}}," \
-                  "\"properties\":{\"system\":{\"active\":true}}}}}"
+#include "lwip_sdk_fixture.h"
 
 static char g_ca_pem[8192], g_other_ca_pem[8192];
 static const char *g_certs;
@@ -183,16 +174,6 @@ static unsigned char         g_arena[16384];
 static unsigned char         g_work[65536];
 static char                  g_resp[4096];
 
-static xbl_mpsd_result test_auth(void *user, const char *method, const char *path,
-        const uint8_t *body, size_t body_len, char *authorization, size_t authorization_cap,
-        char *signature, size_t signature_cap)
-{
-    (void)user; (void)method; (void)path; (void)body; (void)body_len;
-    if (authorization_cap < 16 || signature_cap < 4) return XBL_MPSD_E_OUTOFMEMORY;
-    strcpy(authorization, "XBL3.0 x=1;tok");
-    strcpy(signature, "sig");
-    return XBL_MPSD_OK;
-}
 
 static bool load_file(const char *name, char *out, size_t cap)
 {
