@@ -86,9 +86,9 @@
    verification, XBL_MPSD_E_TLS_VERIFY with only
    MBEDTLS_X509_BADCERT_NOT_TRUSTED set; init with a heap too small to parse
    ca_pem may say XBL_MPSD_E_INVALIDARG.
-   Stack: 2 984 bytes for init, a whole session write and free (SDK, port
-   and mbedTLS, measured on a painted stack; mbedTLS keeps its big numbers
-   on the heap).
+   Stack: 2 984 bytes for init, a whole session write and the final
+   xbl_mpsd_port_mbedtls_free (SDK, port and mbedTLS, measured on a painted
+   stack; mbedTLS keeps its big numbers on the heap).
 
    Reduced record sizes. The two record buffers (about 16.7 KB each, 33 KB of
    the budget) are sized by MBEDTLS_SSL_IN_CONTENT_LEN and
@@ -263,7 +263,7 @@ typedef struct xbl_mpsd_port_mbedtls_config {
 
 typedef struct xbl_mpsd_port_mbedtls {
     /* private: use only through the xbl_mpsd_port that init fills, and do
-       not move the struct between init and free (see 2.) */
+       not move the struct between init and xbl_mpsd_port_mbedtls_free; see 2. */
     xbl_mpsd_port            lower;         /* copy of *config->lower */
     mbedtls_ssl_context      ssl;
     mbedtls_ssl_config       conf;
