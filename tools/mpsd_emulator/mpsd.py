@@ -5,6 +5,7 @@ import copy
 import json
 import re
 import threading
+import traceback
 import uuid
 from .common import (
     CHANGE_TYPES,
@@ -63,6 +64,9 @@ class Emulator:
         self.clock = Clock()
         self.lock = threading.Lock()
         self.key_locks = {}
+        # Callables fn(event) told of every committed session change (see
+        # notify_commit); the RTA endpoint and the dashboard listen here.
+        self.observers = []
         self.reset()
 
     def reset(self):
@@ -91,6 +95,22 @@ class Emulator:
             if lk is None:
                 lk = self.key_locks[key] = threading.Lock()
             return lk
+
+    def notify_commit(self, key, before, after, cause):
+        """Tell the observers that session `key` went from `before` to `after`.
+
+        Called with the session's lock held, after the commit. Either side may
+        be None (created / deleted). cause is 'write', 'timer' or 'admin'.
+        Observers must be quick and must not call back into the emulator's
+        write path; an observer that raises is reported and skipped.
+        """
+        event = {'key': key, 'before': before, 'after': after, 'cause': cause,
+                 'nowMs': self.clock.now()}
+        for fn in list(self.observers):
+            try:
+                fn(event)
+            except Exception:  # an observer's bug must not fail the write
+                traceback.print_exc()
 
     def new_etag(self):
         return uuid.uuid4().hex
@@ -197,11 +217,13 @@ class Emulator:
         self.drop_activity_handles(key, removed)
         if deleted:
             del self.sessions[key]
+            self.notify_commit(key, s, None, 'timer')
             return None
         if changed:
             w['changeNumber'] += 1
             w['etag'] = self.new_etag()
             self.sessions[key] = w
+            self.notify_commit(key, s, w, 'timer')
             return w
         return s
 
@@ -286,15 +308,19 @@ class Emulator:
             if not w['members'] and w['constants']['system'].get('sessionEmptyTimeout') == 0:
                 self.sessions.pop(key, None)
                 self.drop_activity_handles(key, ctx.removed)
+                if cur is not None:
+                    self.notify_commit(key, cur, None, 'write')
                 return Response(204, headers=[('Content-Location', path)])
             self.drop_activity_handles(key, ctx.removed)
             if creating:
                 self.sessions[key] = w
+                self.notify_commit(key, None, w, 'write')
                 return jsonresp(201, render(w, ident, contract), self.session_headers(w, path))
             if state_signature(w) != state_signature(cur):
                 w['changeNumber'] = cur['changeNumber'] + 1
                 w['etag'] = self.new_etag()
                 self.sessions[key] = w
+                self.notify_commit(key, cur, w, 'write')
             else:
                 w = cur
             return jsonresp(200, render(w, ident, contract), self.session_headers(w, path))
@@ -770,6 +796,7 @@ class Emulator:
                     m['reserved'] = False
             if not w['members'] and w['constants']['system'].get('sessionEmptyTimeout') == 0:
                 del self.sessions[key]
+                self.notify_commit(key, s, None, 'admin')
                 return Response(204)
             if not w['members'] and w['emptySince'] is None:
                 w['emptySince'] = now
@@ -777,6 +804,7 @@ class Emulator:
                 w['changeNumber'] += 1
                 w['etag'] = self.new_etag()
                 self.sessions[key] = w
+                self.notify_commit(key, s, w, 'admin')
             return jsonresp(200, render(w, None, 107), [('ETag', w['etag'])])
 
     def dump(self):
