@@ -71,6 +71,17 @@ static const char golden_doc_410[] GOLDEN_UNUSED =
     "\"properties\": { \"system\": { \"active\": true }, \"custom\": { \"ready_check\": true } } } } }"
 #define GOLDEN_EXAMPLE_C_BODY "{ \"properties\": { \"custom\": { \"map\": null, \"round\": 3 } } }"
 
+/* The smallest document a write or get result accepts, and the same
+   document as a 201 in three chunks (an extension, a trailer). */
+#define GOLDEN_HTTP_DOC "{\"constants\":{\"system\":{\"visibility\":\"open\",\"maxMembersCount\":4}}," \
+                        "\"properties\":{\"system\":{}}}"
+static const char GOLDEN_CHUNKED_201[] GOLDEN_UNUSED =
+    "HTTP/1.1 201 Created\r\nETag: \"e201\"\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "10\r\n{\"constants\":{\"s\r\n"
+    "2;ext=1\r\nys\r\n"
+    "4b\r\ntem\":{\"visibility\":\"open\",\"maxMembersCount\":4}},\"properties\":{\"system\":{}}}\r\n"
+    "0\r\nX-Trailer: t\r\n\r\n";
+
 #define GOLDEN_TRY(call) do { xbl_mpsd_result golden_r_ = (call); if (golden_r_ != XBL_MPSD_OK) return golden_r_; } while (0)
 
 /* The usual start: a local session of GOLDEN_XUID1 with the golden
