@@ -748,12 +748,19 @@ static void measure_json_setters(void)
 {
     xbl_mpsd_result r;
     xbl_mpsd_session_init_args args;
-    const char *deep = deep_value(XBL_MPSD_JSON_MAX_DEPTH - 2);
-    char deep_obj[200];
-    snprintf(deep_obj, sizeof deep_obj, "{\"d\":%s}", deep_value(XBL_MPSD_JSON_MAX_DEPTH - 3));
+    xbl_mpsd_session_reference ref = xbl_mpsd_session_reference_create(GOLDEN_SCID, GOLDEN_TMPL, GOLDEN_SNAME);
+    char deep[200], deep_obj[200];
+    unsigned depth = XBL_MPSD_JSON_MAX_DEPTH + 1;
+    /* the deepest value a setter accepts: the limit itself */
+    CHECK_RESULT(golden_init(&g_sess, g_arena.b, sizeof g_arena.b), XBL_MPSD_OK);
+    CHECK_RESULT(xbl_mpsd_session_set_custom_property_json(&g_sess, "k", deep_value(depth)), XBL_MPSD_E_INVALID_JSON_STRING);
+    while (depth > 1 && xbl_mpsd_session_set_custom_property_json(&g_sess, "k", deep_value(depth)) != XBL_MPSD_OK) depth--;
+    CHECK(depth == XBL_MPSD_JSON_MAX_DEPTH);
+    snprintf(deep, sizeof deep, "%s", deep_value(depth));
+    snprintf(deep_obj, sizeof deep_obj, "{\"d\":%s}", deep_value(depth - 1));
     memset(&args, 0, sizeof args);
     args.custom_json = deep_obj;
-    MEASURE("xbl_mpsd_session_init", r, golden_init_user(&g_sess, GOLDEN_XUID1, &args, g_arena.b, sizeof g_arena.b));
+    MEASURE("xbl_mpsd_session_init", r, xbl_mpsd_session_init(&g_sess, GOLDEN_XUID1, &ref, &args, g_arena.b, sizeof g_arena.b));
     CHECK_RESULT(r, XBL_MPSD_OK);
     CHECK_RESULT(golden_init(&g_sess, g_arena.b, sizeof g_arena.b), XBL_MPSD_OK);
     MEASURE("xbl_mpsd_session_join", r, xbl_mpsd_session_join(&g_sess, deep_obj, false, true));
