@@ -36,7 +36,7 @@ arm-build: deps $(ARM_DIR)/arm_test.elf
 
 # The negative test: the same link with one malloc call must fail, and fail
 # on the no-heap assertion of the linker script.
-arm-no-heap-check: $(ARM_DIR)/include/jsmn.h tests/arm/no_heap_probe.c tests/arm/startup.c tests/arm/mps2_an386.ld
+arm-no-heap-check: $(ARM_DIR)/arm_test.elf tests/arm/no_heap_probe.c tests/arm/startup.c tests/arm/mps2_an386.ld
 	@if $(ARM_CC) $(ARM_CFLAGS) $(ARM_INC) $(ARM_LDFLAGS) -o $(ARM_DIR)/no_heap_probe.elf \
 	     tests/arm/no_heap_probe.c tests/arm/startup.c >$(ARM_DIR)/no_heap_probe.log 2>&1; then \
 	  echo "arm-no-heap-check: FAILED, an image calling malloc linked"; exit 1; fi

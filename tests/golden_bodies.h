@@ -147,17 +147,22 @@ static xbl_mpsd_result gb_qos_metrics(xbl_mpsd_session *s, void *arena, size_t s
     return xbl_mpsd_session_constants_set_qos_connectivity_metrics(s, true, false, true, false);
 }
 
-static xbl_mpsd_result gb_member_initialization(xbl_mpsd_session *s, void *arena, size_t size)
+static xbl_mpsd_member_initialization golden_member_initialization(void)
 {
     xbl_mpsd_member_initialization mi;
-    GOLDEN_TRY(golden_init(s, arena, size));
     memset(&mi, 0, sizeof mi);
     mi.join_timeout = 1000;
     mi.measurement_timeout = 2000;
     mi.evaluation_timeout = 3000;
     mi.external_evaluation = false;
     mi.members_needed_to_start = 2;
-    return xbl_mpsd_session_constants_set_member_initialization(s, mi);
+    return mi;
+}
+
+static xbl_mpsd_result gb_member_initialization(xbl_mpsd_session *s, void *arena, size_t size)
+{
+    GOLDEN_TRY(golden_init(s, arena, size));
+    return xbl_mpsd_session_constants_set_member_initialization(s, golden_member_initialization());
 }
 
 static xbl_mpsd_result gb_peer_to_peer(xbl_mpsd_session *s, void *arena, size_t size)

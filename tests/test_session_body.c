@@ -189,13 +189,8 @@ static void test_set_member_initialization(void **state)
     (void)state;
     su_init(&s);
     assert_null(xbl_mpsd_session_session_constants(&s)->member_initialization);
-    memset(&mi, 0, sizeof mi);
-    mi.join_timeout = 1000;
-    mi.measurement_timeout = 2000;
-    mi.evaluation_timeout = 3000;
-    mi.external_evaluation = false;
-    mi.members_needed_to_start = 2;
     su_golden(&s, gb_member_initialization);
+    mi = golden_member_initialization();
     c = xbl_mpsd_session_session_constants(&s);
     assert_non_null(c->member_initialization);
     assert_true(c->member_initialization->join_timeout == 1000);

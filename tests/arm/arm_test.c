@@ -743,10 +743,26 @@ static void measure_get(bool by_handle, const char *resp)
     CHECK_RESULT(r, XBL_MPSD_OK);
 }
 
+/* The setters that take one JSON object, by name. */
+static const struct {
+    const char *name;
+    xbl_mpsd_result (*set)(xbl_mpsd_session *s, const char *json);
+} k_json_setters[] = {
+#define JSON_SETTER(f) { #f, f }
+    JSON_SETTER(xbl_mpsd_session_set_raw_servers_json),
+    JSON_SETTER(xbl_mpsd_session_constants_set_measurement_server_addresses_json),
+    JSON_SETTER(xbl_mpsd_session_constants_set_cloud_compute_package_json),
+    JSON_SETTER(xbl_mpsd_session_set_matchmaking_target_session_constants_json),
+    JSON_SETTER(xbl_mpsd_session_current_user_set_qos_measurements),
+    JSON_SETTER(xbl_mpsd_session_current_user_set_server_qos_measurements),
+#undef JSON_SETTER
+};
+
 /* The setters that take JSON, each with a value at the nesting limit. */
 static void measure_json_setters(void)
 {
     xbl_mpsd_result r;
+    size_t i;
     xbl_mpsd_session_init_args args;
     xbl_mpsd_session_reference ref = xbl_mpsd_session_reference_create(GOLDEN_SCID, GOLDEN_TMPL, GOLDEN_SNAME);
     char deep[200], deep_obj[200];
@@ -772,23 +788,10 @@ static void measure_json_setters(void)
     MEASURE("xbl_mpsd_session_current_user_set_custom_property_json", r,
             xbl_mpsd_session_current_user_set_custom_property_json(&g_sess, "k", deep));
     CHECK_RESULT(r, XBL_MPSD_OK);
-    MEASURE("xbl_mpsd_session_set_raw_servers_json", r, xbl_mpsd_session_set_raw_servers_json(&g_sess, deep_obj));
-    CHECK_RESULT(r, XBL_MPSD_OK);
-    MEASURE("xbl_mpsd_session_constants_set_measurement_server_addresses_json", r,
-            xbl_mpsd_session_constants_set_measurement_server_addresses_json(&g_sess, deep_obj));
-    CHECK_RESULT(r, XBL_MPSD_OK);
-    MEASURE("xbl_mpsd_session_constants_set_cloud_compute_package_json", r,
-            xbl_mpsd_session_constants_set_cloud_compute_package_json(&g_sess, deep_obj));
-    CHECK_RESULT(r, XBL_MPSD_OK);
-    MEASURE("xbl_mpsd_session_set_matchmaking_target_session_constants_json", r,
-            xbl_mpsd_session_set_matchmaking_target_session_constants_json(&g_sess, deep_obj));
-    CHECK_RESULT(r, XBL_MPSD_OK);
-    MEASURE("xbl_mpsd_session_current_user_set_qos_measurements", r,
-            xbl_mpsd_session_current_user_set_qos_measurements(&g_sess, deep_obj));
-    CHECK_RESULT(r, XBL_MPSD_OK);
-    MEASURE("xbl_mpsd_session_current_user_set_server_qos_measurements", r,
-            xbl_mpsd_session_current_user_set_server_qos_measurements(&g_sess, deep_obj));
-    CHECK_RESULT(r, XBL_MPSD_OK);
+    for (i = 0; i < sizeof k_json_setters / sizeof k_json_setters[0]; i++) {
+        MEASURE(k_json_setters[i].name, r, k_json_setters[i].set(&g_sess, deep_obj));
+        CHECK_RESULT(r, XBL_MPSD_OK);
+    }
     /* copy of that session, then of a read one */
     CHECK_RESULT(init_session(&g_other, GOLDEN_XUID1, g_arena2.b, sizeof g_arena2.b), XBL_MPSD_OK);
     MEASURE("xbl_mpsd_session_copy", r, xbl_mpsd_session_copy(&g_other, &g_sess));
