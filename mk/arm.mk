@@ -7,7 +7,7 @@
 
 DEB_PKGS     += gcc-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm libjsmn-dev
 CHECK_STAGES += arm-test
-.PHONY: arm-test arm-build arm-no-heap-check
+.PHONY: arm-test arm-build arm-no-heap-check arm-port-check
 
 ARM_DIR   := $(BUILD)/arm-test
 ARM_CC    := arm-none-eabi-gcc
@@ -34,6 +34,26 @@ $(ARM_DIR)/arm_test.elf: $(ARM_DEPS) $(ARM_DIR)/include/jsmn.h
 
 arm-build: deps $(ARM_DIR)/arm_test.elf
 
+# The UART port as C99 with gcc and clang, as C++ and for the target.
+arm-port-check: port/xbl_mpsd_port_cmsdk_uart.h xbl_mpsd.h | $(ARM_DIR)/include/jsmn.h
+	printf '#define XBL_MPSD_PORT_CMSDK_UART_IMPLEMENTATION\n#include "port/xbl_mpsd_port_cmsdk_uart.h"\n#include "port/xbl_mpsd_port_cmsdk_uart.h"\n' > $(ARM_DIR)/port_uart.c
+	$(CC) $(STRICT) -I. -c $(ARM_DIR)/port_uart.c -o $(ARM_DIR)/port_uart.gcc.o
+	$(CLANG) $(STRICT) -I. -c $(ARM_DIR)/port_uart.c -o $(ARM_DIR)/port_uart.clang.o
+	$(CXX) -x c++ -Wall -Wextra -Wpedantic -Wshadow -Werror -I. -c $(ARM_DIR)/port_uart.c -o $(ARM_DIR)/port_uart.cxx.o
+	$(ARM_CC) $(ARM_CFLAGS) $(ARM_INC) -c $(ARM_DIR)/port_uart.c -o $(ARM_DIR)/port_uart.arm.o
+	@echo "arm-port-check: the CMSDK UART port builds warning-free (gcc, clang, g++, arm-none-eabi-gcc)"
+
+# The story of `make demo` on the Cortex-M4, over the UART port
+# (tools/demo_arm.sh): `make demo ARM=1`.
+$(ARM_DIR)/arm_demo.elf: tests/arm/arm_demo.c tests/arm/startup.c tests/arm/semihost.h tests/arm/mps2_an386.ld \
+                         port/xbl_mpsd_port_cmsdk_uart.h xbl_mpsd.h $(ARM_DIR)/include/jsmn.h
+	$(ARM_CC) $(ARM_CFLAGS) $(ARM_INC) $(ARM_LDFLAGS) -o $@ tests/arm/arm_demo.c tests/arm/startup.c
+	arm-none-eabi-size $@
+
+ifeq ($(ARM),1)
+demo: $(ARM_DIR)/arm_demo.elf
+endif
+
 # The negative test: the same link with one malloc call must fail, and fail
 # on the no-heap assertion of the linker script.
 arm-no-heap-check: $(ARM_DIR)/arm_test.elf tests/arm/no_heap_probe.c tests/arm/startup.c tests/arm/mps2_an386.ld
@@ -46,7 +66,7 @@ arm-no-heap-check: $(ARM_DIR)/arm_test.elf tests/arm/no_heap_probe.c tests/arm/s
 	  echo "arm-no-heap-check: FAILED, the test image holds an allocator"; exit 1; fi
 	@echo "arm-no-heap-check: the test image has no allocator; one malloc call breaks the link"
 
-arm-test: arm-build arm-no-heap-check
+arm-test: arm-build arm-no-heap-check arm-port-check
 	@st=0; timeout $(ARM_QEMU_TIMEOUT) $(ARM_QEMU) -kernel $(ARM_DIR)/arm_test.elf >$(ARM_DIR)/arm_test.log 2>&1 || st=$$?; \
 	cat $(ARM_DIR)/arm_test.log; \
 	if [ $$st = 0 ] && tail -n 1 $(ARM_DIR)/arm_test.log | grep -Eq '^[0-9]+ passed, 0 failed$$'; then \
