@@ -9,43 +9,13 @@
 #include "xbl_mpsd.h"
 #define XBL_MPSD_PORT_CMSDK_UART_IMPLEMENTATION
 #include "port/xbl_mpsd_port_cmsdk_uart.h"
+#include "cmsdk_timer.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #define DEMO_SCID "00000000-0000-0000-0000-0000deadbeef"
 #define ALICE_XUID UINT64_C(2814600000000001)
-#define PCLK_HZ 25000000u            /* the AN386's peripheral clock */
-#define TIMER0 ((uintptr_t)0x40000000u)   /* CMSDK APB timer 0 */
-
-/* Milliseconds from the free-running 32-bit down-counter of timer 0;
-   called at least every few seconds, far below its 171 s wrap. */
-typedef struct demo_clock { uint32_t last, ticks, ms; } demo_clock;
-
-static volatile uint32_t *timer_reg(uint32_t offset)
-{
-    return (volatile uint32_t *)(TIMER0 + offset);
-}
-
-static void clock_start(demo_clock *c)
-{
-    *timer_reg(0x8) = 0xFFFFFFFFu;   /* RELOAD */
-    *timer_reg(0x4) = 0xFFFFFFFFu;   /* VALUE */
-    *timer_reg(0x0) = 1u;            /* CTRL: enable */
-    c->last = *timer_reg(0x4);
-    c->ticks = c->ms = 0;
-}
-
-static uint32_t clock_now_ms(void *ctx)
-{
-    demo_clock *c = (demo_clock *)ctx;
-    uint32_t now = *timer_reg(0x4);
-    c->ticks += c->last - now;       /* counts down; unsigned wrap is the delta */
-    c->last = now;
-    c->ms += c->ticks / (PCLK_HZ / 1000u);
-    c->ticks %= PCLK_HZ / 1000u;
-    return c->ms;
-}
 
 /* The emulator reads the identity from the token part. */
 static xbl_mpsd_result alice_auth(void *user, const char *method, const char *path,
@@ -60,7 +30,7 @@ static xbl_mpsd_result alice_auth(void *user, const char *method, const char *pa
     return XBL_MPSD_OK;
 }
 
-static demo_clock              g_clock;
+static cmsdk_timer             g_clock;
 static xbl_mpsd_port_cmsdk_uart g_uart;
 static xbl_mpsd_port           g_port;
 static xbl_mpsd_client         g_client;
@@ -101,11 +71,11 @@ int main(void)
     const xbl_mpsd_session_member *members = NULL;
     size_t count = 0;
 
-    clock_start(&g_clock);
+    cmsdk_timer_start(&g_clock, CMSDK_TIMER0);
     memset(&ucfg, 0, sizeof ucfg);
     ucfg.base = XBL_MPSD_PORT_CMSDK_UART0_AN386;
-    ucfg.bauddiv = PCLK_HZ / 115200u;
-    ucfg.now_ms = clock_now_ms;
+    ucfg.bauddiv = CMSDK_PCLK_HZ / 115200u;
+    ucfg.now_ms = cmsdk_timer_now_ms;
     ucfg.clock_ctx = &g_clock;
     memset(&cfg, 0, sizeof cfg);
     cfg.port = &g_port;

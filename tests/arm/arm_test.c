@@ -215,6 +215,19 @@ static void start_get(const char *resp, size_t work_bytes)
 
 /* ------------------------------------------------------ the session model */
 
+/* Writes g_sess (the response scripted already) and checks the request on
+   the wire and what the result call made of the answer. */
+static void write_checked(xbl_mpsd_session_write_mode mode, const char *precondition, const char *body,
+                          xbl_mpsd_write_session_status status, const char *etag)
+{
+    CHECK_RESULT(xbl_mpsd_write_session_async(&g_client, &g_sess, mode, &g_op), XBL_MPSD_OK);
+    CHECK_RESULT(drive(), XBL_MPSD_OK);
+    check_request("PUT", REF_PATH, precondition, body);
+    CHECK_RESULT(xbl_mpsd_write_session_result(&g_op, &g_sess), XBL_MPSD_OK);
+    CHECK(xbl_mpsd_session_write_status(&g_sess) == status);
+    CHECK(strcmp(xbl_mpsd_session_etag(&g_sess), etag) == 0);
+}
+
 /* Each golden body, built on the target and sent in a whole write exchange. */
 static void test_golden_body(const golden_body *g)
 {
@@ -224,13 +237,8 @@ static void test_golden_body(const golden_body *g)
     rig_setup(GOLDEN_XUID1, WORK_BYTES);
     CHECK_RESULT(g->build(&g_sess, g_arena.b, sizeof g_arena.b), XBL_MPSD_OK);
     script_response(resp_cl(0, "HTTP/1.1 200 OK", "ETag: e200\r\n", GOLDEN_HTTP_DOC));
-    CHECK_RESULT(xbl_mpsd_write_session_async(&g_client, &g_sess, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_op),
-                 XBL_MPSD_OK);
-    CHECK_RESULT(drive(), XBL_MPSD_OK);
-    check_request("PUT", REF_PATH, "If-Match: *", g->body);
-    CHECK_RESULT(xbl_mpsd_write_session_result(&g_op, &g_sess), XBL_MPSD_OK);
-    CHECK(xbl_mpsd_session_write_status(&g_sess) == XBL_MPSD_WRITE_SESSION_STATUS_UPDATED);
-    CHECK(strcmp(xbl_mpsd_session_etag(&g_sess), "e200") == 0);
+    write_checked(XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, "If-Match: *", g->body,
+                  XBL_MPSD_WRITE_SESSION_STATUS_UPDATED, "e200");
     case_end();
 }
 
@@ -260,13 +268,8 @@ static void test_golden_doc(const golden_doc_case *g)
     CHECK_RESULT(g->build(&g_sess), XBL_MPSD_OK);
     rig_setup(g->xuid, WORK_BYTES);
     script_response(resp_cl(0, "HTTP/1.1 412 Precondition Failed", "ETag: latest\r\n", golden_doc_410));
-    CHECK_RESULT(xbl_mpsd_write_session_async(&g_client, &g_sess, XBL_MPSD_SESSION_WRITE_MODE_SYNCHRONIZED_UPDATE, &g_op),
-                 XBL_MPSD_OK);
-    CHECK_RESULT(drive(), XBL_MPSD_OK);
-    check_request("PUT", REF_PATH, "If-Match: \"e410\"", g->body);
-    CHECK_RESULT(xbl_mpsd_write_session_result(&g_op, &g_sess), XBL_MPSD_OK);
-    CHECK(xbl_mpsd_session_write_status(&g_sess) == XBL_MPSD_WRITE_SESSION_STATUS_OUT_OF_SYNC);
-    CHECK(strcmp(xbl_mpsd_session_etag(&g_sess), "latest") == 0);
+    write_checked(XBL_MPSD_SESSION_WRITE_MODE_SYNCHRONIZED_UPDATE, "If-Match: \"e410\"", g->body,
+                  XBL_MPSD_WRITE_SESSION_STATUS_OUT_OF_SYNC, "latest");
     case_end();
 }
 

@@ -18,50 +18,17 @@
 #define XBL_MPSD_PORT_CMSDK_UART_IMPLEMENTATION
 #include "port/xbl_mpsd_port_cmsdk_uart.h"
 #include "conformance.h"
+#include "cmsdk_timer.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define PCLK_HZ 25000000u            /* the AN386's peripheral clock */
-
-/* A free-running CMSDK APB timer (down-counter at PCLK) as a 64-bit tick
-   count; read often enough (well under its 171 s wrap). */
-typedef struct tick_clock { uintptr_t base; uint32_t last; uint64_t ticks; } tick_clock;
-
-static volatile uint32_t *timer_reg(const tick_clock *c, uint32_t offset)
-{
-    return (volatile uint32_t *)(c->base + offset);
-}
-
-static void clock_start(tick_clock *c, uintptr_t base)
-{
-    c->base = base;
-    *timer_reg(c, 0x8) = 0xFFFFFFFFu;   /* RELOAD */
-    *timer_reg(c, 0x4) = 0xFFFFFFFFu;   /* VALUE */
-    *timer_reg(c, 0x0) = 1u;            /* CTRL: enable */
-    c->last = *timer_reg(c, 0x4);
-    c->ticks = 0;
-}
-
-static uint64_t clock_ticks(tick_clock *c)
-{
-    uint32_t now = *timer_reg(c, 0x4);
-    c->ticks += (uint32_t)(c->last - now);
-    c->last = now;
-    return c->ticks;
-}
-
-static uint32_t port_now_ms(void *ctx)
-{
-    return (uint32_t)(clock_ticks((tick_clock *)ctx) / (PCLK_HZ / 1000u));
-}
-
-static tick_clock g_port_clock, g_host_clock;
+static cmsdk_timer g_port_clock, g_host_clock;
 static xbl_mpsd_port_cmsdk_uart g_uart;
 
 uint64_t conformance_host_us(void)
 {
-    return clock_ticks(&g_host_clock) / (PCLK_HZ / 1000000u);
+    return cmsdk_timer_ticks(&g_host_clock) / (CMSDK_PCLK_HZ / 1000000u);
 }
 
 void conformance_host_sleep_us(uint32_t us)
@@ -74,11 +41,11 @@ int conformance_port_setup(const conformance_env *env, conformance_adapter *out)
 {
     xbl_mpsd_port_cmsdk_uart_config cfg;
     (void)env;
-    clock_start(&g_port_clock, (uintptr_t)0x40000000u);   /* timer 0 */
+    cmsdk_timer_start(&g_port_clock, CMSDK_TIMER0);
     memset(&cfg, 0, sizeof cfg);
     cfg.base = XBL_MPSD_PORT_CMSDK_UART0_AN386;
-    cfg.bauddiv = PCLK_HZ / 115200u;
-    cfg.now_ms = port_now_ms;
+    cfg.bauddiv = CMSDK_PCLK_HZ / 115200u;
+    cfg.now_ms = cmsdk_timer_now_ms;
     cfg.clock_ctx = &g_port_clock;
     out->name = "cmsdk_uart (QEMU mps2-an386 UART0)";
     out->skip_mask = ~(1u << CONFORMANCE_ECHO);
@@ -114,6 +81,6 @@ int main(void)
     static char arg0[] = "conformance", base[] = "--base", base_v[] = "1",
                 large[] = "--large-bytes", large_v[] = "262144";
     char *argv[] = { arg0, base, base_v, large, large_v, NULL };
-    clock_start(&g_host_clock, (uintptr_t)0x40001000u);   /* timer 1 */
+    cmsdk_timer_start(&g_host_clock, CMSDK_TIMER1);
     return conformance_main(5, argv);
 }
