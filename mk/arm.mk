@@ -49,7 +49,7 @@ arm-port-check: port/xbl_mpsd_port_cmsdk_uart.h xbl_mpsd.h | $(ARM_DIR)/include/
 # The story of `make demo` on the Cortex-M4, over the UART port
 # (tools/demo_arm.sh): `make demo ARM=1`.
 $(ARM_DIR)/arm_demo.elf: tests/arm/arm_demo.c tests/arm/startup.c tests/arm/semihost.h tests/arm/mps2_an386.ld \
-                         port/xbl_mpsd_port_cmsdk_uart.h tests/arm/cmsdk_timer.h xbl_mpsd.h $(ARM_DIR)/include/jsmn.h
+                         port/xbl_mpsd_port_cmsdk_uart.h tests/arm/an386.h xbl_mpsd.h $(ARM_DIR)/include/jsmn.h
 	$(ARM_CC) $(ARM_CFLAGS) $(ARM_INC) $(ARM_LDFLAGS) -o $@ tests/arm/arm_demo.c tests/arm/startup.c
 	arm-none-eabi-size $@
 
@@ -61,7 +61,7 @@ $(ARM_DIR)/conformance.o: $(ARM_PC)/conformance.c $(ARM_PC)/conformance.h xbl_mp
 	$(ARM_CC) $(ARM_PC_CFLAGS) -Dmain=conformance_main -c $< -o $@
 
 $(ARM_DIR)/conformance_uart.elf: tests/arm/conformance_uart.c $(ARM_DIR)/conformance.o tests/arm/startup.c \
-                                 tests/arm/mps2_an386.ld port/xbl_mpsd_port_cmsdk_uart.h tests/arm/cmsdk_timer.h
+                                 tests/arm/mps2_an386.ld port/xbl_mpsd_port_cmsdk_uart.h tests/arm/an386.h
 	$(ARM_CC) $(ARM_PC_CFLAGS) $(ARM_LDFLAGS) -o $@ \
 	  tests/arm/conformance_uart.c tests/arm/startup.c $(ARM_DIR)/conformance.o
 

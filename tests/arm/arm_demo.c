@@ -9,7 +9,7 @@
 #include "xbl_mpsd.h"
 #define XBL_MPSD_PORT_CMSDK_UART_IMPLEMENTATION
 #include "port/xbl_mpsd_port_cmsdk_uart.h"
-#include "cmsdk_timer.h"
+#include "an386.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -65,18 +65,11 @@ static int fail(const char *what)
 
 int main(void)
 {
-    xbl_mpsd_port_cmsdk_uart_config ucfg;
     xbl_mpsd_client_config cfg;
     xbl_mpsd_session_reference ref = xbl_mpsd_session_reference_create(DEMO_SCID, "quick", "arm-demo");
     const xbl_mpsd_session_member *members = NULL;
     size_t count = 0;
 
-    cmsdk_timer_start(&g_clock, CMSDK_TIMER0);
-    memset(&ucfg, 0, sizeof ucfg);
-    ucfg.base = XBL_MPSD_PORT_CMSDK_UART0_AN386;
-    ucfg.bauddiv = CMSDK_PCLK_HZ / 115200u;
-    ucfg.now_ms = cmsdk_timer_now_ms;
-    ucfg.clock_ctx = &g_clock;
     memset(&cfg, 0, sizeof cfg);
     cfg.port = &g_port;
     cfg.xuid = ALICE_XUID;
@@ -84,7 +77,7 @@ int main(void)
     cfg.host = "127.0.0.1";
     cfg.port_number = 80;
     cfg.timeout_ms = 10000;
-    if (xbl_mpsd_port_cmsdk_uart_init(&g_uart, &ucfg, &g_port) != XBL_MPSD_OK ||
+    if (an386_uart0_port(&g_uart, &g_clock, &g_port) != XBL_MPSD_OK ||
         xbl_mpsd_client_init(&g_client, &cfg) != XBL_MPSD_OK ||
         xbl_mpsd_async_init(&g_op, g_work, sizeof g_work) != XBL_MPSD_OK)
         return fail("set-up");

@@ -18,7 +18,7 @@
 #define XBL_MPSD_PORT_CMSDK_UART_IMPLEMENTATION
 #include "port/xbl_mpsd_port_cmsdk_uart.h"
 #include "conformance.h"
-#include "cmsdk_timer.h"
+#include "an386.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,17 +39,10 @@ void conformance_host_sleep_us(uint32_t us)
 
 int conformance_port_setup(const conformance_env *env, conformance_adapter *out)
 {
-    xbl_mpsd_port_cmsdk_uart_config cfg;
     (void)env;
-    cmsdk_timer_start(&g_port_clock, CMSDK_TIMER0);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.base = XBL_MPSD_PORT_CMSDK_UART0_AN386;
-    cfg.bauddiv = CMSDK_PCLK_HZ / 115200u;
-    cfg.now_ms = cmsdk_timer_now_ms;
-    cfg.clock_ctx = &g_port_clock;
     out->name = "cmsdk_uart (QEMU mps2-an386 UART0)";
     out->skip_mask = ~(1u << CONFORMANCE_ECHO);
-    return xbl_mpsd_port_cmsdk_uart_init(&g_uart, &cfg, &out->port) == XBL_MPSD_OK ? 0 : 1;
+    return an386_uart0_port(&g_uart, &g_port_clock, &out->port) == XBL_MPSD_OK ? 0 : 1;
 }
 
 /* The board has no files: --ca (a TLS option) cannot be read here, and

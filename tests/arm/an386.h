@@ -1,12 +1,15 @@
-/* cmsdk_timer.h - a millisecond (and microsecond) clock from a CMSDK APB
-   timer of the AN386 (timer 0 at 0x40000000, timer 1 at 0x40001000): the
-   32-bit down-counter runs free at the 25 MHz peripheral clock and is read
-   into a 64-bit tick count, so it must be read more often than its 171 s
-   wrap (every poll does). State lives in the caller's cmsdk_timer. */
-#ifndef CMSDK_TIMER_H
-#define CMSDK_TIMER_H
+/* an386.h - the AN386 board for the UART programs of tests/arm/: a
+   millisecond (and microsecond) clock from a CMSDK APB timer (timer 0 at
+   0x40000000, timer 1 at 0x40001000), and UART0 as an xbl_mpsd port with
+   that clock. The timer's 32-bit down-counter runs free at the 25 MHz
+   peripheral clock and is read into a 64-bit tick count, so it must be
+   read more often than its 171 s wrap (every poll does). State lives in
+   the caller's structs. Include after port/xbl_mpsd_port_cmsdk_uart.h. */
+#ifndef AN386_H
+#define AN386_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define CMSDK_PCLK_HZ 25000000u
 #define CMSDK_TIMER0 ((uintptr_t)0x40000000u)
@@ -41,6 +44,19 @@ static uint64_t cmsdk_timer_ticks(cmsdk_timer *t)
 static uint32_t cmsdk_timer_now_ms(void *ctx)
 {
     return (uint32_t)(cmsdk_timer_ticks((cmsdk_timer *)ctx) / (CMSDK_PCLK_HZ / 1000u));
+}
+
+/* UART0 at 115200 baud as *port, timer 0 (started here) its clock. */
+static xbl_mpsd_result an386_uart0_port(xbl_mpsd_port_cmsdk_uart *uart, cmsdk_timer *clock, xbl_mpsd_port *port)
+{
+    xbl_mpsd_port_cmsdk_uart_config cfg;
+    cmsdk_timer_start(clock, CMSDK_TIMER0);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.base = XBL_MPSD_PORT_CMSDK_UART0_AN386;
+    cfg.bauddiv = CMSDK_PCLK_HZ / 115200u;
+    cfg.now_ms = cmsdk_timer_now_ms;
+    cfg.clock_ctx = clock;
+    return xbl_mpsd_port_cmsdk_uart_init(uart, &cfg, port);
 }
 
 #endif
