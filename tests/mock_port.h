@@ -7,8 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Script and recording capacity; a small target (tests/arm/) sets less. */
+#ifndef MOCK_MAX_STEPS
 #define MOCK_MAX_STEPS 40000
+#endif
+#ifndef MOCK_SENT_CAP
 #define MOCK_SENT_CAP  65536
+#endif
 
 typedef struct mock_recv_step {
     const uint8_t *data;   /* bytes to deliver, or NULL for `code` */

@@ -8,12 +8,14 @@
 #include <string.h>
 #include <stdlib.h>
 
-#define XUID1 UINT64_C(2814600000000001)
-#define XUID1_STR "2814600000000001"
+#include "golden_bodies.h"
 
-#define SCID "00000000-0000-0000-0000-00007a3b5c4d"
-#define TMPL "team-deathmatch"
-#define SNAME "session-49"
+#define XUID1 GOLDEN_XUID1
+#define XUID1_STR GOLDEN_XUID1_STR
+
+#define SCID GOLDEN_SCID
+#define TMPL GOLDEN_TMPL
+#define SNAME GOLDEN_SNAME
 
 #define ARENA_SIZE 65536
 
@@ -22,17 +24,7 @@ typedef union su_arena { unsigned char b[ARENA_SIZE]; uint64_t align_u64; void *
 #define SU_UNUSED __attribute__((unused))
 static su_arena g_arena1 SU_UNUSED, g_arena2 SU_UNUSED, g_arena3 SU_UNUSED;
 
-/* Key order that matters (MPSD §3.1 and API.md §1.5): top level, inside
-   `members` (request order), inside each member (constants, roles,
-   properties), custom objects (set replaces in place / appends). */
-static const char *const su_ordered[] SU_UNUSED = {
-    "",
-    "members",
-    "members.*",
-    "properties.custom",
-    "members.*.properties.custom",
-    NULL
-};
+#define su_ordered golden_ordered
 
 /* Body of the next write, NUL-terminated, in a static buffer. Also checks
    the size protocol of xbl_mpsd__session_write_body: too small a buffer
@@ -151,6 +143,16 @@ static inline void su_sub_id(const xbl_mpsd_session *s, char out[64])
 {
     assert_true(json_eq_get(su_body(s), "members.me.properties.system.subscription.id", out, 64));
     assert_true(su_is_guid(out));
+}
+
+/* Builds golden case `build` (golden_bodies.h) in arena 1 and checks its body. */
+static inline void su_golden(xbl_mpsd_session *s, xbl_mpsd_result (*build)(xbl_mpsd_session *, void *, size_t))
+{
+    size_t i;
+    for (i = 0; i < GOLDEN_BODY_COUNT && golden_bodies[i].build != build; i++) {}
+    assert_true(i < GOLDEN_BODY_COUNT);
+    EXPECT_OK(build(s, g_arena1.b, sizeof g_arena1.b));
+    assert_body(s, golden_bodies[i].body);
 }
 
 #endif /* SESSION_UTIL_H */

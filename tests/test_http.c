@@ -3,6 +3,7 @@
 #define XBL_MPSD_IMPLEMENTATION
 #include "xbl_mpsd.h"
 #include "mock_port.h"
+#include "golden_bodies.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,8 +19,7 @@
 #define REF_PATH "/serviceconfigs/" SCID "/sessionTemplates/" TNAME "/sessions/" SNAME
 #define HANDLE "6f6a1f7e-1111-4222-8333-444455556666"
 
-#define DOC "{\"constants\":{\"system\":{\"visibility\":\"open\",\"maxMembersCount\":4}}," \
-            "\"properties\":{\"system\":{}}}"
+#define DOC GOLDEN_HTTP_DOC
 #define JOIN_BODY "{\"members\":{\"me\":{\"constants\":{\"system\":{\"xuid\":\"" XUID_S "\"}}," \
                   "\"properties\":{\"system\":{\"active\":true}}}}}"
 
@@ -484,12 +484,7 @@ static void test_result_200(void **state)
     assert_string_equal(o.error_text, "");
 }
 
-static const char CHUNKED_201[] =
-    "HTTP/1.1 201 Created\r\nETag: \"e201\"\r\nTransfer-Encoding: chunked\r\n\r\n"
-    "10\r\n{\"constants\":{\"s\r\n"
-    "2;ext=1\r\nys\r\n"
-    "4b\r\ntem\":{\"visibility\":\"open\",\"maxMembersCount\":4}},\"properties\":{\"system\":{}}}\r\n"
-    "0\r\nX-Trailer: t\r\n\r\n";
+#define CHUNKED_201 GOLDEN_CHUNKED_201
 
 static void test_result_201_chunked(void **state)
 {

@@ -13,11 +13,26 @@
 
 #include "session_util.h"
 
-#define EMPTY_CONSTANTS "{\"constants\":{\"system\":{\"version\":1},\"custom\":{}}}"
-#define CONST_BODY(sys) "{\"constants\":{\"system\":{\"version\":1," sys "},\"custom\":{}}}"
-#define ME_JOIN_CONSTANTS "\"constants\":{\"system\":{\"xuid\":\"" XUID1_STR "\"}}"
-#define ME_BODY(props) "{\"members\":{\"me\":{" ME_JOIN_CONSTANTS ",\"properties\":{\"system\":{" props "}}}}}"
-#define PROPS_BODY(sys) "{\"properties\":{\"system\":{" sys "}}}"
+/* The golden bodies themselves live in golden_bodies.h (shared with the
+   on-target test, tests/arm/); su_golden runs one case and checks it. */
+#define EMPTY_CONSTANTS GOLDEN_EMPTY_CONSTANTS
+#define CONST_BODY GOLDEN_CONST_BODY
+#define ME_JOIN_CONSTANTS GOLDEN_ME_JOIN_CONSTANTS
+#define ME_BODY GOLDEN_ME_BODY
+#define PROPS_BODY GOLDEN_PROPS_BODY
+
+/* Every case of the shared table, on the host. */
+static void test_golden_bodies_table(void **state)
+{
+    xbl_mpsd_session s;
+    size_t i;
+    (void)state;
+    for (i = 0; i < GOLDEN_BODY_COUNT; i++) {
+        EXPECT_OK(golden_bodies[i].build(&s, g_arena1.b, sizeof g_arena1.b));
+        if (!json_eq_paths(golden_bodies[i].body, su_body(&s), su_ordered))
+            fail_msg("golden case '%s'", golden_bodies[i].name);
+    }
+}
 
 /* ---------------------------------------------------------------- init */
 
@@ -53,17 +68,9 @@ static void test_init_with_zero_args_marks_constants(void **state)
 static void test_init_with_args_example_a_constants(void **state)
 {
     xbl_mpsd_session s;
-    xbl_mpsd_session_init_args args;
-    xbl_mpsd_session_reference ref = su_ref();
     (void)state;
-    memset(&args, 0, sizeof args);
-    args.max_members_in_session = 8;
-    args.visibility = XBL_MPSD_SESSION_VISIBILITY_OPEN;
-    args.custom_json = "{\"mode\":\"coop\",\"map\":\"harbor\"}";
-    memset(&s, 0, sizeof s);
-    EXPECT_OK(xbl_mpsd_session_init(&s, XUID1, &ref, &args, g_arena1.b, sizeof g_arena1.b));
-    assert_body(&s, "{\"constants\":{\"system\":{\"version\":1,\"maxMembersCount\":8,\"visibility\":\"open\"},"
-                    "\"custom\":{\"mode\":\"coop\",\"map\":\"harbor\"}}}");
+    su_golden(&s, gb_init_example_a);
+    assert_int_equal(xbl_mpsd_session_session_constants(&s)->max_members_in_session, 8);
 }
 
 static void test_init_args_initiators_sorted_and_visibilities(void **state)
@@ -72,15 +79,8 @@ static void test_init_args_initiators_sorted_and_visibilities(void **state)
     xbl_mpsd_session s;
     xbl_mpsd_session_init_args args;
     (void)state;
+    su_golden(&s, gb_initiators);
     memset(&args, 0, sizeof args);
-    args.visibility = XBL_MPSD_SESSION_VISIBILITY_PRIVATE_SESSION;
-    args.initiator_xuids = initiators;
-    args.initiator_xuids_count = 3;
-    args.custom_json = "";
-    memset(&s, 0, sizeof s);
-    EXPECT_OK(xbl_mpsd_session_init(&s, XUID1, NULL, &args, g_arena1.b, sizeof g_arena1.b));
-    /* MPSD §3.2: initiators as decimal strings, sorted ascending; "" custom = none */
-    assert_body(&s, CONST_BODY("\"visibility\":\"private\",\"initiators\":[\"17\",\"2814600000000003\",\"2814600000000009\"]"));
     assert_int_equal(xbl_mpsd_session_session_constants(&s)->initiator_xuids_count, 3);
 
     /* VISIBLE, FULL are written; ANY and UNKNOWN are not (API.md §3.1) */
@@ -155,10 +155,7 @@ static void test_set_timeouts_example_g(void **state)
     xbl_mpsd_session s;
     const xbl_mpsd_session_constants *c;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_constants_set_timeouts(&s, 30000, 0, 180000, XBL_MPSD_TIMEOUT_INFINITE));
-    assert_body(&s, "{ \"constants\": { \"system\": { \"version\": 1, \"reservedRemovalTimeout\": 30000, \"inactiveRemovalTimeout\": 0,"
-                    " \"readyRemovalTimeout\": 180000, \"sessionEmptyTimeout\": null }, \"custom\": {} } }");
+    su_golden(&s, gb_timeouts_example_g);
     c = xbl_mpsd_session_session_constants(&s);
     assert_non_null(c);
     assert_true(c->member_reserved_timeout == 30000);
@@ -166,9 +163,7 @@ static void test_set_timeouts_example_g(void **state)
     assert_true(c->member_ready_timeout == 180000);
     assert_true(c->session_empty_timeout == XBL_MPSD_TIMEOUT_INFINITE);
     /* the 2^52 boundary */
-    EXPECT_OK(xbl_mpsd_session_constants_set_timeouts(&s, (UINT64_C(1) << 52) - 1, UINT64_C(1) << 52, 1, 2));
-    assert_body(&s, CONST_BODY("\"reservedRemovalTimeout\":4503599627370495,\"inactiveRemovalTimeout\":null,"
-                               "\"readyRemovalTimeout\":1,\"sessionEmptyTimeout\":2"));
+    su_golden(&s, gb_timeouts_2_52);
 }
 
 static void test_set_qos_metrics(void **state)
@@ -176,9 +171,7 @@ static void test_set_qos_metrics(void **state)
     xbl_mpsd_session s;
     const xbl_mpsd_session_constants *c;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_constants_set_qos_connectivity_metrics(&s, true, false, true, false));
-    assert_body(&s, CONST_BODY("\"metrics\":{\"latency\":true,\"bandwidthDown\":false,\"bandwidthUp\":true,\"custom\":false}"));
+    su_golden(&s, gb_qos_metrics);
     c = xbl_mpsd_session_session_constants(&s);
     assert_true(c->enable_metrics_latency);
     assert_false(c->enable_metrics_bandwidth_down);
@@ -196,15 +189,8 @@ static void test_set_member_initialization(void **state)
     (void)state;
     su_init(&s);
     assert_null(xbl_mpsd_session_session_constants(&s)->member_initialization);
-    memset(&mi, 0, sizeof mi);
-    mi.join_timeout = 1000;
-    mi.measurement_timeout = 2000;
-    mi.evaluation_timeout = 3000;
-    mi.external_evaluation = false;
-    mi.members_needed_to_start = 2;
-    EXPECT_OK(xbl_mpsd_session_constants_set_member_initialization(&s, mi));
-    assert_body(&s, CONST_BODY("\"memberInitialization\":{\"joinTimeout\":1000,\"measurementTimeout\":2000,"
-                               "\"externalEvaluation\":false,\"membersNeededToStart\":2}"));
+    su_golden(&s, gb_member_initialization);
+    mi = golden_member_initialization();
     c = xbl_mpsd_session_session_constants(&s);
     assert_non_null(c->member_initialization);
     assert_true(c->member_initialization->join_timeout == 1000);
@@ -221,13 +207,8 @@ static void test_set_member_initialization(void **state)
 static void test_set_peer_to_peer(void **state)
 {
     xbl_mpsd_session s;
-    xbl_mpsd_peer_to_peer_requirements p;
     (void)state;
-    su_init(&s);
-    p.latency_maximum = 250;
-    p.bandwidth_minimum_in_kbps = 10000;
-    EXPECT_OK(xbl_mpsd_session_constants_set_peer_to_peer_requirements(&s, p));
-    assert_body(&s, CONST_BODY("\"peerToPeerRequirements\":{\"latencyMaximum\":250,\"bandwidthMinimum\":10000}"));
+    su_golden(&s, gb_peer_to_peer);
     assert_true(xbl_mpsd_session_session_constants(&s)->peer_to_peer_requirements.bandwidth_minimum_in_kbps == 10000);
 }
 
@@ -266,10 +247,7 @@ static void test_set_measurement_server_addresses(void **state)
 {
     xbl_mpsd_session s;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_constants_set_measurement_server_addresses_json(&s,
-        " {\"server.example\": {\"secureDeviceAddress\": \"AQID\"}} \n"));
-    assert_body(&s, CONST_BODY("\"measurementServerAddresses\":{\"server.example\":{\"secureDeviceAddress\":\"AQID\"}}"));
+    su_golden(&s, gb_measurement_servers);
     assert_json("{\"server.example\":{\"secureDeviceAddress\":\"AQID\"}}",
                 xbl_mpsd_session_session_constants(&s)->measurement_server_addresses_json);
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALIDARG, xbl_mpsd_session_constants_set_measurement_server_addresses_json(&s, NULL));
@@ -281,21 +259,7 @@ static void test_set_capabilities(void **state)
     xbl_mpsd_session s;
     xbl_mpsd_session_capabilities caps;
     (void)state;
-    su_init(&s);
-    memset(&caps, 0, sizeof caps);
-    caps.connectivity = true;
-    caps.suppress_presence_activity_check = true;
-    caps.gameplay = true;
-    caps.large = true;
-    caps.connection_required_for_active_members = true;
-    caps.user_authorization_style = true;
-    caps.crossplay = true;
-    caps.searchable = true;
-    caps.has_owners = true;
-    EXPECT_OK(xbl_mpsd_session_constants_set_capabilities(&s, caps));
-    assert_body(&s, CONST_BODY("\"capabilities\":{\"connectivity\":true,\"suppressPresenceActivityCheck\":true,"
-                               "\"gameplay\":true,\"large\":true,\"connectionRequiredForActiveMembers\":true,"
-                               "\"userAuthorizationStyle\":true,\"crossPlay\":true,\"searchable\":true,\"hasOwners\":true}"));
+    su_golden(&s, gb_capabilities);
     assert_true(xbl_mpsd_session_session_constants(&s)->session_capabilities.crossplay);
     memset(&caps, 0, sizeof caps);
     caps.crossplay = true;
@@ -311,9 +275,7 @@ static void test_set_cloud_compute_package(void **state)
 {
     xbl_mpsd_session s;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_constants_set_cloud_compute_package_json(&s, "{\"crossSandbox\":true,\"titleId\":\"4567\"}"));
-    assert_body(&s, CONST_BODY("\"cloudComputePackage\":{\"crossSandbox\":true,\"titleId\":\"4567\"}"));
+    su_golden(&s, gb_cloud_compute);
     assert_json("{\"crossSandbox\":true,\"titleId\":\"4567\"}",
                 xbl_mpsd_session_session_constants(&s)->session_cloud_compute_package_constants_json);
     EXPECT_OK(xbl_mpsd_session_constants_set_cloud_compute_package_json(&s, ""));
@@ -326,18 +288,8 @@ static void test_set_cloud_compute_package(void **state)
 static void test_constants_setters_keep_init_custom(void **state)
 {
     xbl_mpsd_session s;
-    xbl_mpsd_session_init_args args;
     (void)state;
-    memset(&args, 0, sizeof args);
-    args.max_members_in_session = 4;
-    args.custom_json = "{\"mode\":\"coop\"}";
-    memset(&s, 0, sizeof s);
-    EXPECT_OK(xbl_mpsd_session_init(&s, XUID1, NULL, &args, g_arena1.b, sizeof g_arena1.b));
-    EXPECT_OK(xbl_mpsd_session_constants_set_timeouts(&s, 1, 2, 3, 4));
-    EXPECT_OK(xbl_mpsd_session_constants_set_visibility(&s, XBL_MPSD_SESSION_VISIBILITY_OPEN));
-    assert_body(&s, "{\"constants\":{\"system\":{\"version\":1,\"maxMembersCount\":4,\"visibility\":\"open\","
-                    "\"reservedRemovalTimeout\":1,\"inactiveRemovalTimeout\":2,\"readyRemovalTimeout\":3,"
-                    "\"sessionEmptyTimeout\":4},\"custom\":{\"mode\":\"coop\"}}}");
+    su_golden(&s, gb_constants_keep_init_custom);
     assert_json("{\"mode\":\"coop\"}", xbl_mpsd_session_session_constants(&s)->custom_json);
 }
 
@@ -345,14 +297,12 @@ static void test_constants_setters_keep_init_custom(void **state)
 
 static void test_set_keywords(void **state)
 {
-    static const char *const kw[] = { "coop", "harbor", "caf\xc3\xa9" };
+    static const char *const *const kw = golden_keywords;
     static const char *const bad[] = { "coop", NULL };
     xbl_mpsd_session s;
     const xbl_mpsd_session_properties *p;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_properties_set_keywords(&s, kw, 3));
-    assert_body(&s, PROPS_BODY("\"keywords\":[\"coop\",\"harbor\",\"caf\\u00e9\"]"));
+    su_golden(&s, gb_keywords);
     p = xbl_mpsd_session_session_properties(&s);
     assert_int_equal(p->keyword_count, 3);
     assert_string_equal(p->keywords[1], "harbor");
@@ -399,13 +349,11 @@ static void test_set_restrictions(void **state)
 
 static void test_set_turn_collection(void **state)
 {
-    static const uint32_t ids[] = { 2, 0, 5 };
+    static const uint32_t *const ids = golden_turn;
     xbl_mpsd_session s;
     const xbl_mpsd_session_properties *p;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_properties_set_turn_collection(&s, ids, 3));
-    assert_body(&s, PROPS_BODY("\"turn\":[2,0,5]"));
+    su_golden(&s, gb_turn);
     p = xbl_mpsd_session_session_properties(&s);
     assert_int_equal(p->turn_collection_count, 3);
     assert_int_equal(p->turn_collection[2], 5);
@@ -431,11 +379,8 @@ static void test_set_raw_servers_json(void **state)
 {
     xbl_mpsd_session s;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_set_raw_servers_json(&s, "{\"game\":{\"constants\":{\"system\":{}},\"properties\":{\"custom\":{\"ip\":\"1.2.3.4\"}}}}"));
-    assert_body(&s, "{\"servers\":{\"game\":{\"constants\":{\"system\":{}},\"properties\":{\"custom\":{\"ip\":\"1.2.3.4\"}}}}}");
-    assert_json("{\"game\":{\"constants\":{\"system\":{}},\"properties\":{\"custom\":{\"ip\":\"1.2.3.4\"}}}}",
-                xbl_mpsd_session_raw_servers_json(&s));
+    su_golden(&s, gb_raw_servers);
+    assert_json(GOLDEN_SERVERS, xbl_mpsd_session_raw_servers_json(&s));
     /* any JSON value */
     EXPECT_OK(xbl_mpsd_session_set_raw_servers_json(&s, "42"));
     assert_body(&s, "{\"servers\":42}");
@@ -461,11 +406,7 @@ static void test_set_host_device_token_example_f(void **state)
     xbl_mpsd_session s;
     xbl_mpsd_device_token t;
     (void)state;
-    su_init(&s);
-    memset(&t, 0, sizeof t);
-    strcpy(t.value, "7d3e1f20");
-    EXPECT_OK(xbl_mpsd_session_set_host_device_token(&s, t));
-    assert_body(&s, "{ \"properties\": { \"system\": { \"host\": \"7d3e1f20\" } } }");
+    su_golden(&s, gb_host_token_example_f);
     assert_string_equal(xbl_mpsd_session_session_properties(&s)->host_device_token.value, "7d3e1f20");
     memset(&t, 0, sizeof t);
     EXPECT_OK(xbl_mpsd_session_set_host_device_token(&s, t));
@@ -500,9 +441,7 @@ static void test_set_matchmaking_target_session_constants(void **state)
     assert_json("{\"system\":{\"maxMembersCount\":4}}",
                 xbl_mpsd_session_session_properties(&s)->matchmaking_target_session_constants_json);
     /* both matchmaking sub-keys together */
-    EXPECT_OK(xbl_mpsd_session_set_matchmaking_server_connection_path(&s, "srv"));
-    assert_body(&s, PROPS_BODY("\"matchmaking\":{\"targetSessionConstants\":{\"system\":{\"maxMembersCount\":4}},"
-                               "\"serverConnectionString\":\"srv\"}"));
+    su_golden(&s, gb_matchmaking);
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALIDARG, xbl_mpsd_session_set_matchmaking_target_session_constants_json(&s, NULL));
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_set_matchmaking_target_session_constants_json(&s, "{\"a\" 1}"));
 }
@@ -524,12 +463,7 @@ static void test_set_bool_properties(void **state)
     su_init(&s);
     EXPECT_OK(xbl_mpsd_session_set_matchmaking_resubmit(&s, false));
     assert_body(&s, PROPS_BODY("\"matchmakingResubmit\":false"));
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_set_closed(&s, false));
-    EXPECT_OK(xbl_mpsd_session_set_locked(&s, false));
-    EXPECT_OK(xbl_mpsd_session_set_allocate_cloud_compute(&s, false));
-    EXPECT_OK(xbl_mpsd_session_set_matchmaking_resubmit(&s, true));
-    assert_body(&s, PROPS_BODY("\"closed\":false,\"locked\":false,\"allocateCloudCompute\":false,\"matchmakingResubmit\":true"));
+    su_golden(&s, gb_bools);
     EXPECT_OK(xbl_mpsd_session_set_closed(&s, true));
     EXPECT_OK(xbl_mpsd_session_set_locked(&s, true));
     EXPECT_OK(xbl_mpsd_session_set_allocate_cloud_compute(&s, true));
@@ -542,14 +476,12 @@ static void test_set_bool_properties(void **state)
 
 static void test_set_server_connection_string_candidates(void **state)
 {
-    static const char *const c[] = { "srv-b", "srv-a" };
+    static const char *const *const c = golden_candidates;
     static const char *const bad[] = { NULL };
     xbl_mpsd_session s;
     const xbl_mpsd_session_properties *p;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_set_server_connection_string_candidates(&s, c, 2));
-    assert_body(&s, PROPS_BODY("\"serverConnectionStringCandidates\":[\"srv-b\",\"srv-a\"]"));
+    su_golden(&s, gb_candidates);
     p = xbl_mpsd_session_session_properties(&s);
     assert_int_equal(p->server_connection_string_candidates_count, 2);
     assert_string_equal(p->server_connection_string_candidates[0], "srv-b");
@@ -568,9 +500,7 @@ static void test_session_custom_properties_example_c_order(void **state)
     EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "round", "2"));
     assert_body(&s, "{\"properties\":{\"custom\":{\"map\":\"harbor\",\"round\":2}}}");
     /* example C: round = 3, delete map */
-    EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "round", "3"));
-    EXPECT_OK(xbl_mpsd_session_delete_custom_property_json(&s, "map"));
-    assert_body(&s, "{ \"properties\": { \"custom\": { \"map\": null, \"round\": 3 } } }");
+    su_golden(&s, gb_custom_example_c);
     assert_json_ordered("{\"map\":null,\"round\":3}", xbl_mpsd_session_session_properties(&s)->session_custom_properties_json);
     /* set replaces in place; new keys append at the end */
     EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "z", "{\"deep\":[1,{\"x\":null}]}"));
@@ -580,28 +510,14 @@ static void test_session_custom_properties_example_c_order(void **state)
     assert_json_ordered("{\"map\":\"fjord\",\"round\":3,\"z\":{\"deep\":[1,{\"x\":null}]},\"never-set\":null}",
                         xbl_mpsd_session_session_properties(&s)->session_custom_properties_json);
     /* scalars and escaped names */
-    EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "say \"hi\"", "\"text\""));
-    EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "t", "true"));
-    assert_body(&s, "{\"properties\":{\"custom\":{\"map\":\"fjord\",\"round\":3,\"z\":{\"deep\":[1,{\"x\":null}]},"
-                    "\"never-set\":null,\"say \\\"hi\\\"\":\"text\",\"t\":true}}}");
+    su_golden(&s, gb_custom_replace_append);
 }
 
 static void test_properties_and_constants_together_key_order(void **state)
 {
-    static const char *const kw[] = { "a" };
     xbl_mpsd_session s;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_set_raw_servers_json(&s, "{}"));
-    EXPECT_OK(xbl_mpsd_session_join(&s, NULL, false, false));
-    EXPECT_OK(xbl_mpsd_session_properties_set_keywords(&s, kw, 1));
-    EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "k", "1"));
-    EXPECT_OK(xbl_mpsd_session_constants_set_max_members_in_session(&s, 2));
-    /* MPSD §3.1: constants, roleTypes, properties, members, servers */
-    assert_body(&s, "{\"constants\":{\"system\":{\"version\":1,\"maxMembersCount\":2},\"custom\":{}},"
-                    "\"properties\":{\"system\":{\"keywords\":[\"a\"]},\"custom\":{\"k\":1}},"
-                    "\"members\":{\"me\":{" ME_JOIN_CONSTANTS "}},"
-                    "\"servers\":{}}");
+    su_golden(&s, gb_key_order);
 }
 
 /* ------------------------------------------------------------ membership */
@@ -610,19 +526,14 @@ static void test_join_plain(void **state)
 {
     xbl_mpsd_session s;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_join(&s, NULL, false, false));
-    assert_body(&s, "{\"members\":{\"me\":{" ME_JOIN_CONSTANTS "}}}");
+    su_golden(&s, golden_init_joined);
 }
 
 static void test_join_active_with_constants_and_initialize(void **state)
 {
     xbl_mpsd_session s;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_join(&s, "{\"team\":\"red\"}", true, true));
-    assert_body(&s, "{\"members\":{\"me\":{\"constants\":{\"system\":{\"xuid\":\"" XUID1_STR "\",\"initialize\":true},"
-                    "\"custom\":{\"team\":\"red\"}},\"properties\":{\"system\":{\"active\":true}}}}}");
+    su_golden(&s, gb_join_active_initialize);
 }
 
 static void test_example_a_create_and_join(void **state)
@@ -658,9 +569,7 @@ static void test_leave_example_d(void **state)
 {
     xbl_mpsd_session s;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_leave(&s));
-    assert_body(&s, "{ \"members\": { \"me\": null } }");
+    su_golden(&s, gb_leave_example_d);
     EXPECT_OK(xbl_mpsd_session_leave(&s));   /* again: allowed, nothing more */
     assert_body(&s, "{\"members\":{\"me\":null}}");
 }
@@ -669,12 +578,7 @@ static void test_reservations_example_e(void **state)
 {
     xbl_mpsd_session s;
     (void)state;
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_add_member_reservation(&s, UINT64_C(2814600000000003), "{ \"slot\": 1 }", true));
-    EXPECT_OK(xbl_mpsd_session_add_member_reservation(&s, UINT64_C(2814600000000004), NULL, false));
-    assert_body(&s, "{ \"members\": {"
-        "\"reserve_0\": { \"constants\": { \"system\": { \"xuid\": \"2814600000000003\", \"initialize\": true }, \"custom\": { \"slot\": 1 } } },"
-        "\"reserve_1\": { \"constants\": { \"system\": { \"xuid\": \"2814600000000004\" } } } } }");
+    su_golden(&s, gb_reservations_example_e);
 }
 
 static void test_reservations_with_join_order_and_no_dedup(void **state)
@@ -752,10 +656,7 @@ static void test_set_status(void **state)
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALIDARG, xbl_mpsd_session_current_user_set_status(&s, (xbl_mpsd_session_member_status)4));
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALIDARG, xbl_mpsd_session_current_user_set_status(&s, (xbl_mpsd_session_member_status)-1));
     /* join active, then inactive */
-    su_init(&s);
-    EXPECT_OK(xbl_mpsd_session_join(&s, NULL, false, true));
-    EXPECT_OK(xbl_mpsd_session_current_user_set_status(&s, XBL_MPSD_SESSION_MEMBER_STATUS_INACTIVE));
-    assert_body(&s, ME_BODY("\"active\":false,\"ready\":false"));
+    su_golden(&s, gb_status_inactive);
 }
 
 static void test_set_secure_device_address(void **state)
@@ -790,9 +691,7 @@ static void test_set_roles(void **state)
     assert_int_equal(me->roles_count, 2);
     assert_string_equal(me->roles[1].role_type_name, "squad");
     assert_string_equal(me->roles[1].role_name, "leader");
-    EXPECT_OK(xbl_mpsd_session_current_user_set_secure_device_address_base64(&s, "AQ=="));
-    assert_body(&s, "{\"members\":{\"me\":{" ME_JOIN_CONSTANTS ",\"roles\":{\"lfg\":\"tank\",\"squad\":\"leader\"},"
-                    "\"properties\":{\"system\":{\"secureDeviceAddress\":\"AQ==\"}}}}}");
+    su_golden(&s, gb_roles_and_address);
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALIDARG, xbl_mpsd_session_current_user_set_roles(&s, NULL, 0));
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALIDARG, xbl_mpsd_session_current_user_set_roles(&s, NULL, 1));
     roles[1].role_name = NULL;
@@ -804,13 +703,11 @@ static void test_set_roles(void **state)
 
 static void test_set_members_in_group(void **state)
 {
-    static const uint32_t ids[] = { 3, 1 };
+    static const uint32_t *const ids = golden_group_ids;
     xbl_mpsd_session s;
     const xbl_mpsd_session_member *me;
     (void)state;
-    su_init_joined(&s);
-    EXPECT_OK(xbl_mpsd_session_current_user_set_members_in_group(&s, ids, 2));
-    assert_body(&s, ME_BODY("\"initializationGroup\":[3,1]"));
+    su_golden(&s, gb_members_in_group);
     me = xbl_mpsd_session_current_user(&s);
     assert_int_equal(me->members_in_group_count, 2);
     assert_int_equal(me->members_in_group_ids[0], 3);
@@ -821,17 +718,14 @@ static void test_set_members_in_group(void **state)
 
 static void test_set_groups_and_encounters(void **state)
 {
-    static const char *const g[] = { "guild-1", "friends" };
-    static const char *const e[] = { "lobby-7" };
     static const char *const bad[] = { "x", NULL };
     xbl_mpsd_session s;
     const xbl_mpsd_session_member *me;
     (void)state;
     su_init_joined(&s);
-    EXPECT_OK(xbl_mpsd_session_current_user_set_groups(&s, g, 2));
+    EXPECT_OK(xbl_mpsd_session_current_user_set_groups(&s, golden_groups, 2));
     assert_body(&s, ME_BODY("\"groups\":[\"guild-1\",\"friends\"]"));
-    EXPECT_OK(xbl_mpsd_session_current_user_set_encounters(&s, e, 1));
-    assert_body(&s, ME_BODY("\"groups\":[\"guild-1\",\"friends\"],\"encounters\":[\"lobby-7\"]"));
+    su_golden(&s, gb_groups_encounters);
     me = xbl_mpsd_session_current_user(&s);
     assert_int_equal(me->groups_count, 2);
     assert_string_equal(me->groups[1], "friends");
@@ -849,14 +743,12 @@ static void test_set_qos_measurements(void **state)
     const xbl_mpsd_session_member *me;
     (void)state;
     su_init_joined(&s);
-    EXPECT_OK(xbl_mpsd_session_current_user_set_qos_measurements(&s, "{\"e0f1\":{\"latency\":30,\"bandwidthDown\":900}}"));
-    assert_body(&s, ME_BODY("\"measurements\":{\"e0f1\":{\"latency\":30,\"bandwidthDown\":900}}"));
-    EXPECT_OK(xbl_mpsd_session_current_user_set_server_qos_measurements(&s, "{\"srv\":{\"latency\":12}}"));
-    assert_body(&s, ME_BODY("\"measurements\":{\"e0f1\":{\"latency\":30,\"bandwidthDown\":900}},"
-                            "\"serverMeasurements\":{\"srv\":{\"latency\":12}}"));
+    EXPECT_OK(xbl_mpsd_session_current_user_set_qos_measurements(&s, GOLDEN_QOS));
+    assert_body(&s, ME_BODY("\"measurements\":" GOLDEN_QOS));
+    su_golden(&s, gb_qos_measurements);
     me = xbl_mpsd_session_current_user(&s);
-    assert_json("{\"e0f1\":{\"latency\":30,\"bandwidthDown\":900}}", me->qos_measurements_json);
-    assert_json("{\"srv\":{\"latency\":12}}", me->server_measurements_json);
+    assert_json(GOLDEN_QOS, me->qos_measurements_json);
+    assert_json(GOLDEN_SERVER_QOS, me->server_measurements_json);
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALIDARG, xbl_mpsd_session_current_user_set_qos_measurements(&s, NULL));
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALIDARG, xbl_mpsd_session_current_user_set_server_qos_measurements(&s, NULL));
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_current_user_set_qos_measurements(&s, "{} {}"));
@@ -874,17 +766,9 @@ static void test_member_custom_properties_example_b(void **state)
     me = xbl_mpsd_session_current_user(&s);
     assert_non_null(me);
     assert_string_equal(me->custom_properties_json, "{}");
-    EXPECT_OK(xbl_mpsd_session_current_user_set_custom_property_json(&s, "ready_check", "true"));
-    assert_body(&s, "{ \"members\": { \"me\": {"
-        "\"constants\":  { \"system\": { \"xuid\": \"2814600000000002\" } },"
-        "\"properties\": { \"system\": { \"active\": true }, \"custom\": { \"ready_check\": true } } } } }");
+    su_golden(&s, gb_member_custom_example_b);
     /* replace in place, append, delete stores null */
-    EXPECT_OK(xbl_mpsd_session_current_user_set_custom_property_json(&s, "b", "[1,2]"));
-    EXPECT_OK(xbl_mpsd_session_current_user_set_custom_property_json(&s, "ready_check", "false"));
-    EXPECT_OK(xbl_mpsd_session_current_user_delete_custom_property_json(&s, "gone"));
-    EXPECT_OK(xbl_mpsd_session_current_user_delete_custom_property_json(&s, "b"));
-    assert_body(&s, "{\"members\":{\"me\":{\"constants\":{\"system\":{\"xuid\":\"2814600000000002\"}},"
-        "\"properties\":{\"system\":{\"active\":true},\"custom\":{\"ready_check\":false,\"b\":null,\"gone\":null}}}}}");
+    su_golden(&s, gb_member_custom_edits);
     assert_json_ordered("{\"ready_check\":false,\"b\":null,\"gone\":null}",
                         xbl_mpsd_session_current_user(&s)->custom_properties_json);
     /* the session object is unaffected */
@@ -936,6 +820,7 @@ static void test_writing_body_does_not_clear_marks(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_golden_bodies_table),
         cmocka_unit_test(test_init_without_args_writes_empty_object),
         cmocka_unit_test(test_init_with_null_reference_writes_empty_object),
         cmocka_unit_test(test_init_with_zero_args_marks_constants),

@@ -16,23 +16,8 @@
 
 /* ------------------------------------------------------------- helpers */
 
-/* MPSD §4.10 example response, read for user XUID1. */
-static const char DOC_410[] =
-"{\"contractVersion\":107,\"branch\":\"1a6f0c3e-2b7d-4d51-8e90-3c4b5a6d7e8f\",\"changeNumber\":3,"
-"\"correlationId\":\"7c9e1b2a-44f0-4a1c-9d3e-0f1e2d3c4b5a\",\"startTime\":\"2024-03-01T10:00:00.0000000Z\","
-"\"nextTimer\":\"2024-03-01T10:01:40.0000000Z\","
-"\"constants\":{\"system\":{\"version\":1,\"maxMembersCount\":8,\"visibility\":\"open\","
-"\"reservedRemovalTimeout\":30000,\"inactiveRemovalTimeout\":0,\"readyRemovalTimeout\":180000,\"sessionEmptyTimeout\":0,"
-"\"capabilities\":{\"connectivity\":true,\"gameplay\":true}},\"custom\":{\"mode\":\"coop\",\"map\":\"harbor\"}},"
-"\"properties\":{\"system\":{\"turn\":[],\"joinRestriction\":\"none\",\"host\":\"7d3e1f20\"},\"custom\":{\"map\":\"harbor\",\"round\":2}},"
-"\"members\":{"
-"\"0\":{\"constants\":{\"system\":{\"xuid\":\"2814600000000001\"},\"custom\":{\"team\":\"red\"}},"
-"\"properties\":{\"system\":{\"active\":true,\"secureDeviceAddress\":\"AQIDBAUG\"},\"custom\":{\"k\":1}},"
-"\"gamertag\":\"PlayerOne\",\"deviceToken\":\"7d3e1f20\",\"nat\":\"open\",\"activeTitleId\":\"1234567890\","
-"\"joinTime\":\"2024-03-01T10:00:00.0000000Z\",\"next\":2},"
-"\"2\":{\"constants\":{\"system\":{\"xuid\":\"2814600000000003\",\"initialize\":true},\"custom\":{\"slot\":1}},"
-"\"properties\":{\"system\":{},\"custom\":{}},\"reserved\":true,\"joinTime\":\"2024-03-01T10:01:10.0000000Z\",\"next\":3}},"
-"\"membersInfo\":{\"first\":0,\"next\":3,\"count\":2,\"accepted\":1},\"servers\":{}}";
+/* MPSD §4.10 example response (golden_bodies.h, shared with tests/arm/). */
+#define DOC_410 golden_doc_410
 
 static jsmntok_t g_tokens[2048];
 
@@ -51,6 +36,17 @@ static void load_service(xbl_mpsd_session *s, void *arena, size_t arena_size, co
     meta.etag_len = 4;
     meta.write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
     EXPECT_OK(xbl_mpsd__session_load(s, body, strlen(body), &meta, g_tokens, sizeof g_tokens / sizeof g_tokens[0], &needed));
+}
+
+/* Reads golden_doc_410 for the case's user and runs golden case `build`. */
+static void su_golden_doc(xbl_mpsd_session *s, xbl_mpsd_result (*build)(xbl_mpsd_session *))
+{
+    size_t i;
+    for (i = 0; i < GOLDEN_DOC_CASE_COUNT && golden_doc_cases[i].build != build; i++) {}
+    assert_true(i < GOLDEN_DOC_CASE_COUNT);
+    load_service(s, g_arena1.b, sizeof g_arena1.b, DOC_410, golden_doc_cases[i].xuid);
+    EXPECT_OK(build(s));
+    assert_body(s, golden_doc_cases[i].body);
 }
 
 static bool in_arena(const void *p, const su_arena *a)
@@ -987,11 +983,9 @@ static void test_service_current_user_from_document(void **state)
     assert_false(m[1].is_current_user);
     assert_ptr_equal(xbl_mpsd_session_get_member(&s, 2), &m[1]);
     /* existing member: only the changed properties, never constants (§5.7) */
-    EXPECT_OK(xbl_mpsd_session_current_user_set_secure_device_address_base64(&s, "AQID"));
-    assert_body(&s, "{\"members\":{\"me\":{\"properties\":{\"system\":{\"secureDeviceAddress\":\"AQID\"}}}}}");
+    su_golden_doc(&s, gd_current_user_address);
     /* member custom copy starts as the server's object */
-    EXPECT_OK(xbl_mpsd_session_current_user_set_custom_property_json(&s, "z", "2"));
-    assert_body(&s, "{\"members\":{\"me\":{\"properties\":{\"system\":{\"secureDeviceAddress\":\"AQID\"},\"custom\":{\"k\":1,\"z\":2}}}}}");
+    su_golden_doc(&s, gd_current_user_custom);
     /* reservations follow the document members */
     EXPECT_OK(xbl_mpsd_session_add_member_reservation(&s, 9, NULL, false));
     EXPECT_OK(xbl_mpsd_session_members(&s, &m, &n));
@@ -1003,9 +997,7 @@ static void test_service_current_user_from_document(void **state)
     assert_null(xbl_mpsd_session_current_user(&s));
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_UNEXPECTED, xbl_mpsd_session_current_user_set_custom_property_json(&s, "a", "1"));
     /* session custom copy starts as the server's object: example C exactly */
-    EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "round", "3"));
-    EXPECT_OK(xbl_mpsd_session_delete_custom_property_json(&s, "map"));
-    assert_body(&s, "{ \"properties\": { \"custom\": { \"map\": null, \"round\": 3 } } }");
+    su_golden_doc(&s, gd_example_c);
 }
 
 static void test_service_join_example_b_and_replace(void **state)
@@ -1015,12 +1007,7 @@ static void test_service_join_example_b_and_replace(void **state)
     size_t n = 0;
     (void)state;
     /* example B: join an existing session as a new member */
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, UINT64_C(2814600000000002));
-    EXPECT_OK(xbl_mpsd_session_join(&s, NULL, false, true));
-    EXPECT_OK(xbl_mpsd_session_current_user_set_custom_property_json(&s, "ready_check", "true"));
-    assert_body(&s, "{ \"members\": { \"me\": {"
-        "\"constants\":  { \"system\": { \"xuid\": \"2814600000000002\" } },"
-        "\"properties\": { \"system\": { \"active\": true }, \"custom\": { \"ready_check\": true } } } } }");
+    su_golden_doc(&s, gd_example_b);
     EXPECT_OK(xbl_mpsd_session_members(&s, &m, &n));
     assert_int_equal(n, 3);
     assert_true(m[2].xuid == UINT64_C(2814600000000002));
@@ -1039,9 +1026,7 @@ static void test_service_join_example_b_and_replace(void **state)
     assert_string_equal(me->custom_properties_json, "{}");
     assert_null(xbl_mpsd_session_get_member(&s, 0));
     /* leave on a service session with a listed user */
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
-    EXPECT_OK(xbl_mpsd_session_leave(&s));
-    assert_body(&s, "{\"members\":{\"me\":null}}");
+    su_golden_doc(&s, xbl_mpsd_session_leave);
     EXPECT_OK(xbl_mpsd_session_members(&s, &m, &n));
     assert_int_equal(n, 1);
     assert_null(xbl_mpsd_session_current_user(&s));

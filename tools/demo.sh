@@ -6,6 +6,8 @@
 # serving a certificate minted by tests/tls/mint_certs.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ARM=1 (`make demo ARM=1`): the story on an emulated Cortex-M4 instead.
+if [ "${ARM:-0}" = 1 ]; then exec bash tools/demo_arm.sh; fi
 BIN=build/examples
 SCID=00000000-0000-0000-0000-0000deadbeef
 NAME="demo-$$"
