@@ -67,6 +67,9 @@ class Emulator:
         # Callables fn(event) told of every committed session change (see
         # notify_commit); the RTA endpoint and the dashboard listen here.
         self.observers = []
+        # connection_live(connection_id, xuid): is that a live RTA connection of
+        # that user? The RTA endpoint installs it (connectionRequiredStrict).
+        self.connection_live = lambda cid, xuid: False
         self.reset()
 
     def reset(self):
@@ -74,7 +77,8 @@ class Emulator:
             self.sessions = {}
             self.correlations = {}
             self.handles = {}
-            self.options = {'missingSessionStatus': 412}
+            self.options = {'missingSessionStatus': 412, 'disconnectGraceMs': 30000,
+                            'connectionRequiredStrict': False, 'maxSubscriptions': 1000}
             self.fault = {'spec': '', 'count': None}
         self.clock.reset()
 
@@ -100,7 +104,9 @@ class Emulator:
         """Tell the observers that session `key` went from `before` to `after`.
 
         Called with the session's lock held, after the commit. Either side may
-        be None (created / deleted). cause is 'write', 'timer' or 'admin'.
+        be None (created / deleted). cause is 'write', 'timer', 'admin' or
+        'disconnect' (an RTA connection of active members ended, see
+        disconnect_members).
         Observers must be quick and must not call back into the emulator's
         write path; an observer that raises is reported and skipped.
         """
@@ -516,6 +522,11 @@ class Emulator:
             self.apply_roles(w, m, mv['roles'])
         psys, pcust = check_bag(mv.get('properties', {}), 'members.me.properties')
         self.apply_member_system(w, idx, m, psys, ctx)
+        if psys.get('active') is True and self.options['connectionRequiredStrict'] and \
+                w['constants']['system'].get('capabilities', {}).get(
+                    'connectionRequiredForActiveMembers') and \
+                not self.connection_live(psys.get('connection'), ident.xuid):
+            bad('connection required for active members')
         merge_custom(m['properties']['custom'], pcust)
         if member_status(m) == 'active' and ident.title:
             m['activeTitleId'] = ident.title
@@ -806,6 +817,42 @@ class Emulator:
                 self.sessions[key] = w
                 self.notify_commit(key, s, w, 'admin')
             return jsonresp(200, render(w, None, 107), [('ETag', w['etag'])])
+
+    # ------------------------------------------------------------------ RTA disconnects
+
+    def disconnect_members(self, cid):
+        """An RTA connection ended and its grace time ran out: every active member
+        that still names it, in a session with connectionRequiredForActiveMembers,
+        becomes inactive (and is removed at once with inactiveRemovalTimeout 0)."""
+        with self.lock:
+            keys = list(self.sessions)
+        for key in keys:
+            with self.lock_for(key):
+                now = self.clock.now()
+                s = self.load(key, now)
+                if s is None or not s['constants']['system'].get('capabilities', {}).get(
+                        'connectionRequiredForActiveMembers'):
+                    continue
+                w = copy.deepcopy(s)
+                hit = [m for m in w['members'].values()
+                       if member_status(m) == 'active'
+                       and m['properties']['system'].get('connection') == cid]
+                if not hit:
+                    continue
+                for m in hit:
+                    set_status(m, False, False, now)
+                    m.pop('activeTitleId', None)
+                _, deleted, removed = catch_up(w, now)
+                self.drop_activity_handles(key, removed)
+                if deleted or (not w['members'] and
+                               w['constants']['system'].get('sessionEmptyTimeout') == 0):
+                    del self.sessions[key]
+                    self.notify_commit(key, s, None, 'disconnect')
+                    continue
+                w['changeNumber'] += 1
+                w['etag'] = self.new_etag()
+                self.sessions[key] = w
+                self.notify_commit(key, s, w, 'disconnect')
 
     def dump(self):
         with self.lock:
