@@ -84,9 +84,9 @@ def parse_rta_fault(spec):
 
 
 def bad_frame(kind, size):
-    if kind == 'bigmsg':
-        return websocket.frame(websocket.OP_TEXT, b'[' + b'0,' * (size // 2 - 1) + b'0]'
-                               if size >= 2 else b'0' * size)
+    if kind == 'bigmsg':            # a JSON string of exactly size bytes (from 4 on)
+        body = b'["' + b'x' * (size - 4) + b'"]' if size >= 4 else b'0' * size
+        return websocket.frame(websocket.OP_TEXT, body)
     return BAD_FRAMES[kind]
 
 
@@ -211,9 +211,6 @@ class Connection:
         self.generation = rta.generation
         self.subs = collections.OrderedDict()      # SUBID -> {'seq', 'subid', 'uri'}
         self.taps_sent = 0
-        self.pings_sent = 0
-        self.pongs = {'matched': 0, 'mismatched': 0}
-        self.ping_payloads = collections.deque(maxlen=16)
         self.messages_in = collections.deque(maxlen=KEEP_MESSAGES)
         self.messages_out = collections.deque(maxlen=KEEP_MESSAGES)
         self.ended_ms = None
@@ -238,8 +235,8 @@ class Connection:
                 'endedAtMs': self.ended_ms, 'state': ws.state,
                 'subscriptions': [dict(s) for s in self.subs.values()],
                 'framesIn': ws.frames_in, 'framesOut': ws.frames_out,
-                'pingsAnswered': ws.pings_answered, 'pingsSent': self.pings_sent,
-                'pongs': dict(self.pongs), 'tapsSent': self.taps_sent,
+                'pingsAnswered': ws.pings_answered, 'pingsSent': ws.pings_sent,
+                'pongs': dict(ws.pongs), 'tapsSent': self.taps_sent,
                 'lastCloseCode': ws.close_code, 'closedBy': ws.close_by,
                 'clientCloseCode': ws.peer_close_code,
                 'messagesIn': list(self.messages_in), 'messagesOut': list(self.messages_out)}
@@ -331,16 +328,14 @@ class Rta:
             pass
         if leftover:
             leftover = h.rfile.read(len(leftover))
-        ws = websocket.WebSocket(h.connection, leftover, self.on_message, self.on_pong,
-                                 self.log)
+        ws = websocket.WebSocket(h.connection, leftover, self.on_message, self.log)
         ws.fragment = faults.get('fragment', 0)
         ws.drip = 'drip' in faults
         conn = Connection(self, ws, parse_identity(hdrs.get('Authorization')),
                           '%s:%d' % h.client_address[:2], self.emu.clock.now())
         ws.rta_conn = conn
         if 'coalesce' in faults:
-            conn.pings_sent += 1
-            conn.ping_payloads.append(b'coalesce')
+            ws.expect_pong(b'coalesce')
         with self.lock:
             self.conns[conn.id] = conn
         self.log('%s connection %s opened (xuid %s)%s' % (
@@ -355,10 +350,7 @@ class Rta:
 
     def keep_pinging(self, conn, every):
         def tick():
-            conn.pings_sent += 1
-            payload = ('%d' % conn.pings_sent).encode()
-            conn.ping_payloads.append(payload)
-            conn.ws.ping(payload)
+            conn.ws.ping(('%d' % (conn.ws.pings_sent + 1)).encode())
             conn.ws.after(every, tick)
         conn.ws.after(every, tick)
 
@@ -374,15 +366,6 @@ class Rta:
                 self.grace[conn.id] = conn.ended_ms + self.emu.options['disconnectGraceMs']
 
     # ------------------------------------------------------------------ messages
-
-    def on_pong(self, ws, payload):
-        conn = ws.rta_conn
-        if payload in conn.ping_payloads:
-            conn.ping_payloads.remove(payload)
-            conn.pongs['matched'] += 1
-        else:
-            conn.pongs['mismatched'] += 1
-            self.log('connection %s: pong %r answers no ping' % (conn.id, payload))
 
     def on_message(self, ws, opcode, data):
         conn = ws.rta_conn

@@ -167,15 +167,15 @@ class WebSocket:
     """One server-side WebSocket connection, served by run() in its own thread.
 
     on_message(ws, opcode, payload) gets every complete text or binary message
-    (text already checked for UTF-8); on_pong(ws, payload) every pong. Any
-    thread may call send_message, send_raw, ping, close, reset and silence."""
+    (text already checked for UTF-8). Pongs are matched against the pings this
+    side sent. Any thread may call send_message, send_raw, ping, close, reset
+    and silence."""
 
-    def __init__(self, sock, leftover=b'', on_message=None, on_pong=None, log=None,
+    def __init__(self, sock, leftover=b'', on_message=None, log=None,
                  max_message=MAX_MESSAGE):
         self.sock = sock
         self.inbuf = bytearray(leftover)
         self.on_message = on_message or (lambda ws, op, data: None)
-        self.on_pong = on_pong or (lambda ws, data: None)
         self.log = log or (lambda msg: sys.stderr.write(msg + '\n'))
         self.max_message = max_message
         self.lock = threading.Lock()
@@ -196,6 +196,9 @@ class WebSocket:
         self.frames_in = 0
         self.frames_out = 0
         self.pings_answered = 0
+        self.pings_sent = 0
+        self.pongs = {'matched': 0, 'mismatched': 0}
+        self.ping_payloads = collections.deque(maxlen=16)   # sent, not yet answered
         self.close_code = None             # the code of the close handshake or failure
         self.close_by = None               # 'client', 'server', 'fail', 'reset', 'eof'
         self.peer_close_code = None        # the code in the client's close frame (1005: none)
@@ -235,6 +238,7 @@ class WebSocket:
         if not n or len(payload) <= n:
             return self._queue(frame(opcode, payload), wait)
         pieces = [payload[i:i + n] for i in range(0, len(payload), n)]
+        self.expect_pong(b'frag')
         out = frame(opcode, pieces[0], fin=False) + frame(OP_PING, b'frag')
         for i, p in enumerate(pieces[1:], 1):
             out += frame(OP_CONT, p, fin=i == len(pieces) - 1)
@@ -245,7 +249,14 @@ class WebSocket:
         return self._queue(bytes(data), wait, frames)
 
     def ping(self, payload):
+        self.expect_pong(payload)
         return self._queue(frame(OP_PING, payload))
+
+    def expect_pong(self, payload):
+        """Count a ping with this payload as sent (its pong will be matched)."""
+        with self.lock:
+            self.pings_sent += 1
+            self.ping_payloads.append(bytes(payload))
 
     def close(self, code=1000, reason=b''):
         """Start the closing handshake: close frame, then wait for the answer."""
@@ -410,7 +421,13 @@ class WebSocket:
                     self.outq.appendleft((frame(OP_PONG, f.payload), 1))
                 self.pings_answered += 1
         elif f.opcode == OP_PONG:
-            self.on_pong(self, f.payload)
+            with self.lock:
+                known = f.payload in self.ping_payloads
+                if known:
+                    self.ping_payloads.remove(f.payload)
+                self.pongs['matched' if known else 'mismatched'] += 1
+            if not known:
+                self.log('websocket: pong %r answers no ping' % f.payload[:16])
         elif self.state == 'closing':
             return                       # data after our close frame: discarded
         else:
@@ -463,16 +480,33 @@ class WebSocket:
                 self.outq.append((last, 1))
             self.finish_after_flush = True
 
+    def _drain(self):
+        """Send FIN, then read and discard until the peer's FIN (bounded).
+
+        Closing a socket with unread input makes the kernel answer with a
+        reset, which can destroy the close frame still on its way."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            return
+        deadline = time.monotonic() + CLOSE_WAIT_S
+        while time.monotonic() < deadline:
+            try:
+                r, _, _ = select.select([self.sock], [], [], deadline - time.monotonic())
+                if r and not self.sock.recv(65536):
+                    return
+            except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                continue
+            except (OSError, ValueError):
+                return
+
     def _end(self):
         with self.lock:
             self.state = 'done'
             self.outq.clear()
             self.flushed.notify_all()
         if not self.reset_requested:
-            try:
-                self.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            self._drain()
         try:
             self.sock.close()
         except OSError:
