@@ -517,6 +517,36 @@ class DisconnectTest(RtaCase):
                                  [B])                                   # inactiveRemovalTimeout 0
         self.run_async(go())
 
+    def test_touch_applies_the_disconnect_and_a_new_connection_saves_the_member(self):
+        self.emu.srv.rta.stopping.set()              # no background check: touches only
+        self.emu.admin('clock', {'freeze': True})
+        self.emu.admin('options', {'disconnectGraceMs': 1000})
+
+        def xuids(name):
+            st, doc = self.emu.request('GET', spath(name, 'rtareq'), None,
+                                       {'Authorization': auth(B), 'x-xbl-contract-version': '107'})
+            return {m['constants']['system']['xuid']: m['properties']['system'].get('active', False)
+                    for m in doc['members'].values()}
+
+        async def go():
+            for name in ('gone', 'kept'):
+                async with self.connect(A) as wa:
+                    _, ca = await self.subscribe(wa)
+                    await self.call(self.emu.put, A, name, member(A, ca), 'rtareq')
+                    await self.call(self.emu.put, B, name, member(B, None, None), 'rtareq')
+                await self.call(self.emu.wait_for, 'the grace timer',
+                                lambda st: ca in st['pendingDisconnects'])
+                if name == 'kept':                   # a new connection, written in time
+                    async with self.connect(A) as wa:
+                        _, ca2 = await self.subscribe(wa)
+                        await self.call(self.emu.put, A, name, member(A, ca2), 'rtareq')
+                        await self.call(self.emu.admin, 'clock', {'advanceMs': 1000})
+                        self.assertEqual(await self.call(xuids, name), {A: True, B: True})
+                else:
+                    await self.call(self.emu.admin, 'clock', {'advanceMs': 1000})
+                    self.assertEqual(await self.call(xuids, name), {B: True})
+        self.run_async(go())
+
     def test_connection_required_strict(self):
         self.emu.admin('options', {'connectionRequiredStrict': True})
 

@@ -77,6 +77,7 @@ class Emulator:
             self.sessions = {}
             self.correlations = {}
             self.handles = {}
+            self.ended_connections = {}     # RTA connection ID -> ms its members are judged
             self.options = {'missingSessionStatus': 412, 'disconnectGraceMs': 30000,
                             'connectionRequiredStrict': False, 'maxSubscriptions': 1000}
             self.fault = {'spec': '', 'count': None}
@@ -106,7 +107,7 @@ class Emulator:
         Called with the session's lock held, after the commit. Either side may
         be None (created / deleted). cause is 'write', 'timer', 'admin' or
         'disconnect' (an RTA connection of active members ended, see
-        disconnect_members).
+        apply_disconnects).
         Observers must be quick and must not call back into the emulator's
         write path; an observer that raises is reported and skipped.
         """
@@ -220,16 +221,21 @@ class Emulator:
             return None
         w = copy.deepcopy(s)
         changed, deleted, removed = catch_up(w, now)
+        cause = 'timer'
+        if not deleted and self.apply_disconnects(w, now):
+            cause = 'disconnect'
+            _, deleted, more = catch_up(w, now)
+            changed, removed = True, removed + more
         self.drop_activity_handles(key, removed)
         if deleted:
             del self.sessions[key]
-            self.notify_commit(key, s, None, 'timer')
+            self.notify_commit(key, s, None, cause)
             return None
         if changed:
             w['changeNumber'] += 1
             w['etag'] = self.new_etag()
             self.sessions[key] = w
-            self.notify_commit(key, s, w, 'timer')
+            self.notify_commit(key, s, w, cause)
             return w
         return s
 
@@ -820,39 +826,43 @@ class Emulator:
 
     # ------------------------------------------------------------------ RTA disconnects
 
-    def disconnect_members(self, cid):
-        """An RTA connection ended and its grace time ran out: every active member
-        that still names it, in a session with connectionRequiredForActiveMembers,
-        becomes inactive (and is removed at once with inactiveRemovalTimeout 0)."""
+    def connection_ended(self, cid, due):
+        """RTA connection cid ended; its members are judged at emulator time due."""
         with self.lock:
-            keys = list(self.sessions)
+            self.ended_connections[cid] = due
+
+    def apply_disconnects(self, w, now):
+        """Set inactive every active member of w whose connection ended and whose
+        grace time is over, when w has connectionRequiredForActiveMembers. A
+        member that wrote a new connection meanwhile names another ID and is
+        left alone. True when something changed."""
+        if not w['constants']['system'].get('capabilities', {}).get(
+                'connectionRequiredForActiveMembers'):
+            return False
+        with self.lock:
+            due = {c: t for c, t in self.ended_connections.items() if t <= now}
+        hit = False
+        for m in w['members'].values():
+            t = due.get(m['properties']['system'].get('connection'))
+            if t is not None and member_status(m) == 'active':
+                set_status(m, False, False, t)
+                m.pop('activeTitleId', None)
+                hit = True
+        return hit
+
+    def expire_connections(self):
+        """Apply every disconnect whose grace time is over to every session now,
+        so that subscribers hear of it without anyone touching the session."""
+        now = self.clock.now()
+        with self.lock:
+            due = [c for c, t in self.ended_connections.items() if t <= now]
+            keys = list(self.sessions) if due else []
         for key in keys:
             with self.lock_for(key):
-                now = self.clock.now()
-                s = self.load(key, now)
-                if s is None or not s['constants']['system'].get('capabilities', {}).get(
-                        'connectionRequiredForActiveMembers'):
-                    continue
-                w = copy.deepcopy(s)
-                hit = [m for m in w['members'].values()
-                       if member_status(m) == 'active'
-                       and m['properties']['system'].get('connection') == cid]
-                if not hit:
-                    continue
-                for m in hit:
-                    set_status(m, False, False, now)
-                    m.pop('activeTitleId', None)
-                _, deleted, removed = catch_up(w, now)
-                self.drop_activity_handles(key, removed)
-                if deleted or (not w['members'] and
-                               w['constants']['system'].get('sessionEmptyTimeout') == 0):
-                    del self.sessions[key]
-                    self.notify_commit(key, s, None, 'disconnect')
-                    continue
-                w['changeNumber'] += 1
-                w['etag'] = self.new_etag()
-                self.sessions[key] = w
-                self.notify_commit(key, s, w, 'disconnect')
+                self.load(key, now)
+        with self.lock:
+            for c in due:
+                self.ended_connections.pop(c, None)
 
     def dump(self):
         with self.lock:

@@ -12,6 +12,7 @@ import collections
 import json
 import sys
 import threading
+import traceback
 import uuid
 from . import websocket
 from .common import (HttpError, REASONS, bad, is_int, iso, jsonresp, parse_identity)
@@ -250,7 +251,6 @@ class Rta:
         self.lock = threading.Lock()
         self.conns = {}
         self.closed = collections.deque(maxlen=KEEP_CLOSED)
-        self.grace = {}                       # connection ID -> emulator ms it is judged
         self.next_subid = 1
         self.generation = 0
         self.fault = FaultState()
@@ -361,9 +361,11 @@ class Rta:
         with self.lock:
             if self.conns.get(conn.id) is conn:
                 del self.conns[conn.id]
-            if conn.generation == self.generation:
+            current = conn.generation == self.generation
+            if current:
                 self.closed.append(conn.dump())
-                self.grace[conn.id] = conn.ended_ms + self.emu.options['disconnectGraceMs']
+        if current:
+            self.emu.connection_ended(conn.id, conn.ended_ms + self.emu.options['disconnectGraceMs'])
 
     # ------------------------------------------------------------------ messages
 
@@ -477,16 +479,10 @@ class Rta:
             self.check_grace()
 
     def check_grace(self):
-        now = self.emu.clock.now()
-        with self.lock:
-            due = [cid for cid, t in self.grace.items() if t <= now]
-            for cid in due:
-                del self.grace[cid]
-        for cid in due:
-            try:
-                self.emu.disconnect_members(cid)
-            except Exception as e:  # keep the checker alive, report the bug
-                self.log('disconnect of %s failed: %s' % (cid, e))
+        try:
+            self.emu.expire_connections()
+        except Exception:  # keep the checker alive, report the bug
+            traceback.print_exc()
 
     # ------------------------------------------------------------------ admin
 
@@ -499,13 +495,16 @@ class Rta:
             conns = list(self.conns.values())
             self.conns.clear()
             self.closed.clear()
-            self.grace.clear()
             self.generation += 1
             self.next_subid = 1
             self.fault = FaultState()
             self.taps_dropped = 0
         for c in conns:
             c.ws.close(1001)
+
+    def pending_disconnects(self):
+        with self.emu.lock:
+            return dict(self.emu.ended_connections)
 
     def pick(self, data):
         """The connections an admin body names: one ID, or "*" for all."""
@@ -525,7 +524,7 @@ class Rta:
                 return jsonresp(200, {'connections': live, 'closed': list(self.closed),
                                       'fault': self.fault.dump(), 'tapsDropped': self.taps_dropped,
                                       'nextSubscriptionId': self.next_subid,
-                                      'pendingDisconnects': dict(self.grace)})
+                                      'pendingDisconnects': self.pending_disconnects()})
         if route == ('POST', '/_emu/rta/resync'):
             conns = self.pick(data)
             for c in conns:
