@@ -3,6 +3,7 @@
 The foreign client is Debian's python3-websockets (10.x, asyncio API); the
 framing rules the library cannot break on purpose are checked with a raw
 socket. Every wait is bounded; nothing asserts on elapsed time.
+RTA_TEST_LOG=FILE keeps the emulator's log (default: discarded).
 """
 
 import asyncio
@@ -150,7 +151,8 @@ class RtaCase(unittest.TestCase):
     tls = None
 
     def setUp(self):
-        self.stderr, sys.stderr = sys.stderr, open(os.devnull, 'w')   # the emulator's log
+        log = os.environ.get('RTA_TEST_LOG', os.devnull)          # the emulator's log
+        self.stderr, sys.stderr = sys.stderr, open(log, 'a')
         self.emu = Emu(self.tls)
 
     def tearDown(self):
@@ -179,6 +181,12 @@ class RtaCase(unittest.TestCase):
 
     async def recv_json(self, ws):
         return json.loads(await self.recv(ws))
+
+    async def tap_number(self, ws):
+        """Receive one tap message; return its change number."""
+        msg = await self.recv_json(ws)
+        self.assertEqual((msg[0], len(msg[2]['shoulderTaps'])), (3, 1))
+        return msg[2]['shoulderTaps'][0]['changeNumber']
 
     async def subscribe(self, ws, seq=1):
         await ws.send('[1,%d,"%s"]' % (seq, CONNECTIONS))
@@ -354,7 +362,8 @@ class ProtocolTest(RtaCase):
                 st = await self.call(self.emu.state)
                 mine = next(c for c in st['connections'] if c['id'] == cid)
                 self.assertEqual(mine['xuid'], A)
-                self.assertEqual(mine['subscriptions'], [{'seq': 7, 'subid': 1, 'uri': CONNECTIONS}])
+                self.assertEqual(mine['subscriptions'],
+                                 [{'seq': 7, 'subid': 1, 'uri': CONNECTIONS}])
                 self.assertEqual(mine['messagesIn'][0], SUBSCRIBE)
                 await one.send('[2,3,1]')
                 self.assertEqual(await self.recv_json(one), [2, 3, 0])
@@ -421,7 +430,8 @@ class TapTest(RtaCase):
                 (t,) = tap[2]['shoulderTaps']
                 self.assertEqual(t['resource'], SCID + '~quick~tap1')  # spelled as created
                 self.assertEqual((t['branch'], t['changeNumber']), (branch, 1))
-                self.assertEqual((t['subscription'], t['resourceType']), ('SUB-' + A, 'mpsd/session'))
+                self.assertEqual((t['subscription'], t['resourceType']),
+                                 ('SUB-' + A, 'mpsd/session'))
                 self.assertRegex(t['timestamp'], r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z$')
                 # B joins, subscribed to membersList only.
                 st, doc = await self.call(self.emu.put, B, 'tap1', member(B, cb, ['membersList']))
@@ -434,13 +444,13 @@ class TapTest(RtaCase):
                 st, doc = await self.call(self.emu.put, A, 'tap1',
                                           {'properties': {'custom': {'map': 'x'}}})
                 self.assertEqual(doc['changeNumber'], 3)
-                self.assertEqual((await self.recv_json(wa))[2]['shoulderTaps'][0]['changeNumber'], 3)
+                self.assertEqual(await self.tap_number(wa), 3)
                 self.assertEqual(await self.resync_then_next(wb, cb), [4])
                 # A leaves: A gets its final tap, B a member-list tap.
                 st, doc = await self.call(self.emu.put, A, 'tap1', {'members': {'me': None}})
                 self.assertEqual(doc['changeNumber'], 4)
-                self.assertEqual((await self.recv_json(wa))[2]['shoulderTaps'][0]['changeNumber'], 4)
-                self.assertEqual((await self.recv_json(wb))[2]['shoulderTaps'][0]['changeNumber'], 4)
+                self.assertEqual(await self.tap_number(wa), 4)
+                self.assertEqual(await self.tap_number(wb), 4)
                 # A's subscription is gone with its member entry: no more taps for A.
                 st, doc = await self.call(self.emu.put, B, 'tap1',
                                           {'properties': {'custom': {'map': 'y'}}})
@@ -477,11 +487,11 @@ class TapTest(RtaCase):
                 await self.call(self.emu.put, A, 'tap3', member(A, ca))
                 self.assertEqual((await self.recv_json(wa))[0], 3)
                 await self.call(self.emu.put, B, 'tap3', member(B, None, None))
-                self.assertEqual((await self.recv_json(wa))[2]['shoulderTaps'][0]['changeNumber'], 2)
+                self.assertEqual(await self.tap_number(wa), 2)
                 await self.call(self.emu.admin, 'member', {'scid': SCID, 'templateName': 'quick',
                                                            'name': 'tap3', 'xuid': A,
                                                            'remove': True})
-                self.assertEqual((await self.recv_json(wa))[2]['shoulderTaps'][0]['changeNumber'], 3)
+                self.assertEqual(await self.tap_number(wa), 3)
         self.run_async(go())
 
 
@@ -504,8 +514,8 @@ class DisconnectTest(RtaCase):
                     await self.call(self.emu.put, A, 'dc', member(A, ca), 'rtareq')
                     await self.call(self.emu.put, B, 'dc', member(B, cb), 'rtareq')
                     await self.recv_json(wb)
-                st = await self.call(self.emu.wait_for, 'the grace timer',
-                                     lambda st: st['pendingDisconnects'].get(ca))
+                await self.call(self.emu.wait_for, 'the grace timer',
+                                lambda st: st['pendingDisconnects'].get(ca))
                 self.assertEqual(await self.resync_then_next(wb, cb), [4])   # nothing yet
                 await self.call(self.emu.admin, 'clock', {'advanceMs': 5000})
                 tap = await self.recv_json(wb)                          # no one touched it
@@ -513,8 +523,8 @@ class DisconnectTest(RtaCase):
                 status, doc = await self.call(self.emu.request, 'GET', spath('dc', 'rtareq'), None,
                                               {'Authorization': auth(B),
                                                'x-xbl-contract-version': '107'})
-                self.assertEqual([m['constants']['system']['xuid'] for m in doc['members'].values()],
-                                 [B])                                   # inactiveRemovalTimeout 0
+                left = [m['constants']['system']['xuid'] for m in doc['members'].values()]
+                self.assertEqual(left, [B])                             # inactiveRemovalTimeout 0
         self.run_async(go())
 
     def test_touch_applies_the_disconnect_and_a_new_connection_saves_the_member(self):
@@ -628,21 +638,26 @@ class CloseTest(RtaCase):
                  ('long control', mask_frame(0x9, b'p' * 126), 1002),
                  ('fragmented control', mask_frame(0x9, b'p', fin=False), 1002),
                  ('orphan continuation', mask_frame(0x0, b'x'), 1002),
-                 ('nested data frame', mask_frame(0x1, b'[', fin=False) + mask_frame(0x1, b'x'), 1002),
+                 ('nested data frame',
+                  mask_frame(0x1, b'[', fin=False) + mask_frame(0x1, b'x'), 1002),
                  ('non-minimal length', mask_frame(0x1, b'[4]', form=16), 1002),
                  ('bad UTF-8', mask_frame(0x1, b'["\xc3"]'), 1007),
                  ('close with 1 byte', mask_frame(0x8, b'\x03'), 1002),
                  ('close code 1005', mask_frame(0x8, struct.pack('!H', 1005)), 1002),
-                 ('close reason not UTF-8', mask_frame(0x8, struct.pack('!H', 1000) + b'\xff'), 1007)]
+                 ('close reason not UTF-8',
+                  mask_frame(0x8, struct.pack('!H', 1000) + b'\xff'), 1007)]
+        want = {}
         for what, data, code in cases:
             with self.subTest(what):
                 s, status, _, rest = self.raw_handshake()
                 with s:
                     self.assertEqual(status, 101)
+                    want['127.0.0.1:%d' % s.getsockname()[1]] = code
                     s.sendall(data)
                     self.assertEqual(self.read_close(s, rest), code)
-        closed = self.emu.state()['closed']
-        self.assertEqual([c['lastCloseCode'] for c in closed], [c[2] for c in cases])
+        closed = self.emu.wait_for('every connection ended',
+                                   lambda st: len(st['closed']) == len(cases) and st['closed'])
+        self.assertEqual({c['remote']: c['lastCloseCode'] for c in closed}, want)
         self.assertEqual({c['closedBy'] for c in closed}, {'fail'})
 
     def test_raw_fragments_control_in_between_and_close_echo(self):
@@ -707,10 +722,11 @@ class FaultTest(RtaCase):
                         pass
                 self.assertNotIsInstance(cm.exception, InvalidStatusCode)
         self.run_async(go())
-        for spec, field, want in (('badaccept', 'sec-websocket-accept', None),
-                                  ('noupgrade', 'upgrade', None),
-                                  ('badprotocol', 'sec-websocket-protocol', ['other']),
-                                  ('extensions', 'sec-websocket-extensions', ['permessage-deflate'])):
+        for spec, field, want in (
+                ('badaccept', 'sec-websocket-accept', None),
+                ('noupgrade', 'upgrade', None),
+                ('badprotocol', 'sec-websocket-protocol', ['other']),
+                ('extensions', 'sec-websocket-extensions', ['permessage-deflate'])):
             self.fault(spec, 1)
             s, status, h, _ = self.raw_handshake()
             s.close()

@@ -15,7 +15,7 @@ import threading
 import traceback
 import uuid
 from . import websocket
-from .common import (HttpError, REASONS, bad, is_int, iso, jsonresp, parse_identity)
+from .common import (HttpError, REASONS, bad, fault_items, is_int, iso, jsonresp, parse_identity)
 
 CONNECT_PATH = '/connect'
 SUBPROTOCOL = 'rta.xboxlive.com.V2'
@@ -49,11 +49,7 @@ BAD_FRAMES = {
 def parse_rta_fault(spec):
     """Parse an RTA fault spec into {name: argument}; raises ValueError on nonsense."""
     f = {}
-    for item in (spec or '').split(','):
-        item = item.strip().lower()
-        if not item:
-            continue
-        name, _, arg = item.partition('=')
+    for _, name, arg in fault_items(spec):
         if name in NUMERIC_FAULTS:
             if name == 'throttle' and not arg:
                 arg = '1'
@@ -365,7 +361,8 @@ class Rta:
             if current:
                 self.closed.append(conn.dump())
         if current:
-            self.emu.connection_ended(conn.id, conn.ended_ms + self.emu.options['disconnectGraceMs'])
+            grace = self.emu.options['disconnectGraceMs']
+            self.emu.connection_ended(conn.id, conn.ended_ms + grace)
 
     # ------------------------------------------------------------------ messages
 

@@ -17,6 +17,7 @@ from .common import (
     Response,
     SCID_RE,
     bad,
+    fault_items,
     http_date,
     is_int,
     iso,
@@ -33,11 +34,7 @@ from .rta import (Rta)
 def parse_fault(spec):
     """Parse a fault spec into a dict; raises ValueError on nonsense."""
     f = {}
-    for item in (spec or '').split(','):
-        item = item.strip().lower()
-        if not item:
-            continue
-        name, _, arg = item.partition('=')
+    for item, name, arg in fault_items(spec):
         if arg and not arg.isdigit():
             raise ValueError('bad fault argument: ' + item)
         n = int(arg) if arg else None
