@@ -618,6 +618,13 @@ class CloseTest(RtaCase):
                     await pong
             entry = await self.call(self.emu.closed_entry, cid)
             self.assertEqual(entry['pingsAnswered'], 0)
+            async with self.connect() as ws:                            # silent, then closed
+                _, cid = await self.subscribe(ws)
+                await self.call(self.emu.admin, 'rta/drop', {'connection': cid, 'mode': 'silent'})
+                await ws.send(SUBSCRIBE)
+                await self.call(self.emu.admin, 'rta/drop', {'connection': cid, 'code': 4001})
+                e = await self.expect_closed(ws)
+                self.assertEqual(e.rcvd.code, 4001)
             async with self.connect() as ws:
                 await self.subscribe(ws)
                 await self.call(self.emu.admin, 'reset', {})
@@ -802,6 +809,12 @@ class FaultTest(RtaCase):
                                 lambda st: '[1,6' in st['connections'][0]['messagesIn'][-1])
                 self.assertEqual(await self.resync_then_next(ws, cid), [4])
                 self.assertEqual((await self.recv_json(ws))[:3], [1, 6, 0])    # late, but sent
+                await self.call(self.fault, 'throttle=1,subfail=3')   # one fault per reply
+                for want in ([1, 8, 1001], [1, 8, 3], [1, 8, 3]):
+                    await ws.send('[1,8,"%s"]' % CONNECTIONS)
+                    self.assertEqual(await self.recv_json(ws), want)
+                left = (await self.call(self.emu.admin, 'rta/fault'))['left']
+                self.assertEqual(left, {'throttle': 0, 'subfail': None})
         self.run_async(go())
 
     def test_bad_frames_fail_the_foreign_client(self):

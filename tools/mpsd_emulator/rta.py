@@ -206,14 +206,14 @@ class Connection:
         self.remote = remote
         self.opened_ms = now
         self.generation = rta.generation
-        self.subs = collections.OrderedDict()      # SUBID -> {'seq', 'subid', 'uri'}
+        self.subs = {}                              # SUBID -> {'seq', 'subid', 'uri'}
         self.taps_sent = 0
         self.messages_in = collections.deque(maxlen=KEEP_MESSAGES)
         self.messages_out = collections.deque(maxlen=KEEP_MESSAGES)
         self.ended_ms = None
 
     def connections_subid(self):
-        for sub in self.subs.values():
+        for sub in list(self.subs.values()):
             if sub['uri'] == CONNECTIONS_URI:
                 return sub['subid']
         return None
@@ -385,26 +385,32 @@ class Rta:
         else:
             self.log('connection %s: ignored message %r' % (conn.id, text[:80]))
 
-    def subscribe(self, conn, seq, uri):
+    def take(self, name):
         with self.lock:
-            f = {k: self.fault.take(k) for k in SUBSCRIBE_FAULTS}
-        if f['noreply']:
+            return self.fault.take(name)
+
+    def subscribe(self, conn, seq, uri):
+        # One fault decides the reply (in this order); only that one is spent.
+        if self.take('noreply'):
             self.log('connection %s: subscribe %d left unanswered (injected)' % (conn.id, seq))
             return
-        if f['throttle'] is not None:
+        if self.take('throttle') is not None:
             reply = [1, seq, SUB_THROTTLED]
-        elif f['subfail'] is not None:
-            reply = [1, seq, f['subfail']]
-        elif uri != CONNECTIONS_URI:
-            reply = [1, seq, SUB_UNKNOWN_RESOURCE]
         else:
-            reply = self.connections_reply(conn, seq, f['noconnectionid'])
-        if f['subdelay']:
-            conn.ws.after(f['subdelay'] / 1000.0, lambda: conn.send(reply))
+            code = self.take('subfail')
+            if code is not None:
+                reply = [1, seq, code]
+            elif uri != CONNECTIONS_URI:
+                reply = [1, seq, SUB_UNKNOWN_RESOURCE]
+            else:
+                reply = self.connections_reply(conn, seq)
+        delay = self.take('subdelay')
+        if delay:
+            conn.ws.after(delay / 1000.0, lambda: conn.send(reply))
         else:
             conn.send(reply)
 
-    def connections_reply(self, conn, seq, no_id):
+    def connections_reply(self, conn, seq):
         subid = conn.connections_subid()
         with self.lock:
             if subid is None:
@@ -413,7 +419,8 @@ class Rta:
                 subid = self.next_subid
                 self.next_subid += 1
             conn.subs[subid] = {'seq': seq, 'subid': subid, 'uri': CONNECTIONS_URI}
-        return [1, seq, SUB_OK, subid, {} if no_id else {'ConnectionId': conn.id}]
+        data = {} if self.take('noconnectionid') else {'ConnectionId': conn.id}
+        return [1, seq, SUB_OK, subid, data]
 
     def unsubscribe(self, conn, seq, subid):
         with self.lock:

@@ -259,7 +259,7 @@ class WebSocket:
             self.ping_payloads.append(bytes(payload))
 
     def close(self, code=1000, reason=b''):
-        """Start the closing handshake: close frame, then wait for the answer."""
+        """Start the closing handshake: close frame, then wait for the answer (bounded)."""
         def start():
             if self.state == 'open':
                 self.state = 'closing'
@@ -267,6 +267,9 @@ class WebSocket:
                 self.close_deadline = time.monotonic() + CLOSE_WAIT_S
                 return frame(OP_CLOSE, close_payload(code, reason))
             return b''
+        with self.lock:
+            if self.state == 'silent':   # a silenced connection may still be closed
+                self.state = 'open'
         self._queue(start)
 
     def reset(self):
