@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import ssl
 import struct
@@ -480,6 +481,27 @@ class TapTest(RtaCase):
                 self.assertEqual(st['tapsDropped'], 2)
         self.run_async(go())
 
+    def test_tap_after_a_lazily_fired_timer(self):
+        async def go():
+            async with self.connect(A) as wa:
+                _, ca = await self.subscribe(wa)
+                await self.call(self.emu.put, A, 'tap4', member(A, ca, ['membersStatus']))
+                await self.call(self.emu.put, B, 'tap4', member(B, None, None))
+                self.assertEqual(await self.resync_then_next(wa, ca), [4])   # list changes only
+                await self.call(self.emu.put, A, 'tap4',
+                                member(A, ca, ['membersStatus', 'membersList']))
+                # (changeNumber 3: a change no subscriber's change types cover: no tap)
+                inactive = {'members': {'me': {'properties': {'system': {'active': False}}}}}
+                await self.call(self.emu.put, B, 'tap4', inactive)
+                self.assertEqual(await self.tap_number(wa), 4)          # B went inactive
+                # inactiveRemovalTimeout 0: B is removed at the next touch (a GET by A).
+                st, doc = await self.call(self.emu.request, 'GET', spath('tap4'), None,
+                                          {'Authorization': auth(A),
+                                           'x-xbl-contract-version': '107'})
+                self.assertEqual((st, doc['changeNumber']), (200, 5))
+                self.assertEqual(await self.tap_number(wa), 5)          # the timer's commit
+        self.run_async(go())
+
     def test_admin_member_hook_removal_taps(self):
         async def go():
             async with self.connect(A) as wa:
@@ -899,6 +921,30 @@ class TlsTest(RtaCase):
 
     def fault(self, spec, count):
         return self.emu.admin('rta/fault', {'fault': spec, 'count': count})
+
+    def test_wss_on_the_command_line_emulator(self):
+        proc = subprocess.Popen([sys.executable, os.path.join(ROOT, 'tools', 'mpsd_emulator.py'),
+                                 '--port', '0', '--tls-cert', self.tls[0], '--tls-key', self.tls[1]],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            line = proc.stdout.readline().strip()
+            port = int(line.rsplit(':', 1)[1])
+
+            async def go():
+                async with websockets.connect('wss://127.0.0.1:%d/connect' % port,
+                                              subprotocols=[SUB], ssl=client_tls(self.tls[0]),
+                                              extra_headers={'Authorization': auth(A)},
+                                              open_timeout=WAIT, ping_interval=None,
+                                              compression=None) as ws:
+                    await self.subscribe(ws)
+                    proc.send_signal(signal.SIGTERM)             # with a WebSocket open
+                    self.assertEqual(await asyncio.to_thread(proc.wait, WAIT), 0)
+            self.run_async(go())
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
 
     def test_wss_raw_unmasked_frame(self):
         s, status, _, rest = self.raw_handshake()
