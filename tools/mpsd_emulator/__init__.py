@@ -5,7 +5,8 @@ spec/MPSD.md (sections 1-4, 6, 7, 11): templates, create/join/update/leave,
 reservations, merge rules, write-once constants, admission, ETag and
 changeNumber, If-Match/If-None-Match, 412 with the latest session, 204 for an
 emptied session, handles, Content-Location, plain-text errors, lazy timers on
-an injectable clock, optional TLS, HTTP/1.1 keep-alive and fault injection.
+an injectable clock, optional TLS, HTTP/1.1 keep-alive and fault injection,
+and the Real-Time Activity (RTA) WebSocket that carries MPSD's shoulder taps.
 
 USAGE
     python3 tools/mpsd_emulator.py [--host 127.0.0.1] [--port 8910]
@@ -48,7 +49,8 @@ ADMIN API (no authentication; JSON in, JSON out; never subject to faults)
   GET  /_emu/health                      -> {"ok": true}
   GET  /_emu/state                       -> dump of sessions, handles, clock, options, faults
   POST /_emu/reset                       -> forget sessions, handles, correlation ids;
-                                            clock offset, faults and options back to defaults
+                                            clock offset, faults and options back to defaults;
+                                            close every RTA WebSocket (1001) and forget them
   GET  /_emu/clock                       -> {"nowMs": n, "now": "<iso>", "frozen": bool}
   POST /_emu/clock {"advanceMs": n}      -> move the emulator clock forward n ms
                    {"freeze": true|false} (frozen = time stands still between advances)
@@ -58,6 +60,10 @@ ADMIN API (no authentication; JSON in, JSON out; never subject to faults)
   GET  /_emu/faults                      -> current global fault
   POST /_emu/options {"missingSessionStatus": 412|404}
                                          -> status for If-Match on a missing session (default 412)
+                     {"disconnectGraceMs": n}      RTA disconnect grace (default 30000)
+                     {"connectionRequiredStrict": bool}  see RTA WEBSOCKET (default false)
+                     {"maxSubscriptions": n}       RTA subscriptions per connection (1000)
+                                         -> every option's current value
   POST /_emu/handles {handle JSON as for POST /handles, optional "id", "ownerXuid",
                       "senderXuid"}     -> 201 + handle JSON (no auth, no membership checks)
   POST /_emu/member {"scid","templateName","name", "xuid"|"index",
@@ -79,6 +85,91 @@ FAULT MODES
     503[=S]       answer 503 with Retry-After: S (default 1), text/plain; not processed
   e.g. "x-emu-fault: delay=200,chunked=3". An empty header value disables the global
   fault for that request. Admin (/_emu/) requests are never faulted.
+
+RTA WEBSOCKET (same host and port; wss:// when started with --tls-cert)
+  GET /connect (path case-insensitive) with Upgrade: websocket. The request needs
+    Sec-WebSocket-Version: 13        else 426 (with Sec-WebSocket-Version: 13)
+    Sec-WebSocket-Key: base64 of 16 bytes, Connection: Upgrade         else 400
+    Sec-WebSocket-Protocol offering rta.xboxlive.com.V2                else 400
+    Authorization as for MPSD requests                                 else 401
+    (GET /connect without Upgrade: websocket -> 426)
+  The 101 names the subprotocol and declines every extension. Client frames must
+  be masked and use the shortest length form (else close 1002), control frames
+  <= 125 bytes and unfragmented (1002), text UTF-8 (1007), messages <= 64 KiB
+  (1009, decided from the frame header). Pings are answered, close frames echoed,
+  and the emulator then closes TCP first.
+  RTA messages (JSON arrays; anything else is ignored and logged):
+    -> [1,SEQ,"https://sessiondirectory.xboxlive.com/connections/"]
+    <- [1,SEQ,0,SUBID,{"ConnectionId":"<uuid4 of this WebSocket>"}]
+         (same SUBID and ID when repeated; SUBIDs count from 1 for the emulator)
+    -> [1,SEQ,"<other URI>"]  <- [1,SEQ,1]     over maxSubscriptions: [1,SEQ,2]
+    -> [2,SEQ,SUBID]          <- [2,SEQ,0], or [2,SEQ,1] for an unknown SUBID
+    <- [3,SUBID,{"ncid":..,"shoulderTaps":[{"timestamp","subscription","resourceType":
+         "mpsd/session","resource":"<scid>~<template>~<name>","branch","changeNumber"}]}]
+    <- [4]   only when the admin API asks
+  Taps: after every committed session change, each member of the new document
+  (and each member just removed) whose properties.system.subscription (or
+  subscriptions map) lists "everything" or a change type that changed gets one
+  tap on the connection its properties.system.connection names, if that
+  connection is live and holds the connections subscription (else the tap is
+  dropped and counted). A removed member gets one final tap, then nothing: its
+  subscription left with its member entry. A deleted session taps with
+  changeNumber + 1. Taps are written before the HTTP answer of their write.
+  Disconnects: when a WebSocket ends, its active members in sessions with
+  capability connectionRequiredForActiveMembers become inactive (and, with
+  inactiveRemovalTimeout 0, are removed) disconnectGraceMs later on the emulator
+  clock, checked every 250 ms. connectionRequiredStrict: on such sessions a
+  write that sets the caller active must name a live connection of the caller
+  in properties.system.connection, else 400 "connection required for active members".
+
+RTA ADMIN API (no authentication, JSON; CONN is a connection ID or "*" for all)
+  GET  /_emu/rta  -> {"connections": [...live...], "closed": [...last 32 ended...],
+                      "fault", "tapsDropped", "nextSubscriptionId", "pendingDisconnects"}
+       each connection: id, xuid, remote, openedAt, openedAtMs, endedAtMs, state,
+       subscriptions [{seq, subid, uri}], framesIn, framesOut, pingsAnswered,
+       pingsSent, pongs {matched, mismatched}, tapsSent, lastCloseCode, closedBy
+       (client|server|fail|reset|eof), clientCloseCode (code in the client's close
+       frame, 1005 without one), messagesIn, messagesOut (last 32 RTA texts)
+  POST /_emu/rta/resync {"connection": CONN}            -> send [4]; {"sent": [ids]}
+  POST /_emu/rta/send {"connection": ID, "text": "..."} -> one text message
+                      {"connection": ID, "hex": "8103..."} -> raw bytes (any frames)
+  POST /_emu/rta/drop {"connection": CONN, "mode": "close"|"reset"|"silent", "code": n}
+         close: close frame with code (default 1000), wait for the answer, close TCP;
+         reset: TCP reset, no close frame; silent: read nothing, send nothing, keep TCP
+  POST /_emu/rta/fault {"fault": "<rta spec>", "count": n} -> arm; "" clears
+  GET  /_emu/rta/fault  -> {"spec", "count", "left": {item: uses left (null = until cleared)}}
+  Unknown connection IDs answer 404.
+
+RTA FAULT MODES (comma-separated; each item spends its own count: one use per
+new connection, per subscribe, or per message sent, as marked; count omitted =
+until cleared, except throttle=N which then lasts N subscribes)
+  per connection (taken at the handshake):
+    reject=STATUS  answer the handshake with STATUS (4xx/5xx; 429 and 503 carry
+                   Retry-After: 1), text/plain body
+    badaccept      101 with a wrong Sec-WebSocket-Accept
+    noupgrade      101 without Upgrade
+    badprotocol    101 with Sec-WebSocket-Protocol: other
+    extensions     101 with Sec-WebSocket-Extensions: permessage-deflate
+    coalesce       101 and a ping "coalesce" in one write
+    fragment=N     every message in N-byte fragments, a ping "frag" after the first
+    drip           every frame written one byte at a time, 1 ms apart
+    lifetime=MS    close with 1001 after MS ms
+    ping=MS        ping every MS ms; pongs are counted as matched or mismatched
+  per subscribe (the reply):
+    throttle[=N]   answer with 1001 (N subscribes, default 1)
+    subfail=CODE   answer with CODE (1 unknown resource, 2 limit, 3 no data, ...)
+    noreply        never answer
+    subdelay=MS    answer MS ms late
+    noconnectionid success with {} as data
+  per message (sent just before the next RTA message on any connection):
+    badframe=KIND  one broken frame: rsv (RSV1 set), masked (masked server frame),
+                   opcode (opcode 3), ctrlfrag (ping with FIN 0), longctrl (126-byte
+                   ping), badutf8 (text with a lone 0xC3), orphan (continuation
+                   without a start), badclose (close with 1 payload byte), code1005
+                   (close carrying 1005), nonminimal (16-bit length for 5 bytes),
+                   bigmsg=N (a valid text message of N bytes)
+    badjson        the text "[3," (cut JSON)
+    unknowntype    the text "[99,1]"
 
 CLOCK
   Timers (reserved/inactive/ready removal, sessionEmptyTimeout) fire lazily when a

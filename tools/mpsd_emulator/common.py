@@ -53,8 +53,8 @@ MEMBER_SYS_KEYS = {'active', 'ready', 'connection', 'subscription', 'subscriptio
 REASONS = {200: 'OK', 201: 'Created', 204: 'No Content', 304: 'Not Modified',
            400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
            405: 'Method Not Allowed', 409: 'Conflict', 412: 'Precondition Failed',
-           413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error',
-           503: 'Service Unavailable'}
+           413: 'Payload Too Large', 426: 'Upgrade Required', 429: 'Too Many Requests',
+           500: 'Internal Server Error', 503: 'Service Unavailable'}
 MISSING = object()
 
 
@@ -63,6 +63,15 @@ class HttpError(Exception):
         Exception.__init__(self, message)
         self.status = status
         self.message = message
+
+
+def fault_items(spec):
+    """(item, name, argument) of each item of a comma-separated fault spec, lower case."""
+    for item in (spec or '').split(','):
+        item = item.strip().lower()
+        if item:
+            name, _, arg = item.partition('=')
+            yield item, name, arg
 
 
 def bad(msg):

@@ -67,6 +67,9 @@ class Emulator:
         # Callables fn(event) told of every committed session change (see
         # notify_commit); the RTA endpoint and the dashboard listen here.
         self.observers = []
+        # connection_live(connection_id, xuid): is that a live RTA connection of
+        # that user? The RTA endpoint installs it (connectionRequiredStrict).
+        self.connection_live = lambda cid, xuid: False
         self.reset()
 
     def reset(self):
@@ -74,7 +77,9 @@ class Emulator:
             self.sessions = {}
             self.correlations = {}
             self.handles = {}
-            self.options = {'missingSessionStatus': 412}
+            self.ended_connections = {}     # RTA connection ID -> ms its members are judged
+            self.options = {'missingSessionStatus': 412, 'disconnectGraceMs': 30000,
+                            'connectionRequiredStrict': False, 'maxSubscriptions': 1000}
             self.fault = {'spec': '', 'count': None}
         self.clock.reset()
 
@@ -100,7 +105,9 @@ class Emulator:
         """Tell the observers that session `key` went from `before` to `after`.
 
         Called with the session's lock held, after the commit. Either side may
-        be None (created / deleted). cause is 'write', 'timer' or 'admin'.
+        be None (created / deleted). cause is 'write', 'timer', 'admin' or
+        'disconnect' (an RTA connection of active members ended, see
+        apply_disconnects).
         Observers must be quick and must not call back into the emulator's
         write path; an observer that raises is reported and skipped.
         """
@@ -214,16 +221,21 @@ class Emulator:
             return None
         w = copy.deepcopy(s)
         changed, deleted, removed = catch_up(w, now)
+        cause = 'timer'
+        if not deleted and self.apply_disconnects(w, now):
+            cause = 'disconnect'
+            _, deleted, more = catch_up(w, now)
+            changed, removed = True, removed + more
         self.drop_activity_handles(key, removed)
         if deleted:
             del self.sessions[key]
-            self.notify_commit(key, s, None, 'timer')
+            self.notify_commit(key, s, None, cause)
             return None
         if changed:
             w['changeNumber'] += 1
             w['etag'] = self.new_etag()
             self.sessions[key] = w
-            self.notify_commit(key, s, w, 'timer')
+            self.notify_commit(key, s, w, cause)
             return w
         return s
 
@@ -516,6 +528,11 @@ class Emulator:
             self.apply_roles(w, m, mv['roles'])
         psys, pcust = check_bag(mv.get('properties', {}), 'members.me.properties')
         self.apply_member_system(w, idx, m, psys, ctx)
+        if psys.get('active') is True and self.options['connectionRequiredStrict'] and \
+                w['constants']['system'].get('capabilities', {}).get(
+                    'connectionRequiredForActiveMembers') and \
+                not self.connection_live(psys.get('connection'), ident.xuid):
+            bad('connection required for active members')
         merge_custom(m['properties']['custom'], pcust)
         if member_status(m) == 'active' and ident.title:
             m['activeTitleId'] = ident.title
@@ -806,6 +823,46 @@ class Emulator:
                 self.sessions[key] = w
                 self.notify_commit(key, s, w, 'admin')
             return jsonresp(200, render(w, None, 107), [('ETag', w['etag'])])
+
+    # ------------------------------------------------------------------ RTA disconnects
+
+    def connection_ended(self, cid, due):
+        """RTA connection cid ended; its members are judged at emulator time due."""
+        with self.lock:
+            self.ended_connections[cid] = due
+
+    def apply_disconnects(self, w, now):
+        """Set inactive every active member of w whose connection ended and whose
+        grace time is over, when w has connectionRequiredForActiveMembers. A
+        member that wrote a new connection meanwhile names another ID and is
+        left alone. True when something changed."""
+        if not w['constants']['system'].get('capabilities', {}).get(
+                'connectionRequiredForActiveMembers'):
+            return False
+        with self.lock:
+            due = {c: t for c, t in self.ended_connections.items() if t <= now}
+        hit = False
+        for m in w['members'].values():
+            t = due.get(m['properties']['system'].get('connection'))
+            if t is not None and member_status(m) == 'active':
+                set_status(m, False, False, t)
+                m.pop('activeTitleId', None)
+                hit = True
+        return hit
+
+    def expire_connections(self):
+        """Apply every disconnect whose grace time is over to every session now,
+        so that subscribers hear of it without anyone touching the session."""
+        now = self.clock.now()
+        with self.lock:
+            due = [c for c, t in self.ended_connections.items() if t <= now]
+            keys = list(self.sessions) if due else []
+        for key in keys:
+            with self.lock_for(key):
+                self.load(key, now)
+        with self.lock:
+            for c in due:
+                self.ended_connections.pop(c, None)
 
     def dump(self):
         with self.lock:

@@ -17,14 +17,16 @@ from .common import (
     Response,
     SCID_RE,
     bad,
+    fault_items,
     http_date,
     is_int,
     iso,
     jsonresp,
     parse_identity,
     text)
-from .session import (check_obj)
+from .session import (check_bool, check_obj)
 from .mpsd import (Emulator)
+from .rta import (Rta)
 
 
 # --------------------------------------------------------------------------- faults
@@ -32,11 +34,7 @@ from .mpsd import (Emulator)
 def parse_fault(spec):
     """Parse a fault spec into a dict; raises ValueError on nonsense."""
     f = {}
-    for item in (spec or '').split(','):
-        item = item.strip().lower()
-        if not item:
-            continue
-        name, _, arg = item.partition('=')
+    for item, name, arg in fault_items(spec):
         if arg and not arg.isdigit():
             raise ValueError('bad fault argument: ' + item)
         n = int(arg) if arg else None
@@ -75,6 +73,9 @@ class Handler(BaseHTTPRequestHandler):
         sys.stderr.write('%s %s\n' % (self.address_string(), fmt % args))
 
     def do_GET(self):
+        if self.server.rta.wants(self):
+            self.server.rta.serve(self)      # the RTA WebSocket; ends the keep-alive
+            return
         self.dispatch('GET')
 
     def do_PUT(self):
@@ -221,8 +222,11 @@ class Handler(BaseHTTPRequestHandler):
             return jsonresp(200, {'ok': True})
         if route == ('GET', '/_emu/state'):
             return jsonresp(200, emu.dump())
+        if route[1] == '/_emu/rta' or route[1].startswith('/_emu/rta/'):
+            return self.server.rta.admin(method, route[1], check_obj(data, 'rta'))
         if route == ('POST', '/_emu/reset'):
             emu.reset()
+            self.server.rta.reset()
             return jsonresp(200, {'ok': True})
         if route[1] == '/_emu/clock' and method in ('GET', 'POST'):
             if method == 'POST':
@@ -257,6 +261,14 @@ class Handler(BaseHTTPRequestHandler):
                 if data['missingSessionStatus'] not in (404, 412):
                     bad('missingSessionStatus must be 404 or 412')
                 emu.options['missingSessionStatus'] = data['missingSessionStatus']
+            for k in ('disconnectGraceMs', 'maxSubscriptions'):
+                if k in data:
+                    if not is_int(data[k]) or data[k] < 0:
+                        bad(k + ' must be a non-negative integer')
+                    emu.options[k] = data[k]
+            if 'connectionRequiredStrict' in data:
+                emu.options['connectionRequiredStrict'] = check_bool(
+                    data['connectionRequiredStrict'], 'connectionRequiredStrict')
             return jsonresp(200, dict(emu.options))
         if route == ('POST', '/_emu/handles'):
             h = emu.make_handle(data, None, admin=True)
@@ -378,6 +390,10 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
+    def server_close(self):
+        ThreadingHTTPServer.server_close(self)
+        self.rta.stop()
+
 
 def load_templates(path):
     with open(path, 'r', encoding='utf-8') as f:
@@ -395,6 +411,7 @@ def make_server(host='127.0.0.1', port=0, templates_path=None, tls_cert=None, tl
     emu = Emulator(load_templates(templates_path))
     srv = Server((host, port), Handler)
     srv.emu = emu
+    srv.rta = Rta(emu)
     if tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(tls_cert, tls_key)
