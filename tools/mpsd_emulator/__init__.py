@@ -105,7 +105,8 @@ ADMIN API (no authentication; JSON in, JSON out; never subject to faults)
   POST /_emu/options {"missingSessionStatus": 412|404}
                                          -> status for If-Match on a missing session (default 412)
   POST /_emu/handles {handle JSON as for POST /handles, optional "id", "ownerXuid",
-                      "senderXuid"}     -> 201 + handle JSON (no auth, no membership checks)
+                      "titleId", "senderXuid"}
+                                         -> 201 + handle JSON (no auth, no membership checks)
   POST /_emu/member {"scid","templateName","name", "xuid"|"index",
                      "active": bool, "ready": bool, "remove": bool}
                                          -> set a member's presence flags (test hook); returns
