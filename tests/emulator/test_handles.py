@@ -454,6 +454,7 @@ class SearchHandleTest(HandleTestBase):
         self.assertFalse(self.exists(h4['id']))
 
     def test_create_refusals(self):
+        self.admin('POST', '/_emu/clock', {'freeze': True})   # D's reservation must not expire
         self.join('b2', A, 'browse')
         self.join('plain', A)
         self.put(spath('b2', 'browse'), {'members': {'reserve_0': {'constants': {'system': {
