@@ -39,6 +39,9 @@ MPSD ENDPOINTS (literal segments matched case-insensitively)
              {"type":"search","scid":s,"templateName":t,"filter":f,"orderBy":"<name> asc|desc",
               "sessionMembers":{"people":{"moniker":m,"monikerXuid":x}}}
                                                 -> 200 {"results":[...]} (at most 100)
+           activity: the owners' activity handles in owner order (a repeated owner once);
+           relatedInfo and customProperties come from the session (absent once it is gone)
+           search: the handles of that SCID and template passing filter and social group
   GET      /serviceconfigs/{scid}[/sessiontemplates/{t}]/sessions?xuid=&keyword=&visibility=
              &version=&private=true&reservations=true&inactive=true&take=
   POST     /serviceconfigs/{scid}[/sessiontemplates/{t}]/batch?...  {"xuids": [...]}
@@ -94,7 +97,8 @@ ADMIN API (no authentication; JSON in, JSON out; never subject to faults)
   GET  /_emu/health                      -> {"ok": true}
   GET  /_emu/state                       -> dump of sessions, handles, clock, options, faults
   POST /_emu/reset                       -> forget sessions, handles, correlation ids;
-                                            clock offset, faults and options back to defaults
+                                            clock offset, faults and options back to defaults,
+                                            social graph back to the --social-graph file
   GET  /_emu/clock                       -> {"nowMs": n, "now": "<iso>", "frozen": bool}
   POST /_emu/clock {"advanceMs": n}      -> move the emulator clock forward n ms
                    {"freeze": true|false} (frozen = time stands still between advances)
