@@ -1,17 +1,21 @@
 """mpsd_emulator: a local Xbox Live Multiplayer Session Directory (MPSD) for tests.
 
-Python 3 standard library only. Implements the session write path of
-spec/MPSD.md (sections 1-4, 6, 7, 11): templates, create/join/update/leave,
-reservations, merge rules, write-once constants, admission, ETag and
-changeNumber, If-Match/If-None-Match, 412 with the latest session, 204 for an
-emptied session, handles, Content-Location, plain-text errors, lazy timers on
-an injectable clock, optional TLS, HTTP/1.1 keep-alive and fault injection,
+Python 3 standard library only. Implements the MPSD session write path:
+templates, create/join/update/leave, reservations, merge rules, write-once
+constants, admission, ETag and changeNumber, If-Match/If-None-Match, 412 with
+the latest session, 204 for an emptied session, Content-Location, plain-text
+errors, lazy timers on an injectable clock, optional TLS, HTTP/1.1 keep-alive
+and fault injection; and the rest of the REST surface: activity, invite,
+transfer and search handles with lifetimes tied to their session, handle
+queries (activities for users or a social group, search handles with a
+filter language) and session queries;
 and the Real-Time Activity (RTA) WebSocket that carries MPSD's shoulder taps.
 
 USAGE
     python3 tools/mpsd_emulator.py [--host 127.0.0.1] [--port 8910]
                                    [--templates tools/templates.json]
                                    [--tls-cert FILE --tls-key FILE]
+                                   [--social-graph FILE]
 
   --port 0 picks a free port. The first line on stdout is always
   "listening on HOST:PORT". One log line per request goes to stderr.
@@ -23,14 +27,59 @@ MPSD ENDPOINTS (literal segments matched case-insensitively)
   DELETE   .../sessions/{name}/members/me       (same as PUT {"members":{"me":null}})
   DELETE   .../sessions/{name}/members/{index}  (server principal only)
   DELETE   .../sessions/{name}/servers/{server} (server principal only)
-  POST     /handles                             (activity | invite | transfer)
-  GET|DELETE /handles/{id}
+  POST     /handles                             (activity | invite | transfer | search) -> 201
+  GET      /handles/{id}
+  DELETE   /handles/{id}                        -> 204; activity: its owner; invite: sender
+                                                   or invitee; search: its creator or a
+                                                   member; transfer: a member of the origin
+                                                   or target session; others 403
   GET|PUT  /handles/{id}/session
+  POST     /handles/query?include=relatedInfo,roleInfo,customProperties
+             {"type":"activity","scid":s,"owners":{"xuids":[...]}}
+             {"type":"activity","scid":s,"owners":{"people":{"moniker":m,"monikerXuid":x}}}
+             {"type":"search","scid":s,"templateName":t,"filter":f,"orderBy":"<name> asc|desc",
+              "sessionMembers":{"people":{"moniker":m,"monikerXuid":x}}}
+                                                -> 200 {"results":[...]} (at most 100)
+           activity: the owners' activity handles in owner order (a repeated owner once);
+           relatedInfo and customProperties come from the session (absent once it is gone)
+           search: the handles of that SCID and template passing filter and social group
+  GET      /serviceconfigs/{scid}[/sessiontemplates/{t}]/sessions?xuid=&keyword=&visibility=
+             &version=&private=true&reservations=true&inactive=true&take=
+  POST     /serviceconfigs/{scid}[/sessiontemplates/{t}]/batch?...  {"xuids": [...]}
   Every MPSD request needs
     Authorization: XBL3.0 x=<userhash>;xuid=<n>[,gt=<name>][,dev=<id>][,title=<id>][,server]
       ("server" marks a server principal; it may omit xuid)   missing/bad -> 401
     x-xbl-contract-version: >= 104 (echoed as contractVersion)  missing/<104 -> 400
   ?nocommit=true on a PUT computes the result without storing it.
+
+HANDLE LIFETIMES
+  Every handle goes with its session (a transfer handle with its target session).
+  An activity handle goes when its owner leaves or goes inactive; a user has one
+  activity per SCID and one search handle exists per session (a new one replaces
+  the old). A session's top-level searchHandle shows its search handle's ID.
+  Activity handles need a member (not only reserved) of the session; search handles
+  a member of an existing session with the 'searchable' capability; transfer handles
+  a member of the origin session.
+
+SEARCH FILTER  (the "filter" of a search query; anything else is 400 with the reason)
+  comparisons  eq ne gt ge lt le between a literal ('text' with '' for a quote, or a
+               number) and strings/<name>, numbers/<name> or tolower(<string>);
+               both sides of one type
+  lambdas      tags/any(d:<cond>), session/memberXuids/any(d:<cond>),
+               session/ownerXuids/any(d:<cond>)   (<cond> compares d, no 'or')
+  logic        'and', parentheses, and one 'or' at the root ('and' binds tighter)
+  e.g. numbers/minlevel le 20 and tags/any(d:tolower(d) eq 'casual') or strings/map eq 'harbor'
+  A missing attribute is null: eq/gt/ge/lt/le are false, ne is true.
+  orderBy "<attribute> asc|desc" (number or string attribute; handles without it
+  last) or "Timestamp"; default createTime ascending.
+
+SESSION QUERIES
+  A keyword or a XUID filter is required; take 0-100 (default 100, per XUID in a
+  batch); version at most the contract version modulo 100; visibility private,
+  visible, full or open (full = as many members as maxMembersCount); private=true
+  and reservations=true need a server principal or the filtered user (else 403);
+  visibility=private needs private=true. Booleans accept only true. Results are
+  ordered by startTime; a batch answers XUID by XUID in request order.
 
 EXAMPLE (create session "game1" from template "quick" and join it as active)
   curl -i -X PUT -H 'If-None-Match: *' -H 'x-xbl-contract-version: 107' \
@@ -50,7 +99,8 @@ ADMIN API (no authentication; JSON in, JSON out; never subject to faults)
   GET  /_emu/state                       -> dump of sessions, handles, clock, options, faults
   POST /_emu/reset                       -> forget sessions, handles, correlation ids;
                                             clock offset, faults and options back to defaults;
-                                            close every RTA WebSocket (1001) and forget them
+                                            close every RTA WebSocket (1001) and forget them;
+                                            social graph back to the --social-graph file
   GET  /_emu/clock                       -> {"nowMs": n, "now": "<iso>", "frozen": bool}
   POST /_emu/clock {"advanceMs": n}      -> move the emulator clock forward n ms
                    {"freeze": true|false} (frozen = time stands still between advances)
@@ -65,12 +115,25 @@ ADMIN API (no authentication; JSON in, JSON out; never subject to faults)
                      {"maxSubscriptions": n}       RTA subscriptions per connection (1000)
                                          -> every option's current value
   POST /_emu/handles {handle JSON as for POST /handles, optional "id", "ownerXuid",
-                      "senderXuid"}     -> 201 + handle JSON (no auth, no membership checks)
+                      "titleId", "senderXuid"}
+                                         -> 201 + handle JSON (no auth, no membership checks)
   POST /_emu/member {"scid","templateName","name", "xuid"|"index",
                      "active": bool, "ready": bool, "remove": bool}
                                          -> set a member's presence flags (test hook); returns
                                             the session as a server sees it
   POST /_emu/templates {"name": "<t>", "template": {...}} -> add/replace a template
+  GET  /_emu/social                      -> {"groups": [{"xuid","moniker","xuids"}, ...]}
+  POST /_emu/social {"xuid": "<x>", "moniker": "<group>", "xuids": ["<x>", ...]}
+                                         -> set the social group <group> of user <x>;
+                                            returns the whole graph
+  POST /_emu/social {"groups": [...]}    -> replace the whole graph
+
+SOCIAL GRAPH
+  --social-graph FILE loads {"groups": [{"xuid": "<x>", "moniker": "<group>",
+  "xuids": [...]}, ...]} at start; /_emu/reset returns to it. A group is the list
+  of users an "owners.people" / "sessionMembers.people" query with that moniker
+  (case-insensitive, e.g. people or favorites) and monikerXuid resolves to; an
+  unconfigured group is empty.
 
 FAULT MODES
   Per request with header  x-emu-fault: <spec>   (overrides the global fault)
@@ -204,11 +267,14 @@ def main(argv=None):
                     help='template config JSON (default: templates.json next to this script)')
     ap.add_argument('--tls-cert', default=None, help='PEM certificate: serve HTTPS')
     ap.add_argument('--tls-key', default=None, help='PEM private key for --tls-cert')
+    ap.add_argument('--social-graph', default=None,
+                    help='social graph JSON for people queries (see SOCIAL GRAPH)')
     args = ap.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         ap.error('--tls-cert and --tls-key go together')
     try:
-        srv = make_server(args.host, args.port, args.templates, args.tls_cert, args.tls_key)
+        srv = make_server(args.host, args.port, args.templates, args.tls_cert, args.tls_key,
+                          social_graph_path=args.social_graph)
     except (OSError, ValueError, HttpError, ssl.SSLError) as e:
         sys.stderr.write('mpsd_emulator: %s\n' % e)
         return 1

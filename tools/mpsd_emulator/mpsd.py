@@ -22,7 +22,6 @@ from .common import (
     bad,
     http_date,
     is_int,
-    iso,
     jsonresp)
 from .session import (
     catch_up,
@@ -45,6 +44,7 @@ from .session import (
     state_signature,
     validate_constants,
     validate_role_types)
+from .handles import (HandleStore)
 
 
 class Ctx:
@@ -56,8 +56,8 @@ class Ctx:
         self.removed = []         # xuids removed by this write
 
 
-class Emulator:
-    def __init__(self, templates):
+class Emulator(HandleStore):
+    def __init__(self, templates, social_graph=None):
         self.templates = {}
         for name, t in templates.items():
             self.add_template(name, t)
@@ -66,7 +66,8 @@ class Emulator:
         self.key_locks = {}
         # Callables fn(event) told of every committed session change (see
         # notify_commit); the RTA endpoint and the dashboard listen here.
-        self.observers = []
+        self.observers = [self.on_session_commit]   # handle lifetimes (handles.py)
+        self.social_file = social_graph or {}          # --social-graph (social.py)
         # connection_live(connection_id, xuid): is that a live RTA connection of
         # that user? The RTA endpoint installs it (connectionRequiredStrict).
         self.connection_live = lambda cid, xuid: False
@@ -80,6 +81,7 @@ class Emulator:
             self.ended_connections = {}     # RTA connection ID -> ms its members are judged
             self.options = {'missingSessionStatus': 412, 'disconnectGraceMs': 30000,
                             'connectionRequiredStrict': False, 'maxSubscriptions': 1000}
+            self.social = copy.deepcopy(self.social_file)
             self.fault = {'spec': '', 'count': None}
         self.clock.reset()
 
@@ -122,67 +124,7 @@ class Emulator:
     def new_etag(self):
         return uuid.uuid4().hex
 
-    # ------------------------------------------------------------------ handles
-
-    def drop_activity_handles(self, key, xuids):
-        if not xuids:
-            return
-        with self.lock:
-            for hid in [h for h, v in self.handles.items()
-                        if v['type'] == 'activity' and v['_key'] == key
-                        and v.get('ownerXuid') in xuids]:
-                del self.handles[hid]
-
-    def make_handle(self, body, ident, admin):
-        check_obj(body, 'handle')
-        if body.get('version') != 1:
-            bad('handle version must be 1')
-        htype = body.get('type')
-        if htype not in ('activity', 'invite', 'transfer'):
-            bad('handle type must be activity, invite or transfer')
-        ref = self.parse_ref(body.get('sessionRef'), 'sessionRef', allow_no_name=True)
-        if not admin and ref[1].lower() not in self.templates:
-            raise HttpError(404, 'unknown session template')
-        h = {'version': 1, 'type': htype,
-             'id': str(body['id']) if admin and body.get('id') else str(uuid.uuid4()),
-             'sessionRef': {'scid': ref[0], 'templateName': ref[1], 'name': ref[2]}}
-        owner = body.get('ownerXuid') if admin else (ident.xuid if ident else None)
-        if htype == 'activity':
-            if owner:
-                h['ownerXuid'] = str(owner)
-            if ident is not None and ident.title:
-                h['titleId'] = ident.title
-        elif htype == 'invite':
-            inv = body.get('invitedXuid')
-            if not isinstance(inv, str) or not XUID_RE.match(inv):
-                bad('invitedXuid must be a decimal XUID string')
-            h['invitedXuid'] = inv
-            sender = body.get('senderXuid') if admin else owner
-            if sender:
-                h['senderXuid'] = str(sender)
-            if 'inviteAttributes' in body:
-                h['inviteAttributes'] = check_obj(body['inviteAttributes'], 'inviteAttributes')
-            h['expiration'] = iso(self.clock.now() + 24 * 3600 * 1000)
-        else:
-            o = self.parse_ref(body.get('originSessionRef'), 'originSessionRef')
-            h['originSessionRef'] = {'scid': o[0], 'templateName': o[1], 'name': o[2]}
-            if not admin:
-                origin = self.sessions.get(self.key(o))
-                if ident.xuid is None or origin is None or \
-                        find_member(origin, ident.xuid)[1] is None:
-                    raise HttpError(403, 'caller is not a member of the origin session')
-        h['_key'] = self.key(ref)
-        with self.lock:
-            if htype == 'activity' and owner:
-                for hid in [k for k, v in self.handles.items()
-                            if v['type'] == 'activity' and v.get('ownerXuid') == str(owner)]:
-                    del self.handles[hid]
-            self.handles[h['id'].lower()] = h
-        return h
-
-    @staticmethod
-    def public_handle(h):
-        return {k: v for k, v in h.items() if not k.startswith('_')}
+    # ------------------------------------------------------------------ references
 
     def parse_ref(self, r, what, allow_no_name=False):
         check_obj(r, what)
@@ -198,20 +140,6 @@ class Emulator:
     def key(ref):
         return tuple(p.lower() for p in ref)
 
-    def handle_grant(self, h, ident):
-        if h is None or ident is None or ident.xuid is None:
-            return None
-        if h['type'] == 'invite' and h.get('invitedXuid') == ident.xuid:
-            return 'invite'
-        if h['type'] == 'transfer':
-            o = h['originSessionRef']
-            origin = self.sessions.get(self.key((o['scid'], o['templateName'], o['name'])))
-            if origin is not None:
-                _, m = find_member(origin, ident.xuid)
-                if m is not None and not m['reserved']:
-                    return 'transfer'
-        return None
-
     # ------------------------------------------------------------------ load / timers
 
     def load(self, key, now):
@@ -226,7 +154,6 @@ class Emulator:
             cause = 'disconnect'
             _, deleted, more = catch_up(w, now)
             changed, removed = True, removed + more
-        self.drop_activity_handles(key, removed)
         if deleted:
             del self.sessions[key]
             self.notify_commit(key, s, None, cause)
@@ -319,11 +246,9 @@ class Emulator:
                 return jsonresp(201 if creating else 200, render(w, ident, contract), h)
             if not w['members'] and w['constants']['system'].get('sessionEmptyTimeout') == 0:
                 self.sessions.pop(key, None)
-                self.drop_activity_handles(key, ctx.removed)
                 if cur is not None:
                     self.notify_commit(key, cur, None, 'write')
                 return Response(204, headers=[('Content-Location', path)])
-            self.drop_activity_handles(key, ctx.removed)
             if creating:
                 self.sessions[key] = w
                 self.notify_commit(key, None, w, 'write')
@@ -805,7 +730,6 @@ class Emulator:
             ps = m['properties']['system']
             if body.get('remove'):
                 remove_member(w, idx, now)
-                self.drop_activity_handles(key, [m['xuid']])
             else:
                 set_status(m, body.get('active', ps.get('active', False)),
                            body.get('ready', ps.get('ready', False)), now)

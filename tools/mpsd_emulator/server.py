@@ -14,7 +14,6 @@ from .common import (
     MAX_BODY,
     NAME_RE,
     REASONS,
-    Response,
     SCID_RE,
     bad,
     fault_items,
@@ -27,6 +26,8 @@ from .common import (
 from .session import (check_bool, check_obj)
 from .mpsd import (Emulator)
 from .rta import (Rta)
+from .queries import (match_query_route)
+from .social import (admin_social, load_graph)
 
 
 # --------------------------------------------------------------------------- faults
@@ -275,6 +276,8 @@ class Handler(BaseHTTPRequestHandler):
             return jsonresp(201, emu.public_handle(h))
         if route == ('POST', '/_emu/member'):
             return emu.admin_member(check_obj(data, 'member hook'))
+        if route[1] == '/_emu/social' and method in ('GET', 'POST'):
+            return admin_social(emu, method, data)
         if route == ('POST', '/_emu/templates'):
             check_obj(data, 'templates')
             if not isinstance(data.get('name'), str) or not NAME_RE.match(data['name']):
@@ -289,6 +292,9 @@ class Handler(BaseHTTPRequestHandler):
         emu = self.server.emu
         segs = split_path(path)
         low = [s.lower() for s in segs]
+        query_route = match_query_route(segs)     # handle and session queries (queries.py)
+        if query_route is not None:
+            return self.query(query_route, method, query, body)
         handle = None
         sub = []
         if len(segs) >= 6 and low[0] == 'serviceconfigs' and low[2] == 'sessiontemplates' \
@@ -329,15 +335,10 @@ class Handler(BaseHTTPRequestHandler):
                 handle = emu.handles.get(segs[1].lower())
             if handle is None:
                 raise HttpError(404, 'handle not found')
-        ident = parse_identity(self.headers.get('Authorization'))
-        if ident is None:
-            raise HttpError(401, 'missing or invalid Authorization')
+        ident = self.identity()
         if kind == 'session' and ref[1].lower() not in emu.templates:
             raise HttpError(404, 'unknown session template')
-        cv = (self.headers.get('x-xbl-contract-version') or '').strip()
-        if not cv.isdigit() or int(cv) < 104:
-            raise HttpError(400, 'x-xbl-contract-version must be 104 or later')
-        contract = int(cv)
+        contract = self.contract()
         if kind == 'handles':
             if len(segs) == 1:
                 h = emu.make_handle(self.parse_json(body), ident, admin=False)
@@ -345,9 +346,7 @@ class Handler(BaseHTTPRequestHandler):
             if len(segs) == 2:
                 if method == 'GET':
                     return jsonresp(200, emu.public_handle(handle))
-                with emu.lock:
-                    emu.handles.pop(segs[1].lower(), None)
-                return Response(204)
+                return emu.delete_handle(handle, ident)
             r = handle['sessionRef']
             ref = (r['scid'], r['templateName'], r['name'])
         loc = '/serviceconfigs/%s/sessiontemplates/%s/sessions/%s' % ref
@@ -371,6 +370,27 @@ class Handler(BaseHTTPRequestHandler):
                                    properties_only=props_only, nocommit=nocommit)
         except HttpError as e:
             return text(e.status, e.message, [('Content-Location', loc)])
+
+    def identity(self):
+        ident = parse_identity(self.headers.get('Authorization'))
+        if ident is None:
+            raise HttpError(401, 'missing or invalid Authorization')
+        return ident
+
+    def contract(self):
+        cv = (self.headers.get('x-xbl-contract-version') or '').strip()
+        if not cv.isdigit() or int(cv) < 104:
+            raise HttpError(400, 'x-xbl-contract-version must be 104 or later')
+        return int(cv)
+
+    def query(self, route, method, query, body):
+        methods, run = route
+        if method not in methods:
+            return text(405, 'method not allowed', [('Allow', ', '.join(methods))])
+        ident = self.identity()
+        contract = self.contract()
+        data = self.parse_json(body) if method == 'POST' else None
+        return run(self.server.emu, ident, contract, method, query, data)
 
     @staticmethod
     def parse_json(body):
@@ -403,12 +423,14 @@ def load_templates(path):
     return data['templates']
 
 
-def make_server(host='127.0.0.1', port=0, templates_path=None, tls_cert=None, tls_key=None):
+def make_server(host='127.0.0.1', port=0, templates_path=None, tls_cert=None, tls_key=None,
+                social_graph_path=None):
     """Build a ready server (not yet serving). Usable in-process from tests."""
     if templates_path is None:
         templates_path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                       'templates.json')
-    emu = Emulator(load_templates(templates_path))
+    emu = Emulator(load_templates(templates_path),
+                   load_graph(social_graph_path) if social_graph_path else None)
     srv = Server((host, port), Handler)
     srv.emu = emu
     srv.rta = Rta(emu)
