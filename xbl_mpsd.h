@@ -26,6 +26,17 @@
                               The default mixes the XUID, the object's
                               address and a per-object counter: unique per
                               object, not secret (IDs need not be secret).
+      XBL_MPSD_WRITE_WHOLE_CUSTOM 1: custom-property writes (session and
+                              current user) send the whole local custom
+                              object, byte for byte as XSAPI does. Default
+                              0: only the keys set or deleted since the
+                              session was read are sent. The service merges
+                              custom objects key by key (a key with a value
+                              replaces that key, a key set to null deletes
+                              it, keys left out stay), so the default keeps
+                              other players' concurrent changes, while the
+                              whole object written from a stale copy puts
+                              their old values back.
 
    3. EXAMPLE (polled from the frame loop; see examples/ for whole programs)
           static uint8_t arena[16384], work[32768];
@@ -107,8 +118,9 @@
         grammar, UTF-8, escapes, depth) because a setter has no buffer to
         lend jsmn for tokens; responses are tokenized by jsmn and walked with
         explicit type and bounds checks.
-      - Custom-property objects are written whole (API.md §1.5), not the
-        changed keys only as MPSD.md §3.4 [REC] suggests: API.md is binding.
+      - Custom-property writes send only the changed keys (deleted keys as
+        null); XBL_MPSD_WRITE_WHOLE_CUSTOM 1 restores XSAPI's whole-object
+        writes. The getters always show the whole local object.
       - xbl_mpsd_async_poll's final value is the transport and HTTP outcome;
         checks that need `out` (the document schema of API.md §6.3, `out`'s
         arena) are made by the result call, which may refine an OK poll to
@@ -521,6 +533,11 @@ struct xbl_mpsd_session {
 
     xbl_mpsd_session_change_types subscription_change_types;
     char                          subscription_id[37];
+
+    /* custom keys set or deleted (null) since the document was read: what a
+       write sends unless XBL_MPSD_WRITE_WHOLE_CUSTOM; "{}" when none */
+    const char *custom_changes;      /* properties.custom */
+    const char *me_custom_changes;   /* the current user's properties.custom */
 };
 
 /* ===========================================================================
@@ -909,6 +926,9 @@ const char *xbl_mpsd_version(void);
 #ifndef XBL_MPSD_ASSERT
 #include <assert.h>
 #define XBL_MPSD_ASSERT(x) assert(x)
+#endif
+#ifndef XBL_MPSD_WRITE_WHOLE_CUSTOM
+#define XBL_MPSD_WRITE_WHOLE_CUSTOM 0
 #endif
 
 /* jsmn is included, never copied (DESIGN.md §3). Its own code is not ours to
@@ -1651,6 +1671,8 @@ static void xbl_mpsd__session_reset(xbl_mpsd_session *s, unsigned char *arena, s
     s->constants.measurement_server_addresses_json = "";
     s->properties.matchmaking_target_session_constants_json = "";
     s->properties.session_custom_properties_json = "{}";
+    s->custom_changes = "{}";
+    s->me_custom_changes = "{}";
     s->properties.matchmaking_server_connection_string = "";
     s->matchmaking_server.status_details = "";
     s->joined_index = SIZE_MAX;
@@ -2041,6 +2063,8 @@ static void xbl_mpsd__clone(xbl_mpsd_session *dst, const xbl_mpsd_session *src)
     xbl_mpsd__clone_constants(&dst->arena, &dst->constants);
     if (src->constants.member_initialization) dst->constants.member_initialization = &dst->member_initialization;
     xbl_mpsd__clone_properties(&dst->arena, &dst->properties);
+    dst->custom_changes = xbl_mpsd__arena_str(&dst->arena, src->custom_changes);
+    dst->me_custom_changes = xbl_mpsd__arena_str(&dst->arena, src->me_custom_changes);
     dst->matchmaking_server.status_details = xbl_mpsd__arena_str(&dst->arena, src->matchmaking_server.status_details);
     if (src->host_candidates)
         dst->host_candidates = (const xbl_mpsd_device_token *)xbl_mpsd__dup_bytes(&dst->arena, src->host_candidates,
@@ -2697,16 +2721,21 @@ static const char *xbl_mpsd__custom_edit(xbl_mpsd__arena *a, const char *object,
     return out;
 }
 
-/* Sets (value_json non-NULL) or deletes a key of the object in *slot. */
-static xbl_mpsd_result xbl_mpsd__custom_update(xbl_mpsd_session *s, const char **slot, const char *name,
-    const char *value_json)
+/* Sets (value_json non-NULL) or deletes a key of the object in *slot and
+   records the change in *changes: MPSD merges custom objects key by key, so
+   a write that sends only the changed keys keeps other writers' keys. */
+static xbl_mpsd_result xbl_mpsd__custom_update(xbl_mpsd_session *s, const char **slot, const char **changes,
+    const char *name, const char *value_json)
 {
     size_t mark = s->arena.used, vlen = 4;
-    const char *value = "null", *edited;
+    const char *value = "null", *edited, *changed;
     if (value_json && !xbl_mpsd__json_arg(value_json, &value, &vlen)) return XBL_MPSD_E_INVALID_JSON_STRING;
     edited = xbl_mpsd__custom_edit(&s->arena, *slot, name, value, vlen);
-    if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK || edited == NULL) return XBL_MPSD_E_OUTOFMEMORY;
+    changed = xbl_mpsd__custom_edit(&s->arena, *changes, name, value, vlen);
+    if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK || edited == NULL || changed == NULL)
+        return XBL_MPSD_E_OUTOFMEMORY;
     *slot = edited;
+    *changes = changed;
     return XBL_MPSD_OK;
 }
 
@@ -2720,7 +2749,8 @@ xbl_mpsd_result xbl_mpsd_session_set_custom_property_json(xbl_mpsd_session *sess
 {
     xbl_mpsd_result rc;
     if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__name_ok(name) || value_json == NULL) return XBL_MPSD_E_INVALIDARG;
-    rc = xbl_mpsd__custom_update(session, &session->properties.session_custom_properties_json, name, value_json);
+    rc = xbl_mpsd__custom_update(session, &session->properties.session_custom_properties_json,
+            &session->custom_changes, name, value_json);
     if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_CUSTOM;
     return rc;
 }
@@ -2729,7 +2759,8 @@ xbl_mpsd_result xbl_mpsd_session_delete_custom_property_json(xbl_mpsd_session *s
 {
     xbl_mpsd_result rc;
     if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__name_ok(name)) return XBL_MPSD_E_INVALIDARG;
-    rc = xbl_mpsd__custom_update(session, &session->properties.session_custom_properties_json, name, NULL);
+    rc = xbl_mpsd__custom_update(session, &session->properties.session_custom_properties_json,
+            &session->custom_changes, name, NULL);
     if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_CUSTOM;
     return rc;
 }
@@ -2804,6 +2835,7 @@ xbl_mpsd_result xbl_mpsd_session_join(xbl_mpsd_session *session, const char *mem
     session->joined_index = index;
     session->state |= XBL_MPSD__STATE_JOINED;
     session->me_dirty = join_with_active_status ? XBL_MPSD__ME_STATUS : 0;
+    session->me_custom_changes = "{}";
     xbl_mpsd__session_mark_current_user(session);
     return XBL_MPSD_OK;
 }
@@ -2984,7 +3016,7 @@ static xbl_mpsd_result xbl_mpsd__me_custom(xbl_mpsd_session *s, const char *name
     xbl_mpsd_result rc;
     if (!xbl_mpsd__has_doc(s) || !xbl_mpsd__name_ok(name) || (set && value_json == NULL)) return XBL_MPSD_E_INVALIDARG;
     if ((me = xbl_mpsd__me(s)) == NULL) return XBL_MPSD_E_UNEXPECTED;
-    rc = xbl_mpsd__custom_update(s, &me->custom_properties_json, name, set ? value_json : NULL);
+    rc = xbl_mpsd__custom_update(s, &me->custom_properties_json, &s->me_custom_changes, name, set ? value_json : NULL);
     if (rc == XBL_MPSD_OK) s->me_dirty |= XBL_MPSD__ME_CUSTOM;
     return rc;
 }
@@ -3284,6 +3316,18 @@ static void xbl_mpsd__write_properties_system(xbl_mpsd__jw *w, const xbl_mpsd_se
     xbl_mpsd__jw_close(w, '}');
 }
 
+/* The custom object a write sends: the changed keys (MPSD merges key by
+   key), or with XBL_MPSD_WRITE_WHOLE_CUSTOM the whole local copy, as XSAPI. */
+static const char *xbl_mpsd__custom_output(const xbl_mpsd_session *s, const xbl_mpsd_session_member *me)
+{
+#if XBL_MPSD_WRITE_WHOLE_CUSTOM
+    if (me == NULL) return s->properties.session_custom_properties_json;
+    return me->custom_properties_json ? me->custom_properties_json : "{}";
+#else
+    return me ? s->me_custom_changes : s->custom_changes;
+#endif
+}
+
 static void xbl_mpsd__write_properties(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
 {
     uint32_t d = xbl_mpsd__system_output(s);
@@ -3291,7 +3335,7 @@ static void xbl_mpsd__write_properties(xbl_mpsd__jw *w, const xbl_mpsd_session *
     xbl_mpsd__jw_key(w, "properties");
     xbl_mpsd__jw_open(w, '{');
     if (d) xbl_mpsd__write_properties_system(w, s, d);
-    if (s->dirty & XBL_MPSD__DIRTY_CUSTOM) xbl_mpsd__jw_key_raw(w, "custom", s->properties.session_custom_properties_json);
+    if (s->dirty & XBL_MPSD__DIRTY_CUSTOM) xbl_mpsd__jw_key_raw(w, "custom", xbl_mpsd__custom_output(s, NULL));
     xbl_mpsd__jw_close(w, '}');
 }
 
@@ -3370,8 +3414,7 @@ static void xbl_mpsd__write_me(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const
         xbl_mpsd__jw_key(w, "properties");
         xbl_mpsd__jw_open(w, '{');
         if (s->me_dirty & XBL_MPSD__ME_SYSTEM) xbl_mpsd__write_me_system(w, s, m);
-        if (s->me_dirty & XBL_MPSD__ME_CUSTOM)
-            xbl_mpsd__jw_key_raw(w, "custom", m->custom_properties_json ? m->custom_properties_json : "{}");
+        if (s->me_dirty & XBL_MPSD__ME_CUSTOM) xbl_mpsd__jw_key_raw(w, "custom", xbl_mpsd__custom_output(s, m));
         xbl_mpsd__jw_close(w, '}');
     }
     xbl_mpsd__jw_close(w, '}');

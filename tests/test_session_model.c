@@ -989,9 +989,10 @@ static void test_service_current_user_from_document(void **state)
     /* existing member: only the changed properties, never constants (§5.7) */
     EXPECT_OK(xbl_mpsd_session_current_user_set_secure_device_address_base64(&s, "AQID"));
     assert_body(&s, "{\"members\":{\"me\":{\"properties\":{\"system\":{\"secureDeviceAddress\":\"AQID\"}}}}}");
-    /* member custom copy starts as the server's object */
+    /* member custom copy starts as the server's object; the write sends the changed key */
     EXPECT_OK(xbl_mpsd_session_current_user_set_custom_property_json(&s, "z", "2"));
-    assert_body(&s, "{\"members\":{\"me\":{\"properties\":{\"system\":{\"secureDeviceAddress\":\"AQID\"},\"custom\":{\"k\":1,\"z\":2}}}}}");
+    assert_body(&s, "{\"members\":{\"me\":{\"properties\":{\"system\":{\"secureDeviceAddress\":\"AQID\"},\"custom\":{\"z\":2}}}}}");
+    assert_json_ordered("{\"k\":1,\"z\":2}", me->custom_properties_json);
     /* reservations follow the document members */
     EXPECT_OK(xbl_mpsd_session_add_member_reservation(&s, 9, NULL, false));
     EXPECT_OK(xbl_mpsd_session_members(&s, &m, &n));
@@ -1002,10 +1003,12 @@ static void test_service_current_user_from_document(void **state)
     load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, UINT64_C(2814600000000002));
     assert_null(xbl_mpsd_session_current_user(&s));
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_UNEXPECTED, xbl_mpsd_session_current_user_set_custom_property_json(&s, "a", "1"));
-    /* session custom copy starts as the server's object: example C exactly */
+    /* session custom copy starts as the server's object (example C); the
+       write sends the changes in call order */
     EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "round", "3"));
     EXPECT_OK(xbl_mpsd_session_delete_custom_property_json(&s, "map"));
-    assert_body(&s, "{ \"properties\": { \"custom\": { \"map\": null, \"round\": 3 } } }");
+    assert_body(&s, "{ \"properties\": { \"custom\": { \"round\": 3, \"map\": null } } }");
+    assert_json_ordered("{\"map\":null,\"round\":3}", xbl_mpsd_session_session_properties(&s)->session_custom_properties_json);
 }
 
 static void test_service_join_example_b_and_replace(void **state)
@@ -1489,7 +1492,8 @@ static void test_service_last_matching_member_is_current_user(void **state)
     assert_int_equal(me->member_id, 2);
     assert_false(xbl_mpsd_session_get_member(&s, 0)->is_current_user);
     EXPECT_OK(xbl_mpsd_session_current_user_set_custom_property_json(&s, "z", "1"));
-    assert_body(&s, "{\"members\":{\"me\":{\"properties\":{\"custom\":{\"n\":2,\"z\":1}}}}}");
+    assert_body(&s, "{\"members\":{\"me\":{\"properties\":{\"custom\":{\"z\":1}}}}}");
+    assert_json_ordered("{\"n\":2,\"z\":1}", xbl_mpsd_session_current_user(&s)->custom_properties_json);
 }
 
 static void test_service_custom_property_names_compare_decoded(void **state)

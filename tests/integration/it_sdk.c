@@ -116,6 +116,31 @@ static void synchronized_update_412_round_trip(void **state)
     assert_false(xbl_mpsd_session_session_properties(&bob.session)->closed);
 }
 
+/* A and B read; A writes mode=koth; B, from its stale copy, writes only
+   map=dock: the service merges key by key, so both changes survive. */
+static void two_writers_custom_merge(void **state)
+{
+    xbl_mpsd_session_reference ref = fresh_ref();
+    (void)state;
+    local_join(&alice, &ref);
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "mode", "\"coop\""), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "map", "\"harbor\""), XBL_MPSD_OK);
+    assert_int_equal(it_write(&alice, &alice.session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &alice.session), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_init(&bob.session, bob.xuid, NULL, NULL, bob.arena, sizeof bob.arena), XBL_MPSD_OK);
+    assert_int_equal(it_get(&bob, &ref, &bob.session), XBL_MPSD_OK);
+
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "mode", "\"koth\""), XBL_MPSD_OK);
+    assert_int_equal(it_write(&alice, &alice.session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &alice.session), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_write_status(&alice.session), XBL_MPSD_WRITE_SESSION_STATUS_UPDATED);
+
+    assert_int_equal(xbl_mpsd_session_join(&bob.session, NULL, false, true), XBL_MPSD_OK);   /* members may write */
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&bob.session, "map", "\"dock\""), XBL_MPSD_OK);
+    assert_int_equal(it_write(&bob, &bob.session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &bob.session), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_write_status(&bob.session), XBL_MPSD_WRITE_SESSION_STATUS_UPDATED);
+    assert_string_equal(xbl_mpsd_session_session_properties(&bob.session)->session_custom_properties_json,
+                        "{\"mode\":\"koth\",\"map\":\"dock\"}");
+}
+
 static void by_handle_write_and_get(void **state)
 {
     xbl_mpsd_session_reference ref = fresh_ref();
@@ -221,6 +246,7 @@ int main(void)
         cmocka_unit_test(create_new_then_conflict),
         cmocka_unit_test(update_existing_and_upsert),
         cmocka_unit_test(synchronized_update_412_round_trip),
+        cmocka_unit_test(two_writers_custom_merge),
         cmocka_unit_test(by_handle_write_and_get),
         cmocka_unit_test(errors_keep_text_and_session),
         cmocka_unit_test(last_leave_deletes_204),
