@@ -125,9 +125,14 @@
         checks that need `out` (the document schema of API.md §6.3, `out`'s
         arena) are made by the result call, which may refine an OK poll to
         XBL_MPSD_E_INVALID_JSON_STRING or XBL_MPSD_E_OUTOFMEMORY.
-      - Path segments (SCID, template, name, handle ID) are refused with
-        XBL_MPSD_E_INVALIDARG when they hold characters MPSD §1.5 says cannot
-        be used safely (/ ? # % ~, space, control, non-ASCII).
+      - One rule decides whether a session reference is valid, and every
+        call that takes one applies it (reference_create, reference_is_valid,
+        session_init, every *_async): the SCID 1-39 characters, the template
+        and session names 1-99 characters, all from [A-Za-z0-9._-] (names go
+        into the request path unescaped). Handle IDs follow the same
+        character rule. The SCID need not be GUID-shaped here (test rigs use
+        "MockScid"); the service and the emulator answer 400 to a non-GUID
+        SCID (the emulator takes any with --any-scid).
       - The service's error text is kept for text/plain (or untyped) bodies
         only, up to 255 bytes.
       - Limits: XBL_MPSD_HTTP_MAX_HEADER_BYTES (8192) for the header block,
@@ -1808,15 +1813,39 @@ static const char *xbl_mpsd__dup_json_arg(xbl_mpsd__arena *a, const char *text)
    Session references and URIs
    =========================================================================== */
 
+/* The one rule for a name that goes into a request path (SCID, template,
+   session name, handle ID): 1 to cap - 1 characters from [A-Za-z0-9._-].
+   The service publishes no grammar; these are the characters every known
+   name uses, and XSAPI pastes names into the path unescaped, so anything
+   else (/ ? # % ~, space, controls, non-ASCII) could change the request.
+   The SCID is not required to be GUID-shaped: test rigs use "MockScid". */
+static bool xbl_mpsd__path_name_ok(const char *s, size_t cap)
+{
+    size_t n = xbl_mpsd__strnlen(s, cap), i;
+    if (n == 0 || n >= cap) return false;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* A field of a new reference: the argument when it follows the rule, else "". */
+static void xbl_mpsd__reference_field(char *dst, size_t cap, const char *src)
+{
+    if (src != NULL && xbl_mpsd__path_name_ok(src, cap)) (void)xbl_mpsd__copy_fixed(dst, cap, src);
+}
+
 xbl_mpsd_session_reference xbl_mpsd_session_reference_create(
     const char *scid, const char *session_template_name, const char *session_name)
 {
     xbl_mpsd_session_reference r;
     XBL_MPSD_MEMSET(&r, 0, sizeof r);
-    if (scid) (void)xbl_mpsd__copy_fixed(r.scid, sizeof r.scid, scid);
-    if (session_template_name)
-        (void)xbl_mpsd__copy_fixed(r.session_template_name, sizeof r.session_template_name, session_template_name);
-    if (session_name) (void)xbl_mpsd__copy_fixed(r.session_name, sizeof r.session_name, session_name);
+    xbl_mpsd__reference_field(r.scid, sizeof r.scid, scid);
+    xbl_mpsd__reference_field(r.session_template_name, sizeof r.session_template_name, session_template_name);
+    xbl_mpsd__reference_field(r.session_name, sizeof r.session_name, session_name);
     return r;
 }
 
@@ -1829,8 +1858,15 @@ static bool xbl_mpsd__reference_terminated(const xbl_mpsd_session_reference *r)
 
 bool xbl_mpsd_session_reference_is_valid(const xbl_mpsd_session_reference *r)
 {
-    return r != NULL && xbl_mpsd__reference_terminated(r)
-        && r->scid[0] != '\0' && r->session_template_name[0] != '\0' && r->session_name[0] != '\0';
+    return r != NULL && xbl_mpsd__path_name_ok(r->scid, sizeof r->scid)
+        && xbl_mpsd__path_name_ok(r->session_template_name, sizeof r->session_template_name)
+        && xbl_mpsd__path_name_ok(r->session_name, sizeof r->session_name);
+}
+
+/* All three fields empty: the same as no reference (a session written by handle). */
+static bool xbl_mpsd__reference_empty(const xbl_mpsd_session_reference *r)
+{
+    return r->scid[0] == '\0' && r->session_template_name[0] == '\0' && r->session_name[0] == '\0';
 }
 
 xbl_mpsd_result xbl_mpsd_session_reference_parse_from_uri_path(
@@ -1954,7 +1990,8 @@ xbl_mpsd_result xbl_mpsd_session_init(
     xbl_mpsd_result rc;
     if (session == NULL) return XBL_MPSD_E_INVALIDARG;
     XBL_MPSD_MEMSET(session, 0, sizeof *session);
-    if (arena == NULL || (session_reference && !xbl_mpsd__reference_terminated(session_reference)))
+    if (arena == NULL || (session_reference && !xbl_mpsd__reference_empty(session_reference)
+            && !xbl_mpsd_session_reference_is_valid(session_reference)))
         return XBL_MPSD_E_INVALIDARG;
     rc = xbl_mpsd__check_init_args(init_args);
     if (rc != XBL_MPSD_OK) return rc;
@@ -4582,26 +4619,10 @@ static bool xbl_mpsd__header_safe(const char *s)
     return true;
 }
 
-/* One path segment: MPSD §1.5 names are [A-Za-z0-9._-] in practice; anything
-   that would change the request line or the path's shape is refused. */
-static bool xbl_mpsd__segment_ok(const char *s, size_t cap)
-{
-    size_t n = xbl_mpsd__strnlen(s, cap), i;
-    if (n == 0 || n >= cap) return false;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c <= 0x20 || c >= 0x7F || c == '/' || c == '?' || c == '#' || c == '%' || c == '~')
-            return false;
-    }
-    return true;
-}
-
 static bool xbl_mpsd__reference_path(const xbl_mpsd_session_reference *r, char *path, size_t cap)
 {
     xbl_mpsd__hw w;
-    if (!xbl_mpsd__segment_ok(r->scid, sizeof r->scid)
-        || !xbl_mpsd__segment_ok(r->session_template_name, sizeof r->session_template_name)
-        || !xbl_mpsd__segment_ok(r->session_name, sizeof r->session_name)) return false;
+    if (!xbl_mpsd_session_reference_is_valid(r)) return false;
     w.buf = path; w.cap = cap; w.len = 0;
     xbl_mpsd__hw_str(&w, "/serviceconfigs/");
     xbl_mpsd__hw_str(&w, r->scid);
@@ -4616,7 +4637,7 @@ static bool xbl_mpsd__reference_path(const xbl_mpsd_session_reference *r, char *
 static bool xbl_mpsd__handle_path(const char *handle_id, char *path, size_t cap)
 {
     xbl_mpsd__hw w;
-    if (!xbl_mpsd__segment_ok(handle_id, cap)) return false;
+    if (!xbl_mpsd__path_name_ok(handle_id, cap)) return false;
     w.buf = path; w.cap = cap; w.len = 0;
     xbl_mpsd__hw_str(&w, "/handles/");
     xbl_mpsd__hw_str(&w, handle_id);

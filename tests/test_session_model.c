@@ -137,6 +137,50 @@ static void test_reference_create(void **state)
     assert_true(xbl_mpsd_session_reference_is_valid(&r));
     r = xbl_mpsd_session_reference_create(SCID, "", SNAME);
     assert_false(xbl_mpsd_session_reference_is_valid(&r));
+    /* the one rule: [A-Za-z0-9._-], 1-39 / 1-99 characters; a bad argument gives "" */
+    r = xbl_mpsd_session_reference_create("MockScid", "Team_Death.match-2", "my session");
+    assert_string_equal(r.scid, "MockScid");
+    assert_string_equal(r.session_template_name, "Team_Death.match-2");
+    assert_string_equal(r.session_name, "");
+    assert_false(xbl_mpsd_session_reference_is_valid(&r));
+    r = xbl_mpsd_session_reference_create("7492baca/c1b4", TMPL, SNAME);
+    assert_string_equal(r.scid, "");
+    assert_false(xbl_mpsd_session_reference_is_valid(&r));
+    r = xbl_mpsd_session_reference_create("MockScid", TMPL, SNAME);
+    assert_true(xbl_mpsd_session_reference_is_valid(&r));
+}
+
+/* Every call that takes a reference refuses the same ones: is_valid, init,
+   get and write (the first call that sees it). */
+static void test_reference_one_rule_everywhere(void **state)
+{
+    static const char *const bad_scids[] = { "7492baca/c1b4", "a b", "a?b", "a#b", "a%20b", "a~b", "\xc3\xa9", "x\ty" };
+    char scid51[52];
+    xbl_mpsd_session s;
+    xbl_mpsd_session_reference r;
+    size_t i;
+    (void)state;
+    memset(scid51, 'a', 51); scid51[51] = '\0';
+    r = xbl_mpsd_session_reference_create(scid51, TMPL, SNAME);
+    assert_string_equal(r.scid, "");
+    assert_int_equal(xbl_mpsd_session_init(&s, XUID1, &r, NULL, g_arena1.b, sizeof g_arena1.b), XBL_MPSD_E_INVALIDARG);
+    for (i = 0; i < sizeof bad_scids / sizeof bad_scids[0]; i++) {
+        r = su_ref();
+        memset(r.scid, 0, sizeof r.scid);
+        strcpy(r.scid, bad_scids[i]);
+        assert_false(xbl_mpsd_session_reference_is_valid(&r));
+        assert_int_equal(xbl_mpsd_session_init(&s, XUID1, &r, NULL, g_arena1.b, sizeof g_arena1.b), XBL_MPSD_E_INVALIDARG);
+        assert_false(xbl_mpsd_session_has_document(&s));
+    }
+    r = su_ref();
+    strcpy(r.session_name, "my session");
+    assert_false(xbl_mpsd_session_reference_is_valid(&r));
+    assert_int_equal(xbl_mpsd_session_init(&s, XUID1, &r, NULL, g_arena1.b, sizeof g_arena1.b), XBL_MPSD_E_INVALIDARG);
+    /* an all-empty reference is the same as none */
+    memset(&r, 0, sizeof r);
+    EXPECT_OK(xbl_mpsd_session_init(&s, XUID1, &r, NULL, g_arena1.b, sizeof g_arena1.b));
+    r = xbl_mpsd_session_reference_create("MockScid", "quick", "s-1");
+    EXPECT_OK(xbl_mpsd_session_init(&s, XUID1, &r, NULL, g_arena1.b, sizeof g_arena1.b));
 }
 
 static void test_reference_is_valid(void **state)
@@ -180,7 +224,10 @@ static void test_reference_to_uri_path(void **state)
     assert_string_equal(u.value, expected);
     assert_int_equal(strlen(u.value), 281);
     /* case and odd characters are copied as they are, no escaping */
-    r = xbl_mpsd_session_reference_create("AbC", "Te Mp%", "N~1");
+    memset(&r, 0, sizeof r);
+    strcpy(r.scid, "AbC");
+    strcpy(r.session_template_name, "Te Mp%");
+    strcpy(r.session_name, "N~1");
     EXPECT_OK(xbl_mpsd_session_reference_to_uri_path(&r, &u));
     assert_string_equal(u.value, "/serviceconfigs/AbC/sessiontemplates/Te Mp%/sessions/N~1");
     /* errors */
@@ -1562,6 +1609,7 @@ int main(void)
         cmocka_unit_test(test_json_eq_helper_self_check),
         cmocka_unit_test(test_reference_create),
         cmocka_unit_test(test_reference_is_valid),
+        cmocka_unit_test(test_reference_one_rule_everywhere),
         cmocka_unit_test(test_reference_to_uri_path),
         cmocka_unit_test(test_reference_parse),
         cmocka_unit_test(test_init_errors_leave_session_cleared),

@@ -10,7 +10,7 @@ an injectable clock, optional TLS, HTTP/1.1 keep-alive and fault injection.
 USAGE
     python3 tools/mpsd_emulator.py [--host 127.0.0.1] [--port 8910]
                                    [--templates tools/templates.json]
-                                   [--tls-cert FILE --tls-key FILE]
+                                   [--tls-cert FILE --tls-key FILE] [--any-scid]
 
   --port 0 picks a free port. The first line on stdout is always
   "listening on HOST:PORT". One log line per request goes to stderr.
@@ -30,6 +30,10 @@ MPSD ENDPOINTS (literal segments matched case-insensitively)
       ("server" marks a server principal; it may omit xuid)   missing/bad -> 401
     x-xbl-contract-version: >= 104 (echoed as contractVersion)  missing/<104 -> 400
   ?nocommit=true on a PUT computes the result without storing it.
+  A SCID must be a GUID (8-4-4-4-12 hex digits), as the service requires:
+  any other SCID in a session path or a sessionRef gets 400 with a text
+  that says so. --any-scid accepts any SCID of 1-39 characters from
+  [A-Za-z0-9._-] (test rigs that use SCIDs such as "MockScid").
 
 EXAMPLE (create session "game1" from template "quick" and join it as active)
   curl -i -X PUT -H 'If-None-Match: *' -H 'x-xbl-contract-version: 107' \
@@ -42,7 +46,7 @@ TEMPLATES FILE
   {"templates": {"<name>": {"contractVersion": 107,
                             "constants": {"system": {...}, "custom": {...}},
                             "roleTypes": {...}}}}
-  Any SCID is accepted; templates are looked up by name, case-insensitively.
+  Templates serve every SCID; they are looked up by name, case-insensitively.
 
 ADMIN API (no authentication; JSON in, JSON out; never subject to faults)
   GET  /_emu/health                      -> {"ok": true}
@@ -113,11 +117,14 @@ def main(argv=None):
                     help='template config JSON (default: templates.json next to this script)')
     ap.add_argument('--tls-cert', default=None, help='PEM certificate: serve HTTPS')
     ap.add_argument('--tls-key', default=None, help='PEM private key for --tls-cert')
+    ap.add_argument('--any-scid', action='store_true',
+                    help='accept any path-safe SCID, not only GUIDs (default: non-GUID SCID -> 400)')
     args = ap.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         ap.error('--tls-cert and --tls-key go together')
     try:
-        srv = make_server(args.host, args.port, args.templates, args.tls_cert, args.tls_key)
+        srv = make_server(args.host, args.port, args.templates, args.tls_cert, args.tls_key,
+                          args.any_scid)
     except (OSError, ValueError, HttpError, ssl.SSLError) as e:
         sys.stderr.write('mpsd_emulator: %s\n' % e)
         return 1

@@ -286,6 +286,7 @@ class Handler(BaseHTTPRequestHandler):
             if not SCID_RE.match(ref[0]) or not NAME_RE.match(ref[1]) \
                     or not NAME_RE.match(ref[2]):
                 raise HttpError(404, 'malformed session URI')
+            emu.check_scid(ref[0])
             kind = 'session'
         elif low[:1] == ['handles']:
             kind = 'handles'
@@ -387,12 +388,13 @@ def load_templates(path):
     return data['templates']
 
 
-def make_server(host='127.0.0.1', port=0, templates_path=None, tls_cert=None, tls_key=None):
+def make_server(host='127.0.0.1', port=0, templates_path=None, tls_cert=None, tls_key=None,
+                any_scid=False):
     """Build a ready server (not yet serving). Usable in-process from tests."""
     if templates_path is None:
         templates_path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                       'templates.json')
-    emu = Emulator(load_templates(templates_path))
+    emu = Emulator(load_templates(templates_path), any_scid)
     srv = Server((host, port), Handler)
     srv.emu = emu
     if tls_cert:
