@@ -44,6 +44,7 @@
           xbl_mpsd_client client; xbl_mpsd_session s; xbl_mpsd_async op;
           xbl_mpsd_client_config cfg = {0};
           xbl_mpsd_session_reference ref;
+          xbl_mpsd_result rc;
 
           xbl_mpsd_port_posix_init(&tcp, &port);
           cfg.port = &port; cfg.xuid = 2814639011617876ULL; cfg.auth = my_token_fn;
@@ -57,9 +58,14 @@
           xbl_mpsd_async_init(&op, work, sizeof work);
           xbl_mpsd_write_session_async(&client, &s, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &op);
           while (xbl_mpsd_async_poll(&op) == XBL_MPSD_PENDING) run_one_frame();
-          if (xbl_mpsd_write_session_result(&op, &s) == XBL_MPSD_OK)
-              printf("status %d etag %s\n", (int)xbl_mpsd_session_write_status(&s),
-                     xbl_mpsd_session_etag(&s));
+          rc = xbl_mpsd_write_session_result(&op, &s);
+          if (rc != XBL_MPSD_OK)          // transport or HTTP failure: s unchanged
+              printf("failed: %s %s\n", xbl_mpsd_result_string(rc), xbl_mpsd_async_error_text(&op));
+          else if (xbl_mpsd_session_write_status(&s) == XBL_MPSD_WRITE_SESSION_STATUS_CREATED)
+              printf("created, etag %s\n", xbl_mpsd_session_etag(&s));
+          else    // answered, not applied: OutOfSync (412) = it exists already
+              printf("not created: %s\n",
+                     xbl_mpsd_write_session_status_string(xbl_mpsd_session_write_status(&s)));
 
    4. MEMORY
       The SDK never calls malloc, calloc, realloc or free. Every object is a
@@ -561,8 +567,21 @@ struct xbl_mpsd_session {
 #define XBL_MPSD_E_CANCELED           XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000A)) /* xbl_mpsd_async_cancel ended it */
 #define XBL_MPSD_E_BUSY               XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000B)) /* the client already runs an operation */
 
-/* "XBL_MPSD_E_TIMEOUT", "HTTP 409", ... never NULL */
+/* "XBL_MPSD_E_TIMEOUT", "HTTP 409", ... never NULL. A positive value other
+   than XBL_MPSD_PENDING is no result code and is named so. The string is
+   static: keep the pointer as long as you like. */
 const char *xbl_mpsd_result_string(xbl_mpsd_result r);
+
+/* Names of enum values for logs, spelled as XSAPI spells its enumerators:
+   "Updated", "OutOfSync", "Active", "PrivateSession", "Followed", ...
+   Static strings, never NULL; a value outside the enum gives "(invalid)". */
+const char *xbl_mpsd_write_session_status_string(xbl_mpsd_write_session_status status);
+const char *xbl_mpsd_session_member_status_string(xbl_mpsd_session_member_status status);
+const char *xbl_mpsd_session_visibility_string(xbl_mpsd_session_visibility visibility);
+const char *xbl_mpsd_session_restriction_string(xbl_mpsd_session_restriction restriction);
+/* One change-type flag ("MemberListChange", ...; "None" for 0). A mask of
+   several flags gives "(invalid)": name each set bit in turn. */
+const char *xbl_mpsd_session_change_type_string(xbl_mpsd_session_change_types change_type);
 
 typedef struct xbl_mpsd_port {
     void *ctx;
@@ -1002,7 +1021,45 @@ const char *xbl_mpsd_result_string(xbl_mpsd_result r)
     if (bits == UINT32_C(0x801901F7)) return "HTTP 503";
     if (bits == UINT32_C(0x801901F8)) return "HTTP 504";
     if ((bits & UINT32_C(0xFFFF0000)) == UINT32_C(0x80190000)) return "HTTP error";
-    return r > 0 ? "XBL_MPSD_PENDING (positive)" : "unknown error";
+    return r > 0 ? "unknown positive value (not a result code)" : "unknown error";
+}
+
+/* Names as XSAPI spells the enumerators; "(invalid)" for a value outside the enum. */
+const char *xbl_mpsd_write_session_status_string(xbl_mpsd_write_session_status status)
+{
+    static const char *const names[] = { "Unknown", "AccessDenied", "Created", "Conflict",
+        "HandleNotFound", "OutOfSync", "SessionDeleted", "Updated" };
+    return (unsigned)status < sizeof names / sizeof names[0] ? names[status] : "(invalid)";
+}
+
+const char *xbl_mpsd_session_member_status_string(xbl_mpsd_session_member_status status)
+{
+    static const char *const names[] = { "Reserved", "Inactive", "Ready", "Active" };
+    return (unsigned)status < sizeof names / sizeof names[0] ? names[status] : "(invalid)";
+}
+
+const char *xbl_mpsd_session_visibility_string(xbl_mpsd_session_visibility visibility)
+{
+    static const char *const names[] = { "Unknown", "Any", "PrivateSession", "Visible", "Full", "Open" };
+    return (unsigned)visibility < sizeof names / sizeof names[0] ? names[visibility] : "(invalid)";
+}
+
+const char *xbl_mpsd_session_restriction_string(xbl_mpsd_session_restriction restriction)
+{
+    static const char *const names[] = { "Unknown", "None", "Local", "Followed" };
+    return (unsigned)restriction < sizeof names / sizeof names[0] ? names[restriction] : "(invalid)";
+}
+
+const char *xbl_mpsd_session_change_type_string(xbl_mpsd_session_change_types change_type)
+{
+    static const char *const names[] = { "Everything", "HostDeviceTokenChange", "InitializationStateChange",
+        "MatchmakingStatusChange", "MemberListChange", "MemberStatusChange", "SessionJoinabilityChange",
+        "CustomPropertyChange", "MemberCustomPropertyChange" };
+    unsigned bit;
+    if (change_type == XBL_MPSD_SESSION_CHANGE_TYPES_NONE) return "None";
+    for (bit = 0; bit < sizeof names / sizeof names[0]; bit++)
+        if (change_type == (UINT32_C(1) << bit)) return names[bit];
+    return "(invalid)";
 }
 
 /* ===========================================================================
@@ -2264,14 +2321,15 @@ uint32_t xbl_mpsd_session_members_accepted(const xbl_mpsd_session *session)
     return xbl_mpsd__has_doc(session) ? session->members_accepted : 0;
 }
 
+/* The string getters never return NULL: a caller prints them as they are. */
 const char *xbl_mpsd_session_raw_servers_json(const xbl_mpsd_session *session)
 {
-    return xbl_mpsd__has_doc(session) ? session->raw_servers_json : NULL;
+    return xbl_mpsd__has_doc(session) ? session->raw_servers_json : "";
 }
 
 const char *xbl_mpsd_session_etag(const xbl_mpsd_session *session)
 {
-    return xbl_mpsd__has_doc(session) ? session->etag : NULL;
+    return xbl_mpsd__has_doc(session) ? session->etag : "";
 }
 
 const xbl_mpsd_session_member *xbl_mpsd_session_current_user(const xbl_mpsd_session *session)
@@ -5261,6 +5319,8 @@ static void xbl_mpsd__keep_error_text(xbl_mpsd_async *a)
     size_t n = r->body_len < XBL_MPSD__ERROR_TEXT_CAP - 1 ? r->body_len : XBL_MPSD__ERROR_TEXT_CAP - 1;
     if ((r->flags & XBL_MPSD__HF_HAS_TYPE) && !(r->flags & XBL_MPSD__HF_TEXT)) n = 0;
     n = xbl_mpsd__strnlen(body, n);
+    /* the reason is one line: the service (and the emulator) end it with a newline */
+    while (n > 0 && (body[n - 1] == '\n' || body[n - 1] == '\r' || body[n - 1] == ' ' || body[n - 1] == '\t')) n--;
     XBL_MPSD_MEMCPY(a->error_text, body, n);
     a->error_text[n] = '\0';
 }

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 
     xbl_mpsd_session_members(&alice.session, &members, &count);
     printf("Alice created %s: %s, etag %s, %u member(s), Alice is member %u\n",
-           ref.session_name, example_status_name(xbl_mpsd_session_write_status(&alice.session)),
+           ref.session_name, xbl_mpsd_write_session_status_string(xbl_mpsd_session_write_status(&alice.session)),
            xbl_mpsd_session_etag(&alice.session), (unsigned)count,
            (unsigned)xbl_mpsd_session_current_user(&alice.session)->member_id);
     example_user_close(&alice);

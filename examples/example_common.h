@@ -131,13 +131,6 @@ static xbl_mpsd_result example_wait(xbl_mpsd_async *op)
     return rc;
 }
 
-static const char *example_status_name(xbl_mpsd_write_session_status s)
-{
-    static const char *const names[] = { "UNKNOWN", "ACCESS_DENIED", "CREATED", "CONFLICT",
-        "HANDLE_NOT_FOUND", "OUT_OF_SYNC", "SESSION_DELETED", "UPDATED" };
-    return (unsigned)s < 8u ? names[s] : "?";
-}
-
 static void example_fail(const char *what, xbl_mpsd_result rc, const xbl_mpsd_async *op)
 {
     fprintf(stderr, "%s failed: %s (HTTP %u) %s\n", what, xbl_mpsd_result_string(rc),

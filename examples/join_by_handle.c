@@ -33,7 +33,7 @@ int main(int argc, char **argv)
     ref = xbl_mpsd_session_session_reference(&bob.session);
     xbl_mpsd_session_members(&bob.session, &members, &count);
     printf("Bob joined %s through handle %s: %s, members:", ref->session_name, argv[3],
-           example_status_name(xbl_mpsd_session_write_status(&bob.session)));
+           xbl_mpsd_write_session_status_string(xbl_mpsd_session_write_status(&bob.session)));
     for (i = 0; i < count; i++) printf(" %u:%s", (unsigned)members[i].member_id, members[i].gamertag);
     printf("\n");
     example_user_close(&bob);

@@ -15,7 +15,7 @@ static xbl_mpsd_result leave(example_user *u, const xbl_mpsd_session_reference *
     if (rc == XBL_MPSD_OK) rc = example_wait(&u->op);
     rc = xbl_mpsd_write_session_result(&u->op, &u->session);
     if (rc != XBL_MPSD_OK) { example_fail("leave", rc, &u->op); return rc; }
-    printf("%s left: %s, %s\n", u->gamertag, example_status_name(xbl_mpsd_session_write_status(&u->session)),
+    printf("%s left: %s, %s\n", u->gamertag, xbl_mpsd_write_session_status_string(xbl_mpsd_session_write_status(&u->session)),
            xbl_mpsd_session_has_document(&u->session) ? "the session goes on" : "no session document any more");
     return XBL_MPSD_OK;
 }

@@ -584,6 +584,10 @@ static void test_result_http_errors(void **state)
                 "Unknown template."), 404, "Unknown template.");
     check_error(OP_GET, resp_cl(1, "HTTP/1.1 409 Conflict", "Content-Type: text/plain\r\n", "Constants differ."),
                 409, "Constants differ.");
+    /* the reason without the line end the service puts after it */
+    check_error(OP_GET, resp_cl(1, "HTTP/1.1 409 Conflict", "Content-Type: text/plain\r\n", "Constants differ.\r\n"),
+                409, "Constants differ.");
+    check_error(OP_GET, resp_cl(1, "HTTP/1.1 400 Bad Request", "Content-Type: text/plain\r\n", "Bad.\n"), 400, "Bad.");
     check_error(OP_WRITE, resp_cl(1, "HTTP/1.1 503 Service Unavailable", "Retry-After: 7\r\n", ""), 503, "");
     check_error(OP_GET, resp_cl(1, "HTTP/1.1 403 Forbidden", "Content-Type: application/json\r\n", DOC), 403, "");
 }

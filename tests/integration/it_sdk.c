@@ -54,6 +54,7 @@ static void create_new_then_conflict(void **state)
     assert_int_equal(xbl_mpsd_async_http_status(&bob.op), 412);
     assert_int_equal(xbl_mpsd_session_write_status(&bob.session), XBL_MPSD_WRITE_SESSION_STATUS_OUT_OF_SYNC);
     assert_false(xbl_mpsd_session_has_document(&bob.session));
+    assert_string_equal(xbl_mpsd_session_etag(&bob.session), "");   /* never NULL */
 }
 
 static void update_existing_and_upsert(void **state)
@@ -194,6 +195,7 @@ static void errors_keep_text_and_session(void **state)
                      XBL_MPSD_E_HTTP_STATUS(409));
     assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 409);
     assert_true(strlen(xbl_mpsd_async_error_text(&alice.op)) > 0);
+    assert_null(strchr(xbl_mpsd_async_error_text(&alice.op), '\n'));   /* the emulator's line end is dropped */
     assert_memory_equal(before, &alice.session, sizeof before);
 
     /* a non-member writing without joining is refused (MPSD §10 #17) */
