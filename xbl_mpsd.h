@@ -609,6 +609,40 @@ typedef xbl_mpsd_result (*xbl_mpsd_auth_fn)(void *user,
         char *authorization, size_t authorization_cap,
         char *signature, size_t signature_cap);
 
+/* What a trace callback is given. A request head comes in pieces (the
+   Authorization and Signature values replaced by "***"); the pieces of one
+   kind, in order, are the whole. Response bytes come as they are received:
+   status line, headers, body and any chunk framing. */
+typedef enum xbl_mpsd_trace_kind {
+    XBL_MPSD_TRACE_REQUEST_HEAD = 0,
+    XBL_MPSD_TRACE_REQUEST_BODY = 1,
+    XBL_MPSD_TRACE_RESPONSE     = 2
+} xbl_mpsd_trace_kind;
+
+/* Called from inside xbl_mpsd_async_poll; data is valid during the call only.
+   Must not call back into the SDK. */
+typedef void (*xbl_mpsd_trace_fn)(void *user, xbl_mpsd_trace_kind kind, const uint8_t *data, size_t len);
+
+/* A random 32-bit value for back-off jitter (the caller's source). */
+typedef uint32_t (*xbl_mpsd_random_fn)(void *user);
+
+/* Opt-in retries inside one operation, for 429, 503 and transport failures
+   before any response byte (XBL_MPSD_E_CONNECT, XBL_MPSD_E_IO,
+   XBL_MPSD_E_CONNECTION_CLOSED). Before retry n (1, 2, ...) the operation
+   waits, by the port clock and without blocking (polls return PENDING),
+   min(max_delay_ms, base_delay_ms * 2^(n-1)), jittered to random() % (that
+   + 1) when random is set, and never less than the response's Retry-After.
+   A wait that would pass the operation's timeout is not started: the
+   operation ends with the failure instead. All zero: no retries. A 412 is
+   never retried here: it needs the caller's changes applied again. */
+typedef struct xbl_mpsd_retry_policy {
+    uint32_t           max_attempts;    /* attempts in all, the first included; 0 or 1: none */
+    uint32_t           base_delay_ms;   /* back-off before the first retry */
+    uint32_t           max_delay_ms;    /* cap on one back-off; 0: 30000 */
+    xbl_mpsd_random_fn random;          /* NULL: no jitter */
+    void              *random_user;
+} xbl_mpsd_retry_policy;
+
 typedef struct xbl_mpsd_client_config {
     const xbl_mpsd_port *port;     /* required */
     uint64_t xuid;                 /* required: the user this client acts for */
@@ -619,6 +653,9 @@ typedef struct xbl_mpsd_client_config {
     uint32_t timeout_ms;           /* 0: 30000, whole operation */
     const char *user_agent;        /* 0: "xbl_mpsd/<version>" */
     const char *accept_language;   /* 0: no header */
+    xbl_mpsd_retry_policy retry;   /* zero: no retries */
+    xbl_mpsd_trace_fn trace;       /* NULL: no trace; ignored with XBL_MPSD_NO_TRACE */
+    void *trace_user;
 } xbl_mpsd_client_config;
 
 /* ---------------------------------------------------------------------------
@@ -679,6 +716,10 @@ struct xbl_mpsd_async {
     size_t           needed;       /* xbl_mpsd_async_needed_bytes */
     size_t           head_need;    /* buffer bytes the request with its tokens needs */
     uint64_t         xuid;         /* the client's user, for the delivered session */
+    uint32_t         attempts;     /* retries started under the retry policy */
+    uint32_t         backoff_start_ms;
+    uint32_t         backoff_ms;   /* length of the current back-off */
+    xbl_mpsd_result  resend_cause; /* what ended the kept connection a resend replaced */
     xbl_mpsd__http_response response;
     xbl_mpsd_session_reference reference;  /* of the delivered session */
     char             path[XBL_MPSD__PATH_CAP];
@@ -918,6 +959,11 @@ size_t xbl_mpsd_async_needed_bytes(const xbl_mpsd_async *async);
    plain-text error reason, if any (NUL-terminated, "" when none). */
 uint32_t xbl_mpsd_async_http_status(const xbl_mpsd_async *async);
 const char *xbl_mpsd_async_error_text(const xbl_mpsd_async *async);
+
+/* After completion: the Retry-After of a 429 or 503 in seconds (0 when the
+   response had none, gave a date, or the operation is not done). Wait at
+   least this long before trying again. */
+uint32_t xbl_mpsd_async_retry_after(const xbl_mpsd_async *async);
 
 /* The version of this header, as a string ("0.1.0"). */
 const char *xbl_mpsd_version(void);
@@ -4619,6 +4665,7 @@ static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
 #define XBL_MPSD__OP_SEND     3u
 #define XBL_MPSD__OP_RECV     4u
 #define XBL_MPSD__OP_DONE     5u
+#define XBL_MPSD__OP_BACKOFF  6u   /* waiting to retry under the retry policy */
 
 #define XBL_MPSD__KIND_WRITE            1u
 #define XBL_MPSD__KIND_WRITE_BY_HANDLE  2u
@@ -4629,6 +4676,7 @@ static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
 #define XBL_MPSD__AF_RESENT    0x2u   /* the one resend was used */
 #define XBL_MPSD__AF_GOT_BYTE  0x4u   /* a response byte arrived */
 #define XBL_MPSD__AF_TAKEN     0x8u   /* a result call consumed the result */
+#define XBL_MPSD__AF_TRACED    0x10u  /* this attempt's request went to the trace hook */
 
 static const char xbl_mpsd__auth_prefix[] = "Authorization: ";
 static const char xbl_mpsd__sig_prefix[] = "\r\nSignature: ";
@@ -5260,6 +5308,46 @@ static xbl_mpsd_result xbl_mpsd__hr_eof(xbl_mpsd__http_response *r)
 }
 
 /* ===========================================================================
+   Trace hook: the bytes of each exchange, credentials masked
+   =========================================================================== */
+
+#ifndef XBL_MPSD_NO_TRACE
+static void xbl_mpsd__trace(const xbl_mpsd_async *a, xbl_mpsd_trace_kind kind, const void *data, size_t len)
+{
+    const xbl_mpsd_client_config *cfg = &a->client->config;
+    if (len > 0) cfg->trace(cfg->trace_user, kind, (const uint8_t *)data, len);
+}
+
+/* The head as sent, but the token values: the fixed part, then
+   "Authorization: ***" and, when there is one, "\r\nSignature: ***". The
+   tokens hold no CR or LF, so the first CR after the Authorization value
+   starts the Signature line or ends the head. */
+static void xbl_mpsd__trace_request(const xbl_mpsd_async *a)
+{
+    const char *tok = (const char *)a->buffer + a->body_len + a->fixed_len;
+    size_t n = a->head_len - a->fixed_len, i = sizeof xbl_mpsd__auth_prefix - 1;
+    if (a->client->config.trace == NULL) return;
+    xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, a->buffer + a->body_len, a->fixed_len + i);
+    xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, "***", 3);
+    while (i < n && tok[i] != '\r') i++;
+    if (n - i > 4) {
+        xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, xbl_mpsd__sig_prefix, sizeof xbl_mpsd__sig_prefix - 1);
+        xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, "***", 3);
+    }
+    xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, "\r\n\r\n", 4);
+    xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_BODY, a->buffer, a->body_len);
+}
+
+static void xbl_mpsd__trace_response(const xbl_mpsd_async *a, const unsigned char *data, size_t len)
+{
+    if (a->client->config.trace != NULL) xbl_mpsd__trace(a, XBL_MPSD_TRACE_RESPONSE, data, len);
+}
+#else
+#define xbl_mpsd__trace_request(a) ((void)(a))
+#define xbl_mpsd__trace_response(a, data, len) ((void)(a), (void)(data), (void)(len))
+#endif
+
+/* ===========================================================================
    Client and async state machine
    AUTH (token callback, may stay PENDING) -> CONNECT (unless a kept
    connection is idle) -> SEND (head, then body; partial sends) -> RECV
@@ -5388,12 +5476,68 @@ static xbl_mpsd_result xbl_mpsd__outcome(xbl_mpsd_async *a)
     return XBL_MPSD_OK;
 }
 
+/* Whether the retry policy covers failure r: a 429 or 503, or a transport
+   failure before any response byte (the service cannot have answered). */
+static bool xbl_mpsd__retryable(const xbl_mpsd_async *a, xbl_mpsd_result r)
+{
+    const xbl_mpsd_retry_policy *p = &a->client->config.retry;
+    if (p->max_attempts <= 1 || a->attempts + 1 >= p->max_attempts) return false;
+    if (r == XBL_MPSD_E_HTTP_STATUS(429) || r == XBL_MPSD_E_HTTP_STATUS(503)) return true;
+    if (a->flags & XBL_MPSD__AF_GOT_BYTE) return false;
+    return r == XBL_MPSD_E_CONNECT || r == XBL_MPSD_E_IO || r == XBL_MPSD_E_CONNECTION_CLOSED;
+}
+
+/* The wait before the next retry: exponential, capped, jittered, and never
+   shorter than the service's Retry-After. */
+static uint32_t xbl_mpsd__backoff_ms(const xbl_mpsd_async *a)
+{
+    const xbl_mpsd_retry_policy *p = &a->client->config.retry;
+    uint32_t cap = p->max_delay_ms ? p->max_delay_ms : 30000u, d = p->base_delay_ms, i;
+    uint32_t floor_ms = a->response.retry_after > 4294967u ? UINT32_MAX : a->response.retry_after * 1000u;
+    for (i = 0; i < a->attempts && d < cap; i++) d = d > UINT32_MAX / 2 ? UINT32_MAX : d * 2;
+    if (d > cap) d = cap;
+    if (p->random != NULL) d = d == UINT32_MAX ? p->random(p->random_user) : p->random(p->random_user) % (d + 1);
+    return d > floor_ms ? d : floor_ms;
+}
+
+/* Ends the operation with r, or, when the retry policy covers r and the
+   wait fits in the operation's time, waits to send it again. */
+static xbl_mpsd_result xbl_mpsd__end_or_retry(xbl_mpsd_async *a, xbl_mpsd_result r)
+{
+    xbl_mpsd_client *c = a->client;
+    uint32_t now, wait;
+    if (r >= 0 || !xbl_mpsd__retryable(a, r)) return xbl_mpsd__end(a, r);
+    wait = xbl_mpsd__backoff_ms(a);
+    now = c->port.now_ms(c->port.ctx);
+    if ((uint64_t)(uint32_t)(now - a->start_ms) + wait >= c->config.timeout_ms) return xbl_mpsd__end(a, r);
+    if (a->response.state != XBL_MPSD__HR_DONE) xbl_mpsd__drop_connection(c);
+    xbl_mpsd__wipe_tokens(a);
+    a->attempts++;
+    a->backoff_start_ms = now;
+    a->backoff_ms = wait;
+    a->state = XBL_MPSD__OP_BACKOFF;
+    return XBL_MPSD_PENDING;
+}
+
+static xbl_mpsd_result xbl_mpsd__step_backoff(xbl_mpsd_async *a)
+{
+    const xbl_mpsd_client *c = a->client;
+    if ((uint32_t)(c->port.now_ms(c->port.ctx) - a->backoff_start_ms) < a->backoff_ms) return XBL_MPSD_PENDING;
+    a->flags &= ~(XBL_MPSD__AF_REUSED | XBL_MPSD__AF_RESENT | XBL_MPSD__AF_GOT_BYTE | XBL_MPSD__AF_TRACED);
+    a->resend_cause = XBL_MPSD_OK;
+    a->sent = 0;
+    a->error_text[0] = '\0';
+    xbl_mpsd__hr_init(&a->response, !xbl_mpsd__is_write(a));
+    a->state = XBL_MPSD__OP_AUTH;
+    return XBL_MPSD__CONTINUE;
+}
+
 static xbl_mpsd_result xbl_mpsd__complete(xbl_mpsd_async *a)
 {
     xbl_mpsd_client *c = a->client;
     xbl_mpsd_result res = xbl_mpsd__outcome(a);
     if (a->response.flags & XBL_MPSD__HF_CLOSE) xbl_mpsd__drop_connection(c);
-    return xbl_mpsd__end(a, res);
+    return xbl_mpsd__end_or_retry(a, res);
 }
 
 /* Back to AUTH on a fresh connection: the kept one was dead before any
@@ -5405,7 +5549,8 @@ static xbl_mpsd_result xbl_mpsd__resend_or(xbl_mpsd_async *a, xbl_mpsd_result r)
         return r;
     xbl_mpsd__drop_connection(a->client);
     xbl_mpsd__wipe_tokens(a);
-    a->flags = (a->flags & ~XBL_MPSD__AF_REUSED) | XBL_MPSD__AF_RESENT;
+    a->resend_cause = r;
+    a->flags = (a->flags & ~(XBL_MPSD__AF_REUSED | XBL_MPSD__AF_TRACED)) | XBL_MPSD__AF_RESENT;
     a->sent = 0;
     xbl_mpsd__hr_init(&a->response, !xbl_mpsd__is_write(a));
     a->state = XBL_MPSD__OP_AUTH;
@@ -5426,6 +5571,9 @@ static xbl_mpsd_result xbl_mpsd__step_connect(xbl_mpsd_async *a)
     xbl_mpsd_client *c = a->client;
     xbl_mpsd_result r = c->port.connect(c->port.ctx, c->config.host, c->config.port_number);
     if (r == XBL_MPSD_PENDING || r == XBL_MPSD_E_WOULD_BLOCK) { c->connected = true; return XBL_MPSD_PENDING; }
+    /* the resend of a request whose kept connection died: that death is
+       what happened to the request, not this connect */
+    if (r != XBL_MPSD_OK && a->resend_cause < 0) return a->resend_cause;
     if (r != XBL_MPSD_OK) return r < 0 ? r : XBL_MPSD_E_CONNECT;
     c->connected = true;
     a->state = XBL_MPSD__OP_SEND;
@@ -5438,6 +5586,7 @@ static xbl_mpsd_result xbl_mpsd__step_send(xbl_mpsd_async *a)
     const uint8_t *data;
     size_t len;
     int32_t n;
+    if (!(a->flags & XBL_MPSD__AF_TRACED)) { a->flags |= XBL_MPSD__AF_TRACED; xbl_mpsd__trace_request(a); }
     if (a->sent < a->head_len) {
         data = a->buffer + a->body_len + a->sent;
         len = a->head_len - a->sent;
@@ -5481,6 +5630,7 @@ static xbl_mpsd_result xbl_mpsd__step_recv(xbl_mpsd_async *a)
     if (n < 0) return xbl_mpsd__resend_or(a, n);
     if (n == 0 || (size_t)n > cap - used) return XBL_MPSD_E_IO;
     a->flags |= XBL_MPSD__AF_GOT_BYTE;
+    xbl_mpsd__trace_response(a, win + used, (size_t)n);
     r->raw_len += (size_t)n;
     res = xbl_mpsd__hr_feed(r, win, cap);
     if (res == XBL_MPSD_PENDING) return XBL_MPSD__CONTINUE;
@@ -5495,6 +5645,7 @@ static xbl_mpsd_result xbl_mpsd__step(xbl_mpsd_async *a)
     case XBL_MPSD__OP_AUTH: return xbl_mpsd__step_auth(a);
     case XBL_MPSD__OP_CONNECT: return xbl_mpsd__step_connect(a);
     case XBL_MPSD__OP_SEND: return xbl_mpsd__step_send(a);
+    case XBL_MPSD__OP_BACKOFF: return xbl_mpsd__step_backoff(a);
     default: return xbl_mpsd__step_recv(a);
     }
 }
@@ -5512,7 +5663,7 @@ xbl_mpsd_result xbl_mpsd_async_poll(xbl_mpsd_async *a)
         xbl_mpsd_result r = xbl_mpsd__step(a);
         if (a->state == XBL_MPSD__OP_DONE) return a->result;
         if (r == XBL_MPSD_PENDING) return XBL_MPSD_PENDING;
-        if (r != XBL_MPSD__CONTINUE) return xbl_mpsd__end(a, r);
+        if (r != XBL_MPSD__CONTINUE) return xbl_mpsd__end_or_retry(a, r);
     }
     return XBL_MPSD_PENDING;
 }
@@ -5545,6 +5696,11 @@ uint32_t xbl_mpsd_async_http_status(const xbl_mpsd_async *a)
 const char *xbl_mpsd_async_error_text(const xbl_mpsd_async *a)
 {
     return (a == NULL || a->state != XBL_MPSD__OP_DONE) ? "" : a->error_text;
+}
+
+uint32_t xbl_mpsd_async_retry_after(const xbl_mpsd_async *a)
+{
+    return (a == NULL || a->state != XBL_MPSD__OP_DONE) ? 0 : a->response.retry_after;
 }
 
 static bool xbl_mpsd__config_ok(const xbl_mpsd_client_config *cfg)
