@@ -1,7 +1,7 @@
 /* Bob leaves, then Alice leaves: her write empties the session, the
    service deletes it (sessionEmptyTimeout 0) and answers 204, which the
    SDK reports as success with write status SESSION_DELETED and no document.
-   usage: leave [host [port [session-name]]] */
+   usage: leave [--trace] [host [port [session-name]]] */
 #include "example_common.h"
 
 static example_user alice, bob;
@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     xbl_mpsd_session_reference ref;
     xbl_mpsd_result rc;
 
-    example_args(argc, argv, &host, &port);
+    example_args(&argc, argv, &host, &port);
     if (example_user_init(&alice, "Alice", 2814600000000001ULL, host, port) != 0
         || example_user_init(&bob, "Bob", 2814600000000002ULL, host, port) != 0) return 1;
     ref = xbl_mpsd_session_reference_create(EXAMPLE_SCID, "quick", argc > 3 ? argv[3] : "demo-session");

@@ -1,7 +1,7 @@
 /* Optimistic concurrency: Alice and Bob both read the session; Bob writes
    first; Alice's SynchronizedUpdate (If-Match: <her etag>) answers 412 with
    the latest session, and she re-applies her change to it and writes again.
-   usage: update_properties [host [port [session-name]]] */
+   usage: update_properties [--trace] [host [port [session-name]]] */
 #include "example_common.h"
 
 static example_user alice, bob;
@@ -38,7 +38,7 @@ int main(int argc, char **argv)
     xbl_mpsd_result rc;
     int attempt;
 
-    example_args(argc, argv, &host, &port);
+    example_args(&argc, argv, &host, &port);
     if (example_user_init(&alice, "Alice", 2814600000000001ULL, host, port) != 0
         || example_user_init(&bob, "Bob", 2814600000000002ULL, host, port) != 0) return 1;
     ref = xbl_mpsd_session_reference_create(EXAMPLE_SCID, "quick", argc > 3 ? argv[3] : "demo-session");
