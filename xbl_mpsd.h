@@ -965,6 +965,16 @@ const char *xbl_mpsd_async_error_text(const xbl_mpsd_async *async);
    least this long before trying again. */
 uint32_t xbl_mpsd_async_retry_after(const xbl_mpsd_async *async);
 
+/* Why a JSON argument is refused, or NULL when it is acceptable. A setter
+   that returns XBL_MPSD_E_INVALID_JSON_STRING refused its JSON text for one
+   of these rules; ask with the same text and object_required = true for an
+   argument the service takes only as a JSON object (custom constants of the
+   session and of members, measurement server addresses, the cloud compute
+   package, raw servers, matchmaking target constants, QoS and server
+   measurements), false for a custom-property value (any JSON value).
+   Returns a static sentence. */
+const char *xbl_mpsd_json_argument_error(const char *json_text, bool object_required);
+
 /* The version of this header, as a string ("0.1.0"). */
 const char *xbl_mpsd_version(void);
 
@@ -1904,6 +1914,24 @@ static bool xbl_mpsd__json_arg(const char *text, const char **value, size_t *len
     return true;
 }
 
+/* The service answers 400 to these where it wants an object (custom
+   constants, measurements, servers, ...), so they are refused here. */
+static bool xbl_mpsd__json_object_arg(const char *text, const char **value, size_t *len)
+{
+    return xbl_mpsd__json_arg(text, value, len) && (*value)[0] == '{';
+}
+
+const char *xbl_mpsd_json_argument_error(const char *json_text, bool object_required)
+{
+    const char *v;
+    size_t n;
+    if (json_text == NULL) return "NULL where JSON text is required";
+    if (!xbl_mpsd__json_arg(json_text, &v, &n))
+        return "not one JSON value (RFC 8259 grammar, UTF-8, escapes, nesting within XBL_MPSD_JSON_MAX_DEPTH)";
+    if (object_required && v[0] != '{') return "valid JSON but not an object; a JSON object ({...}) is required here";
+    return NULL;
+}
+
 static const char *xbl_mpsd__dup_json_arg(xbl_mpsd__arena *a, const char *text)
 {
     const char *v;
@@ -2079,7 +2107,8 @@ static xbl_mpsd_result xbl_mpsd__check_init_args(const xbl_mpsd_session_init_arg
     if (args == NULL) return XBL_MPSD_OK;
     if (!xbl_mpsd__visibility_ok(args->visibility)) return XBL_MPSD_E_INVALIDARG;
     if (args->initiator_xuids_count > 0 && args->initiator_xuids == NULL) return XBL_MPSD_E_INVALIDARG;
-    if (args->custom_json != NULL && args->custom_json[0] != '\0' && !xbl_mpsd__json_arg(args->custom_json, &v, &n))
+    if (args->custom_json != NULL && args->custom_json[0] != '\0'
+            && !xbl_mpsd__json_object_arg(args->custom_json, &v, &n))
         return XBL_MPSD_E_INVALID_JSON_STRING;
     return XBL_MPSD_OK;
 }
@@ -2576,13 +2605,14 @@ xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_host_requirements(xbl_mps
 }
 
 /* Stores a validated JSON argument in *slot; "" stays "" when allow_empty. */
+/* Every JSON text a setter stores is one the service takes only as an object. */
 static xbl_mpsd_result xbl_mpsd__set_json_text(xbl_mpsd_session *s, const char **slot, const char *text, bool allow_empty)
 {
     size_t mark = s->arena.used;
     const char *v;
     size_t n;
     if (allow_empty && text[0] == '\0') { *slot = ""; return XBL_MPSD_OK; }
-    if (!xbl_mpsd__json_arg(text, &v, &n)) return XBL_MPSD_E_INVALID_JSON_STRING;
+    if (!xbl_mpsd__json_object_arg(text, &v, &n)) return XBL_MPSD_E_INVALID_JSON_STRING;
     v = xbl_mpsd__arena_strn(&s->arena, v, n);
     if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK) return XBL_MPSD_E_OUTOFMEMORY;
     *slot = v;
@@ -2951,7 +2981,7 @@ static xbl_mpsd_result xbl_mpsd__member_constants(xbl_mpsd_session *s, const cha
     size_t n;
     *out = NULL;
     if (json == NULL) return XBL_MPSD_OK;
-    if (!xbl_mpsd__json_arg(json, &v, &n)) return XBL_MPSD_E_INVALID_JSON_STRING;
+    if (!xbl_mpsd__json_object_arg(json, &v, &n)) return XBL_MPSD_E_INVALID_JSON_STRING;
     *out = xbl_mpsd__arena_strn(&s->arena, v, n);
     return s->arena.failed ? XBL_MPSD_E_OUTOFMEMORY : XBL_MPSD_OK;
 }

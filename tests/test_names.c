@@ -84,6 +84,28 @@ static void test_string_getters_never_null(void **state)
     assert_string_equal(xbl_mpsd_async_error_text(NULL), "");
 }
 
+/* Custom constants the service takes only as an object: refused locally,
+   and the caller can learn which rule the text broke. */
+static void test_custom_constants_must_be_objects(void **state)
+{
+    static unsigned char arena[8192];
+    xbl_mpsd_session s;
+    xbl_mpsd_session_init_args args;
+    (void)state;
+    memset(&args, 0, sizeof args);
+    args.custom_json = "[\"mode\"]";
+    assert_int_equal(xbl_mpsd_session_init(&s, 1, NULL, &args, arena, sizeof arena), XBL_MPSD_E_INVALID_JSON_STRING);
+    assert_string_equal(xbl_mpsd_json_argument_error(args.custom_json, true),
+                        "valid JSON but not an object; a JSON object ({...}) is required here");
+    assert_int_equal(xbl_mpsd_session_init(&s, 1, NULL, NULL, arena, sizeof arena), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_join(&s, "\"red\"", false, false), XBL_MPSD_E_INVALID_JSON_STRING);
+    assert_int_equal(xbl_mpsd_session_add_member_reservation(&s, 7, "3", false), XBL_MPSD_E_INVALID_JSON_STRING);
+    assert_int_equal(xbl_mpsd_session_join(&s, " {\"team\":\"red\"} ", false, false), XBL_MPSD_OK);
+    assert_string_equal(xbl_mpsd_json_argument_error(NULL, false), "NULL where JSON text is required");
+    assert_null(xbl_mpsd_json_argument_error("\"red\"", false));
+    assert_null(xbl_mpsd_json_argument_error(" {} ", true));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -92,6 +114,7 @@ int main(void)
         cmocka_unit_test(test_member_status_visibility_restriction_names),
         cmocka_unit_test(test_change_type_names),
         cmocka_unit_test(test_string_getters_never_null),
+        cmocka_unit_test(test_custom_constants_must_be_objects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1125,6 +1125,8 @@ static void test_invalid_json_fragments(void **state)
         const char *j = k_bad_json[i];
         fprintf(stderr, "  bad JSON #%zu: %s\n", i, j);
         EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_set_custom_property_json(&s, "k", j));
+        assert_string_equal(xbl_mpsd_json_argument_error(j, false),
+            "not one JSON value (RFC 8259 grammar, UTF-8, escapes, nesting within XBL_MPSD_JSON_MAX_DEPTH)");
         EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_current_user_set_custom_property_json(&s, "k", j));
         EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_constants_set_measurement_server_addresses_json(&s, j));
         if (j[0] != '\0')
@@ -1158,15 +1160,30 @@ static void test_valid_json_fragments_accepted(void **state)
         fprintf(stderr, "  good JSON #%zu: %s\n", i, j);
         EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "k", j));
         EXPECT_OK(xbl_mpsd_session_current_user_set_custom_property_json(&s, "k", j));
+        assert_null(xbl_mpsd_json_argument_error(j, false));
+        snprintf(expected, sizeof expected, "{\"k\":%s}", j);
+        assert_json(expected, xbl_mpsd_session_session_properties(&s)->session_custom_properties_json);
+        assert_json(expected, xbl_mpsd_session_current_user(&s)->custom_properties_json);
+        if (j[strspn(j, " \t\r\n")] != '{') {
+            /* valid JSON, but where the service wants an object it answers 400: refused here */
+            assert_string_equal(xbl_mpsd_json_argument_error(j, true),
+                                "valid JSON but not an object; a JSON object ({...}) is required here");
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_set_raw_servers_json(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_set_matchmaking_target_session_constants_json(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_current_user_set_qos_measurements(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_current_user_set_server_qos_measurements(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_constants_set_measurement_server_addresses_json(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_constants_set_cloud_compute_package_json(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_add_member_reservation(&s, 5, j, false));
+            continue;
+        }
+        assert_null(xbl_mpsd_json_argument_error(j, true));
         EXPECT_OK(xbl_mpsd_session_set_raw_servers_json(&s, j));
         EXPECT_OK(xbl_mpsd_session_set_matchmaking_target_session_constants_json(&s, j));
         EXPECT_OK(xbl_mpsd_session_current_user_set_qos_measurements(&s, j));
         EXPECT_OK(xbl_mpsd_session_current_user_set_server_qos_measurements(&s, j));
         EXPECT_OK(xbl_mpsd_session_constants_set_measurement_server_addresses_json(&s, j));
         EXPECT_OK(xbl_mpsd_session_constants_set_cloud_compute_package_json(&s, j));
-        snprintf(expected, sizeof expected, "{\"k\":%s}", j);
-        assert_json(expected, xbl_mpsd_session_session_properties(&s)->session_custom_properties_json);
-        assert_json(expected, xbl_mpsd_session_current_user(&s)->custom_properties_json);
         assert_json(j, xbl_mpsd_session_raw_servers_json(&s));
         snprintf(expected, sizeof expected, "{\"properties\":{\"custom\":{\"k\":%s}}, \"servers\": %s}", j, j);
         /* whole body is still valid JSON and carries the value */
