@@ -168,12 +168,20 @@ extern "C" {
 
 typedef int32_t xbl_mpsd_result;
 
+/* A conversion in the macros callers expand: a C++ caller builds clean
+   under -Wold-style-cast. */
+#ifdef __cplusplus
+#define XBL_MPSD__CAST(type, x) (static_cast<type>(x))
+#else
+#define XBL_MPSD__CAST(type, x) ((type)(x))
+#endif
+
 /* builds a negative xbl_mpsd_result with the given 32-bit HRESULT bit pattern */
 #define XBL_MPSD_RESULT_FROM_BITS(bits) \
-    ((xbl_mpsd_result)((int64_t)(bits) - INT64_C(0x100000000)))
+    XBL_MPSD__CAST(xbl_mpsd_result, XBL_MPSD__CAST(int64_t, bits) - INT64_C(0x100000000))
 
-#define XBL_MPSD_OK                              ((xbl_mpsd_result)0)
-#define XBL_MPSD_PENDING                         ((xbl_mpsd_result)1)
+#define XBL_MPSD_OK                              XBL_MPSD__CAST(xbl_mpsd_result, 0)
+#define XBL_MPSD_PENDING                         XBL_MPSD__CAST(xbl_mpsd_result, 1)
 #define XBL_MPSD_E_FAIL                          XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x80004005))
 #define XBL_MPSD_E_UNEXPECTED                    XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x8000FFFF))
 #define XBL_MPSD_E_OUTOFMEMORY                   XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x8007000E))
@@ -183,10 +191,10 @@ typedef int32_t xbl_mpsd_result;
 #define XBL_MPSD_E_RUNTIME_ERROR                 XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x89235200))
 /* an HTTP failure status, same bits as XSAPI's HTTP_E_STATUS_*: 0x80190000 + status */
 #define XBL_MPSD_E_HTTP_STATUS(status) \
-    XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x80190000) + (uint32_t)(status))
+    XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x80190000) + XBL_MPSD__CAST(uint32_t, status))
 
-#define XBL_MPSD_SUCCEEDED(r) ((xbl_mpsd_result)(r) >= 0)
-#define XBL_MPSD_FAILED(r)    ((xbl_mpsd_result)(r) < 0)
+#define XBL_MPSD_SUCCEEDED(r) (XBL_MPSD__CAST(xbl_mpsd_result, r) >= 0)
+#define XBL_MPSD_FAILED(r)    (XBL_MPSD__CAST(xbl_mpsd_result, r) < 0)
 
 typedef struct xbl_mpsd_session xbl_mpsd_session; /* complete in xbl_mpsd.h, members private (§1.2) */
 typedef struct xbl_mpsd_client  xbl_mpsd_client;  /* defined by the transport contract             */
