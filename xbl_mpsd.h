@@ -90,7 +90,7 @@
       an exchange needed after it failed with XBL_MPSD_E_OUTOFMEMORY.
 
    5. PORTS
-      All I/O goes through xbl_mpsd_port (spec/TRANSPORT.md, port/README.md):
+      All I/O goes through xbl_mpsd_port (port/README.md is the contract):
       non-blocking connect, send, recv, close and a millisecond clock, each
       outcome explicit. Shipped, each an stb-style header with its own docs:
         port/xbl_mpsd_port_posix.h     BSD sockets (POSIX)
@@ -128,7 +128,7 @@
         null); XBL_MPSD_WRITE_WHOLE_CUSTOM 1 restores XSAPI's whole-object
         writes. The getters always show the whole local object.
       - xbl_mpsd_async_poll's final value is the transport and HTTP outcome;
-        checks that need `out` (the document schema of API.md §6.3, `out`'s
+        checks that need `out` (that the body is a session document, `out`'s
         arena) are made by the result call, which may refine an OK poll to
         XBL_MPSD_E_INVALID_JSON_STRING or XBL_MPSD_E_OUTOFMEMORY.
       - One rule decides whether a session reference is valid, and every
@@ -163,7 +163,8 @@ extern "C" {
 #endif
 
 /* ===========================================================================
-   Public API (spec/API.md, normative blocks in document order)
+   Public API. Every function is documented at its declaration: what it
+   does, its arguments, each result code and what to do next, memory.
    =========================================================================== */
 
 typedef int32_t xbl_mpsd_result;
@@ -196,7 +197,7 @@ typedef int32_t xbl_mpsd_result;
 #define XBL_MPSD_SUCCEEDED(r) (XBL_MPSD__CAST(xbl_mpsd_result, r) >= 0)
 #define XBL_MPSD_FAILED(r)    (XBL_MPSD__CAST(xbl_mpsd_result, r) < 0)
 
-typedef struct xbl_mpsd_session xbl_mpsd_session; /* complete in xbl_mpsd.h, members private (§1.2) */
+typedef struct xbl_mpsd_session xbl_mpsd_session; /* complete below, every member private     */
 typedef struct xbl_mpsd_client  xbl_mpsd_client;  /* defined by the transport contract             */
 typedef struct xbl_mpsd_async   xbl_mpsd_async;   /* defined by the transport contract             */
 
@@ -501,7 +502,7 @@ typedef struct xbl_mpsd_formatted_secure_device_address {
 } xbl_mpsd_formatted_secure_device_address;
 
 
-/* Private: the arena a session lives in (API.md §1.2). */
+/* Private: the arena a session lives in. */
 typedef struct xbl_mpsd__arena {
     unsigned char *base;
     size_t         size;
@@ -512,7 +513,7 @@ typedef struct xbl_mpsd__arena {
 
 /* ---------------------------------------------------------------------------
    The session object. Complete so that callers can place it anywhere; every
-   member is private (API.md §1.2). Variable-size data lives in the arena.
+   member is private. Variable-size data lives in the arena.
    --------------------------------------------------------------------------- */
 struct xbl_mpsd_session {
     xbl_mpsd__arena arena;   /* [base, base + used) holds this session's data */
@@ -560,7 +561,7 @@ struct xbl_mpsd_session {
 };
 
 /* ===========================================================================
-   Transport contract (spec/TRANSPORT.md): result codes, port, client, async
+   Transport: result codes, port (contract in port/README.md), client, async
    =========================================================================== */
 
 #define XBL_MPSD_E_WOULD_BLOCK        XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50001)) /* port only: try again later */

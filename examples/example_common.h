@@ -42,7 +42,7 @@ typedef struct example_user {
     uint8_t              arena[65536];
 } example_user;
 
-/* The emulator reads identity from the token part (MPSD §11). */
+/* The emulator reads the identity from the token part: xuid=<n>,gt=<gamertag>. */
 static xbl_mpsd_result example_auth(void *user, const char *method, const char *path,
         const uint8_t *body, size_t body_len, char *authorization, size_t authorization_cap,
         char *signature, size_t signature_cap)

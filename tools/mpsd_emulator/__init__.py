@@ -1,7 +1,7 @@
 """mpsd_emulator: a local Xbox Live Multiplayer Session Directory (MPSD) for tests.
 
-Python 3 standard library only. Implements the session write path of
-spec/MPSD.md (sections 1-4, 6, 7, 11): templates, create/join/update/leave,
+Python 3 standard library only. Implements the session write path of the
+MPSD REST service: templates, create/join/update/leave,
 reservations, merge rules, write-once constants, admission, ETag and
 changeNumber, If-Match/If-None-Match, 412 with the latest session, 204 for an
 emptied session, handles, Content-Location, plain-text errors, lazy timers on
