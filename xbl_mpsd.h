@@ -78,8 +78,8 @@
       Rebuilding measures first (a dry run of the same code) and only then
       writes, so a result or copy needs an arena as large as the new
       document, not old + new.
-      Measured on x86-64 (gcc 12): sizeof(xbl_mpsd_session) 1232,
-      xbl_mpsd_client 128, xbl_mpsd_async 1424, xbl_mpsd_session_member 264.
+      Measured on x86-64 (gcc 12): sizeof(xbl_mpsd_session) 1248,
+      xbl_mpsd_client 176, xbl_mpsd_async 1440, xbl_mpsd_session_member 264.
       Arena a received document needs: 1767 bytes for a full 2-member
       session (roles, servers, matchmaking, initialization), 27606 bytes for
       100 members; roughly 270 bytes a member plus the JSON text you keep.
@@ -117,7 +117,13 @@
       async buffer), reported in that precedence. A call that fails changes
       nothing. Transport codes (XBL_MPSD_E_TIMEOUT, ...) and
       XBL_MPSD_E_HTTP_STATUS(n) are listed below; xbl_mpsd_result_string()
-      names any code.
+      names any code, xbl_mpsd_*_string() every enum a log shows, and
+      xbl_mpsd_json_argument_error() the rule a refused JSON text broke.
+      An OK write result means the service answered: its write status
+      says whether the write was applied (OutOfSync: it was not).
+      xbl_mpsd_async_retry_after() gives a 429/503's Retry-After; the
+      client config's retry policy retries those and connection failures
+      inside the operation, and its trace hook shows every exchange.
 
    8. DESIGN NOTES AND DEPARTURES
       - Caller JSON fragments are validated by our own scanner (RFC 8259
@@ -735,221 +741,517 @@ struct xbl_mpsd_async {
     char             error_text[XBL_MPSD__ERROR_TEXT_CAP];
 };
 
+/* Builds a session reference by value from three plain strings (not JSON):
+   the SCID, the template name and the session name. A field whose argument
+   is NULL, too long (SCID 40 bytes or more, names 100 or more) or breaks the
+   character rule ([A-Za-z0-9._-] only) is left empty, so the result is then
+   not valid (xbl_mpsd_session_reference_is_valid says false) and
+   xbl_mpsd_session_init refuses it: check is_valid before using a reference
+   built from user input. Nothing is kept; the strings may go away after. */
 xbl_mpsd_session_reference xbl_mpsd_session_reference_create(
     const char *scid, const char *session_template_name, const char *session_name);
 
+/* Parses a path such as "/serviceconfigs/{scid}/sessiontemplates/{t}/sessions/{n}"
+   (a Content-Location header) into *session_reference: split on '/', empty
+   pieces dropped, pieces 1, 3 and 5 are the three fields, no percent-decoding,
+   extra pieces ignored. Returns XBL_MPSD_OK; XBL_MPSD_E_INVALIDARG for a NULL
+   pointer, fewer than 6 pieces, or a piece too long for its field, and then
+   *session_reference is unchanged. The pieces are not checked against the
+   validity rule: call xbl_mpsd_session_reference_is_valid on the result. */
 xbl_mpsd_result xbl_mpsd_session_reference_parse_from_uri_path(
     const char *path, xbl_mpsd_session_reference *session_reference);
 
+/* Writes "/serviceconfigs/{scid}/sessiontemplates/{template}/sessions/{name}"
+   into *session_reference_uri (always fits, NUL-terminated), the fields copied
+   as they are, empty ones too. Returns XBL_MPSD_OK, or XBL_MPSD_E_INVALIDARG
+   for a NULL pointer or a field without a NUL inside its buffer. */
 xbl_mpsd_result xbl_mpsd_session_reference_to_uri_path(
     const xbl_mpsd_session_reference *session_reference,
     xbl_mpsd_session_reference_uri *session_reference_uri);
 
+/* The one rule for a valid reference, applied by every call that takes one
+   (reference_create, session_init, get and write): the SCID 1-39 characters,
+   the template and session names 1-99 characters, all from [A-Za-z0-9._-]
+   (they go into the request path unescaped). The SCID need not be a GUID
+   here; the service answers 400 to a SCID that is not one. False for NULL. */
 bool xbl_mpsd_session_reference_is_valid(const xbl_mpsd_session_reference *session_reference);
 
+/* Makes `session` a new local session for user `xuid`, its variable-size data
+   in `arena` (arena_size bytes, any alignment; keep the arena alive and
+   unmoved as long as the session is used). The old contents are dropped
+   without touching the old arena. session_reference NULL (or all three fields
+   empty) makes a session that can only be written by handle; otherwise the
+   reference must be valid (xbl_mpsd_session_reference_is_valid). init_args
+   non-NULL marks the constants it carries for the first write
+   (init_args->custom_json is JSON text that must be an object, "" or NULL
+   for none). Afterwards has_document() is true: a fresh local session "has a
+   document" (an empty one), so setters, join and writes work on it.
+   Returns XBL_MPSD_OK; XBL_MPSD_E_INVALIDARG for a NULL session or arena, an
+   invalid reference, a visibility outside the enum or initiators NULL with a
+   count; XBL_MPSD_E_INVALID_JSON_STRING for bad custom_json (see
+   xbl_mpsd_json_argument_error); XBL_MPSD_E_OUTOFMEMORY when the arena is too
+   small (give a bigger one). On any error the session is left cleared. */
 xbl_mpsd_result xbl_mpsd_session_init(
     xbl_mpsd_session *session, uint64_t xuid,
     const xbl_mpsd_session_reference *session_reference /* may be NULL */,
     const xbl_mpsd_session_init_args *init_args         /* may be NULL */,
     void *arena, size_t arena_size);
 
+/* Deep-copies `src` into `dst`'s own arena (dst keeps its arena and takes
+   everything else: document, pending changes, join state, ETag, write status,
+   subscription ID). The two are independent afterwards. dst == src is a no-op.
+   Returns XBL_MPSD_OK; XBL_MPSD_E_INVALIDARG for NULL pointers, `src` without
+   a document, `dst` without an arena, or arenas that overlap;
+   XBL_MPSD_E_OUTOFMEMORY when the copy does not fit dst's arena (dst is then
+   unchanged: retry with a bigger arena). The copy needs about the src arena's
+   used bytes, not more. */
 xbl_mpsd_result xbl_mpsd_session_copy(xbl_mpsd_session *dst, const xbl_mpsd_session *src);
 
+/* Returns the session to the cleared state (no document, no arena, write
+   status Unknown). The SDK keeps no pointer into the arena afterwards, so it
+   may be reused at once. NULL is a no-op. */
 void xbl_mpsd_session_clear(xbl_mpsd_session *session);
 
+/* Whether the session holds a document: true after init (a fresh local
+   session has an empty one), copy, or a result call that delivered a session;
+   false for NULL, a cleared session, and after a result without a session
+   body (204, a 412 without body, 200/201 with an empty body). The getters
+   return NULL, 0 or "" on a session without a document; write_status still
+   tells why (OutOfSync, SessionDeleted). */
 bool xbl_mpsd_session_has_document(const xbl_mpsd_session *session);
 
+/* When the service produced this copy (the response's Date header); 0 for a
+   local session, a missing header, or no document. */
 time_t xbl_mpsd_session_time_of_session(const xbl_mpsd_session *session);
 
+/* Managed-initialization state (stage, when it started, episode). Non-NULL
+   whenever the session has a document; NULL otherwise. Points into the
+   session: valid until the session is changed, rebuilt or cleared. */
 const xbl_mpsd_session_initialization_info *xbl_mpsd_session_get_initialization_info(
     const xbl_mpsd_session *session);
 
+/* The change types the current user subscribes to (set locally or read from
+   the document); XBL_MPSD_SESSION_CHANGE_TYPES_NONE without a current user or
+   document. */
 xbl_mpsd_session_change_types xbl_mpsd_session_subscribed_change_types(const xbl_mpsd_session *session);
 
+/* The preferred host devices, in the service's order: *device_tokens (may be
+   NULL when the count is 0) and *device_tokens_count. Returns XBL_MPSD_OK, or
+   XBL_MPSD_E_INVALIDARG for a NULL pointer or a session without a document.
+   The array lives in the session's arena (valid until the session changes). */
 xbl_mpsd_result xbl_mpsd_session_host_candidates(
     const xbl_mpsd_session *session,
     const xbl_mpsd_device_token **device_tokens, size_t *device_tokens_count);
 
+/* Views of the session (NULL without a document): its reference, its
+   constants, its properties. They show local edits made since the last read.
+   The pointers and every string in them point into the session and its
+   arena: valid until the next call that changes, rebuilds or clears the
+   session; copy what you keep longer. JSON members (custom_json, ...) are
+   JSON text. */
 const xbl_mpsd_session_reference *xbl_mpsd_session_session_reference(const xbl_mpsd_session *session);
 const xbl_mpsd_session_constants *xbl_mpsd_session_session_constants(const xbl_mpsd_session *session);
 const xbl_mpsd_session_properties *xbl_mpsd_session_session_properties(const xbl_mpsd_session *session);
 
+/* The role types (from roleTypes in the document; a local session has none
+   until a response fills them): *role_types and *role_types_count. Returns
+   XBL_MPSD_OK, or XBL_MPSD_E_INVALIDARG for a NULL pointer or no document.
+   Arena lifetime, as for the views above. */
 xbl_mpsd_result xbl_mpsd_session_role_types(
     const xbl_mpsd_session *session,
     const xbl_mpsd_role_type **role_types, size_t *role_types_count);
 
+/* Finds a role by role-type and role name (plain strings, case ignored).
+   *role is NULL when there is none, and the call still returns XBL_MPSD_OK;
+   XBL_MPSD_E_INVALIDARG for a NULL argument or no document. */
 xbl_mpsd_result xbl_mpsd_session_get_role_by_name(
     const xbl_mpsd_session *session, const char *role_type_name, const char *role_name,
     const xbl_mpsd_role **role);
 
+/* All members: those of the document first, in the service's list order,
+   then local entries (join, reservations) in call order. Local entries have
+   member_id XBL_MPSD_MEMBER_ID_NONE until a write returns them. Returns
+   XBL_MPSD_OK, or XBL_MPSD_E_INVALIDARG for a NULL pointer or no document.
+   The array lives in the session's arena. */
 xbl_mpsd_result xbl_mpsd_session_members(
     const xbl_mpsd_session *session,
     const xbl_mpsd_session_member **members, size_t *count);
 
+/* The member with this member_id, or NULL (XBL_MPSD_MEMBER_ID_NONE never
+   matches; NULL without a document). */
 const xbl_mpsd_session_member *xbl_mpsd_session_get_member(
     const xbl_mpsd_session *session, uint32_t member_id);
 
+/* The matchmaking server of the document, or NULL when it has none. */
 const xbl_mpsd_matchmaking_server *xbl_mpsd_session_matchmaking_server(const xbl_mpsd_session *session);
 
+/* Members that are not reservations (membersInfo.accepted); 0 for a local
+   session or without a document. */
 uint32_t xbl_mpsd_session_members_accepted(const xbl_mpsd_session *session);
 
+/* The whole `servers` object as JSON text, or the value set with
+   xbl_mpsd_session_set_raw_servers_json; "" when none or without a document.
+   Never NULL. */
 const char *xbl_mpsd_session_raw_servers_json(const xbl_mpsd_session *session);
 
+/* The response's ETag, byte for byte; "" for a local session, without a
+   document (after a 412 without body, for example) and for NULL. Never NULL.
+   A SynchronizedUpdate sends it as If-Match. */
 const char *xbl_mpsd_session_etag(const xbl_mpsd_session *session);
 
+/* The current user's member entry: the one joined on this object, else the
+   document's member with the session's XUID; NULL when there is none. */
 const xbl_mpsd_session_member *xbl_mpsd_session_current_user(const xbl_mpsd_session *session);
 
+/* Top-level document information (contract version, branch, change number,
+   correlation ID, start time, next timer, search handle); NULL without a
+   document. */
 const xbl_mpsd_session_info *xbl_mpsd_session_get_info(const xbl_mpsd_session *session);
 
+/* How the write that produced this object ended: Created (201), Updated
+   (200), OutOfSync (412: nothing was written; the session now holds the
+   service's current session when the 412 had a body: apply your change to it
+   and write again), SessionDeleted (204). Kept when the object holds no
+   document; Unknown for NULL, local, cleared and read sessions. Names:
+   xbl_mpsd_write_session_status_string. */
 xbl_mpsd_write_session_status xbl_mpsd_session_write_status(const xbl_mpsd_session *session);
 
+/* How current_session differs from old_session, as change-type flags (never
+   EVERYTHING): host token, initialization stage, matchmaking status or
+   target, member list, member status, member custom properties, joinability
+   (closed, locked, join restriction, full), custom properties. NONE when
+   either is NULL or has no document. */
 xbl_mpsd_session_change_types xbl_mpsd_session_compare(
     const xbl_mpsd_session *current_session, const xbl_mpsd_session *old_session);
 
+/* Constants setters. Only on a local session (constants are written once, at
+   creation): on a session read from the service they return
+   XBL_MPSD_E_UNEXPECTED. Each marks the constants for the next write. A
+   template may fix constants itself; a create whose constant differs from the
+   template's gets 409 (XBL_MPSD_E_HTTP_STATUS(409)): leave out (0 / default)
+   what the template sets. Every setter returns XBL_MPSD_OK, or on bad input
+   an error and leaves the session unchanged: XBL_MPSD_E_INVALIDARG (NULL
+   session or no document, an enum outside its range),
+   XBL_MPSD_E_OUTOFMEMORY (arena full: rebuild into a bigger arena with
+   xbl_mpsd_session_copy).
+   max_members_in_session: constants.system.maxMembersCount, left out when 0. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_max_members_in_session(
     xbl_mpsd_session *session, uint32_t max_members_in_session);
 
+/* constants.system.visibility; Unknown and Any are not written. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_visibility(
     xbl_mpsd_session *session, xbl_mpsd_session_visibility visibility);
 
+/* The four removal timeouts in milliseconds, always written together; 0 is
+   "at once", a value of 2^52 or more (XBL_MPSD_TIMEOUT_INFINITE) "never". */
 xbl_mpsd_result xbl_mpsd_session_constants_set_timeouts(
     xbl_mpsd_session *session,
     uint64_t member_reserved_timeout, uint64_t member_inactive_timeout,
     uint64_t member_ready_timeout, uint64_t session_empty_timeout);
 
+/* Which QoS metrics members measure (constants.system.metrics), all four. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_qos_connectivity_metrics(
     xbl_mpsd_session *session,
     bool enable_latency_metric, bool enable_bandwidth_down_metric,
     bool enable_bandwidth_up_metric, bool enable_custom_metric);
 
+/* Managed initialization (constants.system.memberInitialization); the
+   evaluation timeout is written only with external_evaluation. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_member_initialization(
     xbl_mpsd_session *session, xbl_mpsd_member_initialization member_initialization);
 
+/* Peer-to-peer QoS requirements (latency in ms, bandwidth in kbps). */
 xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_peer_requirements(
     xbl_mpsd_session *session, xbl_mpsd_peer_to_peer_requirements requirements);
 
+/* Peer-to-host QoS requirements; XBL_MPSD_E_INVALIDARG for a host selection
+   metric outside the enum. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_host_requirements(
     xbl_mpsd_session *session, xbl_mpsd_peer_to_host_requirements requirements);
 
+/* constants.system.measurementServerAddresses: JSON text of an object
+   (copied). XBL_MPSD_E_INVALIDARG for NULL; XBL_MPSD_E_INVALID_JSON_STRING
+   for text that is not a JSON object (xbl_mpsd_json_argument_error tells
+   which rule). */
 xbl_mpsd_result xbl_mpsd_session_constants_set_measurement_server_addresses_json(
     xbl_mpsd_session *session, const char *measurement_server_addresses_json);
 
+/* constants.system.capabilities, only the true flags (none: left out). */
 xbl_mpsd_result xbl_mpsd_session_constants_set_capabilities(
     xbl_mpsd_session *session, xbl_mpsd_session_capabilities capabilities);
 
+/* constants.system.cloudComputePackage: JSON text of an object, or "" to
+   clear. XBL_MPSD_E_INVALIDARG for NULL; XBL_MPSD_E_INVALID_JSON_STRING for
+   text that is not a JSON object. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_cloud_compute_package_json(
     xbl_mpsd_session *session, const char *session_cloud_compute_package_constants_json);
 
+/* Property setters: on local and read sessions alike, no join needed. Each
+   marks what it sets for the next write (only marked fields are sent).
+   Every one returns XBL_MPSD_OK, or an error and leaves the session
+   unchanged: XBL_MPSD_E_INVALIDARG (NULL session or argument, no document,
+   an enum outside its range), XBL_MPSD_E_INVALID_JSON_STRING (JSON text that
+   breaks a rule: xbl_mpsd_json_argument_error tells which),
+   XBL_MPSD_E_OUTOFMEMORY (arena full: copy into a bigger arena). Strings and
+   arrays are copied into the arena.
+   keywords: plain strings, replacing the whole list (count 0: []). */
 xbl_mpsd_result xbl_mpsd_session_properties_set_keywords(
     xbl_mpsd_session *session, const char *const *keywords, size_t keywords_count);
 
+/* Who may join / read: properties.system.joinRestriction / readRestriction
+   (Unknown is kept locally but not written). The service refuses a read
+   restriction stricter than the join restriction (400). */
 xbl_mpsd_result xbl_mpsd_session_properties_set_join_restriction(
     xbl_mpsd_session *session, xbl_mpsd_session_restriction join_restriction);
 xbl_mpsd_result xbl_mpsd_session_properties_set_read_restriction(
     xbl_mpsd_session *session, xbl_mpsd_session_restriction read_restriction);
 
+/* properties.system.turn, the member IDs in turn order; a count of 0 is
+   XBL_MPSD_E_INVALIDARG (as in XSAPI: the list cannot be emptied). */
 xbl_mpsd_result xbl_mpsd_session_properties_set_turn_collection(
     xbl_mpsd_session *session, const uint32_t *turn_collection_member_ids,
     size_t turn_collection_member_ids_count);
 
+/* Changes an existing role's max and/or target member count (NULL keeps
+   that value); role names are plain strings, matched without case. The next
+   write sends all role types. XBL_MPSD_E_INVALIDARG for NULL names or no such
+   role (a local session has no roles yet); XBL_MPSD_E_UNEXPECTED for a value
+   the role type's mutable_role_settings does not allow. */
 xbl_mpsd_result xbl_mpsd_session_set_mutable_role_settings(
     xbl_mpsd_session *session, const char *role_type_name, const char *role_name,
     const uint32_t *max_member_count    /* NULL = keep */,
     const uint32_t *target_member_count /* NULL = keep */);
 
+/* The whole `servers` object: JSON text of an object, e.g.
+   "{\"game\":{\"constants\":{\"system\":{}}}}". Only a server principal may
+   write servers (403 otherwise). XBL_MPSD_E_INVALID_JSON_STRING for text that
+   is not a JSON object. */
 xbl_mpsd_result xbl_mpsd_session_set_raw_servers_json(xbl_mpsd_session *session, const char *raw_servers_json);
 
+/* properties.system.initializationSucceeded (the service takes it only in
+   the evaluating stage). */
 xbl_mpsd_result xbl_mpsd_session_set_initialization_succeeded(
     xbl_mpsd_session *session, bool initialization_succeeded);
 
+/* properties.system.host: the host's device token, as given ("" allowed);
+   XBL_MPSD_E_INVALIDARG when the value has no NUL inside its buffer. */
 xbl_mpsd_result xbl_mpsd_session_set_host_device_token(
     xbl_mpsd_session *session, xbl_mpsd_device_token host_device_token);
 
+/* properties.system.matchmaking.serverConnectionString (a plain string). */
 xbl_mpsd_result xbl_mpsd_session_set_matchmaking_server_connection_path(
     xbl_mpsd_session *session, const char *server_connection_path);
 
+/* properties.system.closed / locked / allocateCloudCompute /
+   matchmakingResubmit. The service requires a locked session to be closed
+   (400 otherwise). */
 xbl_mpsd_result xbl_mpsd_session_set_closed(xbl_mpsd_session *session, bool closed);
 xbl_mpsd_result xbl_mpsd_session_set_locked(xbl_mpsd_session *session, bool locked);
 xbl_mpsd_result xbl_mpsd_session_set_allocate_cloud_compute(xbl_mpsd_session *session, bool allocate_cloud_compute);
 xbl_mpsd_result xbl_mpsd_session_set_matchmaking_resubmit(xbl_mpsd_session *session, bool match_resubmit);
 
+/* properties.system.serverConnectionStringCandidates: plain strings, in
+   order, replacing the list. */
 xbl_mpsd_result xbl_mpsd_session_set_server_connection_string_candidates(
     xbl_mpsd_session *session, const char *const *server_connection_string_candidates,
     size_t server_connection_string_candidates_count);
 
+/* properties.system.matchmaking.targetSessionConstants: JSON text of an
+   object. XBL_MPSD_E_INVALID_JSON_STRING for text that is not one. */
 xbl_mpsd_result xbl_mpsd_session_set_matchmaking_target_session_constants_json(
     xbl_mpsd_session *session, const char *matchmaking_target_session_constants_json);
 
+/* Sets or deletes one key of the session's custom properties. `name` is a
+   plain string (any characters; escaped when written); value_json is JSON
+   text: a string value needs its quotes, "\"harbor\"", a number is "3", an
+   object "{\"x\":1}". Delete stores null under the name. The write sends
+   only the keys changed since the session was read (deleted ones as null),
+   so other players' keys stay as they are on the service
+   (XBL_MPSD_WRITE_WHOLE_CUSTOM 1: the whole local object, as XSAPI). The
+   getter (session_properties()->session_custom_properties_json) shows the
+   whole local object. XBL_MPSD_E_INVALIDARG for NULL arguments or an empty
+   name; XBL_MPSD_E_INVALID_JSON_STRING for value_json that is not one JSON
+   value; XBL_MPSD_E_OUTOFMEMORY when the arena is full. */
 xbl_mpsd_result xbl_mpsd_session_set_custom_property_json(
     xbl_mpsd_session *session, const char *name, const char *value_json);
 xbl_mpsd_result xbl_mpsd_session_delete_custom_property_json(
     xbl_mpsd_session *session, const char *name);
 
+/* Adds the session's user as a local member and makes it the current user;
+   the next write sends members.me with its XUID. member_custom_constants_json
+   is JSON text of an object or NULL (written once, at join).
+   initialize_requested: the member takes part in managed initialization
+   (constants.system.initialize). join_with_active_status: true joins as
+   Active (properties.system.active: true), false as Reserved (nothing
+   written; the service then keeps a reservation until the member goes
+   active or its reservation times out). Returns XBL_MPSD_OK;
+   XBL_MPSD_E_INVALIDARG for no document; XBL_MPSD_E_UNEXPECTED when join or
+   leave was already called on this object (read the session again first);
+   XBL_MPSD_E_INVALID_JSON_STRING for constants that are not a JSON object
+   (not joined then); XBL_MPSD_E_OUTOFMEMORY when the arena is full. */
 xbl_mpsd_result xbl_mpsd_session_join(
     xbl_mpsd_session *session, const char *member_custom_constants_json /* may be NULL */,
     bool initialize_requested, bool join_with_active_status);
 
+/* Marks a leave: the next write sends members.me: null and the current
+   user's entry goes from the local list. A write that leaves the session
+   empty may delete it (204: SessionDeleted, no document). Calling it again
+   changes nothing more. XBL_MPSD_E_UNEXPECTED when join was called on this
+   object; XBL_MPSD_E_INVALIDARG for no document. */
 xbl_mpsd_result xbl_mpsd_session_leave(xbl_mpsd_session *session);
 
+/* Reserves a place for another user (xuid), sent as members.reserve_<k>;
+   member_custom_constants_json is JSON text of an object or NULL. No check
+   against duplicates. XBL_MPSD_E_INVALID_JSON_STRING for bad constants,
+   XBL_MPSD_E_INVALIDARG for no document, XBL_MPSD_E_OUTOFMEMORY. */
 xbl_mpsd_result xbl_mpsd_session_add_member_reservation(
     xbl_mpsd_session *session, uint64_t xuid,
     const char *member_custom_constants_json /* may be NULL */, bool initialize_requested);
 
+/* Current-user setters: they need a current user (joined on this object, or
+   the document's member with the session's XUID), else return
+   XBL_MPSD_E_UNEXPECTED (join first). They write under members.me; for a
+   member that already exists only the changed fields are sent. Otherwise as
+   the property setters: XBL_MPSD_OK, or XBL_MPSD_E_INVALIDARG /
+   XBL_MPSD_E_INVALID_JSON_STRING / XBL_MPSD_E_OUTOFMEMORY with the session
+   unchanged.
+   change_types: the subscription's change types (NONE clears it); its ID is
+   a GUID the SDK draws. XBL_MPSD_E_INVALIDARG for unknown bits. */
 xbl_mpsd_result xbl_mpsd_session_set_session_change_subscription(
     xbl_mpsd_session *session, xbl_mpsd_session_change_types change_types);
 
+/* Active writes active: true; Inactive writes active: false, ready: false;
+   Ready or Reserved give XBL_MPSD_E_UNEXPECTED (the service sets those);
+   other values XBL_MPSD_E_INVALIDARG. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_status(
     xbl_mpsd_session *session, xbl_mpsd_session_member_status status);
 
+/* The member's secure device address, base64 text as given ("" allowed); see
+   xbl_mpsd_format_secure_device_address. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_secure_device_address_base64(
     xbl_mpsd_session *session, const char *value);
 
+/* The member's roles: role-type name to role name, plain strings, replacing
+   the map. XBL_MPSD_E_INVALIDARG for a NULL array or name. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_roles(
     xbl_mpsd_session *session, const xbl_mpsd_session_member_role *roles, size_t roles_count);
 
+/* The member's initialization group (member IDs), replacing the list. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_members_in_group(
     xbl_mpsd_session *session, const uint32_t *member_ids, size_t member_ids_count);
 
+/* The member's groups / encounters: plain strings, replacing the list. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_groups(
     xbl_mpsd_session *session, const char *const *groups, size_t groups_count);
 xbl_mpsd_result xbl_mpsd_session_current_user_set_encounters(
     xbl_mpsd_session *session, const char *const *encounters, size_t encounters_count);
 
+/* The member's QoS measurements / server measurements: JSON text of an
+   object. XBL_MPSD_E_INVALID_JSON_STRING for text that is not one. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_qos_measurements(
     xbl_mpsd_session *session, const char *measurements);
 xbl_mpsd_result xbl_mpsd_session_current_user_set_server_qos_measurements(
     xbl_mpsd_session *session, const char *measurements);
 
+/* Sets or deletes one key of the current user's custom properties: as the
+   session pair above (plain-string name, JSON-text value, only changed keys
+   sent unless XBL_MPSD_WRITE_WHOLE_CUSTOM), on the member's own object. Only
+   the member may write it. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_custom_property_json(
     xbl_mpsd_session *session, const char *name, const char *value_json);
 xbl_mpsd_result xbl_mpsd_session_current_user_delete_custom_property_json(
     xbl_mpsd_session *session, const char *name);
 
+/* A stand-in secure device address for platforms without one: standard
+   base64 of "AAAAAAAA" followed by device_id (a plain string) into *address
+   (NUL-terminated). XBL_MPSD_E_INVALIDARG for NULL pointers, an empty
+   device_id or one longer than 3061 bytes. */
 xbl_mpsd_result xbl_mpsd_format_secure_device_address(
     const char *device_id, xbl_mpsd_formatted_secure_device_address *address);
 
+/* Starts a PUT of the session's marked changes (the body is built now; the
+   session may change or go away afterwards), with the precondition of
+   write_mode: CreateNew (fails with OutOfSync if it exists), UpdateExisting,
+   UpdateOrCreateNew, SynchronizedUpdate (If-Match with the session's ETag:
+   OutOfSync when someone wrote in between). Then poll `async` with
+   xbl_mpsd_async_poll and collect with xbl_mpsd_write_session_result.
+   Returns XBL_MPSD_OK (started); XBL_MPSD_E_INVALIDARG for NULL pointers, no
+   document or a mode outside the enum; XBL_MPSD_E_RUNTIME_ERROR for a session
+   whose reference is not valid (a session without reference: write it by
+   handle); XBL_MPSD_E_UNEXPECTED when `async` holds a result not yet taken;
+   XBL_MPSD_E_BUSY when the client runs another operation;
+   XBL_MPSD_E_OUTOFMEMORY when the request does not fit the async buffer
+   (xbl_mpsd_async_needed_bytes tells the size). Nothing is sent on error. */
 xbl_mpsd_result xbl_mpsd_write_session_async(
     xbl_mpsd_client *client, const xbl_mpsd_session *session,
     xbl_mpsd_session_write_mode write_mode, xbl_mpsd_async *async);
 
+/* Collects a write (by reference or by handle). XBL_MPSD_PENDING while it
+   runs. XBL_MPSD_OK when the service answered 200, 201, 204 or 412: then
+   check xbl_mpsd_session_write_status(out), because OK does not mean applied.
+   Created/Updated: out holds the new session. OutOfSync (412): nothing was
+   written; out holds the service's latest session (or no document if the 412
+   had no body): re-apply your changes to it and write again.
+   SessionDeleted: out has no document. Other outcomes: XBL_MPSD_E_HTTP_STATUS(n)
+   (400 bad request, 403 not allowed, 404 no such template or session, 409
+   constants differ from the template's; xbl_mpsd_async_error_text says why),
+   a transport code (XBL_MPSD_E_TIMEOUT, XBL_MPSD_E_CONNECT, ...; try again
+   later, or set a retry policy), XBL_MPSD_E_INVALID_JSON_STRING for a body
+   that is no session; in these cases out is unchanged and keeps its local
+   edits. out: NULL, or a session with an arena (the written one is usual).
+   XBL_MPSD_E_OUTOFMEMORY: out's arena is too small; call again with a bigger
+   one (the result stays). XBL_MPSD_E_UNEXPECTED once the result was taken. */
 xbl_mpsd_result xbl_mpsd_write_session_result(xbl_mpsd_async *async, xbl_mpsd_session *out /* may be NULL */);
 
+/* As xbl_mpsd_write_session_async, but PUT /handles/{handle_id}/session:
+   handle_id is a plain string (a handle's GUID, [A-Za-z0-9._-]); the
+   session's reference may be empty (its reference is then learned from the
+   response). XBL_MPSD_E_INVALIDARG for a NULL, empty or unsafe handle_id. */
 xbl_mpsd_result xbl_mpsd_write_session_by_handle_async(
     xbl_mpsd_client *client, const xbl_mpsd_session *session,
     xbl_mpsd_session_write_mode write_mode, const char *handle_id, xbl_mpsd_async *async);
 
+/* Same as xbl_mpsd_write_session_result (interchangeable). A by-handle write
+   of a session without SCID whose response has no usable Content-Location
+   gives XBL_MPSD_E_FAIL. */
 xbl_mpsd_result xbl_mpsd_write_session_by_handle_result(xbl_mpsd_async *async, xbl_mpsd_session *out);
 
+/* Starts a GET of the session at `session_reference` (valid by
+   xbl_mpsd_session_reference_is_valid; the reference is copied). Poll, then
+   xbl_mpsd_get_session_result. XBL_MPSD_E_INVALIDARG for NULL pointers or an
+   invalid reference; XBL_MPSD_E_UNEXPECTED, XBL_MPSD_E_BUSY,
+   XBL_MPSD_E_OUTOFMEMORY as for the write. */
 xbl_mpsd_result xbl_mpsd_get_session_async(
     xbl_mpsd_client *client, const xbl_mpsd_session_reference *session_reference, xbl_mpsd_async *async);
 
+/* Collects a get (by reference or handle). XBL_MPSD_PENDING while it runs;
+   XBL_MPSD_OK with out holding the session (write status Unknown);
+   XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND when there is no such session (out has
+   no document); XBL_MPSD_E_HTTP_STATUS(n), transport codes and
+   XBL_MPSD_E_INVALID_JSON_STRING leave out unchanged. out and the
+   XBL_MPSD_E_OUTOFMEMORY / XBL_MPSD_E_UNEXPECTED rules as for the write
+   result; a write's async passed here gives XBL_MPSD_E_INVALIDARG. */
 xbl_mpsd_result xbl_mpsd_get_session_result(xbl_mpsd_async *async, xbl_mpsd_session *out /* may be NULL */);
 
+/* Starts GET /handles/{handle_id}/session (handle_id a plain string, as for
+   the by-handle write). XBL_MPSD_E_INVALIDARG for a NULL, empty or unsafe
+   handle_id. */
 xbl_mpsd_result xbl_mpsd_get_session_by_handle_async(
     xbl_mpsd_client *client, const char *handle_id, xbl_mpsd_async *async);
 
+/* Same as xbl_mpsd_get_session_result; the reference comes from the
+   response's Content-Location (XBL_MPSD_E_INVALIDARG when it is missing). */
 xbl_mpsd_result xbl_mpsd_get_session_by_handle_result(xbl_mpsd_async *async, xbl_mpsd_session *out);
 
+/* Client: one connection (kept alive between operations) and one operation
+   at a time for one user. The config is copied; the strings it points to
+   (host, user_agent, accept_language) and the port's ctx must stay valid
+   while the client is used. Zero fields take the defaults noted in
+   xbl_mpsd_client_config (retry and trace off). Returns XBL_MPSD_OK, or
+   XBL_MPSD_E_INVALIDARG for NULL, a port without all five functions, no auth
+   callback, XUID 0, or a host/header string with CR or LF.
+   xbl_mpsd_client_close cancels the running operation (it ends with
+   XBL_MPSD_E_CANCELED) and drops the connection; the client can be used again. */
 xbl_mpsd_result xbl_mpsd_client_init(xbl_mpsd_client *client, const xbl_mpsd_client_config *config);
 void xbl_mpsd_client_close(xbl_mpsd_client *client);   /* drops the kept connection */
 
@@ -958,10 +1260,21 @@ void xbl_mpsd_client_close(xbl_mpsd_client *client);   /* drops the kept connect
    XBL_MPSD_E_OUTOFMEMORY and xbl_mpsd_async_needed_bytes tells the size. */
 xbl_mpsd_result xbl_mpsd_async_init(xbl_mpsd_async *async, void *buffer, size_t buffer_size);
 
-/* Do a bounded step of work. XBL_MPSD_PENDING until done, then the final
-   result (the same value the result call returns). Never blocks. */
+/* Do a bounded step of work; never blocks (call it once a frame).
+   XBL_MPSD_PENDING until done, also while a retry policy waits between
+   attempts by the port clock. Then the transport and HTTP outcome, again
+   on every later poll; the result call may refine an OK to
+   XBL_MPSD_E_INVALID_JSON_STRING or XBL_MPSD_E_OUTOFMEMORY. A whole
+   operation, retries included, ends by config.timeout_ms with
+   XBL_MPSD_E_TIMEOUT. XBL_MPSD_E_INVALIDARG for NULL,
+   XBL_MPSD_E_UNEXPECTED for an async nothing was started on. */
 xbl_mpsd_result xbl_mpsd_async_poll(xbl_mpsd_async *async);
+/* Ends a running operation with XBL_MPSD_E_CANCELED (its result call then
+   returns that); the connection is dropped if the exchange was under way.
+   No-op for NULL, an idle or a finished async. */
 void xbl_mpsd_async_cancel(xbl_mpsd_async *async);
+/* After XBL_MPSD_E_OUTOFMEMORY from a *_async call or an operation: the
+   async buffer size that exchange needed; 0 otherwise. */
 size_t xbl_mpsd_async_needed_bytes(const xbl_mpsd_async *async);
 
 /* After completion: the HTTP status (0 if none arrived) and the service's

@@ -1,0 +1,6 @@
+# Issue 16: every public function of xbl_mpsd.h has a comment at its declaration.
+.PHONY: doc-check
+TEST_STAGES += doc-check
+
+doc-check:
+	$(PYTHON) tools/check_doc_comments.py xbl_mpsd.h
