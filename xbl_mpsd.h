@@ -1178,7 +1178,7 @@ xbl_mpsd_result xbl_mpsd_format_secure_device_address(
    Returns XBL_MPSD_OK (started); XBL_MPSD_E_INVALIDARG for NULL pointers, no
    document or a mode outside the enum; XBL_MPSD_E_RUNTIME_ERROR for a session
    whose reference is not valid (a session without reference: write it by
-   handle); XBL_MPSD_E_UNEXPECTED when `async` holds a result not yet taken;
+   handle); XBL_MPSD_E_UNEXPECTED when `async` runs or holds an untaken result;
    XBL_MPSD_E_BUSY when the client runs another operation;
    XBL_MPSD_E_OUTOFMEMORY when the request does not fit the async buffer
    (xbl_mpsd_async_needed_bytes tells the size). Nothing is sent on error. */

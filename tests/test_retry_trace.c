@@ -297,13 +297,14 @@ static void masked(const char *wire, size_t n, char *out, size_t cap)
 static void test_trace_masks_credentials(void **state)
 {
     static char expected[8192];
+    static const char resp[] = OK_RESP("e4");
     const char *head_end;
     size_t head_len;
     (void)state;
     setup_cfg(NULL, true);
-    mock_add_bytes(&g_mock, OK_RESP("e4"), 40);
+    mock_add_bytes(&g_mock, resp, 40);
     mock_add_code(&g_mock, XBL_MPSD_E_WOULD_BLOCK);
-    mock_add_bytes(&g_mock, OK_RESP("e4") + 40, strlen(OK_RESP("e4")) - 40);
+    mock_add_bytes(&g_mock, &resp[40], strlen(resp) - 40);
     g_mock.send_default_cap = 7;   /* partial sends: traced once all the same */
     start_write();
     assert_int_equal(drive(1000), XBL_MPSD_OK);
