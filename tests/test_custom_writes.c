@@ -30,21 +30,9 @@ static const char DOC[] =
 "\"gamertag\":\"PlayerOne\",\"joinTime\":\"2024-03-01T10:00:00.0000000Z\",\"next\":1}},"
 "\"membersInfo\":{\"first\":0,\"next\":1,\"count\":1,\"accepted\":1},\"servers\":{}}";
 
-static jsmntok_t g_tokens[512];
-
 static void load(xbl_mpsd_session *s, void *arena, size_t arena_size)
 {
-    xbl_mpsd__response_meta meta;
-    xbl_mpsd_session_reference ref = su_ref();
-    size_t needed = 0;
-    memset(s, 0, sizeof *s);
-    EXPECT_OK(xbl_mpsd_session_init(s, XUID1, &ref, NULL, arena, arena_size));
-    memset(&meta, 0, sizeof meta);
-    meta.xuid = XUID1;
-    meta.reference = &ref;
-    meta.etag = "\"e1\"";
-    meta.etag_len = 4;
-    EXPECT_OK(xbl_mpsd__session_load(s, DOC, strlen(DOC), &meta, g_tokens, sizeof g_tokens / sizeof g_tokens[0], &needed));
+    su_load_service(s, arena, arena_size, DOC, XUID1);
 }
 
 static void test_session_custom_sends_changed_keys(void **state)

@@ -34,24 +34,6 @@ static const char DOC_410[] =
 "\"properties\":{\"system\":{},\"custom\":{}},\"reserved\":true,\"joinTime\":\"2024-03-01T10:01:10.0000000Z\",\"next\":3}},"
 "\"membersInfo\":{\"first\":0,\"next\":3,\"count\":2,\"accepted\":1},\"servers\":{}}";
 
-static jsmntok_t g_tokens[2048];
-
-/* Turns s (with an arena) into a service session from body, for user xuid. */
-static void load_service(xbl_mpsd_session *s, void *arena, size_t arena_size, const char *body, uint64_t xuid)
-{
-    xbl_mpsd__response_meta meta;
-    xbl_mpsd_session_reference ref = su_ref();
-    size_t needed = 0;
-    memset(s, 0, sizeof *s);
-    EXPECT_OK(xbl_mpsd_session_init(s, xuid, &ref, NULL, arena, arena_size));
-    memset(&meta, 0, sizeof meta);
-    meta.xuid = xuid;
-    meta.reference = &ref;
-    meta.etag = "\"e1\"";
-    meta.etag_len = 4;
-    meta.write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
-    EXPECT_OK(xbl_mpsd__session_load(s, body, strlen(body), &meta, g_tokens, sizeof g_tokens / sizeof g_tokens[0], &needed));
-}
 
 static bool in_arena(const void *p, const su_arena *a)
 {
@@ -985,7 +967,7 @@ static void test_service_constants_setters_unexpected(void **state)
     memset(&p2p, 0, sizeof p2p);
     memset(&p2h, 0, sizeof p2h);
     memset(&caps, 0, sizeof caps);
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
     assert_body(&s, "{}");
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_UNEXPECTED, xbl_mpsd_session_constants_set_max_members_in_session(&s, 4));
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_UNEXPECTED, xbl_mpsd_session_constants_set_visibility(&s, XBL_MPSD_SESSION_VISIBILITY_OPEN));
@@ -1023,7 +1005,7 @@ static void test_service_current_user_from_document(void **state)
     const xbl_mpsd_session_member *m, *me;
     size_t n = 0;
     (void)state;
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
     EXPECT_OK(xbl_mpsd_session_members(&s, &m, &n));
     assert_int_equal(n, 2);
     assert_int_equal(m[0].member_id, 0);
@@ -1047,7 +1029,7 @@ static void test_service_current_user_from_document(void **state)
     assert_true(m[0].xuid == XUID1 && m[1].member_id == 2 && m[2].xuid == 9);
     assert_true(m[2].member_id == XBL_MPSD_MEMBER_ID_NONE);
     /* a user that is not listed has no current user */
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, UINT64_C(2814600000000002));
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, UINT64_C(2814600000000002));
     assert_null(xbl_mpsd_session_current_user(&s));
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_UNEXPECTED, xbl_mpsd_session_current_user_set_custom_property_json(&s, "a", "1"));
     /* session custom copy starts as the server's object (example C); the
@@ -1065,7 +1047,7 @@ static void test_service_join_example_b_and_replace(void **state)
     size_t n = 0;
     (void)state;
     /* example B: join an existing session as a new member */
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, UINT64_C(2814600000000002));
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, UINT64_C(2814600000000002));
     EXPECT_OK(xbl_mpsd_session_join(&s, NULL, false, true));
     EXPECT_OK(xbl_mpsd_session_current_user_set_custom_property_json(&s, "ready_check", "true"));
     assert_body(&s, "{ \"members\": { \"me\": {"
@@ -1075,7 +1057,7 @@ static void test_service_join_example_b_and_replace(void **state)
     assert_int_equal(n, 3);
     assert_true(m[2].xuid == UINT64_C(2814600000000002));
     /* re-joining a listed user replaces the document entry (D6) */
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
     EXPECT_OK(xbl_mpsd_session_add_member_reservation(&s, 9, NULL, false));
     EXPECT_OK(xbl_mpsd_session_join(&s, NULL, false, false));
     EXPECT_OK(xbl_mpsd_session_members(&s, &m, &n));
@@ -1089,7 +1071,7 @@ static void test_service_join_example_b_and_replace(void **state)
     assert_string_equal(me->custom_properties_json, "{}");
     assert_null(xbl_mpsd_session_get_member(&s, 0));
     /* leave on a service session with a listed user */
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
     EXPECT_OK(xbl_mpsd_session_leave(&s));
     assert_body(&s, "{\"members\":{\"me\":null}}");
     EXPECT_OK(xbl_mpsd_session_members(&s, &m, &n));
@@ -1473,8 +1455,8 @@ static void test_compare_service(void **state)
 {
     xbl_mpsd_session a, b;
     (void)state;
-    load_service(&a, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
-    load_service(&b, g_arena2.b, sizeof g_arena2.b, DOC_410, XUID1);
+    su_load_service(&a, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
+    su_load_service(&b, g_arena2.b, sizeof g_arena2.b, DOC_410, XUID1);
     assert_int_equal(xbl_mpsd_session_compare(&a, &b), XBL_MPSD_SESSION_CHANGE_TYPES_NONE);
     EXPECT_OK(xbl_mpsd_session_current_user_set_status(&a, XBL_MPSD_SESSION_MEMBER_STATUS_INACTIVE));
     assert_int_equal(xbl_mpsd_session_compare(&a, &b), XBL_MPSD_SESSION_CHANGE_TYPES_MEMBER_STATUS_CHANGE);
@@ -1511,7 +1493,7 @@ static void test_service_mutable_role_settings(void **state)
     const xbl_mpsd_role *role = NULL;
     uint32_t max = 4, target = 1;
     (void)state;
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
     EXPECT_OK(xbl_mpsd_session_get_role_by_name(&s, "LFG", "Tank", &role));
     assert_non_null(role);
     assert_int_equal(role->max_member_count, 3);
@@ -1550,7 +1532,7 @@ static void test_service_last_matching_member_is_current_user(void **state)
     xbl_mpsd_session s;
     const xbl_mpsd_session_member *me;
     (void)state;
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
     me = xbl_mpsd_session_current_user(&s);
     assert_non_null(me);
     assert_int_equal(me->member_id, 2);
@@ -1564,7 +1546,7 @@ static void test_service_custom_property_names_compare_decoded(void **state)
 {
     xbl_mpsd_session s;
     (void)state;
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
     /* the server spelled the key with an escape; the same name replaces it in place */
     EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "caf\xc3\xa9", "3"));
     assert_json_ordered("{\"caf\xc3\xa9\":3,\"x\":2}", xbl_mpsd_session_session_properties(&s)->session_custom_properties_json);
