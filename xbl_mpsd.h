@@ -5681,8 +5681,9 @@ static void xbl_mpsd__trace_request(const xbl_mpsd_async *a)
     if (a->client->config.trace == NULL) return;
     xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, a->buffer + a->body_len, a->fixed_len + i);
     xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, "***", 3);
+    /* the value ends at CR: "\r\n\r\n" ends the head, else a Signature line follows */
     while (i < n && tok[i] != '\r') i++;
-    if (n - i > 4) {
+    if (i + 2 < n && tok[i + 2] != '\r') {
         xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, xbl_mpsd__sig_prefix, sizeof xbl_mpsd__sig_prefix - 1);
         xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, "***", 3);
     }
