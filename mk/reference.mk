@@ -4,4 +4,4 @@
 TEST_STAGES += doc-check
 
 doc-check:
-	$(PYTHON) tools/check_doc_comments.py xbl_mpsd.h
+	$(PYTHON) tools/check_doc_comments.py

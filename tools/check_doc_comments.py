@@ -8,7 +8,7 @@ blank lines; a block that declares a function (a line starting with a return
 type and xbl_mpsd_<name>() must hold a comment before its first declaration.
 Declarations grouped in one block share that comment. Exit status 1 and the
 list of undocumented functions otherwise.
-usage: check_doc_comments.py [header]"""
+usage: check_doc_comments.py [header]   (with a header: that file alone)"""
 import re
 import sys
 
