@@ -43,7 +43,8 @@ build-check: $(HDRS) | $(BUILD)
 	$(CC) $(STRICT) -I. -c $(BUILD)/port_posix.c -o $(BUILD)/port_posix.gcc.o
 	$(CLANG) $(STRICT) -I. -c $(BUILD)/port_posix.c -o $(BUILD)/port_posix.clang.o
 	$(CXX) -x c++ -Wall -Wextra -Wpedantic -Wshadow -Werror -I. -c $(BUILD)/port_posix.c -o $(BUILD)/port_posix.cxx.o
-	@echo "build-check: gcc, clang and g++ builds are warning-free"
+	$(CXX) -x c++ -Wall -Wextra -Wpedantic -Wshadow -Wold-style-cast -Werror -I. -c tests/cxx_public.cpp -o $(BUILD)/cxx_public.o
+	@echo "build-check: gcc, clang and g++ builds are warning-free; the public part is clean under g++ -Wold-style-cast"
 
 # No allocator symbol may be referenced by the compiled SDK.
 heap-check: build-check

@@ -26,6 +26,17 @@
                               The default mixes the XUID, the object's
                               address and a per-object counter: unique per
                               object, not secret (IDs need not be secret).
+      XBL_MPSD_WRITE_WHOLE_CUSTOM 1: custom-property writes (session and
+                              current user) send the whole local custom
+                              object, byte for byte as XSAPI does. Default
+                              0: only the keys set or deleted since the
+                              session was read are sent. The service merges
+                              custom objects key by key (a key with a value
+                              replaces that key, a key set to null deletes
+                              it, keys left out stay), so the default keeps
+                              other players' concurrent changes, while the
+                              whole object written from a stale copy puts
+                              their old values back.
 
    3. EXAMPLE (polled from the frame loop; see examples/ for whole programs)
           static uint8_t arena[16384], work[32768];
@@ -33,6 +44,7 @@
           xbl_mpsd_client client; xbl_mpsd_session s; xbl_mpsd_async op;
           xbl_mpsd_client_config cfg = {0};
           xbl_mpsd_session_reference ref;
+          xbl_mpsd_result rc;
 
           xbl_mpsd_port_posix_init(&tcp, &port);
           cfg.port = &port; cfg.xuid = 2814639011617876ULL; cfg.auth = my_token_fn;
@@ -46,9 +58,14 @@
           xbl_mpsd_async_init(&op, work, sizeof work);
           xbl_mpsd_write_session_async(&client, &s, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &op);
           while (xbl_mpsd_async_poll(&op) == XBL_MPSD_PENDING) run_one_frame();
-          if (xbl_mpsd_write_session_result(&op, &s) == XBL_MPSD_OK)
-              printf("status %d etag %s\n", (int)xbl_mpsd_session_write_status(&s),
-                     xbl_mpsd_session_etag(&s));
+          rc = xbl_mpsd_write_session_result(&op, &s);
+          if (rc != XBL_MPSD_OK)          // transport or HTTP failure: s unchanged
+              printf("failed: %s %s\n", xbl_mpsd_result_string(rc), xbl_mpsd_async_error_text(&op));
+          else if (xbl_mpsd_session_write_status(&s) == XBL_MPSD_WRITE_SESSION_STATUS_CREATED)
+              printf("created, etag %s\n", xbl_mpsd_session_etag(&s));
+          else    // answered, not applied: OutOfSync (412) = it exists already
+              printf("not created: %s\n",
+                     xbl_mpsd_write_session_status_string(xbl_mpsd_session_write_status(&s)));
 
    4. MEMORY
       The SDK never calls malloc, calloc, realloc or free. Every object is a
@@ -61,8 +78,8 @@
       Rebuilding measures first (a dry run of the same code) and only then
       writes, so a result or copy needs an arena as large as the new
       document, not old + new.
-      Measured on x86-64 (gcc 12): sizeof(xbl_mpsd_session) 1232,
-      xbl_mpsd_client 128, xbl_mpsd_async 1424, xbl_mpsd_session_member 264.
+      Measured on x86-64 (gcc 12): sizeof(xbl_mpsd_session) 1248,
+      xbl_mpsd_client 176, xbl_mpsd_async 1440, xbl_mpsd_session_member 264.
       Arena a received document needs: 1767 bytes for a full 2-member
       session (roles, servers, matchmaking, initialization), 27606 bytes for
       100 members; roughly 270 bytes a member plus the JSON text you keep.
@@ -73,7 +90,7 @@
       an exchange needed after it failed with XBL_MPSD_E_OUTOFMEMORY.
 
    5. PORTS
-      All I/O goes through xbl_mpsd_port (spec/TRANSPORT.md, port/README.md):
+      All I/O goes through xbl_mpsd_port (port/README.md is the contract):
       non-blocking connect, send, recv, close and a millisecond clock, each
       outcome explicit. Shipped, each an stb-style header with its own docs:
         port/xbl_mpsd_port_posix.h     BSD sockets (POSIX)
@@ -100,22 +117,34 @@
       async buffer), reported in that precedence. A call that fails changes
       nothing. Transport codes (XBL_MPSD_E_TIMEOUT, ...) and
       XBL_MPSD_E_HTTP_STATUS(n) are listed below; xbl_mpsd_result_string()
-      names any code.
+      names any code, xbl_mpsd_*_string() every enum a log shows, and
+      xbl_mpsd_json_argument_error() the rule a refused JSON text broke.
+      An OK write result means the service answered: its write status
+      says whether the write was applied (OutOfSync: it was not).
+      xbl_mpsd_async_retry_after() gives a 429/503's Retry-After; the
+      client config's retry policy retries those and connection failures
+      inside the operation, and its trace hook shows every exchange.
 
    8. DESIGN NOTES AND DEPARTURES
       - Caller JSON fragments are validated by our own scanner (RFC 8259
         grammar, UTF-8, escapes, depth) because a setter has no buffer to
         lend jsmn for tokens; responses are tokenized by jsmn and walked with
         explicit type and bounds checks.
-      - Custom-property objects are written whole (API.md §1.5), not the
-        changed keys only as MPSD.md §3.4 [REC] suggests: API.md is binding.
+      - Custom-property writes send only the changed keys (deleted keys as
+        null); XBL_MPSD_WRITE_WHOLE_CUSTOM 1 restores XSAPI's whole-object
+        writes. The getters always show the whole local object.
       - xbl_mpsd_async_poll's final value is the transport and HTTP outcome;
-        checks that need `out` (the document schema of API.md §6.3, `out`'s
+        checks that need `out` (that the body is a session document, `out`'s
         arena) are made by the result call, which may refine an OK poll to
         XBL_MPSD_E_INVALID_JSON_STRING or XBL_MPSD_E_OUTOFMEMORY.
-      - Path segments (SCID, template, name, handle ID) are refused with
-        XBL_MPSD_E_INVALIDARG when they hold characters MPSD §1.5 says cannot
-        be used safely (/ ? # % ~, space, control, non-ASCII).
+      - One rule decides whether a session reference is valid, and every
+        call that takes one applies it (reference_create, reference_is_valid,
+        session_init, every *_async): the SCID 1-39 characters, the template
+        and session names 1-99 characters, all from [A-Za-z0-9._-] (names go
+        into the request path unescaped). Handle IDs follow the same
+        character rule. The SCID need not be GUID-shaped here (test rigs use
+        "MockScid"); the service and the emulator answer 400 to a non-GUID
+        SCID (the emulator takes any with --any-scid).
       - The service's error text is kept for text/plain (or untyped) bodies
         only, up to 255 bytes.
       - Limits: XBL_MPSD_HTTP_MAX_HEADER_BYTES (8192) for the header block,
@@ -140,17 +169,26 @@ extern "C" {
 #endif
 
 /* ===========================================================================
-   Public API (spec/API.md, normative blocks in document order)
+   Public API. Every function is documented at its declaration: what it
+   does, its arguments, each result code and what to do next, memory.
    =========================================================================== */
 
 typedef int32_t xbl_mpsd_result;
 
+/* A conversion in the macros callers expand: a C++ caller builds clean
+   under -Wold-style-cast. */
+#ifdef __cplusplus
+#define XBL_MPSD__CAST(type, x) (static_cast<type>(x))
+#else
+#define XBL_MPSD__CAST(type, x) ((type)(x))
+#endif
+
 /* builds a negative xbl_mpsd_result with the given 32-bit HRESULT bit pattern */
 #define XBL_MPSD_RESULT_FROM_BITS(bits) \
-    ((xbl_mpsd_result)((int64_t)(bits) - INT64_C(0x100000000)))
+    XBL_MPSD__CAST(xbl_mpsd_result, XBL_MPSD__CAST(int64_t, bits) - INT64_C(0x100000000))
 
-#define XBL_MPSD_OK                              ((xbl_mpsd_result)0)
-#define XBL_MPSD_PENDING                         ((xbl_mpsd_result)1)
+#define XBL_MPSD_OK                              XBL_MPSD__CAST(xbl_mpsd_result, 0)
+#define XBL_MPSD_PENDING                         XBL_MPSD__CAST(xbl_mpsd_result, 1)
 #define XBL_MPSD_E_FAIL                          XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x80004005))
 #define XBL_MPSD_E_UNEXPECTED                    XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x8000FFFF))
 #define XBL_MPSD_E_OUTOFMEMORY                   XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x8007000E))
@@ -160,12 +198,12 @@ typedef int32_t xbl_mpsd_result;
 #define XBL_MPSD_E_RUNTIME_ERROR                 XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x89235200))
 /* an HTTP failure status, same bits as XSAPI's HTTP_E_STATUS_*: 0x80190000 + status */
 #define XBL_MPSD_E_HTTP_STATUS(status) \
-    XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x80190000) + (uint32_t)(status))
+    XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x80190000) + XBL_MPSD__CAST(uint32_t, status))
 
-#define XBL_MPSD_SUCCEEDED(r) ((xbl_mpsd_result)(r) >= 0)
-#define XBL_MPSD_FAILED(r)    ((xbl_mpsd_result)(r) < 0)
+#define XBL_MPSD_SUCCEEDED(r) (XBL_MPSD__CAST(xbl_mpsd_result, r) >= 0)
+#define XBL_MPSD_FAILED(r)    (XBL_MPSD__CAST(xbl_mpsd_result, r) < 0)
 
-typedef struct xbl_mpsd_session xbl_mpsd_session; /* complete in xbl_mpsd.h, members private (§1.2) */
+typedef struct xbl_mpsd_session xbl_mpsd_session; /* complete below, every member private     */
 typedef struct xbl_mpsd_client  xbl_mpsd_client;  /* defined by the transport contract             */
 typedef struct xbl_mpsd_async   xbl_mpsd_async;   /* defined by the transport contract             */
 
@@ -470,7 +508,7 @@ typedef struct xbl_mpsd_formatted_secure_device_address {
 } xbl_mpsd_formatted_secure_device_address;
 
 
-/* Private: the arena a session lives in (API.md §1.2). */
+/* Private: the arena a session lives in. */
 typedef struct xbl_mpsd__arena {
     unsigned char *base;
     size_t         size;
@@ -481,7 +519,7 @@ typedef struct xbl_mpsd__arena {
 
 /* ---------------------------------------------------------------------------
    The session object. Complete so that callers can place it anywhere; every
-   member is private (API.md §1.2). Variable-size data lives in the arena.
+   member is private. Variable-size data lives in the arena.
    --------------------------------------------------------------------------- */
 struct xbl_mpsd_session {
     xbl_mpsd__arena arena;   /* [base, base + used) holds this session's data */
@@ -521,10 +559,15 @@ struct xbl_mpsd_session {
 
     xbl_mpsd_session_change_types subscription_change_types;
     char                          subscription_id[37];
+
+    /* custom keys set or deleted (null) since the document was read: what a
+       write sends unless XBL_MPSD_WRITE_WHOLE_CUSTOM; "{}" when none */
+    const char *custom_changes;      /* properties.custom */
+    const char *me_custom_changes;   /* the current user's properties.custom */
 };
 
 /* ===========================================================================
-   Transport contract (spec/TRANSPORT.md): result codes, port, client, async
+   Transport: result codes, port (contract in port/README.md), client, async
    =========================================================================== */
 
 #define XBL_MPSD_E_WOULD_BLOCK        XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50001)) /* port only: try again later */
@@ -539,8 +582,21 @@ struct xbl_mpsd_session {
 #define XBL_MPSD_E_CANCELED           XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000A)) /* xbl_mpsd_async_cancel ended it */
 #define XBL_MPSD_E_BUSY               XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000B)) /* the client already runs an operation */
 
-/* "XBL_MPSD_E_TIMEOUT", "HTTP 409", ... never NULL */
+/* "XBL_MPSD_E_TIMEOUT", "HTTP 409", ... never NULL. A positive value other
+   than XBL_MPSD_PENDING is no result code and is named so. The string is
+   static: keep the pointer as long as you like. */
 const char *xbl_mpsd_result_string(xbl_mpsd_result r);
+
+/* Names of enum values for logs, spelled as XSAPI spells its enumerators:
+   "Updated", "OutOfSync", "Active", "PrivateSession", "Followed", ...
+   Static strings, never NULL; a value outside the enum gives "(invalid)". */
+const char *xbl_mpsd_write_session_status_string(xbl_mpsd_write_session_status status);
+const char *xbl_mpsd_session_member_status_string(xbl_mpsd_session_member_status status);
+const char *xbl_mpsd_session_visibility_string(xbl_mpsd_session_visibility visibility);
+const char *xbl_mpsd_session_restriction_string(xbl_mpsd_session_restriction restriction);
+/* One change-type flag ("MemberListChange", ...; "None" for 0). A mask of
+   several flags gives "(invalid)": name each set bit in turn. */
+const char *xbl_mpsd_session_change_type_string(xbl_mpsd_session_change_types change_type);
 
 typedef struct xbl_mpsd_port {
     void *ctx;
@@ -568,6 +624,40 @@ typedef xbl_mpsd_result (*xbl_mpsd_auth_fn)(void *user,
         char *authorization, size_t authorization_cap,
         char *signature, size_t signature_cap);
 
+/* What a trace callback is given. A request head comes in pieces (the
+   Authorization and Signature values replaced by "***"); the pieces of one
+   kind, in order, are the whole. Response bytes come as they are received:
+   status line, headers, body and any chunk framing. */
+typedef enum xbl_mpsd_trace_kind {
+    XBL_MPSD_TRACE_REQUEST_HEAD = 0,
+    XBL_MPSD_TRACE_REQUEST_BODY = 1,
+    XBL_MPSD_TRACE_RESPONSE     = 2
+} xbl_mpsd_trace_kind;
+
+/* Called from inside xbl_mpsd_async_poll; data is valid during the call only.
+   Must not call back into the SDK. */
+typedef void (*xbl_mpsd_trace_fn)(void *user, xbl_mpsd_trace_kind kind, const uint8_t *data, size_t len);
+
+/* A random 32-bit value for back-off jitter (the caller's source). */
+typedef uint32_t (*xbl_mpsd_random_fn)(void *user);
+
+/* Opt-in retries inside one operation, for 429, 503 and transport failures
+   before any response byte (XBL_MPSD_E_CONNECT, XBL_MPSD_E_IO,
+   XBL_MPSD_E_CONNECTION_CLOSED). Before retry n (1, 2, ...) the operation
+   waits, by the port clock and without blocking (polls return PENDING),
+   min(max_delay_ms, base_delay_ms * 2^(n-1)), jittered to random() % (that
+   + 1) when random is set, and never less than the response's Retry-After.
+   A wait that would pass the operation's timeout is not started: the
+   operation ends with the failure instead. All zero: no retries. A 412 is
+   never retried here: it needs the caller's changes applied again. */
+typedef struct xbl_mpsd_retry_policy {
+    uint32_t           max_attempts;    /* attempts in all, the first included; 0 or 1: none */
+    uint32_t           base_delay_ms;   /* back-off before the first retry */
+    uint32_t           max_delay_ms;    /* cap on one back-off; 0: 30000 */
+    xbl_mpsd_random_fn random;          /* NULL: no jitter */
+    void              *random_user;
+} xbl_mpsd_retry_policy;
+
 typedef struct xbl_mpsd_client_config {
     const xbl_mpsd_port *port;     /* required */
     uint64_t xuid;                 /* required: the user this client acts for */
@@ -578,6 +668,9 @@ typedef struct xbl_mpsd_client_config {
     uint32_t timeout_ms;           /* 0: 30000, whole operation */
     const char *user_agent;        /* 0: "xbl_mpsd/<version>" */
     const char *accept_language;   /* 0: no header */
+    xbl_mpsd_retry_policy retry;   /* zero: no retries */
+    xbl_mpsd_trace_fn trace;       /* NULL: no trace; ignored with XBL_MPSD_NO_TRACE */
+    void *trace_user;
 } xbl_mpsd_client_config;
 
 /* ---------------------------------------------------------------------------
@@ -638,227 +731,527 @@ struct xbl_mpsd_async {
     size_t           needed;       /* xbl_mpsd_async_needed_bytes */
     size_t           head_need;    /* buffer bytes the request with its tokens needs */
     uint64_t         xuid;         /* the client's user, for the delivered session */
+    uint32_t         attempts;     /* retries started under the retry policy */
+    uint32_t         backoff_start_ms;
+    uint32_t         backoff_ms;   /* length of the current back-off */
+    xbl_mpsd_result  resend_cause; /* what ended the kept connection a resend replaced */
     xbl_mpsd__http_response response;
     xbl_mpsd_session_reference reference;  /* of the delivered session */
     char             path[XBL_MPSD__PATH_CAP];
     char             error_text[XBL_MPSD__ERROR_TEXT_CAP];
 };
 
+/* Builds a session reference by value from three plain strings (not JSON):
+   the SCID, the template name and the session name. A field whose argument
+   is NULL, too long (SCID 40 bytes or more, names 100 or more) or breaks the
+   character rule ([A-Za-z0-9._-] only) is left empty, so the result is then
+   not valid (xbl_mpsd_session_reference_is_valid says false) and
+   xbl_mpsd_session_init refuses it: check is_valid before using a reference
+   built from user input. Nothing is kept; the strings may go away after. */
 xbl_mpsd_session_reference xbl_mpsd_session_reference_create(
     const char *scid, const char *session_template_name, const char *session_name);
 
+/* Parses a path such as "/serviceconfigs/{scid}/sessiontemplates/{t}/sessions/{n}"
+   (a Content-Location header) into *session_reference: split on '/', empty
+   pieces dropped, pieces 1, 3 and 5 are the three fields, no percent-decoding,
+   extra pieces ignored. Returns XBL_MPSD_OK; XBL_MPSD_E_INVALIDARG for a NULL
+   pointer, fewer than 6 pieces, or a piece too long for its field, and then
+   *session_reference is unchanged. The pieces are not checked against the
+   validity rule: call xbl_mpsd_session_reference_is_valid on the result. */
 xbl_mpsd_result xbl_mpsd_session_reference_parse_from_uri_path(
     const char *path, xbl_mpsd_session_reference *session_reference);
 
+/* Writes "/serviceconfigs/{scid}/sessiontemplates/{template}/sessions/{name}"
+   into *session_reference_uri (always fits, NUL-terminated), the fields copied
+   as they are, empty ones too. Returns XBL_MPSD_OK, or XBL_MPSD_E_INVALIDARG
+   for a NULL pointer or a field without a NUL inside its buffer. */
 xbl_mpsd_result xbl_mpsd_session_reference_to_uri_path(
     const xbl_mpsd_session_reference *session_reference,
     xbl_mpsd_session_reference_uri *session_reference_uri);
 
+/* The one rule for a valid reference, applied by every call that takes one
+   (reference_create, session_init, get and write): the SCID 1-39 characters,
+   the template and session names 1-99 characters, all from [A-Za-z0-9._-]
+   (they go into the request path unescaped). The SCID need not be a GUID
+   here; the service answers 400 to a SCID that is not one. False for NULL. */
 bool xbl_mpsd_session_reference_is_valid(const xbl_mpsd_session_reference *session_reference);
 
+/* Makes `session` a new local session for user `xuid`, its variable-size data
+   in `arena` (arena_size bytes, any alignment; keep the arena alive and
+   unmoved as long as the session is used). The old contents are dropped
+   without touching the old arena. session_reference NULL (or all three fields
+   empty) makes a session that can only be written by handle; otherwise the
+   reference must be valid (xbl_mpsd_session_reference_is_valid). init_args
+   non-NULL marks the constants it carries for the first write
+   (init_args->custom_json is JSON text that must be an object, "" or NULL
+   for none). Afterwards has_document() is true: a fresh local session "has a
+   document" (an empty one), so setters, join and writes work on it.
+   Returns XBL_MPSD_OK; XBL_MPSD_E_INVALIDARG for a NULL session or arena, an
+   invalid reference, a visibility outside the enum or initiators NULL with a
+   count; XBL_MPSD_E_INVALID_JSON_STRING for bad custom_json (see
+   xbl_mpsd_json_argument_error); XBL_MPSD_E_OUTOFMEMORY when the arena is too
+   small (give a bigger one). On any error the session is left cleared. */
 xbl_mpsd_result xbl_mpsd_session_init(
     xbl_mpsd_session *session, uint64_t xuid,
     const xbl_mpsd_session_reference *session_reference /* may be NULL */,
     const xbl_mpsd_session_init_args *init_args         /* may be NULL */,
     void *arena, size_t arena_size);
 
+/* Deep-copies `src` into `dst`'s own arena (dst keeps its arena and takes
+   everything else: document, pending changes, join state, ETag, write status,
+   subscription ID). The two are independent afterwards. dst == src is a no-op.
+   Returns XBL_MPSD_OK; XBL_MPSD_E_INVALIDARG for NULL pointers, `src` without
+   a document, `dst` without an arena, or arenas that overlap;
+   XBL_MPSD_E_OUTOFMEMORY when the copy does not fit dst's arena (dst is then
+   unchanged: retry with a bigger arena). The copy needs about the src arena's
+   used bytes, not more. */
 xbl_mpsd_result xbl_mpsd_session_copy(xbl_mpsd_session *dst, const xbl_mpsd_session *src);
 
+/* Returns the session to the cleared state (no document, no arena, write
+   status Unknown). The SDK keeps no pointer into the arena afterwards, so it
+   may be reused at once. NULL is a no-op. */
 void xbl_mpsd_session_clear(xbl_mpsd_session *session);
 
+/* Whether the session holds a document: true after init (a fresh local
+   session has an empty one), copy, or a result call that delivered a session;
+   false for NULL, a cleared session, and after a result without a session
+   body (204, a 412 without body, 200/201 with an empty body). The getters
+   return NULL, 0 or "" on a session without a document; write_status still
+   tells why (OutOfSync, SessionDeleted). */
 bool xbl_mpsd_session_has_document(const xbl_mpsd_session *session);
 
+/* When the service produced this copy (the response's Date header); 0 for a
+   local session, a missing header, or no document. */
 time_t xbl_mpsd_session_time_of_session(const xbl_mpsd_session *session);
 
+/* Managed-initialization state (stage, when it started, episode). Non-NULL
+   whenever the session has a document; NULL otherwise. Points into the
+   session: valid until the session is changed, rebuilt or cleared. */
 const xbl_mpsd_session_initialization_info *xbl_mpsd_session_get_initialization_info(
     const xbl_mpsd_session *session);
 
+/* The change types the current user subscribes to (set locally or read from
+   the document); XBL_MPSD_SESSION_CHANGE_TYPES_NONE without a current user or
+   document. */
 xbl_mpsd_session_change_types xbl_mpsd_session_subscribed_change_types(const xbl_mpsd_session *session);
 
+/* The preferred host devices, in the service's order: *device_tokens (may be
+   NULL when the count is 0) and *device_tokens_count. Returns XBL_MPSD_OK, or
+   XBL_MPSD_E_INVALIDARG for a NULL pointer or a session without a document.
+   The array lives in the session's arena (valid until the session changes). */
 xbl_mpsd_result xbl_mpsd_session_host_candidates(
     const xbl_mpsd_session *session,
     const xbl_mpsd_device_token **device_tokens, size_t *device_tokens_count);
 
+/* Views of the session (NULL without a document): its reference, its
+   constants, its properties. They show local edits made since the last read.
+   The pointers and every string in them point into the session and its
+   arena: valid until the next call that changes, rebuilds or clears the
+   session; copy what you keep longer. JSON members (custom_json, ...) are
+   JSON text. */
 const xbl_mpsd_session_reference *xbl_mpsd_session_session_reference(const xbl_mpsd_session *session);
 const xbl_mpsd_session_constants *xbl_mpsd_session_session_constants(const xbl_mpsd_session *session);
 const xbl_mpsd_session_properties *xbl_mpsd_session_session_properties(const xbl_mpsd_session *session);
 
+/* The role types (from roleTypes in the document; a local session has none
+   until a response fills them): *role_types and *role_types_count. Returns
+   XBL_MPSD_OK, or XBL_MPSD_E_INVALIDARG for a NULL pointer or no document.
+   Arena lifetime, as for the views above. */
 xbl_mpsd_result xbl_mpsd_session_role_types(
     const xbl_mpsd_session *session,
     const xbl_mpsd_role_type **role_types, size_t *role_types_count);
 
+/* Finds a role by role-type and role name (plain strings, case ignored).
+   *role is NULL when there is none, and the call still returns XBL_MPSD_OK;
+   XBL_MPSD_E_INVALIDARG for a NULL argument or no document. */
 xbl_mpsd_result xbl_mpsd_session_get_role_by_name(
     const xbl_mpsd_session *session, const char *role_type_name, const char *role_name,
     const xbl_mpsd_role **role);
 
+/* All members: those of the document first, in the service's list order,
+   then local entries (join, reservations) in call order. Local entries have
+   member_id XBL_MPSD_MEMBER_ID_NONE until a write returns them. Returns
+   XBL_MPSD_OK, or XBL_MPSD_E_INVALIDARG for a NULL pointer or no document.
+   The array lives in the session's arena. */
 xbl_mpsd_result xbl_mpsd_session_members(
     const xbl_mpsd_session *session,
     const xbl_mpsd_session_member **members, size_t *count);
 
+/* The member with this member_id, or NULL (XBL_MPSD_MEMBER_ID_NONE never
+   matches; NULL without a document). */
 const xbl_mpsd_session_member *xbl_mpsd_session_get_member(
     const xbl_mpsd_session *session, uint32_t member_id);
 
+/* The matchmaking server of the document, or NULL when it has none. */
 const xbl_mpsd_matchmaking_server *xbl_mpsd_session_matchmaking_server(const xbl_mpsd_session *session);
 
+/* Members that are not reservations (membersInfo.accepted); 0 for a local
+   session or without a document. */
 uint32_t xbl_mpsd_session_members_accepted(const xbl_mpsd_session *session);
 
+/* The whole `servers` object as JSON text, or the value set with
+   xbl_mpsd_session_set_raw_servers_json; "" when none or without a document.
+   Never NULL. */
 const char *xbl_mpsd_session_raw_servers_json(const xbl_mpsd_session *session);
 
+/* The response's ETag, byte for byte; "" for a local session, without a
+   document (after a 412 without body, for example) and for NULL. Never NULL.
+   A SynchronizedUpdate sends it as If-Match. */
 const char *xbl_mpsd_session_etag(const xbl_mpsd_session *session);
 
+/* The current user's member entry: the one joined on this object, else the
+   document's member with the session's XUID; NULL when there is none. */
 const xbl_mpsd_session_member *xbl_mpsd_session_current_user(const xbl_mpsd_session *session);
 
+/* Top-level document information (contract version, branch, change number,
+   correlation ID, start time, next timer, search handle); NULL without a
+   document. */
 const xbl_mpsd_session_info *xbl_mpsd_session_get_info(const xbl_mpsd_session *session);
 
+/* How the write that produced this object ended: Created (201), Updated
+   (200), OutOfSync (412: nothing was written; the session now holds the
+   service's current session when the 412 had a body: apply your change to it
+   and write again), SessionDeleted (204). Kept when the object holds no
+   document; Unknown for NULL, local, cleared and read sessions. Names:
+   xbl_mpsd_write_session_status_string. */
 xbl_mpsd_write_session_status xbl_mpsd_session_write_status(const xbl_mpsd_session *session);
 
+/* How current_session differs from old_session, as change-type flags (never
+   EVERYTHING): host token, initialization stage, matchmaking status or
+   target, member list, member status, member custom properties, joinability
+   (closed, locked, join restriction, full), custom properties. NONE when
+   either is NULL or has no document. */
 xbl_mpsd_session_change_types xbl_mpsd_session_compare(
     const xbl_mpsd_session *current_session, const xbl_mpsd_session *old_session);
 
+/* Constants setters. Only on a local session (constants are written once, at
+   creation): on a session read from the service they return
+   XBL_MPSD_E_UNEXPECTED. Each marks the constants for the next write. A
+   template may fix constants itself; a create whose constant differs from the
+   template's gets 409 (XBL_MPSD_E_HTTP_STATUS(409)): leave out (0 / default)
+   what the template sets. Every setter returns XBL_MPSD_OK, or on bad input
+   an error and leaves the session unchanged: XBL_MPSD_E_INVALIDARG (NULL
+   session or no document, an enum outside its range),
+   XBL_MPSD_E_OUTOFMEMORY (arena full: rebuild into a bigger arena with
+   xbl_mpsd_session_copy).
+   max_members_in_session: constants.system.maxMembersCount, left out when 0. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_max_members_in_session(
     xbl_mpsd_session *session, uint32_t max_members_in_session);
 
+/* constants.system.visibility; Unknown and Any are not written. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_visibility(
     xbl_mpsd_session *session, xbl_mpsd_session_visibility visibility);
 
+/* The four removal timeouts in milliseconds, always written together; 0 is
+   "at once", a value of 2^52 or more (XBL_MPSD_TIMEOUT_INFINITE) "never". */
 xbl_mpsd_result xbl_mpsd_session_constants_set_timeouts(
     xbl_mpsd_session *session,
     uint64_t member_reserved_timeout, uint64_t member_inactive_timeout,
     uint64_t member_ready_timeout, uint64_t session_empty_timeout);
 
+/* Which QoS metrics members measure (constants.system.metrics), all four. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_qos_connectivity_metrics(
     xbl_mpsd_session *session,
     bool enable_latency_metric, bool enable_bandwidth_down_metric,
     bool enable_bandwidth_up_metric, bool enable_custom_metric);
 
+/* Managed initialization (constants.system.memberInitialization); the
+   evaluation timeout is written only with external_evaluation. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_member_initialization(
     xbl_mpsd_session *session, xbl_mpsd_member_initialization member_initialization);
 
+/* Peer-to-peer QoS requirements (latency in ms, bandwidth in kbps). */
 xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_peer_requirements(
     xbl_mpsd_session *session, xbl_mpsd_peer_to_peer_requirements requirements);
 
+/* Peer-to-host QoS requirements; XBL_MPSD_E_INVALIDARG for a host selection
+   metric outside the enum. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_host_requirements(
     xbl_mpsd_session *session, xbl_mpsd_peer_to_host_requirements requirements);
 
+/* constants.system.measurementServerAddresses: JSON text of an object
+   (copied). XBL_MPSD_E_INVALIDARG for NULL; XBL_MPSD_E_INVALID_JSON_STRING
+   for text that is not a JSON object (xbl_mpsd_json_argument_error tells
+   which rule). */
 xbl_mpsd_result xbl_mpsd_session_constants_set_measurement_server_addresses_json(
     xbl_mpsd_session *session, const char *measurement_server_addresses_json);
 
+/* constants.system.capabilities, only the true flags (none: left out). */
 xbl_mpsd_result xbl_mpsd_session_constants_set_capabilities(
     xbl_mpsd_session *session, xbl_mpsd_session_capabilities capabilities);
 
+/* constants.system.cloudComputePackage: JSON text of an object, or "" to
+   clear. XBL_MPSD_E_INVALIDARG for NULL; XBL_MPSD_E_INVALID_JSON_STRING for
+   text that is not a JSON object. */
 xbl_mpsd_result xbl_mpsd_session_constants_set_cloud_compute_package_json(
     xbl_mpsd_session *session, const char *session_cloud_compute_package_constants_json);
 
+/* Property setters: on local and read sessions alike, no join needed. Each
+   marks what it sets for the next write (only marked fields are sent).
+   Every one returns XBL_MPSD_OK, or an error and leaves the session
+   unchanged: XBL_MPSD_E_INVALIDARG (NULL session or argument, no document,
+   an enum outside its range), XBL_MPSD_E_INVALID_JSON_STRING (JSON text that
+   breaks a rule: xbl_mpsd_json_argument_error tells which),
+   XBL_MPSD_E_OUTOFMEMORY (arena full: copy into a bigger arena). Strings and
+   arrays are copied into the arena.
+   keywords: plain strings, replacing the whole list (count 0: []). */
 xbl_mpsd_result xbl_mpsd_session_properties_set_keywords(
     xbl_mpsd_session *session, const char *const *keywords, size_t keywords_count);
 
+/* Who may join / read: properties.system.joinRestriction / readRestriction
+   (Unknown is kept locally but not written). The service refuses a read
+   restriction stricter than the join restriction (400). */
 xbl_mpsd_result xbl_mpsd_session_properties_set_join_restriction(
     xbl_mpsd_session *session, xbl_mpsd_session_restriction join_restriction);
 xbl_mpsd_result xbl_mpsd_session_properties_set_read_restriction(
     xbl_mpsd_session *session, xbl_mpsd_session_restriction read_restriction);
 
+/* properties.system.turn, the member IDs in turn order; a count of 0 is
+   XBL_MPSD_E_INVALIDARG (as in XSAPI: the list cannot be emptied). */
 xbl_mpsd_result xbl_mpsd_session_properties_set_turn_collection(
     xbl_mpsd_session *session, const uint32_t *turn_collection_member_ids,
     size_t turn_collection_member_ids_count);
 
+/* Changes an existing role's max and/or target member count (NULL keeps
+   that value); role names are plain strings, matched without case. The next
+   write sends all role types. XBL_MPSD_E_INVALIDARG for NULL names or no such
+   role (a local session has no roles yet); XBL_MPSD_E_UNEXPECTED for a value
+   the role type's mutable_role_settings does not allow. */
 xbl_mpsd_result xbl_mpsd_session_set_mutable_role_settings(
     xbl_mpsd_session *session, const char *role_type_name, const char *role_name,
     const uint32_t *max_member_count    /* NULL = keep */,
     const uint32_t *target_member_count /* NULL = keep */);
 
+/* The whole `servers` object: JSON text of an object, e.g.
+   "{\"game\":{\"constants\":{\"system\":{}}}}". Only a server principal may
+   write servers (403 otherwise). XBL_MPSD_E_INVALID_JSON_STRING for text that
+   is not a JSON object. */
 xbl_mpsd_result xbl_mpsd_session_set_raw_servers_json(xbl_mpsd_session *session, const char *raw_servers_json);
 
+/* properties.system.initializationSucceeded (the service takes it only in
+   the evaluating stage). */
 xbl_mpsd_result xbl_mpsd_session_set_initialization_succeeded(
     xbl_mpsd_session *session, bool initialization_succeeded);
 
+/* properties.system.host: the host's device token, as given ("" allowed);
+   XBL_MPSD_E_INVALIDARG when the value has no NUL inside its buffer. */
 xbl_mpsd_result xbl_mpsd_session_set_host_device_token(
     xbl_mpsd_session *session, xbl_mpsd_device_token host_device_token);
 
+/* properties.system.matchmaking.serverConnectionString (a plain string). */
 xbl_mpsd_result xbl_mpsd_session_set_matchmaking_server_connection_path(
     xbl_mpsd_session *session, const char *server_connection_path);
 
+/* properties.system.closed / locked / allocateCloudCompute /
+   matchmakingResubmit. The service requires a locked session to be closed
+   (400 otherwise). */
 xbl_mpsd_result xbl_mpsd_session_set_closed(xbl_mpsd_session *session, bool closed);
 xbl_mpsd_result xbl_mpsd_session_set_locked(xbl_mpsd_session *session, bool locked);
 xbl_mpsd_result xbl_mpsd_session_set_allocate_cloud_compute(xbl_mpsd_session *session, bool allocate_cloud_compute);
 xbl_mpsd_result xbl_mpsd_session_set_matchmaking_resubmit(xbl_mpsd_session *session, bool match_resubmit);
 
+/* properties.system.serverConnectionStringCandidates: plain strings, in
+   order, replacing the list. */
 xbl_mpsd_result xbl_mpsd_session_set_server_connection_string_candidates(
     xbl_mpsd_session *session, const char *const *server_connection_string_candidates,
     size_t server_connection_string_candidates_count);
 
+/* properties.system.matchmaking.targetSessionConstants: JSON text of an
+   object. XBL_MPSD_E_INVALID_JSON_STRING for text that is not one. */
 xbl_mpsd_result xbl_mpsd_session_set_matchmaking_target_session_constants_json(
     xbl_mpsd_session *session, const char *matchmaking_target_session_constants_json);
 
+/* Sets or deletes one key of the session's custom properties. `name` is a
+   plain string (any characters; escaped when written); value_json is JSON
+   text: a string value needs its quotes, "\"harbor\"", a number is "3", an
+   object "{\"x\":1}". Delete stores null under the name. The write sends
+   only the keys changed since the session was read (deleted ones as null),
+   so other players' keys stay as they are on the service
+   (XBL_MPSD_WRITE_WHOLE_CUSTOM 1: the whole local object, as XSAPI). The
+   getter (session_properties()->session_custom_properties_json) shows the
+   whole local object. XBL_MPSD_E_INVALIDARG for NULL arguments or an empty
+   name; XBL_MPSD_E_INVALID_JSON_STRING for value_json that is not one JSON
+   value; XBL_MPSD_E_OUTOFMEMORY when the arena is full. */
 xbl_mpsd_result xbl_mpsd_session_set_custom_property_json(
     xbl_mpsd_session *session, const char *name, const char *value_json);
 xbl_mpsd_result xbl_mpsd_session_delete_custom_property_json(
     xbl_mpsd_session *session, const char *name);
 
+/* Adds the session's user as a local member and makes it the current user;
+   the next write sends members.me with its XUID. member_custom_constants_json
+   is JSON text of an object or NULL (written once, at join).
+   initialize_requested: the member takes part in managed initialization
+   (constants.system.initialize). join_with_active_status: true joins as
+   Active (properties.system.active: true), false as Reserved (nothing
+   written; the service then keeps a reservation until the member goes
+   active or its reservation times out). Returns XBL_MPSD_OK;
+   XBL_MPSD_E_INVALIDARG for no document; XBL_MPSD_E_UNEXPECTED when join or
+   leave was already called on this object (read the session again first);
+   XBL_MPSD_E_INVALID_JSON_STRING for constants that are not a JSON object
+   (not joined then); XBL_MPSD_E_OUTOFMEMORY when the arena is full. */
 xbl_mpsd_result xbl_mpsd_session_join(
     xbl_mpsd_session *session, const char *member_custom_constants_json /* may be NULL */,
     bool initialize_requested, bool join_with_active_status);
 
+/* Marks a leave: the next write sends members.me: null and the current
+   user's entry goes from the local list. A write that leaves the session
+   empty may delete it (204: SessionDeleted, no document). Calling it again
+   changes nothing more. XBL_MPSD_E_UNEXPECTED when join was called on this
+   object; XBL_MPSD_E_INVALIDARG for no document. */
 xbl_mpsd_result xbl_mpsd_session_leave(xbl_mpsd_session *session);
 
+/* Reserves a place for another user (xuid), sent as members.reserve_<k>;
+   member_custom_constants_json is JSON text of an object or NULL. No check
+   against duplicates. XBL_MPSD_E_INVALID_JSON_STRING for bad constants,
+   XBL_MPSD_E_INVALIDARG for no document, XBL_MPSD_E_OUTOFMEMORY. */
 xbl_mpsd_result xbl_mpsd_session_add_member_reservation(
     xbl_mpsd_session *session, uint64_t xuid,
     const char *member_custom_constants_json /* may be NULL */, bool initialize_requested);
 
+/* Current-user setters: they need a current user (joined on this object, or
+   the document's member with the session's XUID), else return
+   XBL_MPSD_E_UNEXPECTED (join first). They write under members.me; for a
+   member that already exists only the changed fields are sent. Otherwise as
+   the property setters: XBL_MPSD_OK, or XBL_MPSD_E_INVALIDARG /
+   XBL_MPSD_E_INVALID_JSON_STRING / XBL_MPSD_E_OUTOFMEMORY with the session
+   unchanged.
+   change_types: the subscription's change types (NONE clears it); its ID is
+   a GUID the SDK draws. XBL_MPSD_E_INVALIDARG for unknown bits. */
 xbl_mpsd_result xbl_mpsd_session_set_session_change_subscription(
     xbl_mpsd_session *session, xbl_mpsd_session_change_types change_types);
 
+/* Active writes active: true; Inactive writes active: false, ready: false;
+   Ready or Reserved give XBL_MPSD_E_UNEXPECTED (the service sets those);
+   other values XBL_MPSD_E_INVALIDARG. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_status(
     xbl_mpsd_session *session, xbl_mpsd_session_member_status status);
 
+/* The member's secure device address, base64 text as given ("" allowed); see
+   xbl_mpsd_format_secure_device_address. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_secure_device_address_base64(
     xbl_mpsd_session *session, const char *value);
 
+/* The member's roles: role-type name to role name, plain strings, replacing
+   the map. XBL_MPSD_E_INVALIDARG for a NULL array or name. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_roles(
     xbl_mpsd_session *session, const xbl_mpsd_session_member_role *roles, size_t roles_count);
 
+/* The member's initialization group (member IDs), replacing the list. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_members_in_group(
     xbl_mpsd_session *session, const uint32_t *member_ids, size_t member_ids_count);
 
+/* The member's groups / encounters: plain strings, replacing the list. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_groups(
     xbl_mpsd_session *session, const char *const *groups, size_t groups_count);
 xbl_mpsd_result xbl_mpsd_session_current_user_set_encounters(
     xbl_mpsd_session *session, const char *const *encounters, size_t encounters_count);
 
+/* The member's QoS measurements / server measurements: JSON text of an
+   object. XBL_MPSD_E_INVALID_JSON_STRING for text that is not one. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_qos_measurements(
     xbl_mpsd_session *session, const char *measurements);
 xbl_mpsd_result xbl_mpsd_session_current_user_set_server_qos_measurements(
     xbl_mpsd_session *session, const char *measurements);
 
+/* Sets or deletes one key of the current user's custom properties: as the
+   session pair above (plain-string name, JSON-text value, only changed keys
+   sent unless XBL_MPSD_WRITE_WHOLE_CUSTOM), on the member's own object. Only
+   the member may write it. */
 xbl_mpsd_result xbl_mpsd_session_current_user_set_custom_property_json(
     xbl_mpsd_session *session, const char *name, const char *value_json);
 xbl_mpsd_result xbl_mpsd_session_current_user_delete_custom_property_json(
     xbl_mpsd_session *session, const char *name);
 
+/* A stand-in secure device address for platforms without one: standard
+   base64 of "AAAAAAAA" followed by device_id (a plain string) into *address
+   (NUL-terminated). XBL_MPSD_E_INVALIDARG for NULL pointers, an empty
+   device_id or one longer than 3061 bytes. */
 xbl_mpsd_result xbl_mpsd_format_secure_device_address(
     const char *device_id, xbl_mpsd_formatted_secure_device_address *address);
 
+/* Starts a PUT of the session's marked changes (the body is built now; the
+   session may change or go away afterwards), with the precondition of
+   write_mode: CreateNew (fails with OutOfSync if it exists), UpdateExisting,
+   UpdateOrCreateNew, SynchronizedUpdate (If-Match with the session's ETag:
+   OutOfSync when someone wrote in between). Then poll `async` with
+   xbl_mpsd_async_poll and collect with xbl_mpsd_write_session_result.
+   Returns XBL_MPSD_OK (started); XBL_MPSD_E_INVALIDARG for NULL pointers, no
+   document or a mode outside the enum; XBL_MPSD_E_RUNTIME_ERROR for a session
+   whose reference is not valid (a session without reference: write it by
+   handle); XBL_MPSD_E_UNEXPECTED when `async` runs or holds an untaken result;
+   XBL_MPSD_E_BUSY when the client runs another operation;
+   XBL_MPSD_E_OUTOFMEMORY when the request does not fit the async buffer
+   (xbl_mpsd_async_needed_bytes tells the size). Nothing is sent on error. */
 xbl_mpsd_result xbl_mpsd_write_session_async(
     xbl_mpsd_client *client, const xbl_mpsd_session *session,
     xbl_mpsd_session_write_mode write_mode, xbl_mpsd_async *async);
 
+/* Collects a write (by reference or by handle). XBL_MPSD_PENDING while it
+   runs. XBL_MPSD_OK when the service answered 200, 201, 204 or 412: then
+   check xbl_mpsd_session_write_status(out), because OK does not mean applied.
+   Created/Updated: out holds the new session. OutOfSync (412): nothing was
+   written; out holds the service's latest session (or no document if the 412
+   had no body): re-apply your changes to it and write again.
+   SessionDeleted: out has no document. Other outcomes: XBL_MPSD_E_HTTP_STATUS(n)
+   (400 bad request, 403 not allowed, 404 no such template or session, 409
+   constants differ from the template's; xbl_mpsd_async_error_text says why),
+   a transport code (XBL_MPSD_E_TIMEOUT, XBL_MPSD_E_CONNECT, ...; try again
+   later, or set a retry policy), XBL_MPSD_E_INVALID_JSON_STRING for a body
+   that is no session; in these cases out is unchanged and keeps its local
+   edits. out: NULL, or a session with an arena (the written one is usual).
+   XBL_MPSD_E_OUTOFMEMORY: out's arena is too small; call again with a bigger
+   one (the result stays). XBL_MPSD_E_UNEXPECTED once the result was taken. */
 xbl_mpsd_result xbl_mpsd_write_session_result(xbl_mpsd_async *async, xbl_mpsd_session *out /* may be NULL */);
 
+/* As xbl_mpsd_write_session_async, but PUT /handles/{handle_id}/session:
+   handle_id is a plain string (a handle's GUID, [A-Za-z0-9._-]); the
+   session's reference may be empty (its reference is then learned from the
+   response). XBL_MPSD_E_INVALIDARG for a NULL, empty or unsafe handle_id. */
 xbl_mpsd_result xbl_mpsd_write_session_by_handle_async(
     xbl_mpsd_client *client, const xbl_mpsd_session *session,
     xbl_mpsd_session_write_mode write_mode, const char *handle_id, xbl_mpsd_async *async);
 
+/* Same as xbl_mpsd_write_session_result (interchangeable). A by-handle write
+   of a session without SCID whose response has no usable Content-Location
+   gives XBL_MPSD_E_FAIL. */
 xbl_mpsd_result xbl_mpsd_write_session_by_handle_result(xbl_mpsd_async *async, xbl_mpsd_session *out);
 
+/* Starts a GET of the session at `session_reference` (valid by
+   xbl_mpsd_session_reference_is_valid; the reference is copied). Poll, then
+   xbl_mpsd_get_session_result. XBL_MPSD_E_INVALIDARG for NULL pointers or an
+   invalid reference; XBL_MPSD_E_UNEXPECTED, XBL_MPSD_E_BUSY,
+   XBL_MPSD_E_OUTOFMEMORY as for the write. */
 xbl_mpsd_result xbl_mpsd_get_session_async(
     xbl_mpsd_client *client, const xbl_mpsd_session_reference *session_reference, xbl_mpsd_async *async);
 
+/* Collects a get (by reference or handle). XBL_MPSD_PENDING while it runs;
+   XBL_MPSD_OK with out holding the session (write status Unknown);
+   XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND when there is no such session (out has
+   no document); XBL_MPSD_E_HTTP_STATUS(n), transport codes and
+   XBL_MPSD_E_INVALID_JSON_STRING leave out unchanged. out and the
+   XBL_MPSD_E_OUTOFMEMORY / XBL_MPSD_E_UNEXPECTED rules as for the write
+   result; a write's async passed here gives XBL_MPSD_E_INVALIDARG. */
 xbl_mpsd_result xbl_mpsd_get_session_result(xbl_mpsd_async *async, xbl_mpsd_session *out /* may be NULL */);
 
+/* Starts GET /handles/{handle_id}/session (handle_id a plain string, as for
+   the by-handle write). XBL_MPSD_E_INVALIDARG for a NULL, empty or unsafe
+   handle_id. */
 xbl_mpsd_result xbl_mpsd_get_session_by_handle_async(
     xbl_mpsd_client *client, const char *handle_id, xbl_mpsd_async *async);
 
+/* Same as xbl_mpsd_get_session_result; the reference comes from the
+   response's Content-Location (XBL_MPSD_E_INVALIDARG when it is missing). */
 xbl_mpsd_result xbl_mpsd_get_session_by_handle_result(xbl_mpsd_async *async, xbl_mpsd_session *out);
 
+/* Client: one connection (kept alive between operations) and one operation
+   at a time for one user. The config is copied; the strings it points to
+   (host, user_agent, accept_language) and the port's ctx must stay valid
+   while the client is used. Zero fields take the defaults noted in
+   xbl_mpsd_client_config (retry and trace off). Returns XBL_MPSD_OK, or
+   XBL_MPSD_E_INVALIDARG for NULL, a port without all five functions, no auth
+   callback, XUID 0, or a host/header string with CR or LF.
+   xbl_mpsd_client_close cancels the running operation (it ends with
+   XBL_MPSD_E_CANCELED) and drops the connection; the client can be used again. */
 xbl_mpsd_result xbl_mpsd_client_init(xbl_mpsd_client *client, const xbl_mpsd_client_config *config);
 void xbl_mpsd_client_close(xbl_mpsd_client *client);   /* drops the kept connection */
 
@@ -867,16 +1260,42 @@ void xbl_mpsd_client_close(xbl_mpsd_client *client);   /* drops the kept connect
    XBL_MPSD_E_OUTOFMEMORY and xbl_mpsd_async_needed_bytes tells the size. */
 xbl_mpsd_result xbl_mpsd_async_init(xbl_mpsd_async *async, void *buffer, size_t buffer_size);
 
-/* Do a bounded step of work. XBL_MPSD_PENDING until done, then the final
-   result (the same value the result call returns). Never blocks. */
+/* Do a bounded step of work; never blocks (call it once a frame).
+   XBL_MPSD_PENDING until done, also while a retry policy waits between
+   attempts by the port clock. Then the transport and HTTP outcome, again
+   on every later poll; the result call may refine an OK to
+   XBL_MPSD_E_INVALID_JSON_STRING or XBL_MPSD_E_OUTOFMEMORY. A whole
+   operation, retries included, ends by config.timeout_ms with
+   XBL_MPSD_E_TIMEOUT. XBL_MPSD_E_INVALIDARG for NULL,
+   XBL_MPSD_E_UNEXPECTED for an async nothing was started on. */
 xbl_mpsd_result xbl_mpsd_async_poll(xbl_mpsd_async *async);
+/* Ends a running operation with XBL_MPSD_E_CANCELED (its result call then
+   returns that); the connection is dropped if the exchange was under way.
+   No-op for NULL, an idle or a finished async. */
 void xbl_mpsd_async_cancel(xbl_mpsd_async *async);
+/* After XBL_MPSD_E_OUTOFMEMORY from a *_async call or an operation: the
+   async buffer size that exchange needed; 0 otherwise. */
 size_t xbl_mpsd_async_needed_bytes(const xbl_mpsd_async *async);
 
 /* After completion: the HTTP status (0 if none arrived) and the service's
    plain-text error reason, if any (NUL-terminated, "" when none). */
 uint32_t xbl_mpsd_async_http_status(const xbl_mpsd_async *async);
 const char *xbl_mpsd_async_error_text(const xbl_mpsd_async *async);
+
+/* After completion: the Retry-After of a 429 or 503 in seconds (0 when the
+   response had none, gave a date, or the operation is not done). Wait at
+   least this long before trying again. */
+uint32_t xbl_mpsd_async_retry_after(const xbl_mpsd_async *async);
+
+/* Why a JSON argument is refused, or NULL when it is acceptable. A setter
+   that returns XBL_MPSD_E_INVALID_JSON_STRING refused its JSON text for one
+   of these rules; ask with the same text and object_required = true for an
+   argument the service takes only as a JSON object (custom constants of the
+   session and of members, measurement server addresses, the cloud compute
+   package, raw servers, matchmaking target constants, QoS and server
+   measurements), false for a custom-property value (any JSON value).
+   Returns a static sentence. */
+const char *xbl_mpsd_json_argument_error(const char *json_text, bool object_required);
 
 /* The version of this header, as a string ("0.1.0"). */
 const char *xbl_mpsd_version(void);
@@ -909,6 +1328,9 @@ const char *xbl_mpsd_version(void);
 #ifndef XBL_MPSD_ASSERT
 #include <assert.h>
 #define XBL_MPSD_ASSERT(x) assert(x)
+#endif
+#ifndef XBL_MPSD_WRITE_WHOLE_CUSTOM
+#define XBL_MPSD_WRITE_WHOLE_CUSTOM 0
 #endif
 
 /* jsmn is included, never copied (DESIGN.md §3). Its own code is not ours to
@@ -977,7 +1399,45 @@ const char *xbl_mpsd_result_string(xbl_mpsd_result r)
     if (bits == UINT32_C(0x801901F7)) return "HTTP 503";
     if (bits == UINT32_C(0x801901F8)) return "HTTP 504";
     if ((bits & UINT32_C(0xFFFF0000)) == UINT32_C(0x80190000)) return "HTTP error";
-    return r > 0 ? "XBL_MPSD_PENDING (positive)" : "unknown error";
+    return r > 0 ? "unknown positive value (not a result code)" : "unknown error";
+}
+
+/* Names as XSAPI spells the enumerators; "(invalid)" for a value outside the enum. */
+const char *xbl_mpsd_write_session_status_string(xbl_mpsd_write_session_status status)
+{
+    static const char *const names[] = { "Unknown", "AccessDenied", "Created", "Conflict",
+        "HandleNotFound", "OutOfSync", "SessionDeleted", "Updated" };
+    return (unsigned)status < sizeof names / sizeof names[0] ? names[status] : "(invalid)";
+}
+
+const char *xbl_mpsd_session_member_status_string(xbl_mpsd_session_member_status status)
+{
+    static const char *const names[] = { "Reserved", "Inactive", "Ready", "Active" };
+    return (unsigned)status < sizeof names / sizeof names[0] ? names[status] : "(invalid)";
+}
+
+const char *xbl_mpsd_session_visibility_string(xbl_mpsd_session_visibility visibility)
+{
+    static const char *const names[] = { "Unknown", "Any", "PrivateSession", "Visible", "Full", "Open" };
+    return (unsigned)visibility < sizeof names / sizeof names[0] ? names[visibility] : "(invalid)";
+}
+
+const char *xbl_mpsd_session_restriction_string(xbl_mpsd_session_restriction restriction)
+{
+    static const char *const names[] = { "Unknown", "None", "Local", "Followed" };
+    return (unsigned)restriction < sizeof names / sizeof names[0] ? names[restriction] : "(invalid)";
+}
+
+const char *xbl_mpsd_session_change_type_string(xbl_mpsd_session_change_types change_type)
+{
+    static const char *const names[] = { "Everything", "HostDeviceTokenChange", "InitializationStateChange",
+        "MatchmakingStatusChange", "MemberListChange", "MemberStatusChange", "SessionJoinabilityChange",
+        "CustomPropertyChange", "MemberCustomPropertyChange" };
+    unsigned bit;
+    if (change_type == XBL_MPSD_SESSION_CHANGE_TYPES_NONE) return "None";
+    for (bit = 0; bit < sizeof names / sizeof names[0]; bit++)
+        if (change_type == (UINT32_C(1) << bit)) return names[bit];
+    return "(invalid)";
 }
 
 /* ===========================================================================
@@ -1651,6 +2111,8 @@ static void xbl_mpsd__session_reset(xbl_mpsd_session *s, unsigned char *arena, s
     s->constants.measurement_server_addresses_json = "";
     s->properties.matchmaking_target_session_constants_json = "";
     s->properties.session_custom_properties_json = "{}";
+    s->custom_changes = "{}";
+    s->me_custom_changes = "{}";
     s->properties.matchmaking_server_connection_string = "";
     s->matchmaking_server.status_details = "";
     s->joined_index = SIZE_MAX;
@@ -1774,6 +2236,24 @@ static bool xbl_mpsd__json_arg(const char *text, const char **value, size_t *len
     return true;
 }
 
+/* The service answers 400 to these where it wants an object (custom
+   constants, measurements, servers, ...), so they are refused here. */
+static bool xbl_mpsd__json_object_arg(const char *text, const char **value, size_t *len)
+{
+    return xbl_mpsd__json_arg(text, value, len) && (*value)[0] == '{';
+}
+
+const char *xbl_mpsd_json_argument_error(const char *json_text, bool object_required)
+{
+    const char *v;
+    size_t n;
+    if (json_text == NULL) return "NULL where JSON text is required";
+    if (!xbl_mpsd__json_arg(json_text, &v, &n))
+        return "not one JSON value (RFC 8259 grammar, UTF-8, escapes, nesting within XBL_MPSD_JSON_MAX_DEPTH)";
+    if (object_required && v[0] != '{') return "valid JSON but not an object; a JSON object ({...}) is required here";
+    return NULL;
+}
+
 static const char *xbl_mpsd__dup_json_arg(xbl_mpsd__arena *a, const char *text)
 {
     const char *v;
@@ -1786,15 +2266,39 @@ static const char *xbl_mpsd__dup_json_arg(xbl_mpsd__arena *a, const char *text)
    Session references and URIs
    =========================================================================== */
 
+/* The one rule for a name that goes into a request path (SCID, template,
+   session name, handle ID): 1 to cap - 1 characters from [A-Za-z0-9._-].
+   The service publishes no grammar; these are the characters every known
+   name uses, and XSAPI pastes names into the path unescaped, so anything
+   else (/ ? # % ~, space, controls, non-ASCII) could change the request.
+   The SCID is not required to be GUID-shaped: test rigs use "MockScid". */
+static bool xbl_mpsd__path_name_ok(const char *s, size_t cap)
+{
+    size_t n = xbl_mpsd__strnlen(s, cap), i;
+    if (n == 0 || n >= cap) return false;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                || c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* A field of a new reference: the argument when it follows the rule, else "". */
+static void xbl_mpsd__reference_field(char *dst, size_t cap, const char *src)
+{
+    if (src != NULL && xbl_mpsd__path_name_ok(src, cap)) (void)xbl_mpsd__copy_fixed(dst, cap, src);
+}
+
 xbl_mpsd_session_reference xbl_mpsd_session_reference_create(
     const char *scid, const char *session_template_name, const char *session_name)
 {
     xbl_mpsd_session_reference r;
     XBL_MPSD_MEMSET(&r, 0, sizeof r);
-    if (scid) (void)xbl_mpsd__copy_fixed(r.scid, sizeof r.scid, scid);
-    if (session_template_name)
-        (void)xbl_mpsd__copy_fixed(r.session_template_name, sizeof r.session_template_name, session_template_name);
-    if (session_name) (void)xbl_mpsd__copy_fixed(r.session_name, sizeof r.session_name, session_name);
+    xbl_mpsd__reference_field(r.scid, sizeof r.scid, scid);
+    xbl_mpsd__reference_field(r.session_template_name, sizeof r.session_template_name, session_template_name);
+    xbl_mpsd__reference_field(r.session_name, sizeof r.session_name, session_name);
     return r;
 }
 
@@ -1807,8 +2311,15 @@ static bool xbl_mpsd__reference_terminated(const xbl_mpsd_session_reference *r)
 
 bool xbl_mpsd_session_reference_is_valid(const xbl_mpsd_session_reference *r)
 {
-    return r != NULL && xbl_mpsd__reference_terminated(r)
-        && r->scid[0] != '\0' && r->session_template_name[0] != '\0' && r->session_name[0] != '\0';
+    return r != NULL && xbl_mpsd__path_name_ok(r->scid, sizeof r->scid)
+        && xbl_mpsd__path_name_ok(r->session_template_name, sizeof r->session_template_name)
+        && xbl_mpsd__path_name_ok(r->session_name, sizeof r->session_name);
+}
+
+/* All three fields empty: the same as no reference (a session written by handle). */
+static bool xbl_mpsd__reference_empty(const xbl_mpsd_session_reference *r)
+{
+    return r->scid[0] == '\0' && r->session_template_name[0] == '\0' && r->session_name[0] == '\0';
 }
 
 xbl_mpsd_result xbl_mpsd_session_reference_parse_from_uri_path(
@@ -1918,7 +2429,8 @@ static xbl_mpsd_result xbl_mpsd__check_init_args(const xbl_mpsd_session_init_arg
     if (args == NULL) return XBL_MPSD_OK;
     if (!xbl_mpsd__visibility_ok(args->visibility)) return XBL_MPSD_E_INVALIDARG;
     if (args->initiator_xuids_count > 0 && args->initiator_xuids == NULL) return XBL_MPSD_E_INVALIDARG;
-    if (args->custom_json != NULL && args->custom_json[0] != '\0' && !xbl_mpsd__json_arg(args->custom_json, &v, &n))
+    if (args->custom_json != NULL && args->custom_json[0] != '\0'
+            && !xbl_mpsd__json_object_arg(args->custom_json, &v, &n))
         return XBL_MPSD_E_INVALID_JSON_STRING;
     return XBL_MPSD_OK;
 }
@@ -1932,7 +2444,8 @@ xbl_mpsd_result xbl_mpsd_session_init(
     xbl_mpsd_result rc;
     if (session == NULL) return XBL_MPSD_E_INVALIDARG;
     XBL_MPSD_MEMSET(session, 0, sizeof *session);
-    if (arena == NULL || (session_reference && !xbl_mpsd__reference_terminated(session_reference)))
+    if (arena == NULL || (session_reference && !xbl_mpsd__reference_empty(session_reference)
+            && !xbl_mpsd_session_reference_is_valid(session_reference)))
         return XBL_MPSD_E_INVALIDARG;
     rc = xbl_mpsd__check_init_args(init_args);
     if (rc != XBL_MPSD_OK) return rc;
@@ -2041,6 +2554,8 @@ static void xbl_mpsd__clone(xbl_mpsd_session *dst, const xbl_mpsd_session *src)
     xbl_mpsd__clone_constants(&dst->arena, &dst->constants);
     if (src->constants.member_initialization) dst->constants.member_initialization = &dst->member_initialization;
     xbl_mpsd__clone_properties(&dst->arena, &dst->properties);
+    dst->custom_changes = xbl_mpsd__arena_str(&dst->arena, src->custom_changes);
+    dst->me_custom_changes = xbl_mpsd__arena_str(&dst->arena, src->me_custom_changes);
     dst->matchmaking_server.status_details = xbl_mpsd__arena_str(&dst->arena, src->matchmaking_server.status_details);
     if (src->host_candidates)
         dst->host_candidates = (const xbl_mpsd_device_token *)xbl_mpsd__dup_bytes(&dst->arena, src->host_candidates,
@@ -2203,14 +2718,15 @@ uint32_t xbl_mpsd_session_members_accepted(const xbl_mpsd_session *session)
     return xbl_mpsd__has_doc(session) ? session->members_accepted : 0;
 }
 
+/* The string getters never return NULL: a caller prints them as they are. */
 const char *xbl_mpsd_session_raw_servers_json(const xbl_mpsd_session *session)
 {
-    return xbl_mpsd__has_doc(session) ? session->raw_servers_json : NULL;
+    return xbl_mpsd__has_doc(session) ? session->raw_servers_json : "";
 }
 
 const char *xbl_mpsd_session_etag(const xbl_mpsd_session *session)
 {
-    return xbl_mpsd__has_doc(session) ? session->etag : NULL;
+    return xbl_mpsd__has_doc(session) ? session->etag : "";
 }
 
 const xbl_mpsd_session_member *xbl_mpsd_session_current_user(const xbl_mpsd_session *session)
@@ -2411,13 +2927,14 @@ xbl_mpsd_result xbl_mpsd_session_constants_set_peer_to_host_requirements(xbl_mps
 }
 
 /* Stores a validated JSON argument in *slot; "" stays "" when allow_empty. */
+/* Every JSON text a setter stores is one the service takes only as an object. */
 static xbl_mpsd_result xbl_mpsd__set_json_text(xbl_mpsd_session *s, const char **slot, const char *text, bool allow_empty)
 {
     size_t mark = s->arena.used;
     const char *v;
     size_t n;
     if (allow_empty && text[0] == '\0') { *slot = ""; return XBL_MPSD_OK; }
-    if (!xbl_mpsd__json_arg(text, &v, &n)) return XBL_MPSD_E_INVALID_JSON_STRING;
+    if (!xbl_mpsd__json_object_arg(text, &v, &n)) return XBL_MPSD_E_INVALID_JSON_STRING;
     v = xbl_mpsd__arena_strn(&s->arena, v, n);
     if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK) return XBL_MPSD_E_OUTOFMEMORY;
     *slot = v;
@@ -2697,16 +3214,21 @@ static const char *xbl_mpsd__custom_edit(xbl_mpsd__arena *a, const char *object,
     return out;
 }
 
-/* Sets (value_json non-NULL) or deletes a key of the object in *slot. */
-static xbl_mpsd_result xbl_mpsd__custom_update(xbl_mpsd_session *s, const char **slot, const char *name,
-    const char *value_json)
+/* Sets (value_json non-NULL) or deletes a key of the object in *slot and
+   records the change in *changes: MPSD merges custom objects key by key, so
+   a write that sends only the changed keys keeps other writers' keys. */
+static xbl_mpsd_result xbl_mpsd__custom_update(xbl_mpsd_session *s, const char **slot, const char **changes,
+    const char *name, const char *value_json)
 {
     size_t mark = s->arena.used, vlen = 4;
-    const char *value = "null", *edited;
+    const char *value = "null", *edited, *changed;
     if (value_json && !xbl_mpsd__json_arg(value_json, &value, &vlen)) return XBL_MPSD_E_INVALID_JSON_STRING;
     edited = xbl_mpsd__custom_edit(&s->arena, *slot, name, value, vlen);
-    if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK || edited == NULL) return XBL_MPSD_E_OUTOFMEMORY;
+    changed = xbl_mpsd__custom_edit(&s->arena, *changes, name, value, vlen);
+    if (xbl_mpsd__arena_settle(&s->arena, mark) != XBL_MPSD_OK || edited == NULL || changed == NULL)
+        return XBL_MPSD_E_OUTOFMEMORY;
     *slot = edited;
+    *changes = changed;
     return XBL_MPSD_OK;
 }
 
@@ -2720,7 +3242,8 @@ xbl_mpsd_result xbl_mpsd_session_set_custom_property_json(xbl_mpsd_session *sess
 {
     xbl_mpsd_result rc;
     if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__name_ok(name) || value_json == NULL) return XBL_MPSD_E_INVALIDARG;
-    rc = xbl_mpsd__custom_update(session, &session->properties.session_custom_properties_json, name, value_json);
+    rc = xbl_mpsd__custom_update(session, &session->properties.session_custom_properties_json,
+            &session->custom_changes, name, value_json);
     if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_CUSTOM;
     return rc;
 }
@@ -2729,7 +3252,8 @@ xbl_mpsd_result xbl_mpsd_session_delete_custom_property_json(xbl_mpsd_session *s
 {
     xbl_mpsd_result rc;
     if (!xbl_mpsd__has_doc(session) || !xbl_mpsd__name_ok(name)) return XBL_MPSD_E_INVALIDARG;
-    rc = xbl_mpsd__custom_update(session, &session->properties.session_custom_properties_json, name, NULL);
+    rc = xbl_mpsd__custom_update(session, &session->properties.session_custom_properties_json,
+            &session->custom_changes, name, NULL);
     if (rc == XBL_MPSD_OK) session->dirty |= XBL_MPSD__DIRTY_CUSTOM;
     return rc;
 }
@@ -2779,7 +3303,7 @@ static xbl_mpsd_result xbl_mpsd__member_constants(xbl_mpsd_session *s, const cha
     size_t n;
     *out = NULL;
     if (json == NULL) return XBL_MPSD_OK;
-    if (!xbl_mpsd__json_arg(json, &v, &n)) return XBL_MPSD_E_INVALID_JSON_STRING;
+    if (!xbl_mpsd__json_object_arg(json, &v, &n)) return XBL_MPSD_E_INVALID_JSON_STRING;
     *out = xbl_mpsd__arena_strn(&s->arena, v, n);
     return s->arena.failed ? XBL_MPSD_E_OUTOFMEMORY : XBL_MPSD_OK;
 }
@@ -2804,6 +3328,7 @@ xbl_mpsd_result xbl_mpsd_session_join(xbl_mpsd_session *session, const char *mem
     session->joined_index = index;
     session->state |= XBL_MPSD__STATE_JOINED;
     session->me_dirty = join_with_active_status ? XBL_MPSD__ME_STATUS : 0;
+    session->me_custom_changes = "{}";
     xbl_mpsd__session_mark_current_user(session);
     return XBL_MPSD_OK;
 }
@@ -2984,7 +3509,7 @@ static xbl_mpsd_result xbl_mpsd__me_custom(xbl_mpsd_session *s, const char *name
     xbl_mpsd_result rc;
     if (!xbl_mpsd__has_doc(s) || !xbl_mpsd__name_ok(name) || (set && value_json == NULL)) return XBL_MPSD_E_INVALIDARG;
     if ((me = xbl_mpsd__me(s)) == NULL) return XBL_MPSD_E_UNEXPECTED;
-    rc = xbl_mpsd__custom_update(s, &me->custom_properties_json, name, set ? value_json : NULL);
+    rc = xbl_mpsd__custom_update(s, &me->custom_properties_json, &s->me_custom_changes, name, set ? value_json : NULL);
     if (rc == XBL_MPSD_OK) s->me_dirty |= XBL_MPSD__ME_CUSTOM;
     return rc;
 }
@@ -3284,6 +3809,18 @@ static void xbl_mpsd__write_properties_system(xbl_mpsd__jw *w, const xbl_mpsd_se
     xbl_mpsd__jw_close(w, '}');
 }
 
+/* The custom object a write sends: the changed keys (MPSD merges key by
+   key), or with XBL_MPSD_WRITE_WHOLE_CUSTOM the whole local copy, as XSAPI. */
+static const char *xbl_mpsd__custom_output(const xbl_mpsd_session *s, const xbl_mpsd_session_member *me)
+{
+#if XBL_MPSD_WRITE_WHOLE_CUSTOM
+    if (me == NULL) return s->properties.session_custom_properties_json;
+    return me->custom_properties_json ? me->custom_properties_json : "{}";
+#else
+    return me ? s->me_custom_changes : s->custom_changes;
+#endif
+}
+
 static void xbl_mpsd__write_properties(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
 {
     uint32_t d = xbl_mpsd__system_output(s);
@@ -3291,7 +3828,7 @@ static void xbl_mpsd__write_properties(xbl_mpsd__jw *w, const xbl_mpsd_session *
     xbl_mpsd__jw_key(w, "properties");
     xbl_mpsd__jw_open(w, '{');
     if (d) xbl_mpsd__write_properties_system(w, s, d);
-    if (s->dirty & XBL_MPSD__DIRTY_CUSTOM) xbl_mpsd__jw_key_raw(w, "custom", s->properties.session_custom_properties_json);
+    if (s->dirty & XBL_MPSD__DIRTY_CUSTOM) xbl_mpsd__jw_key_raw(w, "custom", xbl_mpsd__custom_output(s, NULL));
     xbl_mpsd__jw_close(w, '}');
 }
 
@@ -3370,8 +3907,7 @@ static void xbl_mpsd__write_me(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const
         xbl_mpsd__jw_key(w, "properties");
         xbl_mpsd__jw_open(w, '{');
         if (s->me_dirty & XBL_MPSD__ME_SYSTEM) xbl_mpsd__write_me_system(w, s, m);
-        if (s->me_dirty & XBL_MPSD__ME_CUSTOM)
-            xbl_mpsd__jw_key_raw(w, "custom", m->custom_properties_json ? m->custom_properties_json : "{}");
+        if (s->me_dirty & XBL_MPSD__ME_CUSTOM) xbl_mpsd__jw_key_raw(w, "custom", xbl_mpsd__custom_output(s, m));
         xbl_mpsd__jw_close(w, '}');
     }
     xbl_mpsd__jw_close(w, '}');
@@ -4481,6 +5017,7 @@ static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
 #define XBL_MPSD__OP_SEND     3u
 #define XBL_MPSD__OP_RECV     4u
 #define XBL_MPSD__OP_DONE     5u
+#define XBL_MPSD__OP_BACKOFF  6u   /* waiting to retry under the retry policy */
 
 #define XBL_MPSD__KIND_WRITE            1u
 #define XBL_MPSD__KIND_WRITE_BY_HANDLE  2u
@@ -4491,6 +5028,7 @@ static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
 #define XBL_MPSD__AF_RESENT    0x2u   /* the one resend was used */
 #define XBL_MPSD__AF_GOT_BYTE  0x4u   /* a response byte arrived */
 #define XBL_MPSD__AF_TAKEN     0x8u   /* a result call consumed the result */
+#define XBL_MPSD__AF_TRACED    0x10u  /* this attempt's request went to the trace hook */
 
 static const char xbl_mpsd__auth_prefix[] = "Authorization: ";
 static const char xbl_mpsd__sig_prefix[] = "\r\nSignature: ";
@@ -4539,26 +5077,10 @@ static bool xbl_mpsd__header_safe(const char *s)
     return true;
 }
 
-/* One path segment: MPSD §1.5 names are [A-Za-z0-9._-] in practice; anything
-   that would change the request line or the path's shape is refused. */
-static bool xbl_mpsd__segment_ok(const char *s, size_t cap)
-{
-    size_t n = xbl_mpsd__strnlen(s, cap), i;
-    if (n == 0 || n >= cap) return false;
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c <= 0x20 || c >= 0x7F || c == '/' || c == '?' || c == '#' || c == '%' || c == '~')
-            return false;
-    }
-    return true;
-}
-
 static bool xbl_mpsd__reference_path(const xbl_mpsd_session_reference *r, char *path, size_t cap)
 {
     xbl_mpsd__hw w;
-    if (!xbl_mpsd__segment_ok(r->scid, sizeof r->scid)
-        || !xbl_mpsd__segment_ok(r->session_template_name, sizeof r->session_template_name)
-        || !xbl_mpsd__segment_ok(r->session_name, sizeof r->session_name)) return false;
+    if (!xbl_mpsd_session_reference_is_valid(r)) return false;
     w.buf = path; w.cap = cap; w.len = 0;
     xbl_mpsd__hw_str(&w, "/serviceconfigs/");
     xbl_mpsd__hw_str(&w, r->scid);
@@ -4573,7 +5095,7 @@ static bool xbl_mpsd__reference_path(const xbl_mpsd_session_reference *r, char *
 static bool xbl_mpsd__handle_path(const char *handle_id, char *path, size_t cap)
 {
     xbl_mpsd__hw w;
-    if (!xbl_mpsd__segment_ok(handle_id, cap)) return false;
+    if (!xbl_mpsd__path_name_ok(handle_id, cap)) return false;
     w.buf = path; w.cap = cap; w.len = 0;
     xbl_mpsd__hw_str(&w, "/handles/");
     xbl_mpsd__hw_str(&w, handle_id);
@@ -5138,6 +5660,47 @@ static xbl_mpsd_result xbl_mpsd__hr_eof(xbl_mpsd__http_response *r)
 }
 
 /* ===========================================================================
+   Trace hook: the bytes of each exchange, credentials masked
+   =========================================================================== */
+
+#ifndef XBL_MPSD_NO_TRACE
+static void xbl_mpsd__trace(const xbl_mpsd_async *a, xbl_mpsd_trace_kind kind, const void *data, size_t len)
+{
+    const xbl_mpsd_client_config *cfg = &a->client->config;
+    if (len > 0) cfg->trace(cfg->trace_user, kind, (const uint8_t *)data, len);
+}
+
+/* The head as sent, but the token values: the fixed part, then
+   "Authorization: ***" and, when there is one, "\r\nSignature: ***". The
+   tokens hold no CR or LF, so the first CR after the Authorization value
+   starts the Signature line or ends the head. */
+static void xbl_mpsd__trace_request(const xbl_mpsd_async *a)
+{
+    const char *tok = (const char *)a->buffer + a->body_len + a->fixed_len;
+    size_t n = a->head_len - a->fixed_len, i = sizeof xbl_mpsd__auth_prefix - 1;
+    if (a->client->config.trace == NULL) return;
+    xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, a->buffer + a->body_len, a->fixed_len + i);
+    xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, "***", 3);
+    /* the value ends at CR: "\r\n\r\n" ends the head, else a Signature line follows */
+    while (i < n && tok[i] != '\r') i++;
+    if (i + 2 < n && tok[i + 2] != '\r') {
+        xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, xbl_mpsd__sig_prefix, sizeof xbl_mpsd__sig_prefix - 1);
+        xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, "***", 3);
+    }
+    xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_HEAD, "\r\n\r\n", 4);
+    xbl_mpsd__trace(a, XBL_MPSD_TRACE_REQUEST_BODY, a->buffer, a->body_len);
+}
+
+static void xbl_mpsd__trace_response(const xbl_mpsd_async *a, const unsigned char *data, size_t len)
+{
+    if (a->client->config.trace != NULL) xbl_mpsd__trace(a, XBL_MPSD_TRACE_RESPONSE, data, len);
+}
+#else
+#define xbl_mpsd__trace_request(a) ((void)(a))
+#define xbl_mpsd__trace_response(a, data, len) ((void)(a), (void)(data), (void)(len))
+#endif
+
+/* ===========================================================================
    Client and async state machine
    AUTH (token callback, may stay PENDING) -> CONNECT (unless a kept
    connection is idle) -> SEND (head, then body; partial sends) -> RECV
@@ -5197,6 +5760,8 @@ static void xbl_mpsd__keep_error_text(xbl_mpsd_async *a)
     size_t n = r->body_len < XBL_MPSD__ERROR_TEXT_CAP - 1 ? r->body_len : XBL_MPSD__ERROR_TEXT_CAP - 1;
     if ((r->flags & XBL_MPSD__HF_HAS_TYPE) && !(r->flags & XBL_MPSD__HF_TEXT)) n = 0;
     n = xbl_mpsd__strnlen(body, n);
+    /* the reason is one line: the service (and the emulator) end it with a newline */
+    while (n > 0 && (body[n - 1] == '\n' || body[n - 1] == '\r' || body[n - 1] == ' ' || body[n - 1] == '\t')) n--;
     XBL_MPSD_MEMCPY(a->error_text, body, n);
     a->error_text[n] = '\0';
 }
@@ -5264,12 +5829,68 @@ static xbl_mpsd_result xbl_mpsd__outcome(xbl_mpsd_async *a)
     return XBL_MPSD_OK;
 }
 
+/* Whether the retry policy covers failure r: a 429 or 503, or a transport
+   failure before any response byte (the service cannot have answered). */
+static bool xbl_mpsd__retryable(const xbl_mpsd_async *a, xbl_mpsd_result r)
+{
+    const xbl_mpsd_retry_policy *p = &a->client->config.retry;
+    if (p->max_attempts <= 1 || a->attempts + 1 >= p->max_attempts) return false;
+    if (r == XBL_MPSD_E_HTTP_STATUS(429) || r == XBL_MPSD_E_HTTP_STATUS(503)) return true;
+    if (a->flags & XBL_MPSD__AF_GOT_BYTE) return false;
+    return r == XBL_MPSD_E_CONNECT || r == XBL_MPSD_E_IO || r == XBL_MPSD_E_CONNECTION_CLOSED;
+}
+
+/* The wait before the next retry: exponential, capped, jittered, and never
+   shorter than the service's Retry-After. */
+static uint32_t xbl_mpsd__backoff_ms(const xbl_mpsd_async *a)
+{
+    const xbl_mpsd_retry_policy *p = &a->client->config.retry;
+    uint32_t cap = p->max_delay_ms ? p->max_delay_ms : 30000u, d = p->base_delay_ms, i;
+    uint32_t floor_ms = a->response.retry_after > 4294967u ? UINT32_MAX : a->response.retry_after * 1000u;
+    for (i = 0; i < a->attempts && d < cap; i++) d = d > UINT32_MAX / 2 ? UINT32_MAX : d * 2;
+    if (d > cap) d = cap;
+    if (p->random != NULL) d = d == UINT32_MAX ? p->random(p->random_user) : p->random(p->random_user) % (d + 1);
+    return d > floor_ms ? d : floor_ms;
+}
+
+/* Ends the operation with r, or, when the retry policy covers r and the
+   wait fits in the operation's time, waits to send it again. */
+static xbl_mpsd_result xbl_mpsd__end_or_retry(xbl_mpsd_async *a, xbl_mpsd_result r)
+{
+    xbl_mpsd_client *c = a->client;
+    uint32_t now, wait;
+    if (r >= 0 || !xbl_mpsd__retryable(a, r)) return xbl_mpsd__end(a, r);
+    wait = xbl_mpsd__backoff_ms(a);
+    now = c->port.now_ms(c->port.ctx);
+    if ((uint64_t)(uint32_t)(now - a->start_ms) + wait >= c->config.timeout_ms) return xbl_mpsd__end(a, r);
+    if (a->response.state != XBL_MPSD__HR_DONE) xbl_mpsd__drop_connection(c);
+    xbl_mpsd__wipe_tokens(a);
+    a->attempts++;
+    a->backoff_start_ms = now;
+    a->backoff_ms = wait;
+    a->state = XBL_MPSD__OP_BACKOFF;
+    return XBL_MPSD_PENDING;
+}
+
+static xbl_mpsd_result xbl_mpsd__step_backoff(xbl_mpsd_async *a)
+{
+    const xbl_mpsd_client *c = a->client;
+    if ((uint32_t)(c->port.now_ms(c->port.ctx) - a->backoff_start_ms) < a->backoff_ms) return XBL_MPSD_PENDING;
+    a->flags &= ~(XBL_MPSD__AF_REUSED | XBL_MPSD__AF_RESENT | XBL_MPSD__AF_GOT_BYTE | XBL_MPSD__AF_TRACED);
+    a->resend_cause = XBL_MPSD_OK;
+    a->sent = 0;
+    a->error_text[0] = '\0';
+    xbl_mpsd__hr_init(&a->response, !xbl_mpsd__is_write(a));
+    a->state = XBL_MPSD__OP_AUTH;
+    return XBL_MPSD__CONTINUE;
+}
+
 static xbl_mpsd_result xbl_mpsd__complete(xbl_mpsd_async *a)
 {
     xbl_mpsd_client *c = a->client;
     xbl_mpsd_result res = xbl_mpsd__outcome(a);
     if (a->response.flags & XBL_MPSD__HF_CLOSE) xbl_mpsd__drop_connection(c);
-    return xbl_mpsd__end(a, res);
+    return xbl_mpsd__end_or_retry(a, res);
 }
 
 /* Back to AUTH on a fresh connection: the kept one was dead before any
@@ -5281,7 +5902,8 @@ static xbl_mpsd_result xbl_mpsd__resend_or(xbl_mpsd_async *a, xbl_mpsd_result r)
         return r;
     xbl_mpsd__drop_connection(a->client);
     xbl_mpsd__wipe_tokens(a);
-    a->flags = (a->flags & ~XBL_MPSD__AF_REUSED) | XBL_MPSD__AF_RESENT;
+    a->resend_cause = r;
+    a->flags = (a->flags & ~(XBL_MPSD__AF_REUSED | XBL_MPSD__AF_TRACED)) | XBL_MPSD__AF_RESENT;
     a->sent = 0;
     xbl_mpsd__hr_init(&a->response, !xbl_mpsd__is_write(a));
     a->state = XBL_MPSD__OP_AUTH;
@@ -5302,6 +5924,9 @@ static xbl_mpsd_result xbl_mpsd__step_connect(xbl_mpsd_async *a)
     xbl_mpsd_client *c = a->client;
     xbl_mpsd_result r = c->port.connect(c->port.ctx, c->config.host, c->config.port_number);
     if (r == XBL_MPSD_PENDING || r == XBL_MPSD_E_WOULD_BLOCK) { c->connected = true; return XBL_MPSD_PENDING; }
+    /* the resend of a request whose kept connection died: that death is
+       what happened to the request, not this connect */
+    if (r != XBL_MPSD_OK && a->resend_cause < 0) return a->resend_cause;
     if (r != XBL_MPSD_OK) return r < 0 ? r : XBL_MPSD_E_CONNECT;
     c->connected = true;
     a->state = XBL_MPSD__OP_SEND;
@@ -5314,6 +5939,7 @@ static xbl_mpsd_result xbl_mpsd__step_send(xbl_mpsd_async *a)
     const uint8_t *data;
     size_t len;
     int32_t n;
+    if (!(a->flags & XBL_MPSD__AF_TRACED)) { a->flags |= XBL_MPSD__AF_TRACED; xbl_mpsd__trace_request(a); }
     if (a->sent < a->head_len) {
         data = a->buffer + a->body_len + a->sent;
         len = a->head_len - a->sent;
@@ -5357,6 +5983,7 @@ static xbl_mpsd_result xbl_mpsd__step_recv(xbl_mpsd_async *a)
     if (n < 0) return xbl_mpsd__resend_or(a, n);
     if (n == 0 || (size_t)n > cap - used) return XBL_MPSD_E_IO;
     a->flags |= XBL_MPSD__AF_GOT_BYTE;
+    xbl_mpsd__trace_response(a, win + used, (size_t)n);
     r->raw_len += (size_t)n;
     res = xbl_mpsd__hr_feed(r, win, cap);
     if (res == XBL_MPSD_PENDING) return XBL_MPSD__CONTINUE;
@@ -5371,6 +5998,7 @@ static xbl_mpsd_result xbl_mpsd__step(xbl_mpsd_async *a)
     case XBL_MPSD__OP_AUTH: return xbl_mpsd__step_auth(a);
     case XBL_MPSD__OP_CONNECT: return xbl_mpsd__step_connect(a);
     case XBL_MPSD__OP_SEND: return xbl_mpsd__step_send(a);
+    case XBL_MPSD__OP_BACKOFF: return xbl_mpsd__step_backoff(a);
     default: return xbl_mpsd__step_recv(a);
     }
 }
@@ -5388,7 +6016,7 @@ xbl_mpsd_result xbl_mpsd_async_poll(xbl_mpsd_async *a)
         xbl_mpsd_result r = xbl_mpsd__step(a);
         if (a->state == XBL_MPSD__OP_DONE) return a->result;
         if (r == XBL_MPSD_PENDING) return XBL_MPSD_PENDING;
-        if (r != XBL_MPSD__CONTINUE) return xbl_mpsd__end(a, r);
+        if (r != XBL_MPSD__CONTINUE) return xbl_mpsd__end_or_retry(a, r);
     }
     return XBL_MPSD_PENDING;
 }
@@ -5421,6 +6049,11 @@ uint32_t xbl_mpsd_async_http_status(const xbl_mpsd_async *a)
 const char *xbl_mpsd_async_error_text(const xbl_mpsd_async *a)
 {
     return (a == NULL || a->state != XBL_MPSD__OP_DONE) ? "" : a->error_text;
+}
+
+uint32_t xbl_mpsd_async_retry_after(const xbl_mpsd_async *a)
+{
+    return (a == NULL || a->state != XBL_MPSD__OP_DONE) ? 0 : a->response.retry_after;
 }
 
 static bool xbl_mpsd__config_ok(const xbl_mpsd_client_config *cfg)

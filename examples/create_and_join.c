@@ -1,6 +1,6 @@
 /* Alice creates a session from the "quick" template and joins it as active
    (CreateNew: If-None-Match: *, so it fails if the session already exists).
-   usage: create_and_join [host [port [session-name]]] */
+   usage: create_and_join [--trace] [host [port [session-name]]] */
 #include "example_common.h"
 
 static example_user alice;
@@ -15,7 +15,7 @@ int main(int argc, char **argv)
     size_t count;
     xbl_mpsd_result rc;
 
-    example_args(argc, argv, &host, &port);
+    example_args(&argc, argv, &host, &port);
     if (example_user_init(&alice, "Alice", 2814600000000001ULL, host, port) != 0) return 1;
     ref = xbl_mpsd_session_reference_create(EXAMPLE_SCID, "quick", argc > 3 ? argv[3] : "demo-session");
 
@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 
     xbl_mpsd_session_members(&alice.session, &members, &count);
     printf("Alice created %s: %s, etag %s, %u member(s), Alice is member %u\n",
-           ref.session_name, example_status_name(xbl_mpsd_session_write_status(&alice.session)),
+           ref.session_name, xbl_mpsd_write_session_status_string(xbl_mpsd_session_write_status(&alice.session)),
            xbl_mpsd_session_etag(&alice.session), (unsigned)count,
            (unsigned)xbl_mpsd_session_current_user(&alice.session)->member_id);
     example_user_close(&alice);

@@ -42,7 +42,7 @@ typedef struct example_user {
     uint8_t              arena[65536];
 } example_user;
 
-/* The emulator reads identity from the token part (MPSD §11). */
+/* The emulator reads the identity from the token part: xuid=<n>,gt=<gamertag>. */
 static xbl_mpsd_result example_auth(void *user, const char *method, const char *path,
         const uint8_t *body, size_t body_len, char *authorization, size_t authorization_cap,
         char *signature, size_t signature_cap)
@@ -91,6 +91,19 @@ static int example_tls_init(example_user *u)
 }
 #endif
 
+/* --trace: every request and response goes to stderr as it passes (the
+   SDK masks the Authorization and Signature values). */
+static bool example_trace_on;
+
+static void example_trace(void *user, xbl_mpsd_trace_kind kind, const uint8_t *data, size_t len)
+{
+    static const char *const what[] = { "request", "request body", "response" };
+    static int last = -1;   /* a head comes in pieces: label each run of one kind once */
+    if ((int)kind != last) fprintf(stderr, "\n[trace %s: %s]\n", ((const example_user *)user)->gamertag, what[kind]);
+    last = (int)kind;
+    fwrite(data, 1, len, stderr);
+}
+
 static int example_user_init(example_user *u, const char *gamertag, uint64_t xuid, const char *host, uint16_t port)
 {
     xbl_mpsd_client_config cfg;
@@ -109,6 +122,7 @@ static int example_user_init(example_user *u, const char *gamertag, uint64_t xui
     cfg.host = host;
     cfg.port_number = port;
     cfg.timeout_ms = 10000;
+    if (example_trace_on) { cfg.trace = example_trace; cfg.trace_user = u; }
     if (xbl_mpsd_client_init(&u->client, &cfg) != XBL_MPSD_OK) return -1;
     return xbl_mpsd_async_init(&u->op, u->work, sizeof u->work) == XBL_MPSD_OK ? 0 : -1;
 }
@@ -131,24 +145,25 @@ static xbl_mpsd_result example_wait(xbl_mpsd_async *op)
     return rc;
 }
 
-static const char *example_status_name(xbl_mpsd_write_session_status s)
-{
-    static const char *const names[] = { "UNKNOWN", "ACCESS_DENIED", "CREATED", "CONFLICT",
-        "HANDLE_NOT_FOUND", "OUT_OF_SYNC", "SESSION_DELETED", "UPDATED" };
-    return (unsigned)s < 8u ? names[s] : "?";
-}
-
 static void example_fail(const char *what, xbl_mpsd_result rc, const xbl_mpsd_async *op)
 {
     fprintf(stderr, "%s failed: %s (HTTP %u) %s\n", what, xbl_mpsd_result_string(rc),
             op ? (unsigned)xbl_mpsd_async_http_status(op) : 0u, op ? xbl_mpsd_async_error_text(op) : "");
 }
 
-/* host [port] from the command line; the emulator's defaults otherwise */
-static void example_args(int argc, char **argv, const char **host, uint16_t *port)
+/* [--trace] host [port] from the command line, the emulator's defaults
+   otherwise; --trace (anywhere) is taken out of argv. */
+static void example_args(int *argc, char **argv, const char **host, uint16_t *port)
 {
-    *host = argc > 1 ? argv[1] : "127.0.0.1";
-    *port = (uint16_t)(argc > 2 ? atoi(argv[2]) : 8910);
+    int i, o = 1;
+    for (i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--trace") == 0) example_trace_on = true;
+        else argv[o++] = argv[i];
+    }
+    *argc = o;
+    argv[o] = NULL;
+    *host = *argc > 1 ? argv[1] : "127.0.0.1";
+    *port = (uint16_t)(*argc > 2 ? atoi(argv[2]) : 8910);
 }
 
 #endif

@@ -1,7 +1,7 @@
 /* Bob joins through a handle (an invite or activity handle's ID, as a title
    receives it on activation). His local session has no reference: the
    service names the session in Content-Location.
-   usage: join_by_handle host port handle-id */
+   usage: join_by_handle [--trace] host port handle-id */
 #include "example_common.h"
 
 static example_user bob;
@@ -15,8 +15,8 @@ int main(int argc, char **argv)
     size_t count, i;
     xbl_mpsd_result rc;
 
-    if (argc < 4) { fprintf(stderr, "usage: %s host port handle-id\n", argv[0]); return 2; }
-    example_args(argc, argv, &host, &port);
+    example_args(&argc, argv, &host, &port);
+    if (argc < 4) { fprintf(stderr, "usage: %s [--trace] host port handle-id\n", argv[0]); return 2; }
     if (example_user_init(&bob, "Bob", 2814600000000002ULL, host, port) != 0) return 1;
 
     rc = xbl_mpsd_session_init(&bob.session, bob.xuid, NULL, NULL, bob.arena, sizeof bob.arena);
@@ -33,7 +33,7 @@ int main(int argc, char **argv)
     ref = xbl_mpsd_session_session_reference(&bob.session);
     xbl_mpsd_session_members(&bob.session, &members, &count);
     printf("Bob joined %s through handle %s: %s, members:", ref->session_name, argv[3],
-           example_status_name(xbl_mpsd_session_write_status(&bob.session)));
+           xbl_mpsd_write_session_status_string(xbl_mpsd_session_write_status(&bob.session)));
     for (i = 0; i < count; i++) printf(" %u:%s", (unsigned)members[i].member_id, members[i].gamertag);
     printf("\n");
     example_user_close(&bob);

@@ -1,7 +1,7 @@
 /* Bob leaves, then Alice leaves: her write empties the session, the
    service deletes it (sessionEmptyTimeout 0) and answers 204, which the
    SDK reports as success with write status SESSION_DELETED and no document.
-   usage: leave [host [port [session-name]]] */
+   usage: leave [--trace] [host [port [session-name]]] */
 #include "example_common.h"
 
 static example_user alice, bob;
@@ -15,7 +15,7 @@ static xbl_mpsd_result leave(example_user *u, const xbl_mpsd_session_reference *
     if (rc == XBL_MPSD_OK) rc = example_wait(&u->op);
     rc = xbl_mpsd_write_session_result(&u->op, &u->session);
     if (rc != XBL_MPSD_OK) { example_fail("leave", rc, &u->op); return rc; }
-    printf("%s left: %s, %s\n", u->gamertag, example_status_name(xbl_mpsd_session_write_status(&u->session)),
+    printf("%s left: %s, %s\n", u->gamertag, xbl_mpsd_write_session_status_string(xbl_mpsd_session_write_status(&u->session)),
            xbl_mpsd_session_has_document(&u->session) ? "the session goes on" : "no session document any more");
     return XBL_MPSD_OK;
 }
@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     xbl_mpsd_session_reference ref;
     xbl_mpsd_result rc;
 
-    example_args(argc, argv, &host, &port);
+    example_args(&argc, argv, &host, &port);
     if (example_user_init(&alice, "Alice", 2814600000000001ULL, host, port) != 0
         || example_user_init(&bob, "Bob", 2814600000000002ULL, host, port) != 0) return 1;
     ref = xbl_mpsd_session_reference_create(EXAMPLE_SCID, "quick", argc > 3 ? argv[3] : "demo-session");

@@ -5,7 +5,7 @@
    warning-free and every call fails with XBL_MPSD_PORT_TEMPLATE_E_NOTIMPL
    (the bits of the HRESULT E_NOTIMPL, 0x80004001), so a client built on the
    unfilled template ends its first operation with that code instead of
-   hanging. The guide is port/README.md; the contract is spec/TRANSPORT.md §2;
+   hanging. The contract and the guide are port/README.md;
    port/xbl_mpsd_port_posix.h is a complete port to read side by side.
    When it is filled in, prove it with the conformance suite:
 

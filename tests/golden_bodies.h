@@ -487,14 +487,16 @@ static xbl_mpsd_result gd_current_user_address(xbl_mpsd_session *s)
     return xbl_mpsd_session_current_user_set_secure_device_address_base64(s, "AQID");
 }
 
-/* The member custom copy starts as the server's object. */
+/* The member custom copy starts as the server's object; the write sends
+   only the changed key. */
 static xbl_mpsd_result gd_current_user_custom(xbl_mpsd_session *s)
 {
     GOLDEN_TRY(gd_current_user_address(s));
     return xbl_mpsd_session_current_user_set_custom_property_json(s, "z", "2");
 }
 
-/* The session custom copy starts as the server's object: example C exactly. */
+/* The session custom copy starts as the server's object (example C); the
+   write sends the changed keys in call order. */
 static xbl_mpsd_result gd_example_c(xbl_mpsd_session *s)
 {
     GOLDEN_TRY(xbl_mpsd_session_set_custom_property_json(s, "round", "3"));
@@ -519,9 +521,9 @@ static const golden_doc_case golden_doc_cases[] GOLDEN_UNUSED = {
     { "document: current user's address", GOLDEN_XUID1, gd_current_user_address,
       "{\"members\":{\"me\":{\"properties\":{\"system\":{\"secureDeviceAddress\":\"AQID\"}}}}}" },
     { "document: current user's custom property", GOLDEN_XUID1, gd_current_user_custom,
-      "{\"members\":{\"me\":{\"properties\":{\"system\":{\"secureDeviceAddress\":\"AQID\"},\"custom\":{\"k\":1,\"z\":2}}}}}" },
+      "{\"members\":{\"me\":{\"properties\":{\"system\":{\"secureDeviceAddress\":\"AQID\"},\"custom\":{\"z\":2}}}}}" },
     { "document: example C", GOLDEN_XUID2, gd_example_c,
-      GOLDEN_EXAMPLE_C_BODY },
+      "{ \"properties\": { \"custom\": { \"round\": 3, \"map\": null } } }" },
     { "document: example B", GOLDEN_XUID2, gd_example_b,
       GOLDEN_EXAMPLE_B_BODY },
     { "document: leave as a listed member", GOLDEN_XUID1, xbl_mpsd_session_leave, "{\"members\":{\"me\":null}}" },

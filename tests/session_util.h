@@ -155,4 +155,23 @@ static inline void su_golden(xbl_mpsd_session *s, xbl_mpsd_result (*build)(xbl_m
     assert_body(s, golden_bodies[i].body);
 }
 
+static jsmntok_t su_tokens[2048] SU_UNUSED;
+
+/* Turns s (with an arena) into a service session from body, for user xuid. */
+static inline void su_load_service(xbl_mpsd_session *s, void *arena, size_t arena_size, const char *body, uint64_t xuid)
+{
+    xbl_mpsd__response_meta meta;
+    xbl_mpsd_session_reference ref = su_ref();
+    size_t needed = 0;
+    memset(s, 0, sizeof *s);
+    EXPECT_OK(xbl_mpsd_session_init(s, xuid, &ref, NULL, arena, arena_size));
+    memset(&meta, 0, sizeof meta);
+    meta.xuid = xuid;
+    meta.reference = &ref;
+    meta.etag = "\"e1\"";
+    meta.etag_len = 4;
+    meta.write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
+    EXPECT_OK(xbl_mpsd__session_load(s, body, strlen(body), &meta, su_tokens, sizeof su_tokens / sizeof su_tokens[0], &needed));
+}
+
 #endif /* SESSION_UTIL_H */

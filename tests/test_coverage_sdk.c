@@ -44,7 +44,7 @@ static void result_strings_name_every_class(void **state)
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(432)), "HTTP error");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(501)), "HTTP error");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(599)), "HTTP error");
-    assert_string_equal(xbl_mpsd_result_string(7), "XBL_MPSD_PENDING (positive)");
+    assert_string_equal(xbl_mpsd_result_string(7), "unknown positive value (not a result code)");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x80001234))), "unknown error");
 }
 

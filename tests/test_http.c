@@ -579,6 +579,10 @@ static void test_result_http_errors(void **state)
                 "Unknown template."), 404, "Unknown template.");
     check_error(OP_GET, resp_cl(1, "HTTP/1.1 409 Conflict", "Content-Type: text/plain\r\n", "Constants differ."),
                 409, "Constants differ.");
+    /* the reason without the line end the service puts after it */
+    check_error(OP_GET, resp_cl(1, "HTTP/1.1 409 Conflict", "Content-Type: text/plain\r\n", "Constants differ.\r\n"),
+                409, "Constants differ.");
+    check_error(OP_GET, resp_cl(1, "HTTP/1.1 400 Bad Request", "Content-Type: text/plain\r\n", "Bad.\n"), 400, "Bad.");
     check_error(OP_WRITE, resp_cl(1, "HTTP/1.1 503 Service Unavailable", "Retry-After: 7\r\n", ""), 503, "");
     check_error(OP_GET, resp_cl(1, "HTTP/1.1 403 Forbidden", "Content-Type: application/json\r\n", DOC), 403, "");
 }
@@ -897,10 +901,11 @@ static void test_argument_checks(void **state)
 {
     xbl_mpsd_session cleared, bad;
     xbl_mpsd_session_reference ref = xbl_mpsd_session_reference_create(SCID, TNAME, SNAME);
-    xbl_mpsd_session_reference badref = xbl_mpsd_session_reference_create(SCID, "qu ick", SNAME);
+    xbl_mpsd_session_reference badref = ref;   /* built by hand: create would empty the field */
     xbl_mpsd_session_reference empty = xbl_mpsd_session_reference_create(SCID, "", SNAME);
     static unsigned char arena2[4096];
     (void)state;
+    memcpy(badref.session_template_name, "qu ick", 7);
     setup();
     make_session(&g_session, g_arena, sizeof g_arena);
     memset(&cleared, 0, sizeof cleared);
@@ -909,10 +914,12 @@ static void test_argument_checks(void **state)
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, NULL), XBL_MPSD_E_INVALIDARG);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &cleared, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &g_async), XBL_MPSD_E_INVALIDARG);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, (xbl_mpsd_session_write_mode)4, &g_async), XBL_MPSD_E_INVALIDARG);
-    assert_int_equal(xbl_mpsd_session_init(&bad, XUID, &empty, NULL, arena2, sizeof arena2), XBL_MPSD_OK);
+    /* one validity rule: init refuses what a write would refuse */
+    assert_int_equal(xbl_mpsd_session_init(&bad, XUID, &empty, NULL, arena2, sizeof arena2), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_session_init(&bad, XUID, &badref, NULL, arena2, sizeof arena2), XBL_MPSD_E_INVALIDARG);
+    /* a session without a reference is written by handle only */
+    assert_int_equal(xbl_mpsd_session_init(&bad, XUID, NULL, NULL, arena2, sizeof arena2), XBL_MPSD_OK);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &bad, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &g_async), XBL_MPSD_E_RUNTIME_ERROR);
-    assert_int_equal(xbl_mpsd_session_init(&bad, XUID, &badref, NULL, arena2, sizeof arena2), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_write_session_async(&g_client, &bad, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &g_async), XBL_MPSD_E_INVALIDARG);
     assert_int_equal(xbl_mpsd_write_session_by_handle_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, "", &g_async), XBL_MPSD_E_INVALIDARG);
     assert_int_equal(xbl_mpsd_write_session_by_handle_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, NULL, &g_async), XBL_MPSD_E_INVALIDARG);
     assert_int_equal(xbl_mpsd_write_session_by_handle_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, "a\r\nb", &g_async), XBL_MPSD_E_INVALIDARG);

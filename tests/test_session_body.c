@@ -381,9 +381,9 @@ static void test_set_raw_servers_json(void **state)
     (void)state;
     su_golden(&s, gb_raw_servers);
     assert_json(GOLDEN_SERVERS, xbl_mpsd_session_raw_servers_json(&s));
-    /* any JSON value */
-    EXPECT_OK(xbl_mpsd_session_set_raw_servers_json(&s, "42"));
-    assert_body(&s, "{\"servers\":42}");
+    /* an object only: the service answers 400 to anything else */
+    EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_set_raw_servers_json(&s, "42"));
+    EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_set_raw_servers_json(&s, "null"));
     EXPECT_OK(xbl_mpsd_session_set_raw_servers_json(&s, "{\"game\":null}"));
     assert_body(&s, "{\"servers\":{\"game\":null}}");
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALIDARG, xbl_mpsd_session_set_raw_servers_json(&s, NULL));

@@ -19,24 +19,6 @@
 /* MPSD §4.10 example response (golden_bodies.h, shared with tests/arm/). */
 #define DOC_410 golden_doc_410
 
-static jsmntok_t g_tokens[2048];
-
-/* Turns s (with an arena) into a service session from body, for user xuid. */
-static void load_service(xbl_mpsd_session *s, void *arena, size_t arena_size, const char *body, uint64_t xuid)
-{
-    xbl_mpsd__response_meta meta;
-    xbl_mpsd_session_reference ref = su_ref();
-    size_t needed = 0;
-    memset(s, 0, sizeof *s);
-    EXPECT_OK(xbl_mpsd_session_init(s, xuid, &ref, NULL, arena, arena_size));
-    memset(&meta, 0, sizeof meta);
-    meta.xuid = xuid;
-    meta.reference = &ref;
-    meta.etag = "\"e1\"";
-    meta.etag_len = 4;
-    meta.write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
-    EXPECT_OK(xbl_mpsd__session_load(s, body, strlen(body), &meta, g_tokens, sizeof g_tokens / sizeof g_tokens[0], &needed));
-}
 
 /* Reads golden_doc_410 for the case's user and runs golden case `build`. */
 static void su_golden_doc(xbl_mpsd_session *s, xbl_mpsd_result (*build)(xbl_mpsd_session *))
@@ -44,7 +26,7 @@ static void su_golden_doc(xbl_mpsd_session *s, xbl_mpsd_result (*build)(xbl_mpsd
     size_t i;
     for (i = 0; i < GOLDEN_DOC_CASE_COUNT && golden_doc_cases[i].build != build; i++) {}
     assert_true(i < GOLDEN_DOC_CASE_COUNT);
-    load_service(s, g_arena1.b, sizeof g_arena1.b, DOC_410, golden_doc_cases[i].xuid);
+    su_load_service(s, g_arena1.b, sizeof g_arena1.b, DOC_410, golden_doc_cases[i].xuid);
     EXPECT_OK(build(s));
     assert_body(s, golden_doc_cases[i].body);
 }
@@ -133,6 +115,50 @@ static void test_reference_create(void **state)
     assert_true(xbl_mpsd_session_reference_is_valid(&r));
     r = xbl_mpsd_session_reference_create(SCID, "", SNAME);
     assert_false(xbl_mpsd_session_reference_is_valid(&r));
+    /* the one rule: [A-Za-z0-9._-], 1-39 / 1-99 characters; a bad argument gives "" */
+    r = xbl_mpsd_session_reference_create("MockScid", "Team_Death.match-2", "my session");
+    assert_string_equal(r.scid, "MockScid");
+    assert_string_equal(r.session_template_name, "Team_Death.match-2");
+    assert_string_equal(r.session_name, "");
+    assert_false(xbl_mpsd_session_reference_is_valid(&r));
+    r = xbl_mpsd_session_reference_create("7492baca/c1b4", TMPL, SNAME);
+    assert_string_equal(r.scid, "");
+    assert_false(xbl_mpsd_session_reference_is_valid(&r));
+    r = xbl_mpsd_session_reference_create("MockScid", TMPL, SNAME);
+    assert_true(xbl_mpsd_session_reference_is_valid(&r));
+}
+
+/* Every call that takes a reference refuses the same ones: is_valid, init,
+   get and write (the first call that sees it). */
+static void test_reference_one_rule_everywhere(void **state)
+{
+    static const char *const bad_scids[] = { "7492baca/c1b4", "a b", "a?b", "a#b", "a%20b", "a~b", "\xc3\xa9", "x\ty" };
+    char scid51[52];
+    xbl_mpsd_session s;
+    xbl_mpsd_session_reference r;
+    size_t i;
+    (void)state;
+    memset(scid51, 'a', 51); scid51[51] = '\0';
+    r = xbl_mpsd_session_reference_create(scid51, TMPL, SNAME);
+    assert_string_equal(r.scid, "");
+    assert_int_equal(xbl_mpsd_session_init(&s, XUID1, &r, NULL, g_arena1.b, sizeof g_arena1.b), XBL_MPSD_E_INVALIDARG);
+    for (i = 0; i < sizeof bad_scids / sizeof bad_scids[0]; i++) {
+        r = su_ref();
+        memset(r.scid, 0, sizeof r.scid);
+        strcpy(r.scid, bad_scids[i]);
+        assert_false(xbl_mpsd_session_reference_is_valid(&r));
+        assert_int_equal(xbl_mpsd_session_init(&s, XUID1, &r, NULL, g_arena1.b, sizeof g_arena1.b), XBL_MPSD_E_INVALIDARG);
+        assert_false(xbl_mpsd_session_has_document(&s));
+    }
+    r = su_ref();
+    strcpy(r.session_name, "my session");
+    assert_false(xbl_mpsd_session_reference_is_valid(&r));
+    assert_int_equal(xbl_mpsd_session_init(&s, XUID1, &r, NULL, g_arena1.b, sizeof g_arena1.b), XBL_MPSD_E_INVALIDARG);
+    /* an all-empty reference is the same as none */
+    memset(&r, 0, sizeof r);
+    EXPECT_OK(xbl_mpsd_session_init(&s, XUID1, &r, NULL, g_arena1.b, sizeof g_arena1.b));
+    r = xbl_mpsd_session_reference_create("MockScid", "quick", "s-1");
+    EXPECT_OK(xbl_mpsd_session_init(&s, XUID1, &r, NULL, g_arena1.b, sizeof g_arena1.b));
 }
 
 static void test_reference_is_valid(void **state)
@@ -176,7 +202,10 @@ static void test_reference_to_uri_path(void **state)
     assert_string_equal(u.value, expected);
     assert_int_equal(strlen(u.value), 281);
     /* case and odd characters are copied as they are, no escaping */
-    r = xbl_mpsd_session_reference_create("AbC", "Te Mp%", "N~1");
+    memset(&r, 0, sizeof r);
+    strcpy(r.scid, "AbC");
+    strcpy(r.session_template_name, "Te Mp%");
+    strcpy(r.session_name, "N~1");
     EXPECT_OK(xbl_mpsd_session_reference_to_uri_path(&r, &u));
     assert_string_equal(u.value, "/serviceconfigs/AbC/sessiontemplates/Te Mp%/sessions/N~1");
     /* errors */
@@ -721,8 +750,8 @@ static void expect_null_like(xbl_mpsd_session *s, bool is_null)
     assert_null(xbl_mpsd_session_get_member(s, 0));
     assert_null(xbl_mpsd_session_matchmaking_server(s));
     assert_int_equal(xbl_mpsd_session_members_accepted(s), 0);
-    assert_null(xbl_mpsd_session_raw_servers_json(s));
-    assert_null(xbl_mpsd_session_etag(s));
+    assert_string_equal(xbl_mpsd_session_raw_servers_json(s), "");   /* string getters never NULL */
+    assert_string_equal(xbl_mpsd_session_etag(s), "");
     assert_null(xbl_mpsd_session_current_user(s));
     assert_null(xbl_mpsd_session_get_info(s));
     assert_int_equal(xbl_mpsd_session_write_status(s), XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN);
@@ -934,7 +963,7 @@ static void test_service_constants_setters_unexpected(void **state)
     memset(&p2p, 0, sizeof p2p);
     memset(&p2h, 0, sizeof p2h);
     memset(&caps, 0, sizeof caps);
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
     assert_body(&s, "{}");
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_UNEXPECTED, xbl_mpsd_session_constants_set_max_members_in_session(&s, 4));
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_UNEXPECTED, xbl_mpsd_session_constants_set_visibility(&s, XBL_MPSD_SESSION_VISIBILITY_OPEN));
@@ -972,7 +1001,7 @@ static void test_service_current_user_from_document(void **state)
     const xbl_mpsd_session_member *m, *me;
     size_t n = 0;
     (void)state;
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
     EXPECT_OK(xbl_mpsd_session_members(&s, &m, &n));
     assert_int_equal(n, 2);
     assert_int_equal(m[0].member_id, 0);
@@ -986,6 +1015,8 @@ static void test_service_current_user_from_document(void **state)
     su_golden_doc(&s, gd_current_user_address);
     /* member custom copy starts as the server's object */
     su_golden_doc(&s, gd_current_user_custom);
+    me = xbl_mpsd_session_current_user(&s);
+    assert_json_ordered("{\"k\":1,\"z\":2}", me->custom_properties_json);
     /* reservations follow the document members */
     EXPECT_OK(xbl_mpsd_session_add_member_reservation(&s, 9, NULL, false));
     EXPECT_OK(xbl_mpsd_session_members(&s, &m, &n));
@@ -993,11 +1024,12 @@ static void test_service_current_user_from_document(void **state)
     assert_true(m[0].xuid == XUID1 && m[1].member_id == 2 && m[2].xuid == 9);
     assert_true(m[2].member_id == XBL_MPSD_MEMBER_ID_NONE);
     /* a user that is not listed has no current user */
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, UINT64_C(2814600000000002));
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, UINT64_C(2814600000000002));
     assert_null(xbl_mpsd_session_current_user(&s));
     EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_UNEXPECTED, xbl_mpsd_session_current_user_set_custom_property_json(&s, "a", "1"));
     /* session custom copy starts as the server's object: example C exactly */
     su_golden_doc(&s, gd_example_c);
+    assert_json_ordered("{\"map\":null,\"round\":3}", xbl_mpsd_session_session_properties(&s)->session_custom_properties_json);
 }
 
 static void test_service_join_example_b_and_replace(void **state)
@@ -1012,7 +1044,7 @@ static void test_service_join_example_b_and_replace(void **state)
     assert_int_equal(n, 3);
     assert_true(m[2].xuid == UINT64_C(2814600000000002));
     /* re-joining a listed user replaces the document entry (D6) */
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
     EXPECT_OK(xbl_mpsd_session_add_member_reservation(&s, 9, NULL, false));
     EXPECT_OK(xbl_mpsd_session_join(&s, NULL, false, false));
     EXPECT_OK(xbl_mpsd_session_members(&s, &m, &n));
@@ -1060,6 +1092,8 @@ static void test_invalid_json_fragments(void **state)
         const char *j = k_bad_json[i];
         fprintf(stderr, "  bad JSON #%zu: %s\n", i, j);
         EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_set_custom_property_json(&s, "k", j));
+        assert_string_equal(xbl_mpsd_json_argument_error(j, false),
+            "not one JSON value (RFC 8259 grammar, UTF-8, escapes, nesting within XBL_MPSD_JSON_MAX_DEPTH)");
         EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_current_user_set_custom_property_json(&s, "k", j));
         EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_constants_set_measurement_server_addresses_json(&s, j));
         if (j[0] != '\0')
@@ -1093,15 +1127,30 @@ static void test_valid_json_fragments_accepted(void **state)
         fprintf(stderr, "  good JSON #%zu: %s\n", i, j);
         EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "k", j));
         EXPECT_OK(xbl_mpsd_session_current_user_set_custom_property_json(&s, "k", j));
+        assert_null(xbl_mpsd_json_argument_error(j, false));
+        snprintf(expected, sizeof expected, "{\"k\":%s}", j);
+        assert_json(expected, xbl_mpsd_session_session_properties(&s)->session_custom_properties_json);
+        assert_json(expected, xbl_mpsd_session_current_user(&s)->custom_properties_json);
+        if (j[strspn(j, " \t\r\n")] != '{') {
+            /* valid JSON, but where the service wants an object it answers 400: refused here */
+            assert_string_equal(xbl_mpsd_json_argument_error(j, true),
+                                "valid JSON but not an object; a JSON object ({...}) is required here");
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_set_raw_servers_json(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_set_matchmaking_target_session_constants_json(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_current_user_set_qos_measurements(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_current_user_set_server_qos_measurements(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_constants_set_measurement_server_addresses_json(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_constants_set_cloud_compute_package_json(&s, j));
+            EXPECT_FAIL_UNCHANGED(&s, XBL_MPSD_E_INVALID_JSON_STRING, xbl_mpsd_session_add_member_reservation(&s, 5, j, false));
+            continue;
+        }
+        assert_null(xbl_mpsd_json_argument_error(j, true));
         EXPECT_OK(xbl_mpsd_session_set_raw_servers_json(&s, j));
         EXPECT_OK(xbl_mpsd_session_set_matchmaking_target_session_constants_json(&s, j));
         EXPECT_OK(xbl_mpsd_session_current_user_set_qos_measurements(&s, j));
         EXPECT_OK(xbl_mpsd_session_current_user_set_server_qos_measurements(&s, j));
         EXPECT_OK(xbl_mpsd_session_constants_set_measurement_server_addresses_json(&s, j));
         EXPECT_OK(xbl_mpsd_session_constants_set_cloud_compute_package_json(&s, j));
-        snprintf(expected, sizeof expected, "{\"k\":%s}", j);
-        assert_json(expected, xbl_mpsd_session_session_properties(&s)->session_custom_properties_json);
-        assert_json(expected, xbl_mpsd_session_current_user(&s)->custom_properties_json);
         assert_json(j, xbl_mpsd_session_raw_servers_json(&s));
         snprintf(expected, sizeof expected, "{\"properties\":{\"custom\":{\"k\":%s}}, \"servers\": %s}", j, j);
         /* whole body is still valid JSON and carries the value */
@@ -1391,8 +1440,8 @@ static void test_compare_service(void **state)
 {
     xbl_mpsd_session a, b;
     (void)state;
-    load_service(&a, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
-    load_service(&b, g_arena2.b, sizeof g_arena2.b, DOC_410, XUID1);
+    su_load_service(&a, g_arena1.b, sizeof g_arena1.b, DOC_410, XUID1);
+    su_load_service(&b, g_arena2.b, sizeof g_arena2.b, DOC_410, XUID1);
     assert_int_equal(xbl_mpsd_session_compare(&a, &b), XBL_MPSD_SESSION_CHANGE_TYPES_NONE);
     EXPECT_OK(xbl_mpsd_session_current_user_set_status(&a, XBL_MPSD_SESSION_MEMBER_STATUS_INACTIVE));
     assert_int_equal(xbl_mpsd_session_compare(&a, &b), XBL_MPSD_SESSION_CHANGE_TYPES_MEMBER_STATUS_CHANGE);
@@ -1429,7 +1478,7 @@ static void test_service_mutable_role_settings(void **state)
     const xbl_mpsd_role *role = NULL;
     uint32_t max = 4, target = 1;
     (void)state;
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
     EXPECT_OK(xbl_mpsd_session_get_role_by_name(&s, "LFG", "Tank", &role));
     assert_non_null(role);
     assert_int_equal(role->max_member_count, 3);
@@ -1468,20 +1517,21 @@ static void test_service_last_matching_member_is_current_user(void **state)
     xbl_mpsd_session s;
     const xbl_mpsd_session_member *me;
     (void)state;
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
     me = xbl_mpsd_session_current_user(&s);
     assert_non_null(me);
     assert_int_equal(me->member_id, 2);
     assert_false(xbl_mpsd_session_get_member(&s, 0)->is_current_user);
     EXPECT_OK(xbl_mpsd_session_current_user_set_custom_property_json(&s, "z", "1"));
-    assert_body(&s, "{\"members\":{\"me\":{\"properties\":{\"custom\":{\"n\":2,\"z\":1}}}}}");
+    assert_body(&s, "{\"members\":{\"me\":{\"properties\":{\"custom\":{\"z\":1}}}}}");
+    assert_json_ordered("{\"n\":2,\"z\":1}", xbl_mpsd_session_current_user(&s)->custom_properties_json);
 }
 
 static void test_service_custom_property_names_compare_decoded(void **state)
 {
     xbl_mpsd_session s;
     (void)state;
-    load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
+    su_load_service(&s, g_arena1.b, sizeof g_arena1.b, DOC_ROLES, XUID1);
     /* the server spelled the key with an escape; the same name replaces it in place */
     EXPECT_OK(xbl_mpsd_session_set_custom_property_json(&s, "caf\xc3\xa9", "3"));
     assert_json_ordered("{\"caf\xc3\xa9\":3,\"x\":2}", xbl_mpsd_session_session_properties(&s)->session_custom_properties_json);
@@ -1543,6 +1593,7 @@ int main(void)
         cmocka_unit_test(test_json_eq_helper_self_check),
         cmocka_unit_test(test_reference_create),
         cmocka_unit_test(test_reference_is_valid),
+        cmocka_unit_test(test_reference_one_rule_everywhere),
         cmocka_unit_test(test_reference_to_uri_path),
         cmocka_unit_test(test_reference_parse),
         cmocka_unit_test(test_init_errors_leave_session_cleared),

@@ -99,6 +99,32 @@ def no_nulls(test, obj, path=''):
             no_nulls(test, v, path)
 
 
+class AnyScidTest(unittest.TestCase):
+    """--any-scid: the emulator takes SCIDs such as MockScid."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.proc, cls.host, cls.port = start_emulator('--any-scid')
+
+    @classmethod
+    def tearDownClass(cls):
+        stop_emulator(cls.proc)
+
+    def test_mock_scid_accepted(self):
+        c = http.client.HTTPConnection(self.host, self.port, timeout=10)
+        try:
+            c.request('PUT', spath('m1', scid='MockScid'), body=json.dumps(join_body(A)).encode(),
+                      headers={'Authorization': auth(A), 'x-xbl-contract-version': '107',
+                               'If-None-Match': '*', 'Content-Type': 'application/json'})
+            r = c.getresponse()
+            self.assertEqual(r.status, 201, r.read())
+            self.assertEqual(r.getheader('Content-Location'),
+                             '/serviceconfigs/MockScid/sessiontemplates/quick/sessions/m1')
+            r.read()
+        finally:
+            c.close()
+
+
 class EmulatorTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -451,6 +477,19 @@ class EmulatorTest(unittest.TestCase):
         self.assertText(self.get('/nothing/here'), 404)
         self.assertText(self.get(spath('bad~name')), 404)
         self.assertText(self.request('POST', spath('x'), {}), 405)
+
+    def test_non_guid_scid_400(self):
+        for scid in ('MockScid', '7492baca-c1b4', '00000000-0000-0000-0000-00000000ABCG'):
+            r = self.put(spath('x', scid=scid), join_body(A), headers={'If-None-Match': '*'})
+            self.assertText(r, 400)
+            self.assertIn(b"SCID '%s' is not a GUID" % scid.encode(), r.body)
+            self.assertIn(b'--any-scid', r.body)
+            self.assertText(self.get(spath('x', scid=scid)), 400)
+        r = self.request('POST', '/handles', {'version': 1, 'type': 'activity', 'sessionRef': {
+            'scid': 'MockScid', 'templateName': 'quick', 'name': 'h'}})
+        self.assertText(r, 400)
+        self.assertIn(b'is not a GUID', r.body)
+        self.assertEqual(self.admin('GET', '/_emu/state')['sessions'], {})
 
     # -------------------------------------------------------------- members
 

@@ -401,7 +401,7 @@ static void compare_properties(const xbl_mpsd_session *a, const xbl_mpsd_session
     if (d & XBL_MPSD__DIRTY_CANDIDATES)
         same_strs(pa->server_connection_string_candidates, pa->server_connection_string_candidates_count,
                   pb->server_connection_string_candidates, pb->server_connection_string_candidates_count);
-    same_str((a->dirty & XBL_MPSD__DIRTY_CUSTOM) ? pa->session_custom_properties_json : "{}",
+    same_str((a->dirty & XBL_MPSD__DIRTY_CUSTOM) ? xbl_mpsd__custom_output(a, NULL) : "{}",
              pb->session_custom_properties_json);
     same_str((a->dirty & XBL_MPSD__DIRTY_SERVERS) ? obj_or(a->raw_servers_json, "") : "", b->raw_servers_json);
 }
@@ -442,7 +442,7 @@ static void compare_me(const xbl_mpsd_session *a, const xbl_mpsd_session *b)
         same_str(ma->server_measurements_json, mb->server_measurements_json);
     else FZ_CHECK(mb->server_measurements_json == NULL);
     if (d & XBL_MPSD__ME_CUSTOM)
-        same_str(ma->custom_properties_json ? ma->custom_properties_json : "{}", mb->custom_properties_json);
+        same_str(xbl_mpsd__custom_output(a, ma), mb->custom_properties_json);
     if ((d & XBL_MPSD__ME_SUBSCRIPTION) && joined)
         FZ_CHECK(b->subscription_change_types == a->subscription_change_types);
 }

@@ -54,6 +54,7 @@ static void create_new_then_conflict(void **state)
     assert_int_equal(xbl_mpsd_async_http_status(&bob.op), 412);
     assert_int_equal(xbl_mpsd_session_write_status(&bob.session), XBL_MPSD_WRITE_SESSION_STATUS_OUT_OF_SYNC);
     assert_false(xbl_mpsd_session_has_document(&bob.session));
+    assert_string_equal(xbl_mpsd_session_etag(&bob.session), "");   /* never NULL */
 }
 
 static void update_existing_and_upsert(void **state)
@@ -116,6 +117,31 @@ static void synchronized_update_412_round_trip(void **state)
     assert_false(xbl_mpsd_session_session_properties(&bob.session)->closed);
 }
 
+/* A and B read; A writes mode=koth; B, from its stale copy, writes only
+   map=dock: the service merges key by key, so both changes survive. */
+static void two_writers_custom_merge(void **state)
+{
+    xbl_mpsd_session_reference ref = fresh_ref();
+    (void)state;
+    local_join(&alice, &ref);
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "mode", "\"coop\""), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "map", "\"harbor\""), XBL_MPSD_OK);
+    assert_int_equal(it_write(&alice, &alice.session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &alice.session), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_init(&bob.session, bob.xuid, NULL, NULL, bob.arena, sizeof bob.arena), XBL_MPSD_OK);
+    assert_int_equal(it_get(&bob, &ref, &bob.session), XBL_MPSD_OK);
+
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "mode", "\"koth\""), XBL_MPSD_OK);
+    assert_int_equal(it_write(&alice, &alice.session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &alice.session), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_write_status(&alice.session), XBL_MPSD_WRITE_SESSION_STATUS_UPDATED);
+
+    assert_int_equal(xbl_mpsd_session_join(&bob.session, NULL, false, true), XBL_MPSD_OK);   /* members may write */
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&bob.session, "map", "\"dock\""), XBL_MPSD_OK);
+    assert_int_equal(it_write(&bob, &bob.session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &bob.session), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_write_status(&bob.session), XBL_MPSD_WRITE_SESSION_STATUS_UPDATED);
+    assert_string_equal(xbl_mpsd_session_session_properties(&bob.session)->session_custom_properties_json,
+                        "{\"mode\":\"koth\",\"map\":\"dock\"}");
+}
+
 static void by_handle_write_and_get(void **state)
 {
     xbl_mpsd_session_reference ref = fresh_ref();
@@ -169,6 +195,7 @@ static void errors_keep_text_and_session(void **state)
                      XBL_MPSD_E_HTTP_STATUS(409));
     assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 409);
     assert_true(strlen(xbl_mpsd_async_error_text(&alice.op)) > 0);
+    assert_null(strchr(xbl_mpsd_async_error_text(&alice.op), '\n'));   /* the emulator's line end is dropped */
     assert_memory_equal(before, &alice.session, sizeof before);
 
     /* a non-member writing without joining is refused (MPSD §10 #17) */
@@ -221,6 +248,7 @@ int main(void)
         cmocka_unit_test(create_new_then_conflict),
         cmocka_unit_test(update_existing_and_upsert),
         cmocka_unit_test(synchronized_update_412_round_trip),
+        cmocka_unit_test(two_writers_custom_merge),
         cmocka_unit_test(by_handle_write_and_get),
         cmocka_unit_test(errors_keep_text_and_session),
         cmocka_unit_test(last_leave_deletes_204),

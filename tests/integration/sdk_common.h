@@ -49,7 +49,9 @@ IT_HELPER uint16_t it_port(void)
     return (uint16_t)(p ? atoi(p) : 8910);
 }
 
-IT_HELPER int it_user_init(it_user *u, uint64_t xuid)
+/* it_user_init with a retry policy and a trace hook (either may be NULL). */
+IT_HELPER int it_user_init_with(it_user *u, uint64_t xuid, const xbl_mpsd_retry_policy *retry,
+        xbl_mpsd_trace_fn trace, void *trace_user)
 {
     xbl_mpsd_client_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -64,8 +66,16 @@ IT_HELPER int it_user_init(it_user *u, uint64_t xuid)
     cfg.host = "127.0.0.1";
     cfg.port_number = it_port();
     cfg.timeout_ms = 20000;
+    if (retry) cfg.retry = *retry;
+    cfg.trace = trace;
+    cfg.trace_user = trace_user;
     if (xbl_mpsd_client_init(&u->client, &cfg) != XBL_MPSD_OK) return -1;
     return xbl_mpsd_async_init(&u->op, u->work, sizeof u->work) == XBL_MPSD_OK ? 0 : -1;
+}
+
+IT_HELPER int it_user_init(it_user *u, uint64_t xuid)
+{
+    return it_user_init_with(u, xuid, NULL, NULL, NULL);
 }
 
 IT_HELPER xbl_mpsd_result it_wait(xbl_mpsd_async *op)

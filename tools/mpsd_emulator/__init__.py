@@ -14,7 +14,7 @@ and the Real-Time Activity (RTA) WebSocket that carries MPSD's shoulder taps.
 USAGE
     python3 tools/mpsd_emulator.py [--host 127.0.0.1] [--port 8910]
                                    [--templates tools/templates.json]
-                                   [--tls-cert FILE --tls-key FILE]
+                                   [--tls-cert FILE --tls-key FILE] [--any-scid]
                                    [--social-graph FILE]
 
   --port 0 picks a free port. The first line on stdout is always
@@ -51,6 +51,10 @@ MPSD ENDPOINTS (literal segments matched case-insensitively)
       ("server" marks a server principal; it may omit xuid)   missing/bad -> 401
     x-xbl-contract-version: >= 104 (echoed as contractVersion)  missing/<104 -> 400
   ?nocommit=true on a PUT computes the result without storing it.
+  A SCID must be a GUID (8-4-4-4-12 hex digits), as the service requires:
+  any other SCID in a session path or a sessionRef gets 400 with a text
+  that says so. --any-scid accepts any SCID of 1-39 characters from
+  [A-Za-z0-9._-] (test rigs that use SCIDs such as "MockScid").
 
 HANDLE LIFETIMES
   Every handle goes with its session (a transfer handle with its target session).
@@ -92,7 +96,7 @@ TEMPLATES FILE
   {"templates": {"<name>": {"contractVersion": 107,
                             "constants": {"system": {...}, "custom": {...}},
                             "roleTypes": {...}}}}
-  Any SCID is accepted; templates are looked up by name, case-insensitively.
+  Templates serve every SCID; they are looked up by name, case-insensitively.
 
 ADMIN API (no authentication; JSON in, JSON out; never subject to faults)
   GET  /_emu/health                      -> {"ok": true}
@@ -269,12 +273,14 @@ def main(argv=None):
     ap.add_argument('--tls-key', default=None, help='PEM private key for --tls-cert')
     ap.add_argument('--social-graph', default=None,
                     help='social graph JSON for people queries (see SOCIAL GRAPH)')
+    ap.add_argument('--any-scid', action='store_true',
+                    help='accept any path-safe SCID, not only GUIDs (default: non-GUID SCID -> 400)')
     args = ap.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         ap.error('--tls-cert and --tls-key go together')
     try:
         srv = make_server(args.host, args.port, args.templates, args.tls_cert, args.tls_key,
-                          social_graph_path=args.social_graph)
+                          social_graph_path=args.social_graph, any_scid=args.any_scid)
     except (OSError, ValueError, HttpError, ssl.SSLError) as e:
         sys.stderr.write('mpsd_emulator: %s\n' % e)
         return 1

@@ -14,6 +14,7 @@ LARGE_MAX = 1000
 MAX_BODY = 1 << 20
 NAME_RE = re.compile(r'^[A-Za-z0-9._-]{1,99}$')
 SCID_RE = re.compile(r'^[A-Za-z0-9._-]{1,39}$')
+GUID_RE = re.compile(r'^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$')
 XUID_RE = re.compile(r'^[0-9]{1,20}$')
 
 DEFAULT_CONSTANTS = {

@@ -11,6 +11,7 @@ from .common import (
     CHANGE_TYPES,
     Clock,
     DEFAULT_CONSTANTS,
+    GUID_RE,
     HttpError,
     MEMBER_SYS_KEYS,
     MISSING,
@@ -57,7 +58,10 @@ class Ctx:
 
 
 class Emulator(HandleStore):
-    def __init__(self, templates, social_graph=None):
+    def __init__(self, templates, social_graph=None, any_scid=False):
+        # The service knows only GUID SCIDs; any_scid (--any-scid) lets test
+        # rigs use names such as "MockScid".
+        self.any_scid = any_scid
         self.templates = {}
         for name, t in templates.items():
             self.add_template(name, t)
@@ -134,7 +138,14 @@ class Emulator(HandleStore):
         for v, rx in ((scid, SCID_RE), (tmpl, NAME_RE), (name, NAME_RE)):
             if not isinstance(v, str) or not rx.match(v):
                 bad('%s must hold scid, templateName and name' % what)
+        self.check_scid(scid)
         return (scid, tmpl, name)
+
+    def check_scid(self, scid):
+        """400 for a SCID that is not a GUID, unless any_scid."""
+        if not self.any_scid and not GUID_RE.match(scid):
+            bad("SCID '%s' is not a GUID (8-4-4-4-12 hex digits); a service configuration ID "
+                "is always one (start the emulator with --any-scid to allow any SCID)" % scid)
 
     @staticmethod
     def key(ref):

@@ -304,6 +304,7 @@ class Handler(BaseHTTPRequestHandler):
             if not SCID_RE.match(ref[0]) or not NAME_RE.match(ref[1]) \
                     or not NAME_RE.match(ref[2]):
                 raise HttpError(404, 'malformed session URI')
+            emu.check_scid(ref[0])
             kind = 'session'
         elif low[:1] == ['handles']:
             kind = 'handles'
@@ -424,13 +425,13 @@ def load_templates(path):
 
 
 def make_server(host='127.0.0.1', port=0, templates_path=None, tls_cert=None, tls_key=None,
-                social_graph_path=None):
+                social_graph_path=None, any_scid=False):
     """Build a ready server (not yet serving). Usable in-process from tests."""
     if templates_path is None:
         templates_path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                       'templates.json')
     emu = Emulator(load_templates(templates_path),
-                   load_graph(social_graph_path) if social_graph_path else None)
+                   load_graph(social_graph_path) if social_graph_path else None, any_scid)
     srv = Server((host, port), Handler)
     srv.emu = emu
     srv.rta = Rta(emu)
