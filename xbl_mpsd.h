@@ -538,6 +538,17 @@ struct xbl_mpsd_session {
 #define XBL_MPSD_E_CONNECTION_CLOSED  XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50009)) /* connection ended before the response was complete */
 #define XBL_MPSD_E_CANCELED           XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000A)) /* xbl_mpsd_async_cancel ended it */
 #define XBL_MPSD_E_BUSY               XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000B)) /* the client already runs an operation */
+/* WebSocket and RTA failures, in the same customer range */
+#define XBL_MPSD_E_WS_HANDSHAKE          XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000C)) /* 101 answer not a valid WebSocket acceptance */
+#define XBL_MPSD_E_WS_PROTOCOL           XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000D)) /* server broke RFC 6455 framing */
+#define XBL_MPSD_E_WS_MESSAGE_TOO_BIG    XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000E)) /* message over max_message_bytes */
+#define XBL_MPSD_E_WS_CLOSED             XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000F)) /* server sent a close frame */
+#define XBL_MPSD_E_RTA_NO_CONNECTION_ID  XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50010)) /* write needs an RTA connection ID not known yet */
+#define XBL_MPSD_E_RTA_PROTOCOL          XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50011)) /* RTA reply unusable */
+/* same bits as XSAPI's E_XBL_RTA_* (types_c.h) */
+#define XBL_MPSD_E_RTA_GENERIC_ERROR               XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x89235201))
+#define XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED  XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x89235202))
+#define XBL_MPSD_E_RTA_ACCESS_DENIED               XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x89235203))
 
 /* "XBL_MPSD_E_TIMEOUT", "HTTP 409", ... never NULL */
 const char *xbl_mpsd_result_string(xbl_mpsd_result r);
@@ -881,6 +892,125 @@ const char *xbl_mpsd_async_error_text(const xbl_mpsd_async *async);
 /* The version of this header, as a string ("0.1.0"). */
 const char *xbl_mpsd_version(void);
 
+#ifndef XBL_MPSD_NO_RTA
+/* ===========================================================================
+   WebSocket client (RFC 6455, client role, version 13): the transport of the
+   RTA object. SDK-only and public so that it can be tested and reused on its
+   own; it knows nothing of RTA. One connection at a time over any
+   xbl_mpsd_port (the plain port gives ws://, the mbedTLS port wss://).
+   =========================================================================== */
+
+#define XBL_MPSD_RTA_BUFFER_RESERVE   1024    /* buffer bytes kept for frames out and in */
+#ifndef XBL_MPSD_RTA_CLOSE_TIMEOUT_MS
+#define XBL_MPSD_RTA_CLOSE_TIMEOUT_MS 2000    /* close handshake wait; overridable */
+#endif
+#define XBL_MPSD_WS_MIN_BUFFER_SIZE   (2 * XBL_MPSD_RTA_BUFFER_RESERVE)
+#define XBL_MPSD_WS_MAX_SEND_BYTES    376     /* longest text message xbl_mpsd_ws_send_text takes */
+
+typedef struct xbl_mpsd_ws_config {
+    const xbl_mpsd_port   *port;        /* required; the table is copied */
+    const xbl_mpsd_client *client;      /* required: its auth callback, user agent and
+                                           accept language go on the handshake */
+    const char *host;                   /* required: Host header and port connect */
+    uint16_t    port_number;            /* 0: 443 */
+    const char *path;                   /* required, starts with '/' */
+    const char *subprotocol;            /* NULL: none offered */
+    uint32_t    timeout_ms;             /* 0: 30000; auth + connect + handshake */
+    size_t      max_message_bytes;      /* 0: buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE */
+    uint32_t    ping_interval_ms;       /* 0: no keepalive pings */
+    uint32_t    close_timeout_ms;       /* 0: XBL_MPSD_RTA_CLOSE_TIMEOUT_MS */
+    void      (*random)(void *user, uint8_t *out, size_t len);   /* 0: built-in, not cryptographic */
+    void       *random_user;
+} xbl_mpsd_ws_config;
+
+typedef enum xbl_mpsd_ws_event_type {
+    XBL_MPSD_WS_EVENT_NONE    = 0,
+    XBL_MPSD_WS_EVENT_OPENED  = 1,   /* handshake accepted: send_text may be called */
+    XBL_MPSD_WS_EVENT_MESSAGE = 2,   /* one whole text or binary message */
+    XBL_MPSD_WS_EVENT_CLOSED  = 3    /* the attempt or the connection is over; port closed */
+} xbl_mpsd_ws_event_type;
+
+typedef struct xbl_mpsd_ws_event {
+    xbl_mpsd_ws_event_type type;
+    xbl_mpsd_result result;        /* CLOSED: why (XBL_MPSD_OK after xbl_mpsd_ws_close) */
+    uint16_t        close_code;    /* CLOSED: the code sent (failure) or received (server
+                                      close, 1005 when none), 1006 without a close frame,
+                                      0 when the connection never opened */
+    uint32_t        retry_after;   /* CLOSED after a handshake status: Retry-After seconds */
+    bool            binary;        /* MESSAGE: opcode binary, not text */
+    const uint8_t  *data;          /* MESSAGE: in the buffer, valid until the next call on the object */
+    size_t          len;
+} xbl_mpsd_ws_event;
+
+/* Private state, complete so that callers can place it anywhere; do not copy. */
+typedef struct xbl_mpsd_ws {
+    xbl_mpsd_port      port;
+    xbl_mpsd_ws_config config;     /* defaults filled in */
+    unsigned char     *buffer;
+    size_t             buffer_size;
+    uint32_t           phase;      /* XBL_MPSD__WS_* */
+    uint32_t           flags;      /* XBL_MPSD__WF_* */
+    xbl_mpsd_result    result;     /* of the ending connection */
+    uint32_t           start_ms;   /* attempt start, then close start */
+    uint32_t           rx_ms;      /* last frame received, or ping sent */
+    uint32_t           retry_after;
+    uint32_t           status;     /* handshake status */
+    uint32_t           random_counter;
+    uint16_t           close_code; /* for the CLOSED event */
+    uint16_t           send_code;  /* close frame to send, 0 for an empty one */
+    size_t             needed;
+    size_t             head_len, sent, raw_len, header_bytes;   /* handshake */
+    size_t             out_len, out_sent, pong_len;             /* frames out */
+    size_t             in_pos, in_len;                          /* staged bytes in */
+    uint64_t           frame_left;  /* payload bytes of the frame being read */
+    size_t             frame_len, ctrl_len, msg_len;
+    uint8_t            rx_state, rx_ext, opcode, msg_opcode;
+    char               key[25];    /* Sec-WebSocket-Key sent */
+} xbl_mpsd_ws;
+
+/* Checks and copies the config; nothing is sent. The buffer (at least
+   XBL_MPSD_WS_MIN_BUFFER_SIZE bytes) belongs to the object from now on.
+   XBL_MPSD_E_INVALIDARG for a NULL argument, a port without a function, a
+   client without auth, an empty host or path (or one with CR, LF or a
+   space), a path not starting with '/', a subprotocol with CR or LF, a
+   small buffer or max_message_bytes > buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE. */
+xbl_mpsd_result xbl_mpsd_ws_init(xbl_mpsd_ws *ws, const xbl_mpsd_ws_config *config,
+                                 void *buffer, size_t buffer_size);
+
+/* Starts a connection attempt (auth, port connect, handshake) on the next
+   polls, with a fresh key. XBL_MPSD_E_UNEXPECTED while one is running. */
+xbl_mpsd_result xbl_mpsd_ws_connect(xbl_mpsd_ws *ws);
+
+/* A bounded step of work (at most 16 port calls; never blocks). XBL_MPSD_OK
+   with *event set, or XBL_MPSD_PENDING with *event zeroed. Failures are
+   CLOSED events, not return values. */
+xbl_mpsd_result xbl_mpsd_ws_poll(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *event);
+
+/* Queues one text message (valid UTF-8, at most XBL_MPSD_WS_MAX_SEND_BYTES)
+   as one masked frame; it goes out on the next polls. XBL_MPSD_E_BUSY while
+   an earlier frame or a pong is still waiting to go out, XBL_MPSD_E_UNEXPECTED
+   when not open, XBL_MPSD_E_INVALIDARG for bad text. */
+xbl_mpsd_result xbl_mpsd_ws_send_text(xbl_mpsd_ws *ws, const char *text, size_t len);
+
+/* Starts the closing handshake with `code` (1000 normally): the close frame
+   goes out, then the object waits for the server's close frame and the end
+   of TCP for at most close_timeout_ms; a CLOSED event (result OK) ends it.
+   XBL_MPSD_E_UNEXPECTED when not open, XBL_MPSD_E_INVALIDARG for a code that
+   may not be sent. */
+xbl_mpsd_result xbl_mpsd_ws_close(xbl_mpsd_ws *ws, uint16_t code);
+
+/* Ends at once: one non-blocking try to send a close frame 1000 when open,
+   then the port is closed. No event follows. Safe on NULL and when idle. */
+void xbl_mpsd_ws_abort(xbl_mpsd_ws *ws);
+
+/* True from the OPENED event until a close starts or the connection ends. */
+bool xbl_mpsd_ws_is_open(const xbl_mpsd_ws *ws);
+
+/* After XBL_MPSD_E_OUTOFMEMORY or XBL_MPSD_E_WS_MESSAGE_TOO_BIG: the buffer
+   size that would have done (with max_message_bytes left at 0). 0 otherwise. */
+size_t xbl_mpsd_ws_needed_bytes(const xbl_mpsd_ws *ws);
+#endif /* XBL_MPSD_NO_RTA */
+
 #ifdef __cplusplus
 }
 #endif
@@ -946,7 +1076,9 @@ const char *xbl_mpsd_result_string(xbl_mpsd_result r)
     static const char *const transport[] = {
         "XBL_MPSD_E_WOULD_BLOCK", "XBL_MPSD_E_EOF", "XBL_MPSD_E_IO", "XBL_MPSD_E_CONNECT",
         "XBL_MPSD_E_TIMEOUT", "XBL_MPSD_E_TLS", "XBL_MPSD_E_TLS_VERIFY", "XBL_MPSD_E_HTTP_PROTOCOL",
-        "XBL_MPSD_E_CONNECTION_CLOSED", "XBL_MPSD_E_CANCELED", "XBL_MPSD_E_BUSY"
+        "XBL_MPSD_E_CONNECTION_CLOSED", "XBL_MPSD_E_CANCELED", "XBL_MPSD_E_BUSY",
+        "XBL_MPSD_E_WS_HANDSHAKE", "XBL_MPSD_E_WS_PROTOCOL", "XBL_MPSD_E_WS_MESSAGE_TOO_BIG",
+        "XBL_MPSD_E_WS_CLOSED", "XBL_MPSD_E_RTA_NO_CONNECTION_ID", "XBL_MPSD_E_RTA_PROTOCOL"
     };
     static const char *const http[] = {
         "HTTP 400", "HTTP 401", "HTTP 402", "HTTP 403", "HTTP 404", "HTTP 405", "HTTP 406",
@@ -966,9 +1098,12 @@ const char *xbl_mpsd_result_string(xbl_mpsd_result r)
     case XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND: return "XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND";
     case XBL_MPSD_E_INVALID_JSON_STRING: return "XBL_MPSD_E_INVALID_JSON_STRING";
     case XBL_MPSD_E_RUNTIME_ERROR: return "XBL_MPSD_E_RUNTIME_ERROR";
+    case XBL_MPSD_E_RTA_GENERIC_ERROR: return "XBL_MPSD_E_RTA_GENERIC_ERROR";
+    case XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED: return "XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED";
+    case XBL_MPSD_E_RTA_ACCESS_DENIED: return "XBL_MPSD_E_RTA_ACCESS_DENIED";
     default: break;
     }
-    if (bits >= UINT32_C(0xA4D50001) && bits <= UINT32_C(0xA4D5000B))
+    if (bits >= UINT32_C(0xA4D50001) && bits <= UINT32_C(0xA4D50011))
         return transport[bits - UINT32_C(0xA4D50001)];
     if (bits >= UINT32_C(0x80190190) && bits <= UINT32_C(0x801901AF))
         return http[bits - UINT32_C(0x80190190)];
@@ -1658,6 +1793,15 @@ static void xbl_mpsd__session_reset(xbl_mpsd_session *s, unsigned char *arena, s
     s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN;
 }
 
+/* splitmix64's finalizer: spreads every input bit over the whole output. */
+static uint64_t xbl_mpsd__mix64(uint64_t z)
+{
+    z += UINT64_C(0x9E3779B97F4A7C15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
 /* The subscription ID only has to be unique per session object, not secret:
    the default mixes the XUID, the object's address and a per-object counter
    (splitmix64). A platform with a real random source defines
@@ -1668,12 +1812,8 @@ static uint64_t xbl_mpsd__random_u64(xbl_mpsd_session *s)
     s->random_counter++;
     return XBL_MPSD_RANDOM_U64(s);
 #else
-    uint64_t z = s->xuid ^ (uint64_t)(uintptr_t)s ^ ((uint64_t)(++s->random_counter) << 32)
-               ^ (uint64_t)(uintptr_t)s->arena.base;
-    z += UINT64_C(0x9E3779B97F4A7C15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
+    return xbl_mpsd__mix64(s->xuid ^ (uint64_t)(uintptr_t)s ^ ((uint64_t)(++s->random_counter) << 32)
+                           ^ (uint64_t)(uintptr_t)s->arena.base);
 #endif
 }
 
@@ -3004,26 +3144,37 @@ xbl_mpsd_result xbl_mpsd_session_current_user_delete_custom_property_json(xbl_mp
    Secure device address
    =========================================================================== */
 
-xbl_mpsd_result xbl_mpsd_format_secure_device_address(const char *device_id,
-    xbl_mpsd_formatted_secure_device_address *address)
+/* Standard base64 with padding (RFC 4648 §4) of n bytes into 4 * ceil(n / 3)
+   characters at out, no NUL. Returns the characters written. */
+static size_t xbl_mpsd__base64(const unsigned char *in, size_t n, char *out)
 {
     /* index 64 is the padding character */
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
-    size_t id_len, total, i, o = 0;
+    size_t i, o = 0;
+    for (i = 0; i < n; i += 3) {
+        size_t left = n - i;   /* input bytes from i on; 1 or 2 in a padded last group */
+        unsigned b0 = in[i], b1 = left > 1 ? in[i + 1] : 0u, b2 = left > 2 ? in[i + 2] : 0u;
+        out[o++] = b64[b0 >> 2];
+        out[o++] = b64[((b0 & 3u) << 4) | (b1 >> 4)];
+        out[o++] = b64[left > 1 ? ((b1 & 15u) << 2) | (b2 >> 6) : 64u];
+        out[o++] = b64[left > 2 ? b2 & 63u : 64u];
+    }
+    return o;
+}
+
+xbl_mpsd_result xbl_mpsd_format_secure_device_address(const char *device_id,
+    xbl_mpsd_formatted_secure_device_address *address)
+{
+    /* "AAAAAAAA" + the ID: the first 9 bytes make 3 whole groups, so the
+       prefix and the ID's first byte are encoded apart from the rest */
+    unsigned char head[9] = { 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 0 };
+    size_t id_len, o;
     if (device_id == NULL || address == NULL) return XBL_MPSD_E_INVALIDARG;
     id_len = xbl_mpsd__strnlen(device_id, 3062);
     if (id_len == 0 || id_len > 3061) return XBL_MPSD_E_INVALIDARG;
-    total = 8 + id_len;
-    for (i = 0; i < total; i += 3) {
-        unsigned char in[3] = { 0, 0, 0 };
-        size_t k, left = total - i;   /* input bytes from i on; 1 or 2 in a padded last group */
-        for (k = 0; k < 3 && k < left; k++)
-            in[k] = (unsigned char)(i + k < 8 ? 'A' : device_id[i + k - 8]);
-        address->value[o++] = b64[in[0] >> 2];
-        address->value[o++] = b64[((in[0] & 3) << 4) | (in[1] >> 4)];
-        address->value[o++] = b64[left > 1 ? ((in[1] & 15) << 2) | (in[2] >> 6) : 64];
-        address->value[o++] = b64[left > 2 ? in[2] & 63 : 64];
-    }
+    head[8] = (unsigned char)device_id[0];
+    o = xbl_mpsd__base64(head, sizeof head, address->value);
+    o += xbl_mpsd__base64((const unsigned char *)device_id + 1, id_len - 1, address->value + o);
     address->value[o] = '\0';
     return XBL_MPSD_OK;
 }
@@ -4859,33 +5010,52 @@ static xbl_mpsd_result xbl_mpsd__hr_header(xbl_mpsd__http_response *r,
 /* "Name: value" with optional whitespace around the value. Whitespace before
    the colon and folded lines are refused (RFC 9112 §5.1, §5.2): both are
    request-smuggling tricks. */
-static xbl_mpsd_result xbl_mpsd__hr_header_line(xbl_mpsd__http_response *r, const char *line, size_t n)
+static bool xbl_mpsd__split_header_line(const char *line, size_t n, size_t *name_len, size_t *value_at,
+                                        size_t *value_len)
 {
     size_t colon = 0, b, e, i;
     while (colon < n && line[colon] != ':') colon++;
-    if (colon == 0 || colon == n) return XBL_MPSD_E_HTTP_PROTOCOL;
+    if (colon == 0 || colon == n) return false;
     for (i = 0; i < colon; i++)
-        if (!xbl_mpsd__is_tchar((unsigned char)line[i])) return XBL_MPSD_E_HTTP_PROTOCOL;
+        if (!xbl_mpsd__is_tchar((unsigned char)line[i])) return false;
     b = colon + 1;
     e = n;
     while (b < e && (line[b] == ' ' || line[b] == '\t')) b++;
     while (e > b && (line[e - 1] == ' ' || line[e - 1] == '\t')) e--;
     for (i = b; i < e; i++) {
         unsigned char c = (unsigned char)line[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7F) return XBL_MPSD_E_HTTP_PROTOCOL;
+        if ((c < 0x20 && c != '\t') || c == 0x7F) return false;
     }
-    return xbl_mpsd__hr_header(r, line, colon, line + b, e - b);
+    *name_len = colon;
+    *value_at = b;
+    *value_len = e - b;
+    return true;
+}
+
+static xbl_mpsd_result xbl_mpsd__hr_header_line(xbl_mpsd__http_response *r, const char *line, size_t n)
+{
+    size_t name_len, at, len;
+    if (!xbl_mpsd__split_header_line(line, n, &name_len, &at, &len)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    return xbl_mpsd__hr_header(r, line, name_len, line + at, len);
+}
+
+/* "HTTP/1.x 200[ reason]": only HTTP/1.x is spoken here. *minor is x. */
+static bool xbl_mpsd__parse_status_line(const char *line, size_t n, uint32_t *status, unsigned *minor)
+{
+    uint64_t code;
+    if (n < 12 || XBL_MPSD_MEMCMP(line, "HTTP/1.", 7) != 0 || line[7] < '0' || line[7] > '9'
+        || line[8] != ' ' || (n > 12 && line[12] != ' ')
+        || !xbl_mpsd__parse_dec(line + 9, 3, 999, &code) || code < 100) return false;
+    *status = (uint32_t)code;
+    *minor = (unsigned)(line[7] - '0');
+    return true;
 }
 
 static xbl_mpsd_result xbl_mpsd__hr_status_line(xbl_mpsd__http_response *r, const char *line, size_t n)
 {
-    uint64_t code;
-    /* "HTTP/1.x 200[ reason]": only HTTP/1.x is spoken here */
-    if (n < 12 || XBL_MPSD_MEMCMP(line, "HTTP/1.", 7) != 0 || line[7] < '0' || line[7] > '9'
-        || line[8] != ' ' || (n > 12 && line[12] != ' ')
-        || !xbl_mpsd__parse_dec(line + 9, 3, 999, &code) || code < 100) return XBL_MPSD_E_HTTP_PROTOCOL;
-    r->status = (uint32_t)code;
-    if (line[7] == '0') r->flags |= XBL_MPSD__HF_HTTP10;
+    unsigned minor;
+    if (!xbl_mpsd__parse_status_line(line, n, &r->status, &minor)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    if (minor == 0) r->flags |= XBL_MPSD__HF_HTTP10;
     return XBL_MPSD_OK;
 }
 
@@ -5033,10 +5203,10 @@ static bool xbl_mpsd__hr_line_too_long(const xbl_mpsd__http_response *r, size_t 
 /* Finds the next complete line in the raw area. PENDING when it has not all
    arrived; lines end with CRLF only, and a CR, LF or NUL anywhere else is
    refused (bare CR/LF tricks split headers differently in different parsers). */
-static xbl_mpsd_result xbl_mpsd__hr_find_line(xbl_mpsd__http_response *r, const unsigned char *p, size_t *len)
+static xbl_mpsd_result xbl_mpsd__find_crlf(const unsigned char *p, size_t from, size_t n, size_t *len)
 {
     size_t i;
-    for (i = r->scanned; i < r->raw_len; i++) {
+    for (i = from; i < n; i++) {
         unsigned char c = p[i];
         if (c == '\n') {
             if (i == 0 || p[i - 1] != '\r') return XBL_MPSD_E_HTTP_PROTOCOL;
@@ -5046,6 +5216,13 @@ static xbl_mpsd_result xbl_mpsd__hr_find_line(xbl_mpsd__http_response *r, const 
         if (i > 0 && p[i - 1] == '\r') return XBL_MPSD_E_HTTP_PROTOCOL;
         if (c == 0) return XBL_MPSD_E_HTTP_PROTOCOL;
     }
+    return XBL_MPSD_PENDING;
+}
+
+static xbl_mpsd_result xbl_mpsd__hr_find_line(xbl_mpsd__http_response *r, const unsigned char *p, size_t *len)
+{
+    xbl_mpsd_result res = xbl_mpsd__find_crlf(p, r->scanned, r->raw_len, len);
+    if (res != XBL_MPSD_PENDING) return res;
     r->scanned = r->raw_len;
     /* the line is at least one byte longer than what has come: refusing it
        now means a window of the limit's size always decides, so a
@@ -5162,11 +5339,15 @@ static void xbl_mpsd__drop_connection(xbl_mpsd_client *c)
 }
 
 /* Wrap-safe: unsigned difference is right for any timeout below 2^32 ms. */
+static bool xbl_mpsd__ms_passed(uint32_t now, uint32_t start, uint32_t ms)
+{
+    return (uint32_t)(now - start) >= ms;
+}
+
 static bool xbl_mpsd__deadline_passed(const xbl_mpsd_async *a)
 {
     const xbl_mpsd_client *c = a->client;
-    uint32_t now = c->port.now_ms(c->port.ctx);
-    return (uint32_t)(now - a->start_ms) >= c->config.timeout_ms;
+    return xbl_mpsd__ms_passed(c->port.now_ms(c->port.ctx), a->start_ms, c->config.timeout_ms);
 }
 
 /* Ends the operation. A failure mid-exchange leaves the connection out of
@@ -5663,6 +5844,804 @@ xbl_mpsd_result xbl_mpsd_get_session_by_handle_result(xbl_mpsd_async *async, xbl
 {
     return xbl_mpsd__result(async, out, false);
 }
+
+#ifndef XBL_MPSD_NO_RTA
+/* ===========================================================================
+   WebSocket client (RFC 6455 subset)
+   AUTH (token callback) -> CONNECT -> HS_SEND (the upgrade request) ->
+   HS_RECV (the 101 head, line by line) -> OPEN (frames both ways) and then
+   one of CLOSING (we sent close), PEER_CLOSED (the server did) or FAILING
+   (a broken rule: our close frame goes out, nothing is awaited) -> DONE.
+   Buffer while open: [message being assembled, max_message_bytes] ...
+   [reserve: control payload in | pong payload | frame out | bytes in].
+   During the handshake the whole buffer holds the request, then the head.
+   =========================================================================== */
+
+#define XBL_MPSD__WS_IDLE        0u
+#define XBL_MPSD__WS_AUTH        1u
+#define XBL_MPSD__WS_CONNECT     2u
+#define XBL_MPSD__WS_HS_SEND     3u
+#define XBL_MPSD__WS_HS_RECV     4u
+#define XBL_MPSD__WS_OPEN        5u
+#define XBL_MPSD__WS_CLOSING     6u
+#define XBL_MPSD__WS_PEER_CLOSED 7u
+#define XBL_MPSD__WS_FAILING     8u
+#define XBL_MPSD__WS_DONE        9u
+
+#define XBL_MPSD__WF_CLOSE_QUEUED 0x0001u   /* a close frame goes out once the slot is free */
+#define XBL_MPSD__WF_CLOSE_SENT   0x0002u   /* our close frame is in the slot or out: nothing more */
+#define XBL_MPSD__WF_PONG         0x0004u   /* a pong waits */
+#define XBL_MPSD__WF_PING_OUT     0x0008u   /* keepalive ping sent, no frame since */
+#define XBL_MPSD__WF_MSG_OPEN     0x0010u   /* a fragmented message is being assembled */
+#define XBL_MPSD__WF_PEER_CLOSE   0x0020u   /* the server's close frame arrived while CLOSING */
+#define XBL_MPSD__WF_HS_STATUS    0x0100u   /* handshake: status line read */
+#define XBL_MPSD__WF_HS_UPGRADE   0x0200u
+#define XBL_MPSD__WF_HS_CONN      0x0400u
+#define XBL_MPSD__WF_HS_ACCEPT    0x0800u   /* a Sec-WebSocket-Accept was seen */
+#define XBL_MPSD__WF_HS_ACCEPT_OK 0x1000u
+#define XBL_MPSD__WF_HS_PROTO     0x2000u   /* a Sec-WebSocket-Protocol was seen */
+#define XBL_MPSD__WF_HS_BAD       0x4000u   /* a repeated or unwanted field */
+
+#define XBL_MPSD__WS_RX_B0       0u
+#define XBL_MPSD__WS_RX_B1       1u
+#define XBL_MPSD__WS_RX_EXT16    2u
+#define XBL_MPSD__WS_RX_EXT64    3u
+#define XBL_MPSD__WS_RX_PAYLOAD  4u
+
+#define XBL_MPSD__WS_OP_CONT   0x0u
+#define XBL_MPSD__WS_OP_TEXT   0x1u
+#define XBL_MPSD__WS_OP_BINARY 0x2u
+#define XBL_MPSD__WS_OP_CLOSE  0x8u
+#define XBL_MPSD__WS_OP_PING   0x9u
+#define XBL_MPSD__WS_OP_PONG   0xAu
+
+/* offsets in the reserve at the buffer's end */
+#define XBL_MPSD__WS_CTRL_AT   0u      /* 125: payload of the control frame being read */
+#define XBL_MPSD__WS_PONG_AT   128u    /* 125: payload of the pong waiting */
+#define XBL_MPSD__WS_OUT_AT    256u    /* frame going out: 8 header bytes + XBL_MPSD_WS_MAX_SEND_BYTES */
+#define XBL_MPSD__WS_STAGE_AT  640u    /* bytes received, not yet parsed */
+#define XBL_MPSD__WS_STAGE_CAP (XBL_MPSD_RTA_BUFFER_RESERVE - XBL_MPSD__WS_STAGE_AT)
+
+static const char xbl_mpsd__ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/* ---- SHA-1 (FIPS 180-4), for Sec-WebSocket-Accept only --------------- */
+
+static uint32_t xbl_mpsd__rol32(uint32_t x, unsigned n)
+{
+    return (x << n) | (x >> (32u - n));
+}
+
+static void xbl_mpsd__sha1_block(uint32_t h[5], const unsigned char *p)
+{
+    uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f, k, t;
+    unsigned i;
+    for (i = 0; i < 16; i++)
+        w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) | ((uint32_t)p[4 * i + 2] << 8) | p[4 * i + 3];
+    for (i = 16; i < 80; i++) w[i] = xbl_mpsd__rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    for (i = 0; i < 80; i++) {
+        if (i < 20) { f = (b & c) | (~b & d); k = UINT32_C(0x5A827999); }
+        else if (i < 40) { f = b ^ c ^ d; k = UINT32_C(0x6ED9EBA1); }
+        else if (i < 60) { f = (b & c) | (b & d) | (c & d); k = UINT32_C(0x8F1BBCDC); }
+        else { f = b ^ c ^ d; k = UINT32_C(0xCA62C1D6); }
+        t = xbl_mpsd__rol32(a, 5) + f + e + k + w[i];
+        e = d; d = c; c = xbl_mpsd__rol32(b, 30); b = a; a = t;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
+}
+
+static void xbl_mpsd__sha1(const unsigned char *data, size_t n, unsigned char out[20])
+{
+    uint32_t h[5] = { UINT32_C(0x67452301), UINT32_C(0xEFCDAB89), UINT32_C(0x98BADCFE),
+                      UINT32_C(0x10325476), UINT32_C(0xC3D2E1F0) };
+    unsigned char last[128];
+    size_t full = n - n % 64, rest = n % 64, tail = rest < 56 ? 64 : 128, i;
+    uint64_t bits = (uint64_t)n * 8u;
+    for (i = 0; i < full; i += 64) xbl_mpsd__sha1_block(h, data + i);
+    XBL_MPSD_MEMSET(last, 0, sizeof last);
+    if (rest) XBL_MPSD_MEMCPY(last, data + full, rest);
+    last[rest] = 0x80;
+    for (i = 0; i < 8; i++) last[tail - 1 - i] = (unsigned char)(bits >> (8 * i));
+    xbl_mpsd__sha1_block(h, last);
+    if (tail == 128) xbl_mpsd__sha1_block(h, last + 64);
+    for (i = 0; i < 20; i++) out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static unsigned char *xbl_mpsd__ws_reserve(const xbl_mpsd_ws *ws)
+{
+    return ws->buffer + ws->buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE;
+}
+
+static uint32_t xbl_mpsd__ws_now(const xbl_mpsd_ws *ws)
+{
+    return ws->port.now_ms(ws->port.ctx);
+}
+
+/* The caller's source, or a mix of the XUID, the object's address, the
+   clock and a counter: unique, but guessable. */
+static void xbl_mpsd__ws_random(xbl_mpsd_ws *ws, unsigned char *out, size_t len)
+{
+    uint64_t z = 0;
+    size_t i;
+    if (ws->config.random != NULL) { ws->config.random(ws->config.random_user, out, len); return; }
+    for (i = 0; i < len; i++) {
+        if (i % 8 == 0)
+            z = xbl_mpsd__mix64(ws->config.client->config.xuid ^ (uint64_t)(uintptr_t)ws
+                                ^ ((uint64_t)(++ws->random_counter) << 32) ^ xbl_mpsd__ws_now(ws));
+        out[i] = (unsigned char)(z >> (8 * (i % 8)));
+    }
+}
+
+/* Close codes a close frame may carry (RFC 6455 §7.4, IANA registry). */
+static bool xbl_mpsd__ws_close_code_ok(unsigned code)
+{
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+/* Host and path: non-empty, nothing that would end the request line or a header. */
+static bool xbl_mpsd__ws_field_ok(const char *s)
+{
+    size_t i;
+    if (s == NULL || s[0] == '\0' || !xbl_mpsd__header_safe(s)) return false;
+    for (i = 0; s[i]; i++)
+        if (s[i] == ' ') return false;
+    return true;
+}
+
+/* ---- frames out --------------------------------------------------------- */
+
+/* One masked frame with FIN set into the empty out slot, a fresh key each. */
+static void xbl_mpsd__ws_build(xbl_mpsd_ws *ws, unsigned opcode, const unsigned char *payload, size_t len)
+{
+    unsigned char *out = xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_OUT_AT, mask[4];
+    size_t h = 0, i;
+    out[h++] = (unsigned char)(0x80u | opcode);
+    if (len < 126) out[h++] = (unsigned char)(0x80u | len);
+    else { out[h++] = 0x80u | 126u; out[h++] = (unsigned char)(len >> 8); out[h++] = (unsigned char)(len & 0xFFu); }
+    xbl_mpsd__ws_random(ws, mask, 4);
+    XBL_MPSD_MEMCPY(out + h, mask, 4);
+    h += 4;
+    for (i = 0; i < len; i++) out[h + i] = (unsigned char)(payload[i] ^ mask[i & 3]);
+    ws->out_len = h + len;
+    ws->out_sent = 0;
+}
+
+/* A close frame replaces a frame not yet started; one already on its way is
+   finished first, so that no frame is cut. A pong still owed goes first. */
+static void xbl_mpsd__ws_queue_close(xbl_mpsd_ws *ws)
+{
+    if (ws->flags & XBL_MPSD__WF_CLOSE_SENT) return;
+    ws->flags |= XBL_MPSD__WF_CLOSE_QUEUED;
+    if (ws->out_sent == 0) ws->out_len = 0;
+}
+
+static bool xbl_mpsd__ws_ping_due(xbl_mpsd_ws *ws)
+{
+    return ws->phase == XBL_MPSD__WS_OPEN && ws->config.ping_interval_ms > 0
+        && !(ws->flags & XBL_MPSD__WF_PING_OUT)
+        && xbl_mpsd__ms_passed(xbl_mpsd__ws_now(ws), ws->rx_ms, ws->config.ping_interval_ms);
+}
+
+/* Fills the free out slot: a pong owed for a ping read earlier, then a
+   queued close, then a keepalive ping. Answering pings read before a
+   failure keeps the bytes sent the same for any split of the stream. */
+static void xbl_mpsd__ws_fill_out(xbl_mpsd_ws *ws)
+{
+    if (ws->out_len != 0) return;
+    if ((ws->flags & XBL_MPSD__WF_PONG) && !(ws->flags & XBL_MPSD__WF_CLOSE_SENT)) {
+        xbl_mpsd__ws_build(ws, XBL_MPSD__WS_OP_PONG, xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_PONG_AT, ws->pong_len);
+        ws->flags &= ~XBL_MPSD__WF_PONG;
+    } else if (ws->flags & XBL_MPSD__WF_CLOSE_QUEUED) {
+        unsigned char code[2];
+        code[0] = (unsigned char)(ws->send_code >> 8);
+        code[1] = (unsigned char)(ws->send_code & 0xFFu);
+        xbl_mpsd__ws_build(ws, XBL_MPSD__WS_OP_CLOSE, code, ws->send_code ? 2u : 0u);
+        ws->flags = (ws->flags & ~XBL_MPSD__WF_CLOSE_QUEUED) | XBL_MPSD__WF_CLOSE_SENT;
+    } else if (!(ws->flags & XBL_MPSD__WF_CLOSE_SENT) && xbl_mpsd__ws_ping_due(ws)) {
+        unsigned char payload[4];
+        xbl_mpsd__ws_random(ws, payload, sizeof payload);
+        xbl_mpsd__ws_build(ws, XBL_MPSD__WS_OP_PING, payload, sizeof payload);
+        ws->flags |= XBL_MPSD__WF_PING_OUT;
+        ws->rx_ms = xbl_mpsd__ws_now(ws);
+    }
+}
+
+/* CONTINUE when bytes went out, PENDING when nothing could, else the port's error. */
+static xbl_mpsd_result xbl_mpsd__ws_send_some(xbl_mpsd_ws *ws)
+{
+    const unsigned char *out = xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_OUT_AT;
+    size_t len;
+    int32_t n;
+    xbl_mpsd__ws_fill_out(ws);
+    if (ws->out_len == 0) return XBL_MPSD_PENDING;
+    len = ws->out_len - ws->out_sent;
+    n = ws->port.send(ws->port.ctx, out + ws->out_sent, len);
+    if (n == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (n < 0) return n;
+    if (n == 0 || (size_t)n > len) return XBL_MPSD_E_IO;   /* the port broke its contract */
+    ws->out_sent += (size_t)n;
+    if (ws->out_sent == ws->out_len) ws->out_len = ws->out_sent = 0;
+    return XBL_MPSD__CONTINUE;
+}
+
+/* ---- endings ------------------------------------------------------------ */
+
+static xbl_mpsd_result xbl_mpsd__ws_end(xbl_mpsd_ws *ws, xbl_mpsd_result result, uint16_t code,
+                                        xbl_mpsd_ws_event *ev)
+{
+    if (ws->phase <= XBL_MPSD__WS_HS_SEND) XBL_MPSD_MEMSET(ws->buffer, 0, ws->buffer_size);   /* tokens */
+    ws->port.close(ws->port.ctx);
+    ws->phase = XBL_MPSD__WS_DONE;
+    ws->result = result;
+    ws->close_code = code;
+    ev->type = XBL_MPSD_WS_EVENT_CLOSED;
+    ev->result = result;
+    ev->close_code = code;
+    ev->retry_after = ws->retry_after;
+    return XBL_MPSD_OK;
+}
+
+/* Failing the connection (RFC 6455 §7.1.7): our close frame with the code,
+   no answer awaited. A close frame already sent is the last one. */
+static xbl_mpsd_result xbl_mpsd__ws_fail(xbl_mpsd_ws *ws, xbl_mpsd_result why, uint16_t code)
+{
+    if (!(ws->flags & XBL_MPSD__WF_CLOSE_SENT)) ws->send_code = code;
+    ws->result = why;
+    ws->close_code = ws->send_code;
+    ws->phase = XBL_MPSD__WS_FAILING;
+    ws->start_ms = xbl_mpsd__ws_now(ws);
+    xbl_mpsd__ws_queue_close(ws);
+    return XBL_MPSD__CONTINUE;
+}
+
+/* The port ended or broke. Open: 1006, no close frame seen. Otherwise the
+   close under way ends with the result it planned. */
+static xbl_mpsd_result xbl_mpsd__ws_lost(xbl_mpsd_ws *ws, xbl_mpsd_result r, xbl_mpsd_ws_event *ev)
+{
+    if (ws->phase == XBL_MPSD__WS_OPEN)
+        return xbl_mpsd__ws_end(ws, r == XBL_MPSD_E_EOF ? XBL_MPSD_E_CONNECTION_CLOSED : r, 1006, ev);
+    return xbl_mpsd__ws_end(ws, ws->result, ws->close_code, ev);
+}
+
+/* ---- frames in ---------------------------------------------------------- */
+
+static bool xbl_mpsd__ws_reading(const xbl_mpsd_ws *ws)
+{
+    return ws->phase == XBL_MPSD__WS_OPEN
+        || (ws->phase == XBL_MPSD__WS_CLOSING && !(ws->flags & XBL_MPSD__WF_PEER_CLOSE));
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_peer_close(xbl_mpsd_ws *ws)
+{
+    const unsigned char *p = xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_CTRL_AT;
+    size_t n = ws->ctrl_len;
+    unsigned code = 1005;   /* "no status code was present" */
+    if (n == 1) return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);
+    if (n >= 2) {
+        code = ((unsigned)p[0] << 8) | p[1];
+        if (!xbl_mpsd__ws_close_code_ok(code)) return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);
+        if (!xbl_mpsd__utf8_valid((const char *)p + 2, n - 2)) return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1007);
+    }
+    if (ws->phase == XBL_MPSD__WS_CLOSING) { ws->flags |= XBL_MPSD__WF_PEER_CLOSE; return XBL_MPSD__CONTINUE; }
+    /* echo the code (an empty close for an empty one), then wait for TCP's end */
+    ws->result = XBL_MPSD_E_WS_CLOSED;
+    ws->close_code = (uint16_t)code;
+    ws->send_code = (uint16_t)(n >= 2 ? code : 0);
+    ws->phase = XBL_MPSD__WS_PEER_CLOSED;
+    ws->start_ms = xbl_mpsd__ws_now(ws);
+    xbl_mpsd__ws_queue_close(ws);
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_frame_end(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    unsigned op = ws->opcode & 0x0Fu;
+    size_t len;
+    ws->rx_state = XBL_MPSD__WS_RX_B0;
+    ws->flags &= ~XBL_MPSD__WF_PING_OUT;
+    if (ws->config.ping_interval_ms > 0) ws->rx_ms = xbl_mpsd__ws_now(ws);
+    if (op == XBL_MPSD__WS_OP_CLOSE) return xbl_mpsd__ws_peer_close(ws);
+    if (op == XBL_MPSD__WS_OP_PING) {
+        /* only the latest ping needs an answer (RFC 6455 §5.5.3) */
+        if (ws->phase == XBL_MPSD__WS_OPEN) {
+            unsigned char *r = xbl_mpsd__ws_reserve(ws);
+            XBL_MPSD_MEMCPY(r + XBL_MPSD__WS_PONG_AT, r + XBL_MPSD__WS_CTRL_AT, ws->ctrl_len);
+            ws->pong_len = ws->ctrl_len;
+            ws->flags |= XBL_MPSD__WF_PONG;
+        }
+        return XBL_MPSD__CONTINUE;
+    }
+    if (op == XBL_MPSD__WS_OP_PONG) return XBL_MPSD__CONTINUE;
+    if (!(ws->opcode & 0x80u)) { ws->flags |= XBL_MPSD__WF_MSG_OPEN; return XBL_MPSD__CONTINUE; }
+    ws->flags &= ~XBL_MPSD__WF_MSG_OPEN;
+    len = ws->msg_len;
+    ws->msg_len = 0;
+    if (ws->phase != XBL_MPSD__WS_OPEN) return XBL_MPSD__CONTINUE;   /* closing: discarded */
+    if (ws->msg_opcode == XBL_MPSD__WS_OP_TEXT && !xbl_mpsd__utf8_valid((const char *)ws->buffer, len))
+        return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1007);
+    ev->type = XBL_MPSD_WS_EVENT_MESSAGE;
+    ev->binary = ws->msg_opcode == XBL_MPSD__WS_OP_BINARY;
+    ev->data = ws->buffer;
+    ev->len = len;
+    return XBL_MPSD_OK;
+}
+
+/* The length is known: the size limit is decided before any payload byte. */
+static xbl_mpsd_result xbl_mpsd__ws_header_done(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    unsigned op = ws->opcode & 0x0Fu;
+    ws->rx_state = XBL_MPSD__WS_RX_PAYLOAD;
+    ws->ctrl_len = 0;
+    if (op < XBL_MPSD__WS_OP_CLOSE && ws->phase == XBL_MPSD__WS_OPEN
+        && ws->frame_left > ws->config.max_message_bytes - ws->msg_len) {
+        uint64_t need = ws->frame_left + ws->msg_len + XBL_MPSD_RTA_BUFFER_RESERVE;
+        ws->needed = (ws->frame_left > SIZE_MAX || need > SIZE_MAX) ? SIZE_MAX : (size_t)need;
+        return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_MESSAGE_TOO_BIG, 1009);
+    }
+    if (op == XBL_MPSD__WS_OP_TEXT || op == XBL_MPSD__WS_OP_BINARY) ws->msg_opcode = (uint8_t)op;
+    return ws->frame_left == 0 ? xbl_mpsd__ws_frame_end(ws, ev) : XBL_MPSD__CONTINUE;
+}
+
+/* RFC 6455 §5.2 byte 0: FIN, RSV1-3, opcode. */
+static xbl_mpsd_result xbl_mpsd__ws_byte0(xbl_mpsd_ws *ws, unsigned c)
+{
+    unsigned op = c & 0x0Fu;
+    bool fin = (c & 0x80u) != 0, open = (ws->flags & XBL_MPSD__WF_MSG_OPEN) != 0;
+    if ((c & 0x70u) || (op >= 3 && op <= 7) || op >= 0xB
+        || (op >= XBL_MPSD__WS_OP_CLOSE && !fin)
+        || (op == XBL_MPSD__WS_OP_CONT && !open)
+        || ((op == XBL_MPSD__WS_OP_TEXT || op == XBL_MPSD__WS_OP_BINARY) && open))
+        return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);
+    ws->opcode = (uint8_t)(c & 0x8Fu);
+    ws->rx_state = XBL_MPSD__WS_RX_B1;
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_header_byte(xbl_mpsd_ws *ws, unsigned c, xbl_mpsd_ws_event *ev)
+{
+    switch (ws->rx_state) {
+    case XBL_MPSD__WS_RX_B0:
+        return xbl_mpsd__ws_byte0(ws, c);
+    case XBL_MPSD__WS_RX_B1:
+        /* a server never masks; a control frame fits 125 bytes */
+        if ((c & 0x80u) || ((ws->opcode & 0x0Fu) >= XBL_MPSD__WS_OP_CLOSE && (c & 0x7Fu) > 125))
+            return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);
+        c &= 0x7Fu;
+        ws->frame_left = c < 126 ? c : 0;
+        ws->rx_ext = (uint8_t)(c == 126 ? 2 : 8);
+        if (c < 126) return xbl_mpsd__ws_header_done(ws, ev);
+        ws->rx_state = c == 126 ? XBL_MPSD__WS_RX_EXT16 : XBL_MPSD__WS_RX_EXT64;
+        return XBL_MPSD__CONTINUE;
+    default:
+        if (ws->rx_state == XBL_MPSD__WS_RX_EXT64 && ws->rx_ext == 8 && (c & 0x80u))
+            return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);   /* top bit of a 64-bit length */
+        ws->frame_left = (ws->frame_left << 8) | c;
+        if (--ws->rx_ext > 0) return XBL_MPSD__CONTINUE;
+        /* the shortest encoding only */
+        if (ws->frame_left < 126 || (ws->rx_state == XBL_MPSD__WS_RX_EXT64 && ws->frame_left < 65536))
+            return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);
+        return xbl_mpsd__ws_header_done(ws, ev);
+    }
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_payload(xbl_mpsd_ws *ws, const unsigned char *in, xbl_mpsd_ws_event *ev)
+{
+    size_t avail = ws->in_len - ws->in_pos;
+    size_t n = ws->frame_left < avail ? (size_t)ws->frame_left : avail;
+    unsigned op = ws->opcode & 0x0Fu;
+    if (op >= XBL_MPSD__WS_OP_CLOSE) {
+        XBL_MPSD_MEMCPY(xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_CTRL_AT + ws->ctrl_len, in + ws->in_pos, n);
+        ws->ctrl_len += n;
+    } else if (ws->phase == XBL_MPSD__WS_OPEN) {
+        XBL_MPSD_MEMCPY(ws->buffer + ws->msg_len, in + ws->in_pos, n);
+        ws->msg_len += n;
+    }
+    ws->in_pos += n;
+    ws->frame_left -= n;
+    return ws->frame_left == 0 ? xbl_mpsd__ws_frame_end(ws, ev) : XBL_MPSD__CONTINUE;
+}
+
+/* Parses staged bytes: OK with *ev for a whole message, CONTINUE when the
+   staged bytes are used up or the connection stopped reading. */
+static xbl_mpsd_result xbl_mpsd__ws_feed(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    const unsigned char *in = xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_STAGE_AT;
+    while (ws->in_pos < ws->in_len && xbl_mpsd__ws_reading(ws)) {
+        xbl_mpsd_result r = ws->rx_state == XBL_MPSD__WS_RX_PAYLOAD
+            ? xbl_mpsd__ws_payload(ws, in, ev)
+            : xbl_mpsd__ws_header_byte(ws, in[ws->in_pos++], ev);
+        if (r != XBL_MPSD__CONTINUE) return r;
+    }
+    if (!xbl_mpsd__ws_reading(ws)) ws->in_pos = ws->in_len;   /* after a close: ignored */
+    return XBL_MPSD__CONTINUE;
+}
+
+/* CONTINUE with bytes staged (or dropped after the server's close), PENDING,
+   XBL_MPSD_E_EOF or the port's error. */
+static xbl_mpsd_result xbl_mpsd__ws_recv_some(xbl_mpsd_ws *ws)
+{
+    unsigned char *stage = xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_STAGE_AT;
+    int32_t n = ws->port.recv(ws->port.ctx, stage, XBL_MPSD__WS_STAGE_CAP);
+    if (n == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (n < 0) return n;
+    if (n == 0 || (size_t)n > XBL_MPSD__WS_STAGE_CAP) return XBL_MPSD_E_IO;
+    ws->in_pos = 0;
+    ws->in_len = xbl_mpsd__ws_reading(ws) ? (size_t)n : 0;
+    return XBL_MPSD__CONTINUE;
+}
+
+/* Frames owed to the peer that the out slot has not finished yet. */
+static bool xbl_mpsd__ws_has_output(const xbl_mpsd_ws *ws)
+{
+    return ws->out_len != 0 || (ws->flags & XBL_MPSD__WF_CLOSE_QUEUED)
+        || ((ws->flags & XBL_MPSD__WF_PONG) && !(ws->flags & XBL_MPSD__WF_CLOSE_SENT));
+}
+
+/* One step while the connection is up: parse what is staged, else send a
+   little and receive a little. Nothing is read while owed frames still go
+   out, so an end of TCP read early cannot cut them off: the bytes sent are
+   the same however the stream was split. */
+static xbl_mpsd_result xbl_mpsd__ws_step_live(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    xbl_mpsd_result s, r;
+    if (ws->in_pos < ws->in_len) return xbl_mpsd__ws_feed(ws, ev);
+    s = xbl_mpsd__ws_send_some(ws);
+    if (s < 0) return xbl_mpsd__ws_lost(ws, s, ev);
+    if (s == XBL_MPSD__CONTINUE && xbl_mpsd__ws_has_output(ws)) return XBL_MPSD__CONTINUE;
+    if (ws->phase == XBL_MPSD__WS_FAILING) {
+        if (ws->out_len == 0 && !(ws->flags & XBL_MPSD__WF_CLOSE_QUEUED))
+            return xbl_mpsd__ws_end(ws, ws->result, ws->close_code, ev);
+        return s;
+    }
+    r = xbl_mpsd__ws_recv_some(ws);
+    if (r < 0) return xbl_mpsd__ws_lost(ws, r, ev);
+    return (s == XBL_MPSD__CONTINUE || r == XBL_MPSD__CONTINUE) ? XBL_MPSD__CONTINUE : XBL_MPSD_PENDING;
+}
+
+/* ---- the opening handshake ---------------------------------------------- */
+
+static void xbl_mpsd__ws_write_fixed_head(xbl_mpsd__hw *w, const xbl_mpsd_ws *ws)
+{
+    const xbl_mpsd_client *c = ws->config.client;
+    xbl_mpsd__hw_str(w, "GET ");
+    xbl_mpsd__hw_str(w, ws->config.path);
+    xbl_mpsd__hw_str(w, " HTTP/1.1\r\nHost: ");
+    xbl_mpsd__hw_str(w, ws->config.host);
+    if (ws->config.port_number != 443) {
+        xbl_mpsd__hw_put(w, ":", 1);
+        xbl_mpsd__hw_u64(w, ws->config.port_number);
+    }
+    xbl_mpsd__hw_str(w, "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+    xbl_mpsd__hw_header(w, "Sec-WebSocket-Key", ws->key);
+    xbl_mpsd__hw_str(w, "Sec-WebSocket-Version: 13\r\n");
+    if (ws->config.subprotocol != NULL) xbl_mpsd__hw_header(w, "Sec-WebSocket-Protocol", ws->config.subprotocol);
+    xbl_mpsd__hw_header(w, "User-Agent", c->config.user_agent);
+    if (c->config.accept_language != NULL) xbl_mpsd__hw_header(w, "Accept-Language", c->config.accept_language);
+}
+
+/* The request with its token lines, in the same layout as an MPSD request:
+   Authorization written in place, Signature first at the buffer's end. */
+static xbl_mpsd_result xbl_mpsd__ws_step_auth(xbl_mpsd_ws *ws)
+{
+    const xbl_mpsd_client *c = ws->config.client;
+    xbl_mpsd__hw w;
+    size_t fixed, room, sig_cap, auth_cap, auth_len, sig_len, at;
+    char *auth, *sig;
+    xbl_mpsd_result r;
+    w.buf = (char *)ws->buffer; w.cap = ws->buffer_size; w.len = 0;
+    xbl_mpsd__ws_write_fixed_head(&w, ws);
+    fixed = w.len;
+    if (fixed + xbl_mpsd__token_overhead() + 8 > ws->buffer_size) {
+        ws->needed = fixed + xbl_mpsd__token_overhead() + XBL_MPSD_AUTH_RESERVE;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    room = ws->buffer_size - fixed - xbl_mpsd__token_overhead();
+    sig_cap = room / 4 < XBL_MPSD__SIGNATURE_CAP ? room / 4 : XBL_MPSD__SIGNATURE_CAP;
+    auth_cap = room - sig_cap;
+    auth = (char *)ws->buffer + fixed + (sizeof xbl_mpsd__auth_prefix - 1);
+    sig = (char *)ws->buffer + ws->buffer_size - sig_cap;
+    auth[0] = '\0';
+    sig[0] = '\0';
+    r = c->config.auth(c->config.auth_user, "GET", ws->config.path, NULL, 0, auth, auth_cap, sig, sig_cap);
+    if (r == XBL_MPSD_PENDING) return XBL_MPSD_PENDING;
+    if (r == XBL_MPSD_E_OUTOFMEMORY) {
+        ws->needed = ws->buffer_size + (room > XBL_MPSD_AUTH_RESERVE ? room : XBL_MPSD_AUTH_RESERVE);
+        return r;
+    }
+    if (r < 0) return r;
+    auth_len = xbl_mpsd__strnlen(auth, auth_cap);
+    sig_len = xbl_mpsd__strnlen(sig, sig_cap);
+    if (r != XBL_MPSD_OK || auth_len >= auth_cap || sig_len >= sig_cap
+        || !xbl_mpsd__header_safe(auth) || !xbl_mpsd__header_safe(sig)) return XBL_MPSD_E_INVALIDARG;
+    XBL_MPSD_MEMCPY(ws->buffer + fixed, xbl_mpsd__auth_prefix, sizeof xbl_mpsd__auth_prefix - 1);
+    at = fixed + (sizeof xbl_mpsd__auth_prefix - 1) + auth_len;
+    if (sig_len > 0) {
+        XBL_MPSD_MEMCPY(ws->buffer + at, xbl_mpsd__sig_prefix, sizeof xbl_mpsd__sig_prefix - 1);
+        at += sizeof xbl_mpsd__sig_prefix - 1;
+        XBL_MPSD_MEMMOVE(ws->buffer + at, sig, sig_len);
+        at += sig_len;
+    }
+    XBL_MPSD_MEMCPY(ws->buffer + at, "\r\n\r\n", 4);
+    ws->head_len = at + 4;
+    XBL_MPSD_MEMSET(ws->buffer + ws->head_len, 0, ws->buffer_size - ws->head_len);
+    ws->phase = XBL_MPSD__WS_CONNECT;
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_step_connect(xbl_mpsd_ws *ws)
+{
+    xbl_mpsd_result r = ws->port.connect(ws->port.ctx, ws->config.host, ws->config.port_number);
+    if (r == XBL_MPSD_PENDING || r == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (r != XBL_MPSD_OK) return r < 0 ? r : XBL_MPSD_E_CONNECT;
+    ws->phase = XBL_MPSD__WS_HS_SEND;
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_step_hs_send(xbl_mpsd_ws *ws)
+{
+    size_t len = ws->head_len - ws->sent;
+    int32_t n = ws->port.send(ws->port.ctx, ws->buffer + ws->sent, len);
+    if (n == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (n < 0) return n;
+    if (n == 0 || (size_t)n > len) return XBL_MPSD_E_IO;
+    ws->sent += (size_t)n;
+    if (ws->sent == ws->head_len) {
+        XBL_MPSD_MEMSET(ws->buffer, 0, ws->head_len);   /* the tokens live only while on their way out */
+        ws->phase = XBL_MPSD__WS_HS_RECV;
+    }
+    return XBL_MPSD__CONTINUE;
+}
+
+/* base64(SHA-1(key || GUID)), byte for byte (RFC 6455 §4.1 item 4). */
+static bool xbl_mpsd__ws_accept_ok(const xbl_mpsd_ws *ws, const char *v, size_t n)
+{
+    unsigned char in[24 + sizeof xbl_mpsd__ws_guid - 1], digest[20];
+    char want[28];
+    XBL_MPSD_MEMCPY(in, ws->key, 24);
+    XBL_MPSD_MEMCPY(in + 24, xbl_mpsd__ws_guid, sizeof xbl_mpsd__ws_guid - 1);
+    xbl_mpsd__sha1(in, sizeof in, digest);
+    xbl_mpsd__base64(digest, sizeof digest, want);
+    return n == sizeof want && XBL_MPSD_MEMCMP(v, want, sizeof want) == 0;
+}
+
+static void xbl_mpsd__ws_head_field(xbl_mpsd_ws *ws, const char *name, size_t name_len, const char *v, size_t n)
+{
+    const char *sub = ws->config.subprotocol;
+    if (xbl_mpsd__ieq_n(name, name_len, "upgrade")) {
+        if (xbl_mpsd__ieq_n(v, n, "websocket")) ws->flags |= XBL_MPSD__WF_HS_UPGRADE;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "connection")) {
+        if (xbl_mpsd__has_token(v, n, "upgrade")) ws->flags |= XBL_MPSD__WF_HS_CONN;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "sec-websocket-accept")) {
+        if (ws->flags & XBL_MPSD__WF_HS_ACCEPT) ws->flags |= XBL_MPSD__WF_HS_BAD;
+        ws->flags |= XBL_MPSD__WF_HS_ACCEPT;
+        if (xbl_mpsd__ws_accept_ok(ws, v, n)) ws->flags |= XBL_MPSD__WF_HS_ACCEPT_OK;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "sec-websocket-extensions")) {
+        if (n > 0) ws->flags |= XBL_MPSD__WF_HS_BAD;   /* none was offered */
+    } else if (xbl_mpsd__ieq_n(name, name_len, "sec-websocket-protocol")) {
+        if ((ws->flags & XBL_MPSD__WF_HS_PROTO) || sub == NULL || n != xbl_mpsd__strlen(sub)
+            || XBL_MPSD_MEMCMP(v, sub, n) != 0) ws->flags |= XBL_MPSD__WF_HS_BAD;
+        ws->flags |= XBL_MPSD__WF_HS_PROTO;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "retry-after")) {
+        uint64_t s;
+        ws->retry_after = xbl_mpsd__parse_dec(v, n, UINT32_MAX, &s) ? (uint32_t)s : 0;
+    }
+}
+
+/* CONTINUE for a line taken, OK for the blank line, else the failure. */
+static xbl_mpsd_result xbl_mpsd__ws_head_line(xbl_mpsd_ws *ws, const char *line, size_t n)
+{
+    size_t name_len, at, len;
+    unsigned minor;
+    if (!(ws->flags & XBL_MPSD__WF_HS_STATUS)) {
+        if (!xbl_mpsd__parse_status_line(line, n, &ws->status, &minor) || minor == 0) return XBL_MPSD_E_HTTP_PROTOCOL;
+        ws->flags |= XBL_MPSD__WF_HS_STATUS;
+        return XBL_MPSD__CONTINUE;
+    }
+    if (n == 0) return XBL_MPSD_OK;
+    if (line[0] == ' ' || line[0] == '\t') return XBL_MPSD_E_HTTP_PROTOCOL;   /* obs-fold */
+    if (!xbl_mpsd__split_header_line(line, n, &name_len, &at, &len)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    xbl_mpsd__ws_head_field(ws, line, name_len, line + at, len);
+    return XBL_MPSD__CONTINUE;
+}
+
+/* The checks of a complete head, in order; then the bytes after the blank
+   line are the first frame bytes. */
+static xbl_mpsd_result xbl_mpsd__ws_head_done(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    uint32_t need = XBL_MPSD__WF_HS_UPGRADE | XBL_MPSD__WF_HS_CONN | XBL_MPSD__WF_HS_ACCEPT_OK;
+    if (ws->status != 101) return XBL_MPSD_E_HTTP_STATUS(ws->status);
+    if ((ws->flags & need) != need || (ws->flags & XBL_MPSD__WF_HS_BAD)) return XBL_MPSD_E_WS_HANDSHAKE;
+    XBL_MPSD_MEMMOVE(xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_STAGE_AT, ws->buffer, ws->raw_len);
+    ws->in_pos = 0;
+    ws->in_len = ws->raw_len;
+    ws->raw_len = 0;
+    ws->flags = 0;
+    ws->phase = XBL_MPSD__WS_OPEN;
+    ws->rx_ms = xbl_mpsd__ws_now(ws);
+    ev->type = XBL_MPSD_WS_EVENT_OPENED;
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_head_lines(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    for (;;) {
+        size_t len = 0;
+        xbl_mpsd_result r = xbl_mpsd__find_crlf(ws->buffer, 0, ws->raw_len, &len);
+        if (r == XBL_MPSD_PENDING)
+            return ws->header_bytes + ws->raw_len + 1 > XBL_MPSD_HTTP_MAX_HEADER_BYTES ? XBL_MPSD_E_HTTP_PROTOCOL
+                                                                                       : XBL_MPSD__CONTINUE;
+        if (r != XBL_MPSD_OK) return r;
+        ws->header_bytes += len;
+        if (ws->header_bytes > XBL_MPSD_HTTP_MAX_HEADER_BYTES) return XBL_MPSD_E_HTTP_PROTOCOL;
+        r = xbl_mpsd__ws_head_line(ws, (const char *)ws->buffer, len - 2);
+        ws->raw_len -= len;
+        XBL_MPSD_MEMMOVE(ws->buffer, ws->buffer + len, ws->raw_len);
+        if (r == XBL_MPSD_OK) return xbl_mpsd__ws_head_done(ws, ev);
+        if (r != XBL_MPSD__CONTINUE) return r;
+    }
+}
+
+/* Each read takes at most a stage's worth, so whatever follows the blank
+   line always fits the stage. */
+static xbl_mpsd_result xbl_mpsd__ws_step_hs_recv(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    size_t cap = ws->buffer_size - ws->raw_len;
+    int32_t n;
+    if (cap == 0) {
+        ws->needed = XBL_MPSD_HTTP_MAX_HEADER_BYTES + XBL_MPSD_RTA_BUFFER_RESERVE;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    if (cap > XBL_MPSD__WS_STAGE_CAP) cap = XBL_MPSD__WS_STAGE_CAP;
+    n = ws->port.recv(ws->port.ctx, ws->buffer + ws->raw_len, cap);
+    if (n == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (n == XBL_MPSD_E_EOF) return XBL_MPSD_E_CONNECTION_CLOSED;
+    if (n < 0) return n;
+    if (n == 0 || (size_t)n > cap) return XBL_MPSD_E_IO;
+    ws->raw_len += (size_t)n;
+    return xbl_mpsd__ws_head_lines(ws, ev);
+}
+
+/* ---- polling ------------------------------------------------------------ */
+
+/* Deadlines on the port clock: the attempt, the keepalive, the close wait. */
+static bool xbl_mpsd__ws_timers(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    uint32_t now = xbl_mpsd__ws_now(ws);
+    if (ws->phase < XBL_MPSD__WS_OPEN) {
+        if (!xbl_mpsd__ms_passed(now, ws->start_ms, ws->config.timeout_ms)) return false;
+        xbl_mpsd__ws_end(ws, XBL_MPSD_E_TIMEOUT, 0, ev);
+    } else if (ws->phase == XBL_MPSD__WS_OPEN) {
+        if (!(ws->flags & XBL_MPSD__WF_PING_OUT) || !xbl_mpsd__ms_passed(now, ws->rx_ms, ws->config.ping_interval_ms))
+            return false;
+        xbl_mpsd__ws_end(ws, XBL_MPSD_E_TIMEOUT, 1006, ev);   /* the peer is presumed gone */
+    } else {
+        if (!xbl_mpsd__ms_passed(now, ws->start_ms, ws->config.close_timeout_ms)) return false;
+        xbl_mpsd__ws_end(ws, ws->result, ws->close_code, ev);
+    }
+    return true;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_step(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    switch (ws->phase) {
+    case XBL_MPSD__WS_AUTH: return xbl_mpsd__ws_step_auth(ws);
+    case XBL_MPSD__WS_CONNECT: return xbl_mpsd__ws_step_connect(ws);
+    case XBL_MPSD__WS_HS_SEND: return xbl_mpsd__ws_step_hs_send(ws);
+    case XBL_MPSD__WS_HS_RECV: return xbl_mpsd__ws_step_hs_recv(ws, ev);
+    default: return xbl_mpsd__ws_step_live(ws, ev);
+    }
+}
+
+xbl_mpsd_result xbl_mpsd_ws_poll(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *event)
+{
+    int i;
+    if (event != NULL) XBL_MPSD_MEMSET(event, 0, sizeof *event);
+    if (ws == NULL || event == NULL) return XBL_MPSD_E_INVALIDARG;
+    if (ws->phase == XBL_MPSD__WS_IDLE || ws->phase == XBL_MPSD__WS_DONE) return XBL_MPSD_PENDING;
+    if (xbl_mpsd__ws_timers(ws, event)) return XBL_MPSD_OK;
+    for (i = 0; i < XBL_MPSD__POLL_STEPS; i++) {
+        xbl_mpsd_result r = xbl_mpsd__ws_step(ws, event);
+        if (r == XBL_MPSD_OK || r == XBL_MPSD_PENDING) return r;
+        if (r != XBL_MPSD__CONTINUE) return xbl_mpsd__ws_end(ws, r, 0, event);   /* the attempt failed */
+    }
+    return XBL_MPSD_PENDING;
+}
+
+xbl_mpsd_result xbl_mpsd_ws_init(xbl_mpsd_ws *ws, const xbl_mpsd_ws_config *config, void *buffer, size_t buffer_size)
+{
+    const xbl_mpsd_port *p;
+    if (ws == NULL || config == NULL || buffer == NULL) return XBL_MPSD_E_INVALIDARG;
+    p = config->port;
+    if (p == NULL || p->connect == NULL || p->send == NULL || p->recv == NULL || p->close == NULL
+        || p->now_ms == NULL || config->client == NULL || config->client->config.auth == NULL)
+        return XBL_MPSD_E_INVALIDARG;
+    if (!xbl_mpsd__ws_field_ok(config->host) || !xbl_mpsd__ws_field_ok(config->path) || config->path[0] != '/')
+        return XBL_MPSD_E_INVALIDARG;
+    if (config->subprotocol != NULL && (config->subprotocol[0] == '\0' || !xbl_mpsd__header_safe(config->subprotocol)))
+        return XBL_MPSD_E_INVALIDARG;
+    if (buffer_size < XBL_MPSD_WS_MIN_BUFFER_SIZE
+        || config->max_message_bytes > buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE) return XBL_MPSD_E_INVALIDARG;
+    XBL_MPSD_MEMSET(ws, 0, sizeof *ws);
+    ws->port = *p;
+    ws->config = *config;
+    ws->config.port = &ws->port;
+    if (ws->config.port_number == 0) ws->config.port_number = 443;
+    if (ws->config.timeout_ms == 0) ws->config.timeout_ms = 30000;
+    if (ws->config.max_message_bytes == 0) ws->config.max_message_bytes = buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE;
+    if (ws->config.close_timeout_ms == 0) ws->config.close_timeout_ms = XBL_MPSD_RTA_CLOSE_TIMEOUT_MS;
+    ws->buffer = (unsigned char *)buffer;
+    ws->buffer_size = buffer_size;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_ws_connect(xbl_mpsd_ws *ws)
+{
+    unsigned char nonce[16];
+    uint32_t counter;
+    if (ws == NULL || ws->buffer == NULL) return XBL_MPSD_E_INVALIDARG;
+    if (ws->phase != XBL_MPSD__WS_IDLE && ws->phase != XBL_MPSD__WS_DONE) return XBL_MPSD_E_UNEXPECTED;
+    counter = ws->random_counter;
+    XBL_MPSD_MEMSET(&ws->phase, 0, sizeof *ws - offsetof(xbl_mpsd_ws, phase));   /* per-connection state */
+    ws->random_counter = counter;
+    xbl_mpsd__ws_random(ws, nonce, sizeof nonce);
+    xbl_mpsd__base64(nonce, sizeof nonce, ws->key);
+    ws->key[24] = '\0';
+    ws->phase = XBL_MPSD__WS_AUTH;
+    ws->start_ms = xbl_mpsd__ws_now(ws);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_ws_send_text(xbl_mpsd_ws *ws, const char *text, size_t len)
+{
+    if (ws == NULL || (text == NULL && len > 0)) return XBL_MPSD_E_INVALIDARG;
+    if (ws->phase != XBL_MPSD__WS_OPEN) return XBL_MPSD_E_UNEXPECTED;
+    if (len > XBL_MPSD_WS_MAX_SEND_BYTES || (len > 0 && !xbl_mpsd__utf8_valid(text, len))) return XBL_MPSD_E_INVALIDARG;
+    if (ws->out_len != 0 || (ws->flags & XBL_MPSD__WF_PONG)) return XBL_MPSD_E_BUSY;
+    xbl_mpsd__ws_build(ws, XBL_MPSD__WS_OP_TEXT, (const unsigned char *)text, len);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_ws_close(xbl_mpsd_ws *ws, uint16_t code)
+{
+    if (ws == NULL || !xbl_mpsd__ws_close_code_ok(code)) return XBL_MPSD_E_INVALIDARG;
+    if (ws->phase != XBL_MPSD__WS_OPEN) return XBL_MPSD_E_UNEXPECTED;
+    ws->phase = XBL_MPSD__WS_CLOSING;
+    ws->start_ms = xbl_mpsd__ws_now(ws);
+    ws->result = XBL_MPSD_OK;
+    ws->close_code = code;
+    ws->send_code = code;
+    xbl_mpsd__ws_queue_close(ws);
+    return XBL_MPSD_OK;
+}
+
+void xbl_mpsd_ws_abort(xbl_mpsd_ws *ws)
+{
+    if (ws == NULL || ws->phase == XBL_MPSD__WS_IDLE || ws->phase == XBL_MPSD__WS_DONE) {
+        if (ws != NULL) ws->phase = XBL_MPSD__WS_IDLE;
+        return;
+    }
+    if (ws->phase >= XBL_MPSD__WS_OPEN && ws->out_sent == 0 && !(ws->flags & XBL_MPSD__WF_CLOSE_SENT)) {
+        ws->send_code = 1000;
+        xbl_mpsd__ws_queue_close(ws);
+        xbl_mpsd__ws_fill_out(ws);
+        (void)ws->port.send(ws->port.ctx, xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_OUT_AT, ws->out_len);
+    }
+    if (ws->phase <= XBL_MPSD__WS_HS_SEND) XBL_MPSD_MEMSET(ws->buffer, 0, ws->buffer_size);
+    ws->port.close(ws->port.ctx);
+    ws->phase = XBL_MPSD__WS_IDLE;
+}
+
+bool xbl_mpsd_ws_is_open(const xbl_mpsd_ws *ws)
+{
+    return ws != NULL && ws->phase == XBL_MPSD__WS_OPEN;
+}
+
+size_t xbl_mpsd_ws_needed_bytes(const xbl_mpsd_ws *ws)
+{
+    return ws == NULL ? 0 : ws->needed;
+}
+#endif /* XBL_MPSD_NO_RTA */
 
 #endif /* XBL_MPSD_IMPLEMENTATION */
 
