@@ -28,3 +28,9 @@ ws-build-check: $(HDRS) | $(WS_DIR)
 	@if nm $(WS_DIR)/no_rta.gcc.o | grep -q ' T xbl_mpsd_ws_'; then \
 	  echo "ws-build-check: FAILED, XBL_MPSD_NO_RTA left WebSocket code in"; exit 1; fi
 	@echo "ws-build-check: the header builds warning-free without the RTA family"
+
+$(WS_DIR)/ws_peer: tests/ws/ws_peer.c $(HDRS) port/xbl_mpsd_port_mbedtls.h | $(WS_DIR)
+	$(CC) $(STRICT) $(CFLAGS) -I. -o $@ $< $(WS_LIBS) -lcmocka
+
+ws-test: $(WS_DIR)/ws_peer
+	bash tests/ws/run.sh $(WS_DIR) $(WS_PYTHON)
