@@ -6007,13 +6007,13 @@ static void xbl_mpsd__ws_build(xbl_mpsd_ws *ws, unsigned opcode, const unsigned 
     ws->out_sent = 0;
 }
 
-/* A close frame replaces a frame not yet started; one already on its way is
-   finished first, so that no frame is cut. A pong still owed goes first. */
+/* The close frame goes out after the frame in the slot (which the caller
+   was told is queued, and which may be partly out already: finishing it
+   keeps the bytes sent the same however far it got) and a pong still owed. */
 static void xbl_mpsd__ws_queue_close(xbl_mpsd_ws *ws)
 {
     if (ws->flags & XBL_MPSD__WF_CLOSE_SENT) return;
     ws->flags |= XBL_MPSD__WF_CLOSE_QUEUED;
-    if (ws->out_sent == 0) ws->out_len = 0;
 }
 
 static bool xbl_mpsd__ws_ping_due(xbl_mpsd_ws *ws)
@@ -6083,10 +6083,11 @@ static xbl_mpsd_result xbl_mpsd__ws_end(xbl_mpsd_ws *ws, xbl_mpsd_result result,
 }
 
 /* Failing the connection (RFC 6455 §7.1.7): our close frame with the code,
-   no answer awaited. A close frame already sent is the last one. */
+   no answer awaited. A close already started keeps its code (it may be
+   out already), so the outcome does not depend on how far it got. */
 static xbl_mpsd_result xbl_mpsd__ws_fail(xbl_mpsd_ws *ws, xbl_mpsd_result why, uint16_t code)
 {
-    if (!(ws->flags & XBL_MPSD__WF_CLOSE_SENT)) ws->send_code = code;
+    if (!(ws->flags & (XBL_MPSD__WF_CLOSE_SENT | XBL_MPSD__WF_CLOSE_QUEUED))) ws->send_code = code;
     ws->result = why;
     ws->close_code = ws->send_code;
     ws->phase = XBL_MPSD__WS_FAILING;
@@ -6623,6 +6624,8 @@ void xbl_mpsd_ws_abort(xbl_mpsd_ws *ws)
     }
     if (ws->phase >= XBL_MPSD__WS_OPEN && ws->out_sent == 0 && !(ws->flags & XBL_MPSD__WF_CLOSE_SENT)) {
         ws->send_code = 1000;
+        ws->out_len = 0;   /* a frame not started is dropped: this is the last send */
+        ws->flags &= ~XBL_MPSD__WF_PONG;
         xbl_mpsd__ws_queue_close(ws);
         xbl_mpsd__ws_fill_out(ws);
         (void)ws->port.send(ws->port.ctx, xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_OUT_AT, ws->out_len);
