@@ -26,6 +26,11 @@
                               The default mixes the XUID, the object's
                               address and a per-object counter: unique per
                               object, not secret (IDs need not be secret).
+      XBL_MPSD_NO_RTA         leaves out the real-time family (the WebSocket
+                              client of section 9 and what is built on it)
+      XBL_MPSD_RTA_CLOSE_TIMEOUT_MS
+                              how long a WebSocket close handshake may take
+                              (default 2000 ms), see section 9
 
    3. EXAMPLE (polled from the frame loop; see examples/ for whole programs)
           static uint8_t arena[16384], work[32768];
@@ -121,6 +126,62 @@
       - Limits: XBL_MPSD_HTTP_MAX_HEADER_BYTES (8192) for the header block,
         XBL_MPSD_HTTP_MAX_CHUNK_LINE (256) for a chunk-size line; an ETag
         over 127 bytes is a protocol error (a cut ETag would break If-Match).
+
+   9. WEBSOCKET CLIENT (xbl_mpsd_ws_*, left out by XBL_MPSD_NO_RTA)
+      The client role of RFC 6455 (version 13), the transport of real-time
+      session notifications, usable on its own. It knows nothing of what
+      the messages mean. ws:// or wss:// is decided by the port: the plain
+      POSIX or lwIP port gives ws://, the mbedTLS port over one of them
+      wss://; no URL is ever parsed.
+        xbl_mpsd_ws_init(&ws, &cfg, buf, sizeof buf);   cfg: port, client, host,
+        xbl_mpsd_ws_connect(&ws);                       path, subprotocol, random
+        while (xbl_mpsd_ws_poll(&ws, &ev) == XBL_MPSD_OK) switch (ev.type) {
+            OPENED: xbl_mpsd_ws_send_text(...) may be called from now on
+            MESSAGE: ev.data/ev.len, one whole message, valid until the next call
+            CLOSED: ev.result and ev.close_code tell why; the port is closed }
+      - Handshake: GET {path} with Upgrade, Connection, a Sec-WebSocket-Key
+        of 16 bytes from cfg.random (base64), Version 13, the subprotocol,
+        the client's User-Agent and Accept-Language, and Authorization /
+        Signature from the client's auth callback (method GET, the path, no
+        body), wiped from the buffer once sent. The answer must be 101
+        (else XBL_MPSD_E_HTTP_STATUS(n), with Retry-After in the event),
+        with Upgrade: websocket, a Connection upgrade token, exactly one
+        Sec-WebSocket-Accept equal to base64(SHA-1(key + RFC GUID)), no
+        extensions and no other subprotocol (else XBL_MPSD_E_WS_HANDSHAKE).
+        SHA-1 (FIPS 180-4) is built in: the SDK cannot depend on a crypto
+        library, and it is used for nothing else.
+      - Frames: every client frame is one masked frame (fresh key from
+        cfg.random) with FIN set; server frames are parsed byte by byte, so
+        any split of the stream gives the same result. Text, binary and
+        continuation frames are joined into one message of at most
+        max_message_bytes; the limit is decided from a frame's header,
+        before its payload (XBL_MPSD_E_WS_MESSAGE_TOO_BIG, close 1009). A
+        broken rule (RSV bits, reserved opcode, masked or fragmented control
+        frame, control over 125 bytes, 64-bit length with the top bit, a
+        length not in its shortest form, a continuation out of place, a bad
+        close payload) fails the connection with XBL_MPSD_E_WS_PROTOCOL and
+        close 1002; invalid UTF-8 in a text message or a close reason, 1007.
+      - Pings are answered with the same payload (only the latest if several
+        wait); unasked pongs are ignored; cfg.ping_interval_ms > 0 sends a
+        keepalive ping after that long without a frame and fails with
+        XBL_MPSD_E_TIMEOUT (close code 1006, nothing sent) after as long
+        again. Closing: xbl_mpsd_ws_close sends a close frame and waits for
+        the server's and the end of TCP; a server's close frame is echoed
+        (result XBL_MPSD_E_WS_CLOSED, its code, 1005 when none); the end of
+        TCP without one is XBL_MPSD_E_CONNECTION_CLOSED with 1006. Every
+        wait is bounded by cfg.timeout_ms (the opening) or
+        close_timeout_ms on the port clock. xbl_mpsd_ws_abort ends at once.
+      - Memory: sizeof(xbl_mpsd_ws) is 336 bytes on x86-64, 216 on
+        Cortex-M4. The buffer (at least XBL_MPSD_WS_MIN_BUFFER_SIZE, 2048)
+        holds the handshake request with its tokens, then the response head
+        line by line; once open, its first max_message_bytes bytes (default:
+        buffer size - XBL_MPSD_RTA_BUFFER_RESERVE) hold the message being
+        joined and the last XBL_MPSD_RTA_BUFFER_RESERVE (1024) bytes the
+        frame going out (text of at most XBL_MPSD_WS_MAX_SEND_BYTES, 376),
+        the control payloads and the bytes read but not yet parsed. Nothing
+        is written outside the buffer. xbl_mpsd_ws_needed_bytes tells the
+        buffer size a too-big message or head would have needed. The chapter
+        adds about 5 KB of Cortex-M4 -Os code.
 */
 #ifndef XBL_MPSD_H
 #define XBL_MPSD_H
