@@ -4852,30 +4852,39 @@ static size_t xbl_mpsd__token_overhead(void)
     return (sizeof xbl_mpsd__auth_prefix - 1) + (sizeof xbl_mpsd__sig_prefix - 1) + 4;
 }
 
-/* Asks the auth callback and appends the token lines after the fixed head.
-   The authorization value is written in place; the signature goes to the end
-   of the buffer first, because the authorization's length is not known
-   before the callback answers. */
-static xbl_mpsd_result xbl_mpsd__add_tokens(xbl_mpsd_async *a)
+/* What one request tells the auth callback. */
+typedef struct xbl_mpsd__auth_request {
+    const char    *method;
+    const char    *path;
+    const uint8_t *body;
+    size_t         body_len;
+} xbl_mpsd__auth_request;
+
+/* Asks the auth callback and appends the token lines and the blank line to
+   a token-free head that ends at buf + start. The authorization value is
+   written in place; the signature goes to the end of the buffer first,
+   because the authorization's length is not known before the callback
+   answers. OK: *end is where the head now ends and *need the room these
+   tokens need whatever the split; E_OUTOFMEMORY from the callback: *need
+   is a buffer size to suggest. */
+static xbl_mpsd_result xbl_mpsd__put_tokens(const xbl_mpsd_client *c, const xbl_mpsd__auth_request *q,
+        unsigned char *buf, size_t buf_size, size_t start, size_t *end, size_t *need)
 {
-    const xbl_mpsd_client *c = a->client;
-    size_t start = a->body_len + a->fixed_len;
-    size_t room = a->buffer_size - start - xbl_mpsd__token_overhead();
+    size_t room = buf_size - start - xbl_mpsd__token_overhead();
     size_t sig_cap = room / 4 < XBL_MPSD__SIGNATURE_CAP ? room / 4 : XBL_MPSD__SIGNATURE_CAP;
     size_t auth_cap = room - sig_cap;
-    char *head = (char *)a->buffer + start;
+    char *head = (char *)buf + start;
     char *auth = head + (sizeof xbl_mpsd__auth_prefix - 1);
-    char *sig = (char *)a->buffer + a->buffer_size - sig_cap;
+    char *sig = (char *)buf + buf_size - sig_cap;
     size_t auth_len, sig_len, at;
     xbl_mpsd_result r;
     auth[0] = '\0';
     sig[0] = '\0';
-    r = c->config.auth(c->config.auth_user, xbl_mpsd__method(a), a->path,
-                       a->buffer, a->body_len, auth, auth_cap, sig, sig_cap);
+    r = c->config.auth(c->config.auth_user, q->method, q->path, q->body, q->body_len, auth, auth_cap, sig, sig_cap);
     if (r == XBL_MPSD_PENDING) return XBL_MPSD_PENDING;
     if (r == XBL_MPSD_E_OUTOFMEMORY) {
         /* the tokens did not fit: suggest twice the room they had */
-        a->needed = a->buffer_size + (room > XBL_MPSD_AUTH_RESERVE ? room : XBL_MPSD_AUTH_RESERVE);
+        *need = buf_size + (room > XBL_MPSD_AUTH_RESERVE ? room : XBL_MPSD_AUTH_RESERVE);
         return r;
     }
     if (r < 0) return r;
@@ -4892,10 +4901,30 @@ static xbl_mpsd_result xbl_mpsd__add_tokens(xbl_mpsd_async *a)
         at += sig_len;
     }
     XBL_MPSD_MEMCPY(head + at, "\r\n\r\n", 4);
-    a->head_len = a->fixed_len + at + 4;
-    /* room that splits (below) into caps these tokens fit, whatever the split */
-    a->head_need = start + xbl_mpsd__token_overhead() + auth_len + 1 + 4 * (sig_len + 1) + XBL_MPSD__SIGNATURE_CAP;
-    XBL_MPSD_MEMSET(sig, 0, sig_cap);
+    *end = start + at + 4;
+    /* room that splits (above) into caps these tokens fit, whatever the split */
+    *need = start + xbl_mpsd__token_overhead() + auth_len + 1 + 4 * (sig_len + 1) + XBL_MPSD__SIGNATURE_CAP;
+    /* a long authorization can push the head's end into the signature's
+       area: wipe only what lies past the head */
+    if ((char *)buf + *end > sig) sig = (char *)buf + *end;
+    XBL_MPSD_MEMSET(sig, 0, (size_t)((char *)buf + buf_size - sig));
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_result xbl_mpsd__add_tokens(xbl_mpsd_async *a)
+{
+    xbl_mpsd__auth_request q;
+    size_t end = 0, need = 0;
+    xbl_mpsd_result r;
+    q.method = xbl_mpsd__method(a);
+    q.path = a->path;
+    q.body = a->buffer;
+    q.body_len = a->body_len;
+    r = xbl_mpsd__put_tokens(a->client, &q, a->buffer, a->buffer_size, a->body_len + a->fixed_len, &end, &need);
+    if (r == XBL_MPSD_E_OUTOFMEMORY) a->needed = need;
+    if (r != XBL_MPSD_OK) return r;
+    a->head_len = end - a->body_len;
+    a->head_need = need;
     return XBL_MPSD_OK;
 }
 
@@ -6382,51 +6411,26 @@ static void xbl_mpsd__ws_write_fixed_head(xbl_mpsd__hw *w, const xbl_mpsd_ws *ws
     if (c->config.accept_language != NULL) xbl_mpsd__hw_header(w, "Accept-Language", c->config.accept_language);
 }
 
-/* The request with its token lines, in the same layout as an MPSD request:
-   Authorization written in place, Signature first at the buffer's end. */
+/* The request with its token lines, written as for an MPSD request. */
 static xbl_mpsd_result xbl_mpsd__ws_step_auth(xbl_mpsd_ws *ws)
 {
-    const xbl_mpsd_client *c = ws->config.client;
+    xbl_mpsd__auth_request q;
     xbl_mpsd__hw w;
-    size_t fixed, room, sig_cap, auth_cap, auth_len, sig_len, at;
-    char *auth, *sig;
+    size_t need = 0;
     xbl_mpsd_result r;
     w.buf = (char *)ws->buffer; w.cap = ws->buffer_size; w.len = 0;
     xbl_mpsd__ws_write_fixed_head(&w, ws);
-    fixed = w.len;
-    if (fixed + xbl_mpsd__token_overhead() + 8 > ws->buffer_size) {
-        ws->needed = fixed + xbl_mpsd__token_overhead() + XBL_MPSD_AUTH_RESERVE;
+    if (w.len + xbl_mpsd__token_overhead() + 8 > ws->buffer_size) {
+        ws->needed = w.len + xbl_mpsd__token_overhead() + XBL_MPSD_AUTH_RESERVE;
         return XBL_MPSD_E_OUTOFMEMORY;
     }
-    room = ws->buffer_size - fixed - xbl_mpsd__token_overhead();
-    sig_cap = room / 4 < XBL_MPSD__SIGNATURE_CAP ? room / 4 : XBL_MPSD__SIGNATURE_CAP;
-    auth_cap = room - sig_cap;
-    auth = (char *)ws->buffer + fixed + (sizeof xbl_mpsd__auth_prefix - 1);
-    sig = (char *)ws->buffer + ws->buffer_size - sig_cap;
-    auth[0] = '\0';
-    sig[0] = '\0';
-    r = c->config.auth(c->config.auth_user, "GET", ws->config.path, NULL, 0, auth, auth_cap, sig, sig_cap);
-    if (r == XBL_MPSD_PENDING) return XBL_MPSD_PENDING;
-    if (r == XBL_MPSD_E_OUTOFMEMORY) {
-        ws->needed = ws->buffer_size + (room > XBL_MPSD_AUTH_RESERVE ? room : XBL_MPSD_AUTH_RESERVE);
-        return r;
-    }
-    if (r < 0) return r;
-    auth_len = xbl_mpsd__strnlen(auth, auth_cap);
-    sig_len = xbl_mpsd__strnlen(sig, sig_cap);
-    if (r != XBL_MPSD_OK || auth_len >= auth_cap || sig_len >= sig_cap
-        || !xbl_mpsd__header_safe(auth) || !xbl_mpsd__header_safe(sig)) return XBL_MPSD_E_INVALIDARG;
-    XBL_MPSD_MEMCPY(ws->buffer + fixed, xbl_mpsd__auth_prefix, sizeof xbl_mpsd__auth_prefix - 1);
-    at = fixed + (sizeof xbl_mpsd__auth_prefix - 1) + auth_len;
-    if (sig_len > 0) {
-        XBL_MPSD_MEMCPY(ws->buffer + at, xbl_mpsd__sig_prefix, sizeof xbl_mpsd__sig_prefix - 1);
-        at += sizeof xbl_mpsd__sig_prefix - 1;
-        XBL_MPSD_MEMMOVE(ws->buffer + at, sig, sig_len);
-        at += sig_len;
-    }
-    XBL_MPSD_MEMCPY(ws->buffer + at, "\r\n\r\n", 4);
-    ws->head_len = at + 4;
-    XBL_MPSD_MEMSET(ws->buffer + ws->head_len, 0, ws->buffer_size - ws->head_len);
+    q.method = "GET";
+    q.path = ws->config.path;
+    q.body = NULL;
+    q.body_len = 0;
+    r = xbl_mpsd__put_tokens(ws->config.client, &q, ws->buffer, ws->buffer_size, w.len, &ws->head_len, &need);
+    if (r == XBL_MPSD_E_OUTOFMEMORY) ws->needed = need;
+    if (r != XBL_MPSD_OK) return r;
     ws->phase = XBL_MPSD__WS_CONNECT;
     return XBL_MPSD__CONTINUE;
 }

@@ -24,6 +24,7 @@
 
 typedef struct auth_state {
     int pending, calls;
+    bool fill_cap;   /* an authorization of exactly authorization_cap - 1 bytes */
     xbl_mpsd_result fail;
     const char *token, *signature;
     char last_method[8], last_path[64];
@@ -51,6 +52,12 @@ static xbl_mpsd_result auth_cb(void *user, const char *method, const char *path,
     a->last_body_len = body_len;
     if (a->pending > 0) { a->pending--; return XBL_MPSD_PENDING; }
     if (a->fail != 0) return a->fail;
+    if (a->fill_cap) {
+        memset(authorization, 'A', authorization_cap - 1);
+        authorization[authorization_cap - 1] = '\0';
+        strcpy(signature, a->signature);
+        return XBL_MPSD_OK;
+    }
     if (strlen(a->token) >= authorization_cap || strlen(a->signature) >= signature_cap) return XBL_MPSD_E_OUTOFMEMORY;
     strcpy(authorization, a->token);
     strcpy(signature, a->signature);
@@ -331,6 +338,34 @@ static void handshake_exact_bytes(void **state)
     /* the tokens are wiped from the buffer once sent */
     for (i = 0; i + 6 < BUF_SIZE; i++) assert_false(memcmp(g_mem + i, ";tok", 4) == 0 || memcmp(g_mem + i, "sig==", 5) == 0);
     canary_intact();
+}
+
+/* A token that fills its room pushes the head's end into the area the
+   signature was first written to: wiping that area must spare the head
+   (the token writer is shared with MPSD requests, checked here too). */
+static void longest_token_keeps_the_head_whole(void **state)
+{
+    static const char tail[] = "\r\nSignature: sig==\r\n\r\n";
+    static unsigned char work[4096];
+    xbl_mpsd_session_reference ref;
+    xbl_mpsd_async op;
+    xbl_mpsd_ws_event ev;
+    (void)state;
+    g_auth.fill_cap = true;
+    g_auth.signature = "sig==";
+    init_ws();
+    assert_int_equal(next_event(&ev, 2), XBL_MPSD_WS_EVENT_NONE);
+    assert_true(g_mock.sent_len > 3000);
+    assert_memory_equal(g_mock.sent + g_mock.sent_len - strlen(tail), tail, strlen(tail));
+    /* the same for an MPSD GET */
+    g_mock.sent_len = 0;
+    ref = xbl_mpsd_session_reference_create("00000000-0000-0000-0000-000000000000", "t", "s");
+    assert_int_equal(xbl_mpsd_async_init(&op, work, sizeof work), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_get_session_async(&g_client, &ref, &op), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_async_poll(&op), XBL_MPSD_PENDING);
+    assert_true(g_mock.sent_len > 3000);
+    assert_memory_equal(g_mock.sent + g_mock.sent_len - strlen(tail), tail, strlen(tail));
+    xbl_mpsd_async_cancel(&op);
 }
 
 static void handshake_port_443_and_no_subprotocol(void **state)
@@ -1200,6 +1235,7 @@ int main(void)
         cmocka_unit_test(base64_padding),
         cmocka_unit_test_setup(init_checks_arguments, setup),
         cmocka_unit_test_setup(handshake_exact_bytes, setup),
+        cmocka_unit_test_setup(longest_token_keeps_the_head_whole, setup),
         cmocka_unit_test_setup(handshake_port_443_and_no_subprotocol, setup),
         cmocka_unit_test_setup(handshake_one_byte_reads_and_coalesced_frame, setup),
         cmocka_unit_test_setup(handshake_checks_fail_in_order, setup),
