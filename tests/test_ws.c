@@ -368,6 +368,36 @@ static void longest_token_keeps_the_head_whole(void **state)
     xbl_mpsd_async_cancel(&op);
 }
 
+/* Without a random source: keys still differ per attempt and are base64 of 16 bytes. */
+static void builtin_random_and_a_head_too_long(void **state)
+{
+    static char path[2100];
+    char first[25];
+    xbl_mpsd_ws_event ev;
+    (void)state;
+    g_cfg.random = NULL;
+    init_ws();
+    memcpy(first, g_ws.key, 25);
+    assert_int_equal(strlen(first), 24);
+    assert_memory_equal(first + 22, "==", 2);
+    xbl_mpsd_ws_abort(&g_ws);
+    assert_int_equal(xbl_mpsd_ws_connect(&g_ws), XBL_MPSD_OK);
+    assert_string_not_equal(g_ws.key, first);
+    /* a request line that cannot fit the buffer even without tokens */
+    setup_cfg();
+    path[0] = '/';
+    memset(path + 1, 'p', sizeof path - 2);
+    path[sizeof path - 1] = '\0';
+    g_cfg.path = path;
+    assert_int_equal(xbl_mpsd_ws_init(&g_ws, &g_cfg, g_mem, XBL_MPSD_WS_MIN_BUFFER_SIZE), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_ws_connect(&g_ws), XBL_MPSD_OK);
+    assert_int_equal(next_event(&ev, 2), XBL_MPSD_WS_EVENT_CLOSED);
+    assert_int_equal(ev.result, XBL_MPSD_E_OUTOFMEMORY);
+    assert_true(xbl_mpsd_ws_needed_bytes(&g_ws) > sizeof path + XBL_MPSD_AUTH_RESERVE);
+    assert_int_equal(g_auth.calls, 0);
+    assert_int_equal(g_mock.sent_len, 0);
+}
+
 static void handshake_port_443_and_no_subprotocol(void **state)
 {
     static const char want[] =
@@ -1236,6 +1266,7 @@ int main(void)
         cmocka_unit_test_setup(init_checks_arguments, setup),
         cmocka_unit_test_setup(handshake_exact_bytes, setup),
         cmocka_unit_test_setup(longest_token_keeps_the_head_whole, setup),
+        cmocka_unit_test_setup(builtin_random_and_a_head_too_long, setup),
         cmocka_unit_test_setup(handshake_port_443_and_no_subprotocol, setup),
         cmocka_unit_test_setup(handshake_one_byte_reads_and_coalesced_frame, setup),
         cmocka_unit_test_setup(handshake_checks_fail_in_order, setup),
