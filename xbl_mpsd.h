@@ -229,6 +229,7 @@ typedef int32_t xbl_mpsd_result;
 typedef struct xbl_mpsd_session xbl_mpsd_session; /* complete in xbl_mpsd.h, members private (§1.2) */
 typedef struct xbl_mpsd_client  xbl_mpsd_client;  /* defined by the transport contract             */
 typedef struct xbl_mpsd_async   xbl_mpsd_async;   /* defined by the transport contract             */
+typedef struct xbl_mpsd_rta     xbl_mpsd_rta;     /* real-time notifications, complete in xbl_mpsd.h */
 
 #define XBL_MPSD_GUID_LENGTH                           40   /* XBL_GUID_LENGTH */
 #define XBL_MPSD_SCID_LENGTH                           XBL_MPSD_GUID_LENGTH   /* XBL_SCID_LENGTH */
@@ -670,6 +671,9 @@ struct xbl_mpsd_client {
     xbl_mpsd_client_config config;      /* defaults filled in */
     xbl_mpsd_async        *active;      /* the operation in flight, or NULL */
     bool                   connected;   /* a connection is open (idle or ours) */
+#ifndef XBL_MPSD_NO_RTA
+    struct xbl_mpsd_rta   *rta;         /* the attached real-time object, or NULL */
+#endif
 };
 
 /* Incremental HTTP/1.1 response parser state plus the headers it keeps. */
@@ -1070,6 +1074,112 @@ bool xbl_mpsd_ws_is_open(const xbl_mpsd_ws *ws);
 /* After XBL_MPSD_E_OUTOFMEMORY or XBL_MPSD_E_WS_MESSAGE_TOO_BIG: the buffer
    size that would have done (with max_message_bytes left at 0). 0 otherwise. */
 size_t xbl_mpsd_ws_needed_bytes(const xbl_mpsd_ws *ws);
+#endif /* XBL_MPSD_NO_RTA */
+
+#ifndef XBL_MPSD_NO_RTA
+/* ===========================================================================
+   Real-time session notifications: the RTA object (SDK-only, polled)
+   =========================================================================== */
+
+#define XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH  64      /* buffer size for a connection ID, NUL included */
+#define XBL_MPSD_RTA_MIN_BUFFER_SIZE           2048    /* smallest buffer xbl_mpsd_rta_init accepts */
+#define XBL_MPSD_RTA_DEFAULT_HOST              "rta.xboxlive.com"
+#define XBL_MPSD_RTA_DEFAULT_PATH              "/connect"
+#define XBL_MPSD_RTA_SUBPROTOCOL               "rta.xboxlive.com.V2"
+#define XBL_MPSD_RTA_MPSD_CONNECTIONS_URI      "https://sessiondirectory.xboxlive.com/connections/"
+
+/* XblRealTimeActivityConnectionState: same values */
+typedef enum xbl_mpsd_real_time_activity_connection_state {
+    XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED    = 0,
+    XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING   = 1,
+    XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED = 2
+} xbl_mpsd_real_time_activity_connection_state;
+
+/* SDK-only: what xbl_mpsd_rta_poll hands out; each replaces one XSAPI handler type */
+typedef enum xbl_mpsd_rta_event_type {
+    XBL_MPSD_RTA_EVENT_NONE                     = 0,
+    XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED = 1,
+    XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED    = 2,
+    XBL_MPSD_RTA_EVENT_SESSION_CHANGED          = 3,
+    XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST        = 4,
+    XBL_MPSD_RTA_EVENT_RESYNC                   = 5
+} xbl_mpsd_rta_event_type;
+
+/* XblMultiplayerSessionChangeEventArgs */
+typedef struct xbl_mpsd_session_change_event_args {
+    xbl_mpsd_session_reference session_reference;
+    char                       branch[XBL_MPSD_GUID_LENGTH];
+    uint64_t                   change_number;
+} xbl_mpsd_session_change_event_args;
+
+/* SDK-only: one event, by value; nothing in it points into the SDK */
+typedef struct xbl_mpsd_rta_event {
+    xbl_mpsd_rta_event_type                      type;
+    xbl_mpsd_result                              result;
+    xbl_mpsd_real_time_activity_connection_state connection_state;
+    uint16_t                                     close_code;
+    xbl_mpsd_session_change_event_args           session_change;
+    char                                         connection_id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH];
+} xbl_mpsd_rta_event;
+
+/* SDK-only: fill from zero; a zero field means its default */
+typedef struct xbl_mpsd_rta_config {
+    const xbl_mpsd_port *port;          /* required: a port of its own, not the client's */
+    const char *host;                   /* 0: XBL_MPSD_RTA_DEFAULT_HOST */
+    uint16_t    port_number;            /* 0: 443 */
+    const char *path;                   /* 0: XBL_MPSD_RTA_DEFAULT_PATH */
+    uint32_t    timeout_ms;             /* 0: 30000; one connection attempt; one subscribe reply */
+    size_t      max_message_bytes;      /* 0: buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE */
+    uint32_t    ping_interval_ms;       /* 0: no keepalive pings */
+    uint32_t    max_connection_ms;      /* 0: 5400000 (90 min) */
+    void      (*random)(void *user, uint8_t *out, size_t len);   /* 0: built-in, not cryptographic */
+    void       *random_user;
+} xbl_mpsd_rta_config;
+
+/* A waiting event, compact; the session change and the ID are filled in
+   when it is handed out. */
+typedef struct xbl_mpsd__rta_queued {
+    uint8_t         type;
+    uint8_t         state;
+    uint16_t        close_code;
+    xbl_mpsd_result result;
+} xbl_mpsd__rta_queued;
+
+#define XBL_MPSD__RTA_QUEUE 8
+
+/* Private state, complete so that callers can place it anywhere; do not copy. */
+struct xbl_mpsd_rta {
+    xbl_mpsd_ws          ws;
+    xbl_mpsd_client     *client;
+    xbl_mpsd_rta_config  config;          /* defaults filled in */
+    uint32_t             phase;           /* XBL_MPSD__RTA_* */
+    uint32_t             flags;           /* XBL_MPSD__RF_* */
+    uint32_t             attempt;         /* k of the series */
+    uint32_t             wait_start_ms, wait_ms, open_ms;
+    uint32_t             sub_state, seq, next_seq, subid, throttle, sub_ms, retry_ms;
+    uint8_t              state;           /* public state, as last reported */
+    xbl_mpsd_result      last_result;
+    size_t               tap_at;          /* next tap in the held message, 0: none */
+    size_t               tap_end;
+    xbl_mpsd__rta_queued queue[XBL_MPSD__RTA_QUEUE];
+    uint8_t              queue_head, queue_len;
+    char                 connection_id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH];
+};
+
+xbl_mpsd_result xbl_mpsd_rta_init(
+    xbl_mpsd_rta *rta, xbl_mpsd_client *client, const xbl_mpsd_rta_config *config,
+    void *buffer, size_t buffer_size);
+xbl_mpsd_result xbl_mpsd_rta_poll(xbl_mpsd_rta *rta, xbl_mpsd_rta_event *event);
+void xbl_mpsd_rta_close(xbl_mpsd_rta *rta);
+xbl_mpsd_real_time_activity_connection_state xbl_mpsd_rta_connection_state(const xbl_mpsd_rta *rta);
+const char     *xbl_mpsd_rta_connection_id(const xbl_mpsd_rta *rta);   /* "" when none; never NULL */
+xbl_mpsd_result xbl_mpsd_rta_last_result(const xbl_mpsd_rta *rta);     /* cause of the last failure, or OK */
+size_t          xbl_mpsd_rta_needed_bytes(const xbl_mpsd_rta *rta);    /* 0 when nothing was short */
+
+xbl_mpsd_result xbl_mpsd_set_subscriptions_enabled(xbl_mpsd_client *client, bool subscriptions_enabled);
+bool            xbl_mpsd_subscriptions_enabled(const xbl_mpsd_client *client);
+xbl_mpsd_result xbl_mpsd_real_time_activity_activate(xbl_mpsd_client *client);
+xbl_mpsd_result xbl_mpsd_real_time_activity_deactivate(xbl_mpsd_client *client);
 #endif /* XBL_MPSD_NO_RTA */
 
 #ifdef __cplusplus
@@ -6708,6 +6818,610 @@ bool xbl_mpsd_ws_is_open(const xbl_mpsd_ws *ws)
 size_t xbl_mpsd_ws_needed_bytes(const xbl_mpsd_ws *ws)
 {
     return ws == NULL ? 0 : ws->needed;
+}
+#endif /* XBL_MPSD_NO_RTA */
+
+#ifndef XBL_MPSD_NO_RTA
+/* ===========================================================================
+   Real-time activity (RTA) over the WebSocket client
+   Connection phases: IDLE -> WAIT (back-off before attempt k) -> ATTEMPT
+   (the WebSocket's opening) -> OPEN -> CLOSING -> IDLE or a new series.
+   One subscription, MPSD's connections resource: WANTED -> SUBSCRIBING ->
+   ACTIVE (connection ID known) -> UNSUB_SEND -> UNSUBSCRIBING -> NONE, with
+   RETRY for throttled answers. Events wait in a small queue; the taps of an
+   event message are read one at a time from the message itself, which stays
+   in the WebSocket buffer until the last one is handed out (no I/O happens
+   while anything waits).
+   =========================================================================== */
+
+#define XBL_MPSD__RTA_IDLE     0u
+#define XBL_MPSD__RTA_WAIT     1u
+#define XBL_MPSD__RTA_ATTEMPT  2u
+#define XBL_MPSD__RTA_OPEN     3u
+#define XBL_MPSD__RTA_CLOSING  4u
+
+#define XBL_MPSD__RF_LIVE        0x001u   /* initialised and not closed */
+#define XBL_MPSD__RF_ENABLED     0x002u
+#define XBL_MPSD__RF_ACTIVATED   0x004u
+#define XBL_MPSD__RF_EVER_OPENED 0x008u   /* jitter from now on */
+#define XBL_MPSD__RF_LOST_SENT   0x010u   /* a SUBSCRIPTION_LOST since enable or the last ACTIVE */
+#define XBL_MPSD__RF_RENEW       0x020u   /* closing for renewal */
+#define XBL_MPSD__RF_UNWANTED    0x040u   /* unwanted while SUBSCRIBING */
+#define XBL_MPSD__RF_REWANTED    0x080u   /* wanted again while unsubscribing */
+
+#define XBL_MPSD__SUB_NONE          0u
+#define XBL_MPSD__SUB_WANTED        1u
+#define XBL_MPSD__SUB_SUBSCRIBING   2u
+#define XBL_MPSD__SUB_ACTIVE        3u
+#define XBL_MPSD__SUB_RETRY         4u
+#define XBL_MPSD__SUB_UNSUB_SEND    5u
+#define XBL_MPSD__SUB_UNSUBSCRIBING 6u
+
+#define XBL_MPSD__RTA_RESYNC_QUIET_MS UINT32_C(300000)   /* resyncs right after a connect are ignored */
+
+static uint32_t xbl_mpsd__rta_now(const xbl_mpsd_rta *rta)
+{
+    return rta->ws.port.now_ms(rta->ws.port.ctx);
+}
+
+static bool xbl_mpsd__rta_wanted(const xbl_mpsd_rta *rta)
+{
+    return (rta->flags & (XBL_MPSD__RF_ENABLED | XBL_MPSD__RF_ACTIVATED)) != 0
+        || rta->sub_state == XBL_MPSD__SUB_UNSUB_SEND || rta->sub_state == XBL_MPSD__SUB_UNSUBSCRIBING;
+}
+
+static void xbl_mpsd__rta_push(xbl_mpsd_rta *rta, unsigned type, xbl_mpsd_result result, uint16_t close_code)
+{
+    xbl_mpsd__rta_queued *q;
+    if (rta->queue_len >= XBL_MPSD__RTA_QUEUE) return;   /* cannot happen: one cause queues at most three */
+    q = &rta->queue[(rta->queue_head + rta->queue_len) % XBL_MPSD__RTA_QUEUE];
+    q->type = (uint8_t)type;
+    q->state = rta->state;
+    q->close_code = close_code;
+    q->result = result;
+    rta->queue_len++;
+}
+
+/* One CONNECTION_STATE_CHANGED per actual change. */
+static void xbl_mpsd__rta_set_state(xbl_mpsd_rta *rta, unsigned state, xbl_mpsd_result result, uint16_t close_code)
+{
+    if (rta->state == state) return;
+    rta->state = (uint8_t)state;
+    xbl_mpsd__rta_push(rta, XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED, result, close_code);
+}
+
+static void xbl_mpsd__rta_lost(xbl_mpsd_rta *rta, xbl_mpsd_result result)
+{
+    rta->flags |= XBL_MPSD__RF_LOST_SENT;
+    xbl_mpsd__rta_push(rta, XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, result, 0);
+}
+
+/* 0 before the first open, then 0-4999 ms from the random source. */
+static uint32_t xbl_mpsd__rta_jitter(xbl_mpsd_rta *rta)
+{
+    unsigned char r[2];
+    if (!(rta->flags & XBL_MPSD__RF_EVER_OPENED)) return 0;
+    xbl_mpsd__ws_random(&rta->ws, r, sizeof r);
+    return (((uint32_t)r[0] << 8) | r[1]) % 5000u;
+}
+
+static uint32_t xbl_mpsd__rta_backoff_ms(uint32_t k)
+{
+    return (k >= 8 ? 60u : (k * k < 60u ? k * k : 60u)) * 1000u;
+}
+
+/* The connection ended: the subscription is wanted again on the next one. */
+static void xbl_mpsd__rta_forget_connection(xbl_mpsd_rta *rta)
+{
+    rta->connection_id[0] = '\0';
+    rta->tap_at = rta->tap_end = 0;
+    rta->throttle = 0;
+    rta->flags &= ~(XBL_MPSD__RF_UNWANTED | XBL_MPSD__RF_REWANTED);
+    if (rta->sub_state == XBL_MPSD__SUB_UNSUB_SEND || rta->sub_state == XBL_MPSD__SUB_UNSUBSCRIBING
+        || !(rta->flags & XBL_MPSD__RF_ENABLED)) rta->sub_state = XBL_MPSD__SUB_NONE;
+    else if (rta->sub_state != XBL_MPSD__SUB_NONE) rta->sub_state = XBL_MPSD__SUB_WANTED;
+}
+
+static void xbl_mpsd__rta_start_series(xbl_mpsd_rta *rta, xbl_mpsd_result result, uint16_t close_code)
+{
+    rta->phase = XBL_MPSD__RTA_WAIT;
+    rta->attempt = 0;
+    rta->wait_start_ms = xbl_mpsd__rta_now(rta);
+    rta->wait_ms = xbl_mpsd__rta_jitter(rta);
+    xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, result, close_code);
+}
+
+static void xbl_mpsd__rta_attempt_failed(xbl_mpsd_rta *rta, const xbl_mpsd_ws_event *ev)
+{
+    uint32_t wait;
+    rta->last_result = ev->result;
+    rta->attempt++;
+    rta->phase = XBL_MPSD__RTA_WAIT;
+    rta->wait_start_ms = xbl_mpsd__rta_now(rta);
+    wait = xbl_mpsd__rta_backoff_ms(rta->attempt) + xbl_mpsd__rta_jitter(rta);
+    if ((ev->result == XBL_MPSD_E_HTTP_STATUS(429) || ev->result == XBL_MPSD_E_HTTP_STATUS(503))
+        && ev->retry_after <= 86400u && ev->retry_after * 1000u > wait) wait = ev->retry_after * 1000u;
+    rta->wait_ms = wait;
+    if (rta->attempt < 4) return;
+    xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, ev->result, 0);
+    if ((rta->flags & (XBL_MPSD__RF_ENABLED | XBL_MPSD__RF_LOST_SENT)) == XBL_MPSD__RF_ENABLED)
+        xbl_mpsd__rta_lost(rta, ev->result);
+}
+
+/* ---- reading RTA messages: JSON walked in place, no tokens --------------- */
+
+/* The elements of a JSON array text known to be valid. Start with *i = 0. */
+static bool xbl_mpsd__json_array_next(const char *s, size_t n, size_t *i, const char **value, size_t *value_len)
+{
+    size_t k = xbl_mpsd__json_ws(s, n, *i), v;
+    if (k < n && (s[k] == '[' || s[k] == ',')) k = xbl_mpsd__json_ws(s, n, k + 1);
+    if (k >= n || s[k] == ']') return false;
+    v = k;
+    if (!xbl_mpsd__json_scan_value(s, n, &v, 1)) return false;
+    *value = s + k;
+    *value_len = v - k;
+    *i = xbl_mpsd__json_ws(s, n, v);
+    return true;
+}
+
+/* A JSON integer (digits only) up to max. */
+static bool xbl_mpsd__rta_int(const char *v, size_t n, uint64_t max, uint64_t *out)
+{
+    return xbl_mpsd__parse_dec(v, n, max, out);
+}
+
+/* A JSON string's decoded text into out[cap], NUL-terminated; false when it
+   is not a string or does not fit. */
+static bool xbl_mpsd__rta_string(const char *v, size_t n, char *out, size_t cap)
+{
+    size_t len;
+    if (n < 2 || v[0] != '"') return false;
+    len = xbl_mpsd__json_decode(v + 1, n - 2, NULL);
+    if (len >= cap) return false;
+    xbl_mpsd__json_decode(v + 1, n - 2, out);
+    out[len] = '\0';
+    return true;
+}
+
+/* The value of member `name` of an object text, or false. */
+static bool xbl_mpsd__rta_member(const char *obj, size_t n, const char *name, const char **v, size_t *vn)
+{
+    size_t i = 0, kn;
+    const char *k;
+    if (n == 0 || obj[0] != '{') return false;
+    while (xbl_mpsd__json_object_next(obj, n, &i, &k, &kn, v, vn))
+        if (xbl_mpsd__json_body_equals(k, kn, name)) return true;
+    return false;
+}
+
+/* "{scid}~{template}~{name}": three non-empty parts that fit. */
+static bool xbl_mpsd__rta_resource(const char *r, xbl_mpsd_session_reference *ref)
+{
+    const char *a = r, *b, *c;
+    size_t la, lb, lc;
+    while (*r && *r != '~') r++;
+    if (*r != '~') return false;
+    la = (size_t)(r - a); b = ++r;
+    while (*r && *r != '~') r++;
+    if (*r != '~') return false;
+    lb = (size_t)(r - b); c = ++r;
+    while (*r && *r != '~') r++;
+    if (*r == '~') return false;
+    lc = (size_t)(r - c);
+    if (la == 0 || lb == 0 || lc == 0 || la >= sizeof ref->scid || lb >= sizeof ref->session_template_name
+        || lc >= sizeof ref->session_name) return false;
+    XBL_MPSD_MEMSET(ref, 0, sizeof *ref);
+    XBL_MPSD_MEMCPY(ref->scid, a, la);
+    XBL_MPSD_MEMCPY(ref->session_template_name, b, lb);
+    XBL_MPSD_MEMCPY(ref->session_name, c, lc);
+    return true;
+}
+
+/* One shoulder tap; false when its resource is unusable (the tap is skipped). */
+static bool xbl_mpsd__rta_tap(const char *t, size_t n, xbl_mpsd_session_change_event_args *out)
+{
+    char resource[XBL_MPSD_SESSION_REFERENCE_URI_MAX_LENGTH];
+    const char *v;
+    size_t vn;
+    uint64_t cn;
+    XBL_MPSD_MEMSET(out, 0, sizeof *out);
+    if (!xbl_mpsd__rta_member(t, n, "resource", &v, &vn) || !xbl_mpsd__rta_string(v, vn, resource, sizeof resource)
+        || !xbl_mpsd__rta_resource(resource, &out->session_reference)) return false;
+    if (xbl_mpsd__rta_member(t, n, "changeNumber", &v, &vn) && xbl_mpsd__rta_int(v, vn, UINT64_MAX, &cn))
+        out->change_number = cn;
+    if (!xbl_mpsd__rta_member(t, n, "branch", &v, &vn) || !xbl_mpsd__rta_string(v, vn, out->branch, sizeof out->branch))
+        out->branch[0] = '\0';
+    return true;
+}
+
+/* A connection ID: 1-63 bytes of printable ASCII. */
+static bool xbl_mpsd__rta_take_connection_id(xbl_mpsd_rta *rta, const char *data, size_t n)
+{
+    char id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH];
+    const char *v;
+    size_t vn, i;
+    if (!xbl_mpsd__rta_member(data, n, "ConnectionId", &v, &vn) || !xbl_mpsd__rta_string(v, vn, id, sizeof id)
+        || id[0] == '\0') return false;
+    for (i = 0; id[i]; i++)
+        if ((unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7E) return false;
+    XBL_MPSD_MEMCPY(rta->connection_id, id, i + 1);
+    return true;
+}
+
+static xbl_mpsd_result xbl_mpsd__rta_code_result(uint64_t code)
+{
+    if (code == 2) return XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED;
+    if (code == 3) return XBL_MPSD_E_RTA_ACCESS_DENIED;
+    return XBL_MPSD_E_RTA_GENERIC_ERROR;
+}
+
+/* [1, SEQ, CODE, SUBID, DATA] for the subscribe in flight. */
+static void xbl_mpsd__rta_subscribe_reply(xbl_mpsd_rta *rta, const char *const *el, const size_t *len, size_t count)
+{
+    uint64_t code, subid = 0;
+    bool unwanted = (rta->flags & XBL_MPSD__RF_UNWANTED) != 0;
+    if (!xbl_mpsd__rta_int(el[2], len[2], UINT32_MAX, &code)) return;
+    rta->flags &= ~XBL_MPSD__RF_UNWANTED;
+    if (code == 1001 || code == 1002) {
+        rta->sub_state = XBL_MPSD__SUB_RETRY;
+        rta->sub_ms = xbl_mpsd__rta_now(rta);
+        rta->retry_ms = xbl_mpsd__rta_backoff_ms(rta->throttle++);
+        if (unwanted) rta->sub_state = XBL_MPSD__SUB_NONE;
+        return;
+    }
+    if (code != 0) {
+        rta->sub_state = XBL_MPSD__SUB_NONE;
+        if (unwanted) return;
+        rta->flags &= ~XBL_MPSD__RF_ENABLED;
+        xbl_mpsd__rta_lost(rta, xbl_mpsd__rta_code_result(code));
+        return;
+    }
+    if (count < 4 || !xbl_mpsd__rta_int(el[3], len[3], UINT32_MAX, &subid)) {
+        rta->sub_state = XBL_MPSD__SUB_NONE;   /* no SUBID: nothing to unsubscribe */
+        if (!unwanted) { rta->flags &= ~XBL_MPSD__RF_ENABLED; xbl_mpsd__rta_lost(rta, XBL_MPSD_E_RTA_PROTOCOL); }
+        return;
+    }
+    rta->subid = (uint32_t)subid;
+    rta->throttle = 0;
+    if (unwanted) { rta->sub_state = XBL_MPSD__SUB_UNSUB_SEND; return; }
+    if (count < 5 || !xbl_mpsd__rta_take_connection_id(rta, el[4], len[4])) {
+        rta->sub_state = XBL_MPSD__SUB_UNSUB_SEND;
+        rta->flags &= ~XBL_MPSD__RF_ENABLED;
+        xbl_mpsd__rta_lost(rta, XBL_MPSD_E_RTA_PROTOCOL);
+        return;
+    }
+    rta->sub_state = XBL_MPSD__SUB_ACTIVE;
+    rta->flags &= ~XBL_MPSD__RF_LOST_SENT;
+    xbl_mpsd__rta_push(rta, XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED, XBL_MPSD_OK, 0);
+}
+
+/* [3, SUBID, DATA]: the taps are handed out from the message itself. */
+static void xbl_mpsd__rta_event_message(xbl_mpsd_rta *rta, const char *data, size_t n)
+{
+    const char *v;
+    size_t vn;
+    if (!xbl_mpsd__rta_member(data, n, "shoulderTaps", &v, &vn) || v[0] != '[') return;
+    rta->tap_at = (size_t)((const unsigned char *)v - rta->ws.buffer);
+    rta->tap_end = rta->tap_at + vn;
+}
+
+/* One whole RTA message. Anything not understood is ignored (the framing
+   was sound; only the content is unknown). */
+static void xbl_mpsd__rta_message(xbl_mpsd_rta *rta, const char *text, size_t n)
+{
+    const char *el[5];
+    size_t len[5], start, vlen, i = 0, count = 0;
+    uint64_t type, seq;
+    const char *v;
+    size_t vn;
+    if (!xbl_mpsd__json_check(text, n, &start, &vlen) || text[start] != '[') return;
+    text += start;
+    while (count < 5 && xbl_mpsd__json_array_next(text, vlen, &i, &v, &vn)) { el[count] = v; len[count] = vn; count++; }
+    if (count == 0 || !xbl_mpsd__rta_int(el[0], len[0], UINT32_MAX, &type)) return;
+    if (type == 4) {
+        if ((rta->flags & (XBL_MPSD__RF_ENABLED | XBL_MPSD__RF_ACTIVATED))
+            && xbl_mpsd__ms_passed(xbl_mpsd__rta_now(rta), rta->open_ms, XBL_MPSD__RTA_RESYNC_QUIET_MS))
+            xbl_mpsd__rta_push(rta, XBL_MPSD_RTA_EVENT_RESYNC, XBL_MPSD_OK, 0);
+        return;
+    }
+    if (count < 3 || !xbl_mpsd__rta_int(el[1], len[1], UINT32_MAX, &seq)) return;
+    if (type == 1 && seq == rta->seq && rta->sub_state == XBL_MPSD__SUB_SUBSCRIBING) {
+        xbl_mpsd__rta_subscribe_reply(rta, el, len, count);
+    } else if (type == 2 && seq == rta->seq && rta->sub_state == XBL_MPSD__SUB_UNSUBSCRIBING) {
+        bool again = (rta->flags & XBL_MPSD__RF_REWANTED) && (rta->flags & XBL_MPSD__RF_ENABLED);
+        rta->flags &= ~XBL_MPSD__RF_REWANTED;
+        rta->sub_state = again ? XBL_MPSD__SUB_WANTED : XBL_MPSD__SUB_NONE;
+    } else if (type == 3 && rta->sub_state == XBL_MPSD__SUB_ACTIVE && (rta->flags & XBL_MPSD__RF_ENABLED)
+               && seq == rta->subid) {   /* element 1 of an event is the SUBID */
+        xbl_mpsd__rta_event_message(rta, el[2], len[2]);
+    }
+}
+
+/* ---- the connection ----------------------------------------------------- */
+
+static void xbl_mpsd__rta_send_requests(xbl_mpsd_rta *rta)
+{
+    char msg[160];
+    xbl_mpsd__hw w;
+    w.buf = msg; w.cap = sizeof msg; w.len = 0;
+    if (rta->sub_state == XBL_MPSD__SUB_RETRY
+        && xbl_mpsd__ms_passed(xbl_mpsd__rta_now(rta), rta->sub_ms, rta->retry_ms)) rta->sub_state = XBL_MPSD__SUB_WANTED;
+    if (rta->sub_state == XBL_MPSD__SUB_WANTED && (rta->flags & XBL_MPSD__RF_ENABLED)) {
+        xbl_mpsd__hw_str(&w, "[1,");
+        xbl_mpsd__hw_u64(&w, rta->seq);
+        xbl_mpsd__hw_str(&w, ",\"" XBL_MPSD_RTA_MPSD_CONNECTIONS_URI "\"]");
+        if (xbl_mpsd_ws_send_text(&rta->ws, msg, w.len) != XBL_MPSD_OK) return;
+        rta->sub_state = XBL_MPSD__SUB_SUBSCRIBING;
+        rta->sub_ms = xbl_mpsd__rta_now(rta);
+    } else if (rta->sub_state == XBL_MPSD__SUB_UNSUB_SEND) {
+        xbl_mpsd__hw_str(&w, "[2,");
+        xbl_mpsd__hw_u64(&w, rta->seq);
+        xbl_mpsd__hw_put(&w, ",", 1);
+        xbl_mpsd__hw_u64(&w, rta->subid);
+        xbl_mpsd__hw_put(&w, "]", 1);
+        if (xbl_mpsd_ws_send_text(&rta->ws, msg, w.len) != XBL_MPSD_OK) return;
+        rta->sub_state = XBL_MPSD__SUB_UNSUBSCRIBING;
+    }
+}
+
+static void xbl_mpsd__rta_connection_lost(xbl_mpsd_rta *rta, xbl_mpsd_result result, uint16_t close_code)
+{
+    rta->last_result = result;
+    xbl_mpsd__rta_forget_connection(rta);
+    xbl_mpsd__rta_start_series(rta, result, close_code);
+}
+
+static void xbl_mpsd__rta_step_open(xbl_mpsd_rta *rta)
+{
+    xbl_mpsd_ws_event ev;
+    uint32_t now = xbl_mpsd__rta_now(rta);
+    if (xbl_mpsd__ms_passed(now, rta->open_ms, rta->config.max_connection_ms)
+        || (!xbl_mpsd__rta_wanted(rta) && rta->sub_state == XBL_MPSD__SUB_NONE)) {
+        if (xbl_mpsd__rta_wanted(rta)) rta->flags |= XBL_MPSD__RF_RENEW;
+        (void)xbl_mpsd_ws_close(&rta->ws, 1000);
+        xbl_mpsd__rta_forget_connection(rta);
+        rta->phase = XBL_MPSD__RTA_CLOSING;
+        return;
+    }
+    if (rta->sub_state == XBL_MPSD__SUB_SUBSCRIBING && xbl_mpsd__ms_passed(now, rta->sub_ms, rta->config.timeout_ms)) {
+        rta->ws.port.close(rta->ws.port.ctx);   /* the reply is overdue: no close frame */
+        rta->ws.phase = XBL_MPSD__WS_IDLE;
+        xbl_mpsd__rta_connection_lost(rta, XBL_MPSD_E_TIMEOUT, 1006);
+        return;
+    }
+    xbl_mpsd__rta_send_requests(rta);
+    if (xbl_mpsd_ws_poll(&rta->ws, &ev) != XBL_MPSD_OK) return;
+    if (ev.type == XBL_MPSD_WS_EVENT_MESSAGE) xbl_mpsd__rta_message(rta, (const char *)ev.data, ev.len);
+    else if (ev.type == XBL_MPSD_WS_EVENT_CLOSED) xbl_mpsd__rta_connection_lost(rta, ev.result, ev.close_code);
+}
+
+static void xbl_mpsd__rta_step(xbl_mpsd_rta *rta)
+{
+    xbl_mpsd_ws_event ev;
+    switch (rta->phase) {
+    case XBL_MPSD__RTA_IDLE:
+        if (xbl_mpsd__rta_wanted(rta)) xbl_mpsd__rta_start_series(rta, XBL_MPSD_OK, 0);
+        break;
+    case XBL_MPSD__RTA_WAIT:
+        if (!xbl_mpsd__rta_wanted(rta)) {
+            rta->phase = XBL_MPSD__RTA_IDLE;
+            xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_OK, 0);
+        } else if (xbl_mpsd__ms_passed(xbl_mpsd__rta_now(rta), rta->wait_start_ms, rta->wait_ms)) {
+            (void)xbl_mpsd_ws_connect(&rta->ws);
+            rta->phase = XBL_MPSD__RTA_ATTEMPT;
+            xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, rta->last_result, 0);
+        }
+        break;
+    case XBL_MPSD__RTA_ATTEMPT:
+        if (!xbl_mpsd__rta_wanted(rta)) {
+            xbl_mpsd_ws_abort(&rta->ws);
+            rta->phase = XBL_MPSD__RTA_IDLE;
+            xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_OK, 0);
+            break;
+        }
+        if (xbl_mpsd_ws_poll(&rta->ws, &ev) != XBL_MPSD_OK) break;
+        if (ev.type == XBL_MPSD_WS_EVENT_CLOSED) { xbl_mpsd__rta_attempt_failed(rta, &ev); break; }
+        rta->phase = XBL_MPSD__RTA_OPEN;
+        rta->attempt = 0;
+        rta->flags |= XBL_MPSD__RF_EVER_OPENED;
+        rta->open_ms = xbl_mpsd__rta_now(rta);
+        xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
+        break;
+    case XBL_MPSD__RTA_OPEN:
+        xbl_mpsd__rta_step_open(rta);
+        break;
+    default:   /* CLOSING */
+        if (xbl_mpsd_ws_poll(&rta->ws, &ev) != XBL_MPSD_OK || ev.type != XBL_MPSD_WS_EVENT_CLOSED) break;
+        if ((rta->flags & XBL_MPSD__RF_RENEW) || xbl_mpsd__rta_wanted(rta)) {
+            rta->flags &= ~XBL_MPSD__RF_RENEW;
+            xbl_mpsd__rta_start_series(rta, XBL_MPSD_OK, ev.close_code);   /* a renewal is no loss */
+        } else {
+            rta->phase = XBL_MPSD__RTA_IDLE;
+            xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_OK,
+                                    ev.close_code);
+        }
+        break;
+    }
+}
+
+/* The next waiting event: queued ones first, then the held message's taps. */
+static bool xbl_mpsd__rta_hand_out(xbl_mpsd_rta *rta, xbl_mpsd_rta_event *ev)
+{
+    if (rta->queue_len > 0) {
+        const xbl_mpsd__rta_queued *q = &rta->queue[rta->queue_head];
+        rta->queue_head = (uint8_t)((rta->queue_head + 1) % XBL_MPSD__RTA_QUEUE);
+        rta->queue_len--;
+        ev->type = (xbl_mpsd_rta_event_type)q->type;
+        ev->result = q->result;
+        if (q->type == XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED) {
+            ev->connection_state = (xbl_mpsd_real_time_activity_connection_state)q->state;
+            ev->close_code = q->close_code;
+        }
+        if (q->type == XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED)
+            XBL_MPSD_MEMCPY(ev->connection_id, rta->connection_id, sizeof ev->connection_id);
+        return true;
+    }
+    while (rta->tap_at != 0) {
+        const char *arr = (const char *)rta->ws.buffer;
+        size_t i = rta->tap_at, vn;
+        const char *v;
+        if (!xbl_mpsd__json_array_next(arr, rta->tap_end, &i, &v, &vn)) { rta->tap_at = rta->tap_end = 0; break; }
+        rta->tap_at = i;
+        if (xbl_mpsd__rta_tap(v, vn, &ev->session_change)) {
+            ev->type = XBL_MPSD_RTA_EVENT_SESSION_CHANGED;
+            ev->result = XBL_MPSD_OK;
+            return true;
+        }
+        XBL_MPSD_MEMSET(&ev->session_change, 0, sizeof ev->session_change);
+    }
+    return false;
+}
+
+xbl_mpsd_result xbl_mpsd_rta_poll(xbl_mpsd_rta *rta, xbl_mpsd_rta_event *event)
+{
+    if (event != NULL) XBL_MPSD_MEMSET(event, 0, sizeof *event);
+    if (rta == NULL || event == NULL) return XBL_MPSD_E_INVALIDARG;
+    if (!(rta->flags & XBL_MPSD__RF_LIVE)) return XBL_MPSD_E_UNEXPECTED;
+    if (xbl_mpsd__rta_hand_out(rta, event)) return XBL_MPSD_OK;
+    xbl_mpsd__rta_step(rta);
+    return xbl_mpsd__rta_hand_out(rta, event) ? XBL_MPSD_OK : XBL_MPSD_PENDING;
+}
+
+xbl_mpsd_result xbl_mpsd_rta_init(xbl_mpsd_rta *rta, xbl_mpsd_client *client, const xbl_mpsd_rta_config *config,
+                                  void *buffer, size_t buffer_size)
+{
+    xbl_mpsd_ws_config wc;
+    xbl_mpsd_ws ws;
+    xbl_mpsd_result r;
+    if (rta == NULL || client == NULL || config == NULL || buffer == NULL) return XBL_MPSD_E_INVALIDARG;
+    XBL_MPSD_MEMSET(&wc, 0, sizeof wc);
+    wc.port = config->port;
+    wc.client = client;
+    wc.host = config->host != NULL ? config->host : XBL_MPSD_RTA_DEFAULT_HOST;
+    wc.port_number = config->port_number;
+    wc.path = config->path != NULL ? config->path : XBL_MPSD_RTA_DEFAULT_PATH;
+    wc.subprotocol = XBL_MPSD_RTA_SUBPROTOCOL;
+    wc.timeout_ms = config->timeout_ms;
+    wc.max_message_bytes = config->max_message_bytes;
+    wc.ping_interval_ms = config->ping_interval_ms;
+    wc.random = config->random;
+    wc.random_user = config->random_user;
+    if (buffer_size < XBL_MPSD_RTA_MIN_BUFFER_SIZE) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd_ws_init(&ws, &wc, buffer, buffer_size);   /* checks the rest, changes nothing */
+    if (r != XBL_MPSD_OK) return r;
+    if (client->rta != NULL) return XBL_MPSD_E_UNEXPECTED;
+    XBL_MPSD_MEMSET(rta, 0, sizeof *rta);
+    (void)xbl_mpsd_ws_init(&rta->ws, &wc, buffer, buffer_size);
+    rta->client = client;
+    rta->config = *config;
+    rta->config.port = &rta->ws.port;
+    rta->config.host = rta->ws.config.host;
+    rta->config.path = rta->ws.config.path;
+    rta->config.port_number = rta->ws.config.port_number;
+    rta->config.timeout_ms = rta->ws.config.timeout_ms;
+    rta->config.max_message_bytes = rta->ws.config.max_message_bytes;
+    if (rta->config.max_connection_ms == 0) rta->config.max_connection_ms = UINT32_C(5400000);
+    rta->state = XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED;
+    rta->next_seq = 1;
+    rta->flags = XBL_MPSD__RF_LIVE;
+    client->rta = rta;
+    return XBL_MPSD_OK;
+}
+
+void xbl_mpsd_rta_close(xbl_mpsd_rta *rta)
+{
+    if (rta == NULL || !(rta->flags & XBL_MPSD__RF_LIVE)) return;
+    xbl_mpsd_ws_abort(&rta->ws);
+    if (rta->client != NULL && rta->client->rta == rta) rta->client->rta = NULL;
+    XBL_MPSD_MEMSET(rta, 0, sizeof *rta);
+}
+
+xbl_mpsd_real_time_activity_connection_state xbl_mpsd_rta_connection_state(const xbl_mpsd_rta *rta)
+{
+    if (rta == NULL || !(rta->flags & XBL_MPSD__RF_LIVE)) return XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED;
+    return (xbl_mpsd_real_time_activity_connection_state)rta->state;
+}
+
+const char *xbl_mpsd_rta_connection_id(const xbl_mpsd_rta *rta)
+{
+    return (rta == NULL || !(rta->flags & XBL_MPSD__RF_LIVE)) ? "" : rta->connection_id;
+}
+
+xbl_mpsd_result xbl_mpsd_rta_last_result(const xbl_mpsd_rta *rta)
+{
+    return (rta == NULL || !(rta->flags & XBL_MPSD__RF_LIVE)) ? XBL_MPSD_OK : rta->last_result;
+}
+
+size_t xbl_mpsd_rta_needed_bytes(const xbl_mpsd_rta *rta)
+{
+    return (rta == NULL || !(rta->flags & XBL_MPSD__RF_LIVE)) ? 0 : xbl_mpsd_ws_needed_bytes(&rta->ws);
+}
+
+static xbl_mpsd_rta *xbl_mpsd__rta_of(xbl_mpsd_client *client, xbl_mpsd_result *r)
+{
+    *r = client == NULL ? XBL_MPSD_E_INVALIDARG : XBL_MPSD_E_UNEXPECTED;
+    if (client == NULL || client->rta == NULL || !(client->rta->flags & XBL_MPSD__RF_LIVE)) return NULL;
+    *r = XBL_MPSD_OK;
+    return client->rta;
+}
+
+static void xbl_mpsd__rta_enable(xbl_mpsd_rta *rta)
+{
+    rta->flags = (rta->flags | XBL_MPSD__RF_ENABLED) & ~(XBL_MPSD__RF_LOST_SENT | XBL_MPSD__RF_UNWANTED);
+    if (rta->sub_state == XBL_MPSD__SUB_NONE) {
+        rta->seq = rta->next_seq++;
+        rta->sub_state = XBL_MPSD__SUB_WANTED;
+    } else if (rta->sub_state == XBL_MPSD__SUB_UNSUB_SEND || rta->sub_state == XBL_MPSD__SUB_UNSUBSCRIBING) {
+        rta->flags |= XBL_MPSD__RF_REWANTED;
+    }
+}
+
+static void xbl_mpsd__rta_disable(xbl_mpsd_rta *rta)
+{
+    rta->flags &= ~(XBL_MPSD__RF_ENABLED | XBL_MPSD__RF_REWANTED);
+    rta->connection_id[0] = '\0';
+    rta->tap_at = rta->tap_end = 0;   /* taps not yet handed out are dropped */
+    xbl_mpsd__rta_lost(rta, XBL_MPSD_OK);
+    if (rta->sub_state == XBL_MPSD__SUB_WANTED || rta->sub_state == XBL_MPSD__SUB_RETRY) rta->sub_state = XBL_MPSD__SUB_NONE;
+    else if (rta->sub_state == XBL_MPSD__SUB_SUBSCRIBING) rta->flags |= XBL_MPSD__RF_UNWANTED;
+    else if (rta->sub_state == XBL_MPSD__SUB_ACTIVE) rta->sub_state = XBL_MPSD__SUB_UNSUB_SEND;
+}
+
+xbl_mpsd_result xbl_mpsd_set_subscriptions_enabled(xbl_mpsd_client *client, bool subscriptions_enabled)
+{
+    xbl_mpsd_result r;
+    xbl_mpsd_rta *rta = xbl_mpsd__rta_of(client, &r);
+    if (rta == NULL) return r;
+    if (subscriptions_enabled == ((rta->flags & XBL_MPSD__RF_ENABLED) != 0)) return XBL_MPSD_OK;
+    if (subscriptions_enabled) xbl_mpsd__rta_enable(rta);
+    else xbl_mpsd__rta_disable(rta);
+    return XBL_MPSD_OK;
+}
+
+bool xbl_mpsd_subscriptions_enabled(const xbl_mpsd_client *client)
+{
+    return client != NULL && client->rta != NULL && (client->rta->flags & XBL_MPSD__RF_LIVE)
+        && (client->rta->flags & XBL_MPSD__RF_ENABLED);
+}
+
+static xbl_mpsd_result xbl_mpsd__rta_set_activated(xbl_mpsd_client *client, bool on)
+{
+    xbl_mpsd_result r;
+    xbl_mpsd_rta *rta = xbl_mpsd__rta_of(client, &r);
+    if (rta == NULL) return r;
+    if (on) rta->flags |= XBL_MPSD__RF_ACTIVATED;
+    else rta->flags &= ~XBL_MPSD__RF_ACTIVATED;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_real_time_activity_activate(xbl_mpsd_client *client)
+{
+    return xbl_mpsd__rta_set_activated(client, true);
+}
+
+xbl_mpsd_result xbl_mpsd_real_time_activity_deactivate(xbl_mpsd_client *client)
+{
+    return xbl_mpsd__rta_set_activated(client, false);
 }
 #endif /* XBL_MPSD_NO_RTA */
 

@@ -25,8 +25,8 @@ ws-build-check: $(HDRS) | $(WS_DIR)
 	$(CC) $(STRICT) -DXBL_MPSD_NO_RTA -I. -c xbl_mpsd.c -o $(WS_DIR)/no_rta.gcc.o
 	$(CLANG) $(STRICT) -DXBL_MPSD_NO_RTA -I. -c xbl_mpsd.c -o $(WS_DIR)/no_rta.clang.o
 	$(CXX) -x c++ -Wall -Wextra -Wpedantic -Wshadow -Werror -DXBL_MPSD_NO_RTA -I. -c xbl_mpsd.c -o $(WS_DIR)/no_rta.cxx.o
-	@if nm $(WS_DIR)/no_rta.gcc.o | grep -q ' T xbl_mpsd_ws_'; then \
-	  echo "ws-build-check: FAILED, XBL_MPSD_NO_RTA left WebSocket code in"; exit 1; fi
+	@if nm $(WS_DIR)/no_rta.gcc.o | grep -Eq ' T xbl_mpsd_(ws_|rta_|set_subscriptions|subscriptions_enabled|real_time_activity)'; then \
+	  echo "ws-build-check: FAILED, XBL_MPSD_NO_RTA left WebSocket or RTA code in"; exit 1; fi
 	@echo "ws-build-check: the header builds warning-free without the RTA family"
 
 $(WS_DIR)/ws_peer: tests/ws/ws_peer.c $(HDRS) port/xbl_mpsd_port_mbedtls.h | $(WS_DIR)
