@@ -3654,7 +3654,9 @@ static void xbl_mpsd__write_subscription(xbl_mpsd__jw *w, const xbl_mpsd_session
     | XBL_MPSD__ME_GROUPS | XBL_MPSD__ME_ENCOUNTERS | XBL_MPSD__ME_MEASUREMENTS | XBL_MPSD__ME_SERVER_MEASUREMENTS \
     | XBL_MPSD__ME_SUBSCRIPTION)
 
-static void xbl_mpsd__write_me_system(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const xbl_mpsd_session_member *m)
+/* `connection` (an RTA connection ID, or NULL) goes beside "active": true only. */
+static void xbl_mpsd__write_me_system(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const xbl_mpsd_session_member *m,
+                                      const char *connection)
 {
     uint32_t d = s->me_dirty;
     xbl_mpsd__jw_key(w, "system");
@@ -3663,6 +3665,7 @@ static void xbl_mpsd__write_me_system(xbl_mpsd__jw *w, const xbl_mpsd_session *s
         bool active = m->status == XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE;
         xbl_mpsd__jw_key_bool(w, "active", active);
         if (!active) xbl_mpsd__jw_key_bool(w, "ready", false);
+        if (active && connection != NULL) xbl_mpsd__jw_key_string(w, "connection", connection);
     }
     if (d & XBL_MPSD__ME_SUBSCRIPTION) xbl_mpsd__write_subscription(w, s);
     if (d & XBL_MPSD__ME_SECURE_DEVICE_ADDRESS)
@@ -3676,7 +3679,8 @@ static void xbl_mpsd__write_me_system(xbl_mpsd__jw *w, const xbl_mpsd_session *s
     xbl_mpsd__jw_close(w, '}');
 }
 
-static void xbl_mpsd__write_me(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const xbl_mpsd_session_member *m, bool is_new)
+static void xbl_mpsd__write_me(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const xbl_mpsd_session_member *m, bool is_new,
+                               const char *connection)
 {
     xbl_mpsd__jw_key(w, "me");
     xbl_mpsd__jw_open(w, '{');
@@ -3691,7 +3695,7 @@ static void xbl_mpsd__write_me(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const
     if (s->me_dirty & (XBL_MPSD__ME_SYSTEM | XBL_MPSD__ME_CUSTOM)) {
         xbl_mpsd__jw_key(w, "properties");
         xbl_mpsd__jw_open(w, '{');
-        if (s->me_dirty & XBL_MPSD__ME_SYSTEM) xbl_mpsd__write_me_system(w, s, m);
+        if (s->me_dirty & XBL_MPSD__ME_SYSTEM) xbl_mpsd__write_me_system(w, s, m, connection);
         if (s->me_dirty & XBL_MPSD__ME_CUSTOM)
             xbl_mpsd__jw_key_raw(w, "custom", m->custom_properties_json ? m->custom_properties_json : "{}");
         xbl_mpsd__jw_close(w, '}');
@@ -3713,7 +3717,17 @@ static bool xbl_mpsd__is_reservation(const xbl_mpsd_session *s, size_t i)
     return i >= s->document_members_count && i != s->joined_index;
 }
 
-static void xbl_mpsd__write_members(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
+#ifndef XBL_MPSD_NO_RTA
+/* Does the next body set the current member active ("active": true)? */
+static bool xbl_mpsd__body_sets_active(const xbl_mpsd_session *s)
+{
+    const xbl_mpsd_session_member *me = xbl_mpsd__me_output(s);
+    return me != NULL && !(s->state & XBL_MPSD__STATE_LEFT) && (s->me_dirty & XBL_MPSD__ME_STATUS)
+        && me->status == XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE;
+}
+#endif
+
+static void xbl_mpsd__write_members(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const char *connection)
 {
     const xbl_mpsd_session_member *me = xbl_mpsd__me_output(s);
     bool left = (s->state & XBL_MPSD__STATE_LEFT) != 0;
@@ -3725,7 +3739,7 @@ static void xbl_mpsd__write_members(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
         xbl_mpsd__jw_key(w, "me");
         xbl_mpsd__jw_raw(w, "null", 4);
     } else if (me) {
-        xbl_mpsd__write_me(w, s, me, (s->state & XBL_MPSD__STATE_JOINED) != 0);
+        xbl_mpsd__write_me(w, s, me, (s->state & XBL_MPSD__STATE_JOINED) != 0, connection);
     }
     for (i = 0; i < s->members_count; i++) {
         char key[32] = "reserve_";
@@ -3741,25 +3755,32 @@ static void xbl_mpsd__write_members(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
     xbl_mpsd__jw_close(w, '}');
 }
 
-static void xbl_mpsd__write_body(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
+static void xbl_mpsd__write_body(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const char *connection)
 {
     xbl_mpsd__jw_open(w, '{');
     if (!xbl_mpsd__is_service(s) && (s->dirty & XBL_MPSD__DIRTY_CONSTANTS)) xbl_mpsd__write_constants(w, s);
     if (s->dirty & XBL_MPSD__DIRTY_ROLE_TYPES) xbl_mpsd__write_role_types(w, s);
     xbl_mpsd__write_properties(w, s);
-    xbl_mpsd__write_members(w, s);
+    xbl_mpsd__write_members(w, s, connection);
     if (s->dirty & XBL_MPSD__DIRTY_SERVERS) xbl_mpsd__jw_key_raw(w, "servers", s->raw_servers_json);
     xbl_mpsd__jw_close(w, '}');
 }
 
-static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, char *buf, size_t cap, size_t *len)
+/* The body with `connection` stamped beside "active": true (NULL: none). */
+static xbl_mpsd_result xbl_mpsd__session_write_body_stamped(const xbl_mpsd_session *s, const char *connection,
+                                                            char *buf, size_t cap, size_t *len)
 {
     xbl_mpsd__jw w;
     if (!xbl_mpsd__has_doc(s) || len == NULL || (buf == NULL && cap > 0)) return XBL_MPSD_E_INVALIDARG;
     xbl_mpsd__jw_init(&w, buf, cap);
-    xbl_mpsd__write_body(&w, s);
+    xbl_mpsd__write_body(&w, s, connection);
     *len = w.len;
     return w.len <= cap ? XBL_MPSD_OK : XBL_MPSD_E_OUTOFMEMORY;
+}
+
+static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, char *buf, size_t cap, size_t *len)
+{
+    return xbl_mpsd__session_write_body_stamped(s, NULL, buf, cap, len);
 }
 
 
@@ -5895,6 +5916,7 @@ static xbl_mpsd_result xbl_mpsd__write_async(xbl_mpsd_client *client, const xbl_
         xbl_mpsd_session_write_mode mode, const char *handle_id, xbl_mpsd_async *a)
 {
     char path[XBL_MPSD__PATH_CAP];
+    const char *connection = NULL;
     xbl_mpsd__request q;
     size_t len = 0;
     xbl_mpsd_result r;
@@ -5908,8 +5930,19 @@ static xbl_mpsd_result xbl_mpsd__write_async(xbl_mpsd_client *client, const xbl_
                       : !xbl_mpsd__reference_path(&session->reference, path, sizeof path))) return XBL_MPSD_E_INVALIDARG;
     r = xbl_mpsd__can_start(client, a);
     if (r != XBL_MPSD_OK) return r;
+#ifndef XBL_MPSD_NO_RTA
+    /* with subscriptions on, a body that sets the member active carries the
+       RTA connection ID, and without one it is refused before anything is
+       written (a polled call cannot wait for the ID) */
+    if (xbl_mpsd_subscriptions_enabled(client) && xbl_mpsd__body_sets_active(session)) {
+        connection = xbl_mpsd_rta_connection_id(client->rta);
+        if (connection[0] == '\0') return XBL_MPSD_E_RTA_NO_CONNECTION_ID;
+    }
+#endif
     /* the previous result was taken, so its body may be overwritten */
-    r = xbl_mpsd__session_write_body(session, (char *)a->buffer, a->buffer_size, &len);
+    r = connection != NULL
+        ? xbl_mpsd__session_write_body_stamped(session, connection, (char *)a->buffer, a->buffer_size, &len)
+        : xbl_mpsd__session_write_body(session, (char *)a->buffer, a->buffer_size, &len);
     if (r == XBL_MPSD_E_OUTOFMEMORY) a->needed = len + 1024 + XBL_MPSD_AUTH_RESERVE;   /* fixed heads are < 1 KB */
     if (r != XBL_MPSD_OK) return r;
     q.kind = handle_id ? XBL_MPSD__KIND_WRITE_BY_HANDLE : XBL_MPSD__KIND_WRITE;

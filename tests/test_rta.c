@@ -495,6 +495,55 @@ static void activate_keeps_the_connection(void **state)
     assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_E_UNEXPECTED);
 }
 
+/* Writes that set the member active carry the connection ID, or wait for it. */
+static void writes_stamp_the_connection_id(void **state)
+{
+    static unsigned char arena[16384], work[32768];
+    xbl_mpsd_session_reference ref;
+    xbl_mpsd_session s;
+    xbl_mpsd_async op;
+    (void)state;
+    ref = xbl_mpsd_session_reference_create("00000000-0000-0000-0000-000000000001", "lobby", "game");
+    assert_int_equal(xbl_mpsd_session_init(&s, 2814639011617876ULL, &ref, NULL, arena, sizeof arena), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_join(&s, NULL, false, true), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_async_init(&op, work, sizeof work), XBL_MPSD_OK);
+    init_rta();
+    /* no RTA subscription: no connection written */
+    assert_int_equal(xbl_mpsd_write_session_async(&g_client, &s, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &op), XBL_MPSD_OK);
+    assert_null(strstr((const char *)work, "\"connection\""));
+    xbl_mpsd_async_cancel(&op);
+    /* enabled, no ID yet: refused, nothing changed, the async still usable */
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_async_init(&op, work, sizeof work), XBL_MPSD_OK);
+    memset(work, 0, sizeof work);
+    assert_int_equal(xbl_mpsd_write_session_async(&g_client, &s, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &op),
+                     XBL_MPSD_E_RTA_NO_CONNECTION_ID);
+    assert_int_equal(work[0], 0);
+    assert_int_equal(xbl_mpsd_async_poll(&op), XBL_MPSD_E_UNEXPECTED);   /* still idle */
+    assert_int_equal(g_mock.sends, 0);
+    /* a write by handle is refused the same way */
+    assert_int_equal(xbl_mpsd_write_session_by_handle_async(&g_client, &s, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING,
+                     "6f6a1f7e-1111-4222-8333-444455556666", &op), XBL_MPSD_E_RTA_NO_CONNECTION_ID);
+    /* with the ID: stamped beside "active":true */
+    memcpy(g_rta.connection_id, CID, sizeof CID);
+    assert_int_equal(xbl_mpsd_write_session_async(&g_client, &s, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &op), XBL_MPSD_OK);
+    assert_non_null(strstr((const char *)work, "\"system\":{\"active\":true,\"connection\":\"" CID "\"}"));
+    xbl_mpsd_async_cancel(&op);
+    /* a body that does not set the member active is never refused nor stamped */
+    g_rta.connection_id[0] = '\0';
+    assert_int_equal(xbl_mpsd_session_current_user_set_status(&s, XBL_MPSD_SESSION_MEMBER_STATUS_INACTIVE), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_write_session_async(&g_client, &s, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &op), XBL_MPSD_OK);
+    assert_non_null(strstr((const char *)work, "\"active\":false"));
+    assert_null(strstr((const char *)work, "\"connection\""));
+    xbl_mpsd_async_cancel(&op);
+    /* subscriptions off again: no connection, no refusal */
+    assert_int_equal(xbl_mpsd_session_current_user_set_status(&s, XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_write_session_async(&g_client, &s, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW, &op), XBL_MPSD_OK);
+    assert_null(strstr((const char *)work, "\"connection\""));
+    xbl_mpsd_async_cancel(&op);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -506,6 +555,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(handshake_429_waits_for_retry_after, setup, teardown),
         cmocka_unit_test_setup_teardown(renewal_and_reply_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(activate_keeps_the_connection, setup, teardown),
+        cmocka_unit_test_setup_teardown(writes_stamp_the_connection_id, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
