@@ -182,6 +182,36 @@
         is written outside the buffer. xbl_mpsd_ws_needed_bytes tells the
         buffer size a too-big message or head would have needed. The chapter
         adds about 5 KB of Cortex-M4 -Os code.
+
+   10. REAL-TIME SESSION NOTIFICATIONS (xbl_mpsd_rta_*, XBL_MPSD_NO_RTA)
+      An xbl_mpsd_rta, attached to a client (same user, auth callback, user
+      agent) with a port and a buffer of its own, keeps one WebSocket to the
+      RTA service (rta.xboxlive.com/connect, subprotocol rta.xboxlive.com.V2)
+      while xbl_mpsd_set_subscriptions_enabled(client, true) or
+      xbl_mpsd_real_time_activity_activate(client) wants it. It subscribes to
+      MPSD's connections resource and learns the connection ID; writes that
+      set the member active then carry it (members.me.properties.system.
+      connection) and are refused with XBL_MPSD_E_RTA_NO_CONNECTION_ID, with
+      nothing sent, while there is none. xbl_mpsd_rta_poll hands out one
+      event per call, by value: CONNECTION_STATE_CHANGED (once per change),
+      CONNECTION_ID_CHANGED (rewrite the active status), SESSION_CHANGED
+      (one per shoulder tap: reference, branch, change number; GET the
+      session and xbl_mpsd_session_compare it with your copy), RESYNC
+      (reread; ignored in the first 5 minutes of a connection) and
+      SUBSCRIPTION_LOST (disabled: XBL_MPSD_OK; a failed subscribe: an
+      XBL_MPSD_E_RTA_* code; four failed attempts in a row: their cause).
+      A lost connection is retried after min(k*k, 60) s plus 0-4999 ms of
+      jitter from cfg.random (none before the first success; at least a
+      429/503's Retry-After); throttled subscribes after min(j*j, 60) s; a
+      subscribe reply overdue by timeout_ms reconnects; a connection is
+      renewed after max_connection_ms (90 minutes). Failures are events,
+      never return values; no callback runs inside the SDK.
+      Memory: sizeof(xbl_mpsd_rta) is 632 bytes on x86-64, 464 on Cortex-M4
+      (the WebSocket object included); the buffer is the WebSocket's (at
+      least XBL_MPSD_RTA_MIN_BUFFER_SIZE, 2048; a tap is about 350 bytes, so
+      16 KB holds any burst), messages are read in place without tokens.
+      The WebSocket client and the RTA object together add about 8.5 KB of
+      Cortex-M4 -Os code.
 */
 #ifndef XBL_MPSD_H
 #define XBL_MPSD_H
