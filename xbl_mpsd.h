@@ -6980,9 +6980,14 @@ static void xbl_mpsd__rta_forget_connection(xbl_mpsd_rta *rta)
     rta->tap_at = rta->tap_end = 0;
     rta->throttle = 0;
     rta->flags &= ~(XBL_MPSD__RF_UNWANTED | XBL_MPSD__RF_REWANTED);
-    if (rta->sub_state == XBL_MPSD__SUB_UNSUB_SEND || rta->sub_state == XBL_MPSD__SUB_UNSUBSCRIBING
-        || !(rta->flags & XBL_MPSD__RF_ENABLED)) rta->sub_state = XBL_MPSD__SUB_NONE;
-    else if (rta->sub_state != XBL_MPSD__SUB_NONE) rta->sub_state = XBL_MPSD__SUB_WANTED;
+    if (!(rta->flags & XBL_MPSD__RF_ENABLED)) {
+        rta->sub_state = XBL_MPSD__SUB_NONE;
+    } else if (rta->sub_state == XBL_MPSD__SUB_UNSUB_SEND || rta->sub_state == XBL_MPSD__SUB_UNSUBSCRIBING) {
+        rta->seq = rta->next_seq++;   /* the one being removed counts as removed: wanted anew */
+        rta->sub_state = XBL_MPSD__SUB_WANTED;
+    } else {
+        rta->sub_state = XBL_MPSD__SUB_WANTED;
+    }
 }
 
 static void xbl_mpsd__rta_start_series(xbl_mpsd_rta *rta, xbl_mpsd_result result, uint16_t close_code)

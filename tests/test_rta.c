@@ -544,6 +544,34 @@ static void writes_stamp_the_connection_id(void **state)
     xbl_mpsd_async_cancel(&op);
 }
 
+/* Wanted again while the unsubscribe is on its way: the same SEQ once it is
+   answered; a connection lost meanwhile makes it a new subscription. */
+static void rewanted_while_unsubscribing(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    open_active();
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    assert_int_equal(next_event(&ev, 1), XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST);
+    expect_client_text("[2,1,42]");
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    srv_text("[2,1,0]");
+    expect_client_text(SUB1);
+    srv_text("[1,1,0,43,{\"ConnectionId\":\"again\"}]");
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED);
+    assert_string_equal(ev.connection_id, "again");
+    /* again, but the connection drops before the unsubscribe is answered */
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    assert_int_equal(next_event(&ev, 1), XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST);
+    expect_client_text("[2,1,43]");
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    mock_add_code(&g_mock, XBL_MPSD_E_EOF);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_E_CONNECTION_CLOSED, 1006);
+    serve_handshake();
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
+    expect_client_text("[1,2,\"https://sessiondirectory.xboxlive.com/connections/\"]");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +584,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(renewal_and_reply_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(activate_keeps_the_connection, setup, teardown),
         cmocka_unit_test_setup_teardown(writes_stamp_the_connection_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(rewanted_while_unsubscribing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
