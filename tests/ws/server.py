@@ -17,7 +17,12 @@ client's handshake carried, then acts on each text message:
   last:N  -> the close code the client of connection N sent ("none" without
              one), once that connection has ended
 The hello carries the connection's number: "hello n=N ...".
+On the path /rta it plays a minimal RTA service instead (no hello):
+  [1,SEQ,URI]    -> [1,SEQ,0,7,{"ConnectionId":"peer-conn-1"}], then one
+                    event with a shoulder tap for subscription 7
+  [2,SEQ,SUBID]  -> [2,SEQ,0]
 """
+import json
 import asyncio
 import os
 import ssl
@@ -37,7 +42,24 @@ async def close_code_of(n):
     return "unknown"
 
 
+async def rta(ws):
+    try:
+        async for msg in ws:
+            m = json.loads(msg)
+            if m[0] == 1:
+                await ws.send(json.dumps([1, m[1], 0, 7, {"ConnectionId": "peer-conn-1"}]))
+                await ws.send(json.dumps([3, 7, {"ncid": "n", "shoulderTaps": [
+                    {"resource": "scid-1~tmpl~game", "branch": "br-1", "changeNumber": 3}]}]))
+            elif m[0] == 2:
+                await ws.send(json.dumps([2, m[1], 0]))
+    except websockets.ConnectionClosed:
+        pass
+
+
 async def handler(ws, path=None):
+    if ws.path == "/rta":
+        await rta(ws)
+        return
     h = ws.request_headers
     state["count"] += 1
     n = state["count"]

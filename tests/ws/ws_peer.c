@@ -1,4 +1,4 @@
-/* The SDK's WebSocket client against a server nobody here wrote: Debian's
+/* The SDK's WebSocket client (and the RTA object on it) against a server nobody here wrote: Debian's
    python3-websockets (tests/ws/server.py), through the POSIX port, or with
    WS_TLS=1 through the mbedTLS port over it. tests/ws/run.sh starts the
    server and sets WS_PORT (and WS_CA for TLS).
@@ -299,6 +299,64 @@ static void message_at_and_over_the_limit(void **state)
     expect_server_saw(n, "1009");
 }
 
+/* The RTA object over the same ports against the server's /rta responder:
+   subscribe, connection ID, a tap, disable, unsubscribe, graceful close. */
+static xbl_mpsd_rta_event_type wait_rta(xbl_mpsd_rta *rta, xbl_mpsd_rta_event *ev)
+{
+    int i;
+    for (i = 0; i < 15000; i++) {
+        xbl_mpsd_result r = xbl_mpsd_rta_poll(rta, ev);
+        if (r == XBL_MPSD_OK) return ev->type;
+        assert_int_equal(r, XBL_MPSD_PENDING);
+        sleep_ms(1);
+    }
+    fail_msg("no RTA event within 15 s (phase %u, ws phase %u, sub %u, last %s)", (unsigned)rta->phase, (unsigned)rta->ws.phase, (unsigned)rta->sub_state, xbl_mpsd_result_string(rta->last_result));
+    return XBL_MPSD_RTA_EVENT_NONE;
+}
+
+static void rta_object_end_to_end(void **state)
+{
+    static xbl_mpsd_rta rta;
+    xbl_mpsd_client_config cc;
+    xbl_mpsd_rta_config rc;
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    make_ports();
+    memset(&cc, 0, sizeof cc);
+    cc.port = &g_tcp_port;   /* the client's own port is never used here */
+    cc.xuid = 42;
+    cc.auth = auth_cb;
+    assert_int_equal(xbl_mpsd_client_init(&g_client, &cc), XBL_MPSD_OK);
+    memset(&rc, 0, sizeof rc);
+    rc.port = &g_port;
+    rc.host = "127.0.0.1";
+    rc.port_number = g_server_port;
+    rc.path = "/rta";
+    assert_int_equal(xbl_mpsd_rta_init(&rta, &g_client, &rc, g_buf, sizeof g_buf), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    assert_int_equal(wait_rta(&rta, &ev), XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
+    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
+    assert_int_equal(wait_rta(&rta, &ev), XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
+    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED);
+    assert_int_equal(wait_rta(&rta, &ev), XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED);
+    assert_string_equal(ev.connection_id, "peer-conn-1");
+    assert_int_equal(wait_rta(&rta, &ev), XBL_MPSD_RTA_EVENT_SESSION_CHANGED);
+    assert_string_equal(ev.session_change.session_reference.scid, "scid-1");
+    assert_string_equal(ev.session_change.session_reference.session_template_name, "tmpl");
+    assert_string_equal(ev.session_change.session_reference.session_name, "game");
+    assert_string_equal(ev.session_change.branch, "br-1");
+    assert_int_equal(ev.session_change.change_number, 3);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    assert_int_equal(wait_rta(&rta, &ev), XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST);
+    assert_int_equal(ev.result, XBL_MPSD_OK);
+    assert_int_equal(wait_rta(&rta, &ev), XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
+    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED);
+    assert_int_equal(ev.result, XBL_MPSD_OK);
+    assert_int_equal(ev.close_code, 1000);
+    xbl_mpsd_rta_close(&rta);
+    free_ports();
+}
+
 /* ------------------------------------------------------------------ sha1 mode */
 
 static int sha1_mode(void)
@@ -343,6 +401,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(close_initiated_by_server),
         cmocka_unit_test(server_drops_tcp),
         cmocka_unit_test(message_at_and_over_the_limit),
+        cmocka_unit_test(rta_object_end_to_end),
     };
     const char *port = getenv("WS_PORT"), *tls = getenv("WS_TLS");
     if (argc > 1 && strcmp(argv[1], "sha1") == 0) return sha1_mode();
