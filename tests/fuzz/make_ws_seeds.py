@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of fuzz_ws (tests/fuzz/corpus_ws/): one file per
 server stream shape, in the harness's input format [flags][k][splits][bytes]
-(see tests/fuzz/fuzz_ws.c). Flag bit 0 set: the harness puts a valid 101
+(see tests/fuzz/fuzz_ws.c); files named c_<sha1> are inputs a 10 M-run
+campaign added (libFuzzer -merge=1). Flag bit 0 set: the harness puts a valid 101
 head first, so the bytes here are frames."""
 import os
 import struct
