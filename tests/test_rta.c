@@ -180,16 +180,22 @@ static void init_rta(void)
     assert_int_equal(xbl_mpsd_rta_init(&g_rta, &g_client, &g_cfg, g_buf, sizeof g_buf), XBL_MPSD_OK);
 }
 
-/* enable, connect, subscribe, connection ID. */
-static void open_active(void)
+/* enable, connect, the subscribe goes out. */
+static void open_subscribing(void)
 {
-    xbl_mpsd_rta_event ev;
     init_rta();
     assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
     expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
     serve_handshake();
     expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
     expect_client_text(SUB1);
+}
+
+/* ... and the subscription becomes active with its connection ID. */
+static void open_active(void)
+{
+    xbl_mpsd_rta_event ev;
+    open_subscribing();
     srv_text("[1,1,0,42,{\"ConnectionId\":\"" CID "\"}]");
     assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED);
     assert_string_equal(ev.connection_id, CID);
@@ -324,12 +330,7 @@ static void subscription_failures(void **state)
     for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         xbl_mpsd_rta_event ev;
         setup(NULL);
-        init_rta();
-        assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
-        expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
-        serve_handshake();
-        expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
-        expect_client_text(SUB1);
+        open_subscribing();
         srv_text(cases[k].reply);
         assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST);
         if (ev.result != cases[k].want) fail_msg("case %zu: %s", k, xbl_mpsd_result_string(ev.result));
@@ -349,12 +350,7 @@ static void throttled_subscribe_backs_off(void **state)
 {
     xbl_mpsd_rta_event ev;
     (void)state;
-    init_rta();
-    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
-    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
-    serve_handshake();
-    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
-    expect_client_text(SUB1);
+    open_subscribing();
     srv_text("[1,1,1001]");
     expect_client_text(SUB1);   /* j = 0: at once, same SEQ */
     srv_text("[1,1,1002]");
