@@ -37,6 +37,11 @@
                               other players' concurrent changes, while the
                               whole object written from a stale copy puts
                               their old values back.
+      XBL_MPSD_NO_RTA         leaves out the real-time family (the WebSocket
+                              client of section 9 and what is built on it)
+      XBL_MPSD_RTA_CLOSE_TIMEOUT_MS
+                              how long a WebSocket close handshake may take
+                              (default 2000 ms), see section 9
 
    3. EXAMPLE (polled from the frame loop; see examples/ for whole programs)
           static uint8_t arena[16384], work[32768];
@@ -150,6 +155,92 @@
       - Limits: XBL_MPSD_HTTP_MAX_HEADER_BYTES (8192) for the header block,
         XBL_MPSD_HTTP_MAX_CHUNK_LINE (256) for a chunk-size line; an ETag
         over 127 bytes is a protocol error (a cut ETag would break If-Match).
+
+   9. WEBSOCKET CLIENT (xbl_mpsd_ws_*, left out by XBL_MPSD_NO_RTA)
+      The client role of RFC 6455 (version 13), the transport of real-time
+      session notifications, usable on its own. It knows nothing of what
+      the messages mean. ws:// or wss:// is decided by the port: the plain
+      POSIX or lwIP port gives ws://, the mbedTLS port over one of them
+      wss://; no URL is ever parsed.
+        xbl_mpsd_ws_init(&ws, &cfg, buf, sizeof buf);   cfg: port, client, host,
+        xbl_mpsd_ws_connect(&ws);                       path, subprotocol, random
+        while (xbl_mpsd_ws_poll(&ws, &ev) == XBL_MPSD_OK) switch (ev.type) {
+            OPENED: xbl_mpsd_ws_send_text(...) may be called from now on
+            MESSAGE: ev.data/ev.len, one whole message, valid until the next call
+            CLOSED: ev.result and ev.close_code tell why; the port is closed }
+      - Handshake: GET {path} with Upgrade, Connection, a Sec-WebSocket-Key
+        of 16 bytes from cfg.random (base64), Version 13, the subprotocol,
+        the client's User-Agent and Accept-Language, and Authorization /
+        Signature from the client's auth callback (method GET, the path, no
+        body), wiped from the buffer once sent. The answer must be 101
+        (else XBL_MPSD_E_HTTP_STATUS(n), with Retry-After in the event),
+        with Upgrade: websocket, a Connection upgrade token, exactly one
+        Sec-WebSocket-Accept equal to base64(SHA-1(key + RFC GUID)), no
+        extensions and no other subprotocol (else XBL_MPSD_E_WS_HANDSHAKE).
+        SHA-1 (FIPS 180-4) is built in: the SDK cannot depend on a crypto
+        library, and it is used for nothing else.
+      - Frames: every client frame is one masked frame (fresh key from
+        cfg.random) with FIN set; server frames are parsed byte by byte, so
+        any split of the stream gives the same result. Text, binary and
+        continuation frames are joined into one message of at most
+        max_message_bytes; the limit is decided from a frame's header,
+        before its payload (XBL_MPSD_E_WS_MESSAGE_TOO_BIG, close 1009). A
+        broken rule (RSV bits, reserved opcode, masked or fragmented control
+        frame, control over 125 bytes, 64-bit length with the top bit, a
+        length not in its shortest form, a continuation out of place, a bad
+        close payload) fails the connection with XBL_MPSD_E_WS_PROTOCOL and
+        close 1002; invalid UTF-8 in a text message or a close reason, 1007.
+      - Pings are answered with the same payload (only the latest if several
+        wait); unasked pongs are ignored; cfg.ping_interval_ms > 0 sends a
+        keepalive ping after that long without a frame and fails with
+        XBL_MPSD_E_TIMEOUT (close code 1006, nothing sent) after as long
+        again. Closing: xbl_mpsd_ws_close sends a close frame and waits for
+        the server's and the end of TCP; a server's close frame is echoed
+        (result XBL_MPSD_E_WS_CLOSED, its code, 1005 when none); the end of
+        TCP without one is XBL_MPSD_E_CONNECTION_CLOSED with 1006. Every
+        wait is bounded by cfg.timeout_ms (the opening) or
+        close_timeout_ms on the port clock. xbl_mpsd_ws_abort ends at once.
+      - Memory: sizeof(xbl_mpsd_ws) is 336 bytes on x86-64, 216 on
+        Cortex-M4. The buffer (at least XBL_MPSD_WS_MIN_BUFFER_SIZE, 2048)
+        holds the handshake request with its tokens, then the response head
+        line by line; once open, its first max_message_bytes bytes (default:
+        buffer size - XBL_MPSD_RTA_BUFFER_RESERVE) hold the message being
+        joined and the last XBL_MPSD_RTA_BUFFER_RESERVE (1024) bytes the
+        frame going out (text of at most XBL_MPSD_WS_MAX_SEND_BYTES, 376),
+        the control payloads and the bytes read but not yet parsed. Nothing
+        is written outside the buffer. xbl_mpsd_ws_needed_bytes tells the
+        buffer size a too-big message or head would have needed. The chapter
+        adds about 5 KB of Cortex-M4 -Os code.
+
+   10. REAL-TIME SESSION NOTIFICATIONS (xbl_mpsd_rta_*, XBL_MPSD_NO_RTA)
+      An xbl_mpsd_rta, attached to a client (same user, auth callback, user
+      agent) with a port and a buffer of its own, keeps one WebSocket to the
+      RTA service (rta.xboxlive.com/connect, subprotocol rta.xboxlive.com.V2)
+      while xbl_mpsd_set_subscriptions_enabled(client, true) or
+      xbl_mpsd_real_time_activity_activate(client) wants it. It subscribes to
+      MPSD's connections resource and learns the connection ID; writes that
+      set the member active then carry it (members.me.properties.system.
+      connection) and are refused with XBL_MPSD_E_RTA_NO_CONNECTION_ID, with
+      nothing sent, while there is none. xbl_mpsd_rta_poll hands out one
+      event per call, by value: CONNECTION_STATE_CHANGED (once per change),
+      CONNECTION_ID_CHANGED (rewrite the active status), SESSION_CHANGED
+      (one per shoulder tap: reference, branch, change number; GET the
+      session and xbl_mpsd_session_compare it with your copy), RESYNC
+      (reread; ignored in the first 5 minutes of a connection) and
+      SUBSCRIPTION_LOST (disabled: XBL_MPSD_OK; a failed subscribe: an
+      XBL_MPSD_E_RTA_* code; four failed attempts in a row: their cause).
+      A lost connection is retried after min(k*k, 60) s plus 0-4999 ms of
+      jitter from cfg.random (none before the first success; at least a
+      429/503's Retry-After); throttled subscribes after min(j*j, 60) s; a
+      subscribe reply overdue by timeout_ms reconnects; a connection is
+      renewed after max_connection_ms (90 minutes). Failures are events,
+      never return values; no callback runs inside the SDK.
+      Memory: sizeof(xbl_mpsd_rta) is 632 bytes on x86-64, 464 on Cortex-M4
+      (the WebSocket object included); the buffer is the WebSocket's (at
+      least XBL_MPSD_RTA_MIN_BUFFER_SIZE, 2048; a tap is about 350 bytes, so
+      16 KB holds any burst), messages are read in place without tokens.
+      The WebSocket client and the RTA object together add about 8.5 KB of
+      Cortex-M4 -Os code.
 */
 #ifndef XBL_MPSD_H
 #define XBL_MPSD_H
@@ -206,6 +297,7 @@ typedef int32_t xbl_mpsd_result;
 typedef struct xbl_mpsd_session xbl_mpsd_session; /* complete below, every member private     */
 typedef struct xbl_mpsd_client  xbl_mpsd_client;  /* defined by the transport contract             */
 typedef struct xbl_mpsd_async   xbl_mpsd_async;   /* defined by the transport contract             */
+typedef struct xbl_mpsd_rta     xbl_mpsd_rta;     /* real-time notifications, complete in xbl_mpsd.h */
 
 #define XBL_MPSD_GUID_LENGTH                           40   /* XBL_GUID_LENGTH */
 #define XBL_MPSD_SCID_LENGTH                           XBL_MPSD_GUID_LENGTH   /* XBL_SCID_LENGTH */
@@ -581,6 +673,17 @@ struct xbl_mpsd_session {
 #define XBL_MPSD_E_CONNECTION_CLOSED  XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50009)) /* connection ended before the response was complete */
 #define XBL_MPSD_E_CANCELED           XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000A)) /* xbl_mpsd_async_cancel ended it */
 #define XBL_MPSD_E_BUSY               XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000B)) /* the client already runs an operation */
+/* WebSocket and RTA failures, in the same customer range */
+#define XBL_MPSD_E_WS_HANDSHAKE          XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000C)) /* 101 answer not a valid WebSocket acceptance */
+#define XBL_MPSD_E_WS_PROTOCOL           XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000D)) /* server broke RFC 6455 framing */
+#define XBL_MPSD_E_WS_MESSAGE_TOO_BIG    XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000E)) /* message over max_message_bytes */
+#define XBL_MPSD_E_WS_CLOSED             XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000F)) /* server sent a close frame */
+#define XBL_MPSD_E_RTA_NO_CONNECTION_ID  XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50010)) /* write needs an RTA connection ID not known yet */
+#define XBL_MPSD_E_RTA_PROTOCOL          XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50011)) /* RTA reply unusable */
+/* same bits as XSAPI's E_XBL_RTA_* (types_c.h) */
+#define XBL_MPSD_E_RTA_GENERIC_ERROR               XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x89235201))
+#define XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED  XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x89235202))
+#define XBL_MPSD_E_RTA_ACCESS_DENIED               XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0x89235203))
 
 /* "XBL_MPSD_E_TIMEOUT", "HTTP 409", ... never NULL. A positive value other
    than XBL_MPSD_PENDING is no result code and is named so. The string is
@@ -691,6 +794,9 @@ struct xbl_mpsd_client {
     xbl_mpsd_client_config config;      /* defaults filled in */
     xbl_mpsd_async        *active;      /* the operation in flight, or NULL */
     bool                   connected;   /* a connection is open (idle or ours) */
+#ifndef XBL_MPSD_NO_RTA
+    struct xbl_mpsd_rta   *rta;         /* the attached real-time object, or NULL */
+#endif
 };
 
 /* Incremental HTTP/1.1 response parser state plus the headers it keeps. */
@@ -1300,6 +1406,279 @@ const char *xbl_mpsd_json_argument_error(const char *json_text, bool object_requ
 /* The version of this header, as a string ("0.1.0"). */
 const char *xbl_mpsd_version(void);
 
+#ifndef XBL_MPSD_NO_RTA
+/* ===========================================================================
+   WebSocket client (RFC 6455, client role, version 13): the transport of the
+   RTA object. SDK-only and public so that it can be tested and reused on its
+   own; it knows nothing of RTA. One connection at a time over any
+   xbl_mpsd_port (the plain port gives ws://, the mbedTLS port wss://).
+   =========================================================================== */
+
+#define XBL_MPSD_RTA_BUFFER_RESERVE   1024    /* buffer bytes kept for frames out and in */
+#ifndef XBL_MPSD_RTA_CLOSE_TIMEOUT_MS
+#define XBL_MPSD_RTA_CLOSE_TIMEOUT_MS 2000    /* close handshake wait; overridable */
+#endif
+#define XBL_MPSD_WS_MIN_BUFFER_SIZE   (2 * XBL_MPSD_RTA_BUFFER_RESERVE)
+#define XBL_MPSD_WS_MAX_SEND_BYTES    376     /* longest text message xbl_mpsd_ws_send_text takes */
+
+typedef struct xbl_mpsd_ws_config {
+    const xbl_mpsd_port   *port;        /* required; the table is copied */
+    const xbl_mpsd_client *client;      /* required: its auth callback, user agent and
+                                           accept language go on the handshake */
+    const char *host;                   /* required: Host header and port connect */
+    uint16_t    port_number;            /* 0: 443 */
+    const char *path;                   /* required, starts with '/' */
+    const char *subprotocol;            /* NULL: none offered */
+    uint32_t    timeout_ms;             /* 0: 30000; auth + connect + handshake */
+    size_t      max_message_bytes;      /* 0: buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE */
+    uint32_t    ping_interval_ms;       /* 0: no keepalive pings */
+    uint32_t    close_timeout_ms;       /* 0: XBL_MPSD_RTA_CLOSE_TIMEOUT_MS */
+    void      (*random)(void *user, uint8_t *out, size_t len);   /* 0: built-in, not cryptographic */
+    void       *random_user;
+} xbl_mpsd_ws_config;
+
+typedef enum xbl_mpsd_ws_event_type {
+    XBL_MPSD_WS_EVENT_NONE    = 0,
+    XBL_MPSD_WS_EVENT_OPENED  = 1,   /* handshake accepted: send_text may be called */
+    XBL_MPSD_WS_EVENT_MESSAGE = 2,   /* one whole text or binary message */
+    XBL_MPSD_WS_EVENT_CLOSED  = 3    /* the attempt or the connection is over; port closed */
+} xbl_mpsd_ws_event_type;
+
+typedef struct xbl_mpsd_ws_event {
+    xbl_mpsd_ws_event_type type;
+    xbl_mpsd_result result;        /* CLOSED: why (XBL_MPSD_OK after xbl_mpsd_ws_close) */
+    uint16_t        close_code;    /* CLOSED: the code sent (failure) or received (server
+                                      close, 1005 when none), 1006 without a close frame,
+                                      0 when the connection never opened */
+    uint32_t        retry_after;   /* CLOSED after a handshake status: Retry-After seconds */
+    bool            binary;        /* MESSAGE: opcode binary, not text */
+    const uint8_t  *data;          /* MESSAGE: in the buffer, valid until the next call on the object */
+    size_t          len;
+} xbl_mpsd_ws_event;
+
+/* Private state, complete so that callers can place it anywhere; do not copy. */
+typedef struct xbl_mpsd_ws {
+    xbl_mpsd_port      port;
+    xbl_mpsd_ws_config config;     /* defaults filled in */
+    unsigned char     *buffer;
+    size_t             buffer_size;
+    uint32_t           phase;      /* XBL_MPSD__WS_* */
+    uint32_t           flags;      /* XBL_MPSD__WF_* */
+    xbl_mpsd_result    result;     /* of the ending connection */
+    uint32_t           start_ms;   /* attempt start, then close start */
+    uint32_t           rx_ms;      /* last frame received, or ping sent */
+    uint32_t           retry_after;
+    uint32_t           status;     /* handshake status */
+    uint32_t           random_counter;
+    uint16_t           close_code; /* for the CLOSED event */
+    uint16_t           send_code;  /* close frame to send, 0 for an empty one */
+    size_t             needed;
+    size_t             head_len, sent, raw_len, header_bytes;   /* handshake */
+    size_t             out_len, out_sent, pong_len;             /* frames out */
+    size_t             in_pos, in_len;                          /* staged bytes in */
+    uint64_t           frame_left;  /* payload bytes of the frame being read */
+    size_t             frame_len, ctrl_len, msg_len;
+    uint8_t            rx_state, rx_ext, opcode, msg_opcode;
+    char               key[25];    /* Sec-WebSocket-Key sent */
+} xbl_mpsd_ws;
+
+/* Checks and copies the config; nothing is sent. The buffer (at least
+   XBL_MPSD_WS_MIN_BUFFER_SIZE bytes) belongs to the object from now on.
+   XBL_MPSD_E_INVALIDARG for a NULL argument, a port without a function, a
+   client without auth, an empty host or path (or one with CR, LF or a
+   space), a path not starting with '/', a subprotocol with CR or LF, a
+   small buffer or max_message_bytes > buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE. */
+xbl_mpsd_result xbl_mpsd_ws_init(xbl_mpsd_ws *ws, const xbl_mpsd_ws_config *config,
+                                 void *buffer, size_t buffer_size);
+
+/* Starts a connection attempt (auth, port connect, handshake) on the next
+   polls, with a fresh key. XBL_MPSD_E_UNEXPECTED while one is running. */
+xbl_mpsd_result xbl_mpsd_ws_connect(xbl_mpsd_ws *ws);
+
+/* A bounded step of work (at most 16 port calls; never blocks). XBL_MPSD_OK
+   with *event set, or XBL_MPSD_PENDING with *event zeroed. Failures are
+   CLOSED events, not return values. */
+xbl_mpsd_result xbl_mpsd_ws_poll(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *event);
+
+/* Queues one text message (valid UTF-8, at most XBL_MPSD_WS_MAX_SEND_BYTES)
+   as one masked frame; it goes out on the next polls. XBL_MPSD_E_BUSY while
+   an earlier frame or a pong is still waiting to go out, XBL_MPSD_E_UNEXPECTED
+   when not open, XBL_MPSD_E_INVALIDARG for bad text. */
+xbl_mpsd_result xbl_mpsd_ws_send_text(xbl_mpsd_ws *ws, const char *text, size_t len);
+
+/* Starts the closing handshake with `code` (1000 normally): the close frame
+   goes out, then the object waits for the server's close frame and the end
+   of TCP for at most close_timeout_ms; a CLOSED event (result OK) ends it.
+   XBL_MPSD_E_UNEXPECTED when not open, XBL_MPSD_E_INVALIDARG for a code that
+   may not be sent. */
+xbl_mpsd_result xbl_mpsd_ws_close(xbl_mpsd_ws *ws, uint16_t code);
+
+/* Ends at once: one non-blocking try to send a close frame 1000 when open,
+   then the port is closed. No event follows. Safe on NULL and when idle. */
+void xbl_mpsd_ws_abort(xbl_mpsd_ws *ws);
+
+/* True from the OPENED event until a close starts or the connection ends. */
+bool xbl_mpsd_ws_is_open(const xbl_mpsd_ws *ws);
+
+/* After XBL_MPSD_E_OUTOFMEMORY or XBL_MPSD_E_WS_MESSAGE_TOO_BIG: the buffer
+   size that would have done (with max_message_bytes left at 0). 0 otherwise. */
+size_t xbl_mpsd_ws_needed_bytes(const xbl_mpsd_ws *ws);
+#endif /* XBL_MPSD_NO_RTA */
+
+#ifndef XBL_MPSD_NO_RTA
+/* ===========================================================================
+   Real-time session notifications: the RTA object (SDK-only, polled)
+   =========================================================================== */
+
+#define XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH  64      /* buffer size for a connection ID, NUL included */
+#define XBL_MPSD_RTA_MIN_BUFFER_SIZE           2048    /* smallest buffer xbl_mpsd_rta_init accepts */
+#define XBL_MPSD_RTA_DEFAULT_HOST              "rta.xboxlive.com"
+#define XBL_MPSD_RTA_DEFAULT_PATH              "/connect"
+#define XBL_MPSD_RTA_SUBPROTOCOL               "rta.xboxlive.com.V2"
+#define XBL_MPSD_RTA_MPSD_CONNECTIONS_URI      "https://sessiondirectory.xboxlive.com/connections/"
+
+/* XblRealTimeActivityConnectionState: same values */
+typedef enum xbl_mpsd_real_time_activity_connection_state {
+    XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED    = 0,
+    XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING   = 1,
+    XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED = 2
+} xbl_mpsd_real_time_activity_connection_state;
+
+/* SDK-only: what xbl_mpsd_rta_poll hands out; each replaces one XSAPI handler type */
+typedef enum xbl_mpsd_rta_event_type {
+    XBL_MPSD_RTA_EVENT_NONE                     = 0,
+    XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED = 1,
+    XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED    = 2,
+    XBL_MPSD_RTA_EVENT_SESSION_CHANGED          = 3,
+    XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST        = 4,
+    XBL_MPSD_RTA_EVENT_RESYNC                   = 5
+} xbl_mpsd_rta_event_type;
+
+/* XblMultiplayerSessionChangeEventArgs */
+typedef struct xbl_mpsd_session_change_event_args {
+    xbl_mpsd_session_reference session_reference;
+    char                       branch[XBL_MPSD_GUID_LENGTH];
+    uint64_t                   change_number;
+} xbl_mpsd_session_change_event_args;
+
+/* SDK-only: one event, by value; nothing in it points into the SDK */
+typedef struct xbl_mpsd_rta_event {
+    xbl_mpsd_rta_event_type                      type;
+    xbl_mpsd_result                              result;
+    xbl_mpsd_real_time_activity_connection_state connection_state;
+    uint16_t                                     close_code;
+    xbl_mpsd_session_change_event_args           session_change;
+    char                                         connection_id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH];
+} xbl_mpsd_rta_event;
+
+/* SDK-only: fill from zero; a zero field means its default */
+typedef struct xbl_mpsd_rta_config {
+    const xbl_mpsd_port *port;          /* required: a port of its own, not the client's */
+    const char *host;                   /* 0: XBL_MPSD_RTA_DEFAULT_HOST */
+    uint16_t    port_number;            /* 0: 443 */
+    const char *path;                   /* 0: XBL_MPSD_RTA_DEFAULT_PATH */
+    uint32_t    timeout_ms;             /* 0: 30000; one connection attempt; one subscribe reply */
+    size_t      max_message_bytes;      /* 0: buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE */
+    uint32_t    ping_interval_ms;       /* 0: no keepalive pings */
+    uint32_t    max_connection_ms;      /* 0: 5400000 (90 min) */
+    void      (*random)(void *user, uint8_t *out, size_t len);   /* 0: built-in, not cryptographic */
+    void       *random_user;
+} xbl_mpsd_rta_config;
+
+/* A waiting event, compact; the session change and the ID are filled in
+   when it is handed out. */
+typedef struct xbl_mpsd__rta_queued {
+    uint8_t         type;
+    uint8_t         state;
+    uint16_t        close_code;
+    xbl_mpsd_result result;
+} xbl_mpsd__rta_queued;
+
+#define XBL_MPSD__RTA_QUEUE 8
+
+/* Private state, complete so that callers can place it anywhere; do not copy. */
+struct xbl_mpsd_rta {
+    xbl_mpsd_ws          ws;
+    xbl_mpsd_client     *client;
+    xbl_mpsd_rta_config  config;          /* defaults filled in */
+    uint32_t             phase;           /* XBL_MPSD__RTA_* */
+    uint32_t             flags;           /* XBL_MPSD__RF_* */
+    uint32_t             attempt;         /* k of the series */
+    uint32_t             wait_start_ms, wait_ms, open_ms;
+    uint32_t             sub_state, seq, next_seq, subid, throttle, sub_ms, retry_ms;
+    uint8_t              state;           /* public state, as last reported */
+    xbl_mpsd_result      last_result;
+    size_t               tap_at;          /* next tap in the held message, 0: none */
+    size_t               tap_end;
+    xbl_mpsd__rta_queued queue[XBL_MPSD__RTA_QUEUE];
+    uint8_t              queue_head, queue_len;
+    char                 connection_id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH];
+};
+
+/* Makes `rta` the real-time connection of `client`'s user and attaches it to
+   `client`, so the client's writes stamp its connection ID (section 10). The
+   user, auth callback, user agent and accept language come from the client.
+   Nothing is sent: the state stays DISCONNECTED until a subscription or
+   activation wants a connection. `config` is copied; `buffer` (at least
+   XBL_MPSD_RTA_MIN_BUFFER_SIZE bytes) belongs to the object until
+   xbl_mpsd_rta_close, and the client must outlive the object.
+   XBL_MPSD_E_INVALIDARG: a NULL argument, a config without a complete port,
+   an empty host or path or one with CR, LF or a space, a path not starting
+   with '/', a buffer too small, max_message_bytes over buffer_size -
+   XBL_MPSD_RTA_BUFFER_RESERVE. XBL_MPSD_E_UNEXPECTED: the client already has
+   an RTA object (close that one first). */
+xbl_mpsd_result xbl_mpsd_rta_init(
+    xbl_mpsd_rta *rta, xbl_mpsd_client *client, const xbl_mpsd_rta_config *config,
+    void *buffer, size_t buffer_size);
+/* Does a bounded step of work (never waits) and hands out at most one event.
+   XBL_MPSD_OK: *event holds the next event; call again, more may wait.
+   XBL_MPSD_PENDING: nothing to report, *event is zeroed (type NONE); call
+   again next frame. XBL_MPSD_E_INVALIDARG: a NULL argument.
+   XBL_MPSD_E_UNEXPECTED: the object was never initialised or was closed.
+   Connection failures are events, never return values: the object carries
+   on and reconnects with back-off by itself. */
+xbl_mpsd_result xbl_mpsd_rta_poll(xbl_mpsd_rta *rta, xbl_mpsd_rta_event *event);
+/* Ends the connection at once, drops pending events, forgets the
+   subscription and the connection ID and detaches the object from its
+   client; no events follow. Safe on NULL, on a zeroed or a closed object.
+   The object and its buffer may then be reused with xbl_mpsd_rta_init. For a
+   graceful end, disable subscriptions and poll until DISCONNECTED first. */
+void xbl_mpsd_rta_close(xbl_mpsd_rta *rta);
+/* Read-only views, as of the last poll; for NULL or a closed object they
+   answer DISCONNECTED, "", XBL_MPSD_OK and 0. The ID pointer stays valid
+   until the next call on the object. last_result is set whenever an attempt
+   fails or a connection is lost (silent retries too) and is not cleared by
+   success. needed_bytes is the buffer a refused handshake answer or message
+   would have needed (an upper bound for a handshake line). */
+xbl_mpsd_real_time_activity_connection_state xbl_mpsd_rta_connection_state(const xbl_mpsd_rta *rta);
+/* The connection ID the service gave this connection: "" when none; never NULL. */
+const char     *xbl_mpsd_rta_connection_id(const xbl_mpsd_rta *rta);
+/* The cause of the last failed attempt or lost connection, or XBL_MPSD_OK. */
+xbl_mpsd_result xbl_mpsd_rta_last_result(const xbl_mpsd_rta *rta);
+/* Buffer bytes the last refused answer or message needed; 0 when nothing was short. */
+size_t          xbl_mpsd_rta_needed_bytes(const xbl_mpsd_rta *rta);
+
+/* XSAPI XblMultiplayerSetSubscriptionsEnabled. true: the client's RTA object
+   wants the MPSD connections subscription; the connection opens and the
+   subscribe goes out on the following polls, and the ID arrives as an event.
+   false: the connection ID is cleared at once (later writes no longer stamp
+   it), a SUBSCRIPTION_LOST event with XBL_MPSD_OK is queued, the unsubscribe
+   goes out, and the connection closes gracefully unless activated. No-op when
+   already so. XBL_MPSD_E_INVALIDARG: NULL client. XBL_MPSD_E_UNEXPECTED: no
+   RTA object attached (call xbl_mpsd_rta_init first). */
+xbl_mpsd_result xbl_mpsd_set_subscriptions_enabled(xbl_mpsd_client *client, bool subscriptions_enabled);
+/* True from a successful enable until a disable or a failed subscription;
+   false for NULL or a client without an RTA object. */
+bool            xbl_mpsd_subscriptions_enabled(const xbl_mpsd_client *client);
+/* XSAPI XblRealTimeActivityActivate: keeps the WebSocket open with no
+   subscription (one flag, not a count), e.g. to check connectivity before a
+   session exists. Errors as xbl_mpsd_set_subscriptions_enabled. */
+xbl_mpsd_result xbl_mpsd_real_time_activity_activate(xbl_mpsd_client *client);
+/* XSAPI XblRealTimeActivityDeactivate: lets the WebSocket close once no
+   subscription wants it. Errors as xbl_mpsd_set_subscriptions_enabled. */
+xbl_mpsd_result xbl_mpsd_real_time_activity_deactivate(xbl_mpsd_client *client);
+#endif /* XBL_MPSD_NO_RTA */
+
 #ifdef __cplusplus
 }
 #endif
@@ -1368,7 +1747,9 @@ const char *xbl_mpsd_result_string(xbl_mpsd_result r)
     static const char *const transport[] = {
         "XBL_MPSD_E_WOULD_BLOCK", "XBL_MPSD_E_EOF", "XBL_MPSD_E_IO", "XBL_MPSD_E_CONNECT",
         "XBL_MPSD_E_TIMEOUT", "XBL_MPSD_E_TLS", "XBL_MPSD_E_TLS_VERIFY", "XBL_MPSD_E_HTTP_PROTOCOL",
-        "XBL_MPSD_E_CONNECTION_CLOSED", "XBL_MPSD_E_CANCELED", "XBL_MPSD_E_BUSY"
+        "XBL_MPSD_E_CONNECTION_CLOSED", "XBL_MPSD_E_CANCELED", "XBL_MPSD_E_BUSY",
+        "XBL_MPSD_E_WS_HANDSHAKE", "XBL_MPSD_E_WS_PROTOCOL", "XBL_MPSD_E_WS_MESSAGE_TOO_BIG",
+        "XBL_MPSD_E_WS_CLOSED", "XBL_MPSD_E_RTA_NO_CONNECTION_ID", "XBL_MPSD_E_RTA_PROTOCOL"
     };
     static const char *const http[] = {
         "HTTP 400", "HTTP 401", "HTTP 402", "HTTP 403", "HTTP 404", "HTTP 405", "HTTP 406",
@@ -1388,9 +1769,12 @@ const char *xbl_mpsd_result_string(xbl_mpsd_result r)
     case XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND: return "XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND";
     case XBL_MPSD_E_INVALID_JSON_STRING: return "XBL_MPSD_E_INVALID_JSON_STRING";
     case XBL_MPSD_E_RUNTIME_ERROR: return "XBL_MPSD_E_RUNTIME_ERROR";
+    case XBL_MPSD_E_RTA_GENERIC_ERROR: return "XBL_MPSD_E_RTA_GENERIC_ERROR";
+    case XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED: return "XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED";
+    case XBL_MPSD_E_RTA_ACCESS_DENIED: return "XBL_MPSD_E_RTA_ACCESS_DENIED";
     default: break;
     }
-    if (bits >= UINT32_C(0xA4D50001) && bits <= UINT32_C(0xA4D5000B))
+    if (bits >= UINT32_C(0xA4D50001) && bits <= UINT32_C(0xA4D50011))
         return transport[bits - UINT32_C(0xA4D50001)];
     if (bits >= UINT32_C(0x80190190) && bits <= UINT32_C(0x801901AF))
         return http[bits - UINT32_C(0x80190190)];
@@ -2120,6 +2504,15 @@ static void xbl_mpsd__session_reset(xbl_mpsd_session *s, unsigned char *arena, s
     s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN;
 }
 
+/* splitmix64's finalizer: spreads every input bit over the whole output. */
+static uint64_t xbl_mpsd__mix64(uint64_t z)
+{
+    z += UINT64_C(0x9E3779B97F4A7C15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
 /* The subscription ID only has to be unique per session object, not secret:
    the default mixes the XUID, the object's address and a per-object counter
    (splitmix64). A platform with a real random source defines
@@ -2130,12 +2523,8 @@ static uint64_t xbl_mpsd__random_u64(xbl_mpsd_session *s)
     s->random_counter++;
     return XBL_MPSD_RANDOM_U64(s);
 #else
-    uint64_t z = s->xuid ^ (uint64_t)(uintptr_t)s ^ ((uint64_t)(++s->random_counter) << 32)
-               ^ (uint64_t)(uintptr_t)s->arena.base;
-    z += UINT64_C(0x9E3779B97F4A7C15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
+    return xbl_mpsd__mix64(s->xuid ^ (uint64_t)(uintptr_t)s ^ ((uint64_t)(++s->random_counter) << 32)
+                           ^ (uint64_t)(uintptr_t)s->arena.base);
 #endif
 }
 
@@ -3529,26 +3918,37 @@ xbl_mpsd_result xbl_mpsd_session_current_user_delete_custom_property_json(xbl_mp
    Secure device address
    =========================================================================== */
 
-xbl_mpsd_result xbl_mpsd_format_secure_device_address(const char *device_id,
-    xbl_mpsd_formatted_secure_device_address *address)
+/* Standard base64 with padding (RFC 4648 §4) of n bytes into 4 * ceil(n / 3)
+   characters at out, no NUL. Returns the characters written. */
+static size_t xbl_mpsd__base64(const unsigned char *in, size_t n, char *out)
 {
     /* index 64 is the padding character */
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
-    size_t id_len, total, i, o = 0;
+    size_t i, o = 0;
+    for (i = 0; i < n; i += 3) {
+        size_t left = n - i;   /* input bytes from i on; 1 or 2 in a padded last group */
+        unsigned b0 = in[i], b1 = left > 1 ? in[i + 1] : 0u, b2 = left > 2 ? in[i + 2] : 0u;
+        out[o++] = b64[b0 >> 2];
+        out[o++] = b64[((b0 & 3u) << 4) | (b1 >> 4)];
+        out[o++] = b64[left > 1 ? ((b1 & 15u) << 2) | (b2 >> 6) : 64u];
+        out[o++] = b64[left > 2 ? b2 & 63u : 64u];
+    }
+    return o;
+}
+
+xbl_mpsd_result xbl_mpsd_format_secure_device_address(const char *device_id,
+    xbl_mpsd_formatted_secure_device_address *address)
+{
+    /* "AAAAAAAA" + the ID: the first 9 bytes make 3 whole groups, so the
+       prefix and the ID's first byte are encoded apart from the rest */
+    unsigned char head[9] = { 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 0 };
+    size_t id_len, o;
     if (device_id == NULL || address == NULL) return XBL_MPSD_E_INVALIDARG;
     id_len = xbl_mpsd__strnlen(device_id, 3062);
     if (id_len == 0 || id_len > 3061) return XBL_MPSD_E_INVALIDARG;
-    total = 8 + id_len;
-    for (i = 0; i < total; i += 3) {
-        unsigned char in[3] = { 0, 0, 0 };
-        size_t k, left = total - i;   /* input bytes from i on; 1 or 2 in a padded last group */
-        for (k = 0; k < 3 && k < left; k++)
-            in[k] = (unsigned char)(i + k < 8 ? 'A' : device_id[i + k - 8]);
-        address->value[o++] = b64[in[0] >> 2];
-        address->value[o++] = b64[((in[0] & 3) << 4) | (in[1] >> 4)];
-        address->value[o++] = b64[left > 1 ? ((in[1] & 15) << 2) | (in[2] >> 6) : 64];
-        address->value[o++] = b64[left > 2 ? in[2] & 63 : 64];
-    }
+    head[8] = (unsigned char)device_id[0];
+    o = xbl_mpsd__base64(head, sizeof head, address->value);
+    o += xbl_mpsd__base64((const unsigned char *)device_id + 1, id_len - 1, address->value + o);
     address->value[o] = '\0';
     return XBL_MPSD_OK;
 }
@@ -3869,7 +4269,9 @@ static void xbl_mpsd__write_subscription(xbl_mpsd__jw *w, const xbl_mpsd_session
     | XBL_MPSD__ME_GROUPS | XBL_MPSD__ME_ENCOUNTERS | XBL_MPSD__ME_MEASUREMENTS | XBL_MPSD__ME_SERVER_MEASUREMENTS \
     | XBL_MPSD__ME_SUBSCRIPTION)
 
-static void xbl_mpsd__write_me_system(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const xbl_mpsd_session_member *m)
+/* `connection` (an RTA connection ID, or NULL) goes beside "active": true only. */
+static void xbl_mpsd__write_me_system(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const xbl_mpsd_session_member *m,
+                                      const char *connection)
 {
     uint32_t d = s->me_dirty;
     xbl_mpsd__jw_key(w, "system");
@@ -3878,6 +4280,7 @@ static void xbl_mpsd__write_me_system(xbl_mpsd__jw *w, const xbl_mpsd_session *s
         bool active = m->status == XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE;
         xbl_mpsd__jw_key_bool(w, "active", active);
         if (!active) xbl_mpsd__jw_key_bool(w, "ready", false);
+        if (active && connection != NULL) xbl_mpsd__jw_key_string(w, "connection", connection);
     }
     if (d & XBL_MPSD__ME_SUBSCRIPTION) xbl_mpsd__write_subscription(w, s);
     if (d & XBL_MPSD__ME_SECURE_DEVICE_ADDRESS)
@@ -3891,7 +4294,8 @@ static void xbl_mpsd__write_me_system(xbl_mpsd__jw *w, const xbl_mpsd_session *s
     xbl_mpsd__jw_close(w, '}');
 }
 
-static void xbl_mpsd__write_me(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const xbl_mpsd_session_member *m, bool is_new)
+static void xbl_mpsd__write_me(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const xbl_mpsd_session_member *m, bool is_new,
+                               const char *connection)
 {
     xbl_mpsd__jw_key(w, "me");
     xbl_mpsd__jw_open(w, '{');
@@ -3906,7 +4310,7 @@ static void xbl_mpsd__write_me(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const
     if (s->me_dirty & (XBL_MPSD__ME_SYSTEM | XBL_MPSD__ME_CUSTOM)) {
         xbl_mpsd__jw_key(w, "properties");
         xbl_mpsd__jw_open(w, '{');
-        if (s->me_dirty & XBL_MPSD__ME_SYSTEM) xbl_mpsd__write_me_system(w, s, m);
+        if (s->me_dirty & XBL_MPSD__ME_SYSTEM) xbl_mpsd__write_me_system(w, s, m, connection);
         if (s->me_dirty & XBL_MPSD__ME_CUSTOM) xbl_mpsd__jw_key_raw(w, "custom", xbl_mpsd__custom_output(s, m));
         xbl_mpsd__jw_close(w, '}');
     }
@@ -3927,7 +4331,17 @@ static bool xbl_mpsd__is_reservation(const xbl_mpsd_session *s, size_t i)
     return i >= s->document_members_count && i != s->joined_index;
 }
 
-static void xbl_mpsd__write_members(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
+#ifndef XBL_MPSD_NO_RTA
+/* Does the next body set the current member active ("active": true)? */
+static bool xbl_mpsd__body_sets_active(const xbl_mpsd_session *s)
+{
+    const xbl_mpsd_session_member *me = xbl_mpsd__me_output(s);
+    return me != NULL && !(s->state & XBL_MPSD__STATE_LEFT) && (s->me_dirty & XBL_MPSD__ME_STATUS)
+        && me->status == XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE;
+}
+#endif
+
+static void xbl_mpsd__write_members(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const char *connection)
 {
     const xbl_mpsd_session_member *me = xbl_mpsd__me_output(s);
     bool left = (s->state & XBL_MPSD__STATE_LEFT) != 0;
@@ -3939,7 +4353,7 @@ static void xbl_mpsd__write_members(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
         xbl_mpsd__jw_key(w, "me");
         xbl_mpsd__jw_raw(w, "null", 4);
     } else if (me) {
-        xbl_mpsd__write_me(w, s, me, (s->state & XBL_MPSD__STATE_JOINED) != 0);
+        xbl_mpsd__write_me(w, s, me, (s->state & XBL_MPSD__STATE_JOINED) != 0, connection);
     }
     for (i = 0; i < s->members_count; i++) {
         char key[32] = "reserve_";
@@ -3955,25 +4369,32 @@ static void xbl_mpsd__write_members(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
     xbl_mpsd__jw_close(w, '}');
 }
 
-static void xbl_mpsd__write_body(xbl_mpsd__jw *w, const xbl_mpsd_session *s)
+static void xbl_mpsd__write_body(xbl_mpsd__jw *w, const xbl_mpsd_session *s, const char *connection)
 {
     xbl_mpsd__jw_open(w, '{');
     if (!xbl_mpsd__is_service(s) && (s->dirty & XBL_MPSD__DIRTY_CONSTANTS)) xbl_mpsd__write_constants(w, s);
     if (s->dirty & XBL_MPSD__DIRTY_ROLE_TYPES) xbl_mpsd__write_role_types(w, s);
     xbl_mpsd__write_properties(w, s);
-    xbl_mpsd__write_members(w, s);
+    xbl_mpsd__write_members(w, s, connection);
     if (s->dirty & XBL_MPSD__DIRTY_SERVERS) xbl_mpsd__jw_key_raw(w, "servers", s->raw_servers_json);
     xbl_mpsd__jw_close(w, '}');
 }
 
-static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, char *buf, size_t cap, size_t *len)
+/* The body with `connection` stamped beside "active": true (NULL: none). */
+static xbl_mpsd_result xbl_mpsd__session_write_body_stamped(const xbl_mpsd_session *s, const char *connection,
+                                                            char *buf, size_t cap, size_t *len)
 {
     xbl_mpsd__jw w;
     if (!xbl_mpsd__has_doc(s) || len == NULL || (buf == NULL && cap > 0)) return XBL_MPSD_E_INVALIDARG;
     xbl_mpsd__jw_init(&w, buf, cap);
-    xbl_mpsd__write_body(&w, s);
+    xbl_mpsd__write_body(&w, s, connection);
     *len = w.len;
     return w.len <= cap ? XBL_MPSD_OK : XBL_MPSD_E_OUTOFMEMORY;
+}
+
+static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, char *buf, size_t cap, size_t *len)
+{
+    return xbl_mpsd__session_write_body_stamped(s, NULL, buf, cap, len);
 }
 
 
@@ -5162,30 +5583,39 @@ static size_t xbl_mpsd__token_overhead(void)
     return (sizeof xbl_mpsd__auth_prefix - 1) + (sizeof xbl_mpsd__sig_prefix - 1) + 4;
 }
 
-/* Asks the auth callback and appends the token lines after the fixed head.
-   The authorization value is written in place; the signature goes to the end
-   of the buffer first, because the authorization's length is not known
-   before the callback answers. */
-static xbl_mpsd_result xbl_mpsd__add_tokens(xbl_mpsd_async *a)
+/* What one request tells the auth callback. */
+typedef struct xbl_mpsd__auth_request {
+    const char    *method;
+    const char    *path;
+    const uint8_t *body;
+    size_t         body_len;
+} xbl_mpsd__auth_request;
+
+/* Asks the auth callback and appends the token lines and the blank line to
+   a token-free head that ends at buf + start. The authorization value is
+   written in place; the signature goes to the end of the buffer first,
+   because the authorization's length is not known before the callback
+   answers. OK: *end is where the head now ends and *need the room these
+   tokens need whatever the split; E_OUTOFMEMORY from the callback: *need
+   is a buffer size to suggest. */
+static xbl_mpsd_result xbl_mpsd__put_tokens(const xbl_mpsd_client *c, const xbl_mpsd__auth_request *q,
+        unsigned char *buf, size_t buf_size, size_t start, size_t *end, size_t *need)
 {
-    const xbl_mpsd_client *c = a->client;
-    size_t start = a->body_len + a->fixed_len;
-    size_t room = a->buffer_size - start - xbl_mpsd__token_overhead();
+    size_t room = buf_size - start - xbl_mpsd__token_overhead();
     size_t sig_cap = room / 4 < XBL_MPSD__SIGNATURE_CAP ? room / 4 : XBL_MPSD__SIGNATURE_CAP;
     size_t auth_cap = room - sig_cap;
-    char *head = (char *)a->buffer + start;
+    char *head = (char *)buf + start;
     char *auth = head + (sizeof xbl_mpsd__auth_prefix - 1);
-    char *sig = (char *)a->buffer + a->buffer_size - sig_cap;
+    char *sig = (char *)buf + buf_size - sig_cap;
     size_t auth_len, sig_len, at;
     xbl_mpsd_result r;
     auth[0] = '\0';
     sig[0] = '\0';
-    r = c->config.auth(c->config.auth_user, xbl_mpsd__method(a), a->path,
-                       a->buffer, a->body_len, auth, auth_cap, sig, sig_cap);
+    r = c->config.auth(c->config.auth_user, q->method, q->path, q->body, q->body_len, auth, auth_cap, sig, sig_cap);
     if (r == XBL_MPSD_PENDING) return XBL_MPSD_PENDING;
     if (r == XBL_MPSD_E_OUTOFMEMORY) {
         /* the tokens did not fit: suggest twice the room they had */
-        a->needed = a->buffer_size + (room > XBL_MPSD_AUTH_RESERVE ? room : XBL_MPSD_AUTH_RESERVE);
+        *need = buf_size + (room > XBL_MPSD_AUTH_RESERVE ? room : XBL_MPSD_AUTH_RESERVE);
         return r;
     }
     if (r < 0) return r;
@@ -5202,10 +5632,30 @@ static xbl_mpsd_result xbl_mpsd__add_tokens(xbl_mpsd_async *a)
         at += sig_len;
     }
     XBL_MPSD_MEMCPY(head + at, "\r\n\r\n", 4);
-    a->head_len = a->fixed_len + at + 4;
-    /* room that splits (below) into caps these tokens fit, whatever the split */
-    a->head_need = start + xbl_mpsd__token_overhead() + auth_len + 1 + 4 * (sig_len + 1) + XBL_MPSD__SIGNATURE_CAP;
-    XBL_MPSD_MEMSET(sig, 0, sig_cap);
+    *end = start + at + 4;
+    /* room that splits (above) into caps these tokens fit, whatever the split */
+    *need = start + xbl_mpsd__token_overhead() + auth_len + 1 + 4 * (sig_len + 1) + XBL_MPSD__SIGNATURE_CAP;
+    /* a long authorization can push the head's end into the signature's
+       area: wipe only what lies past the head */
+    if ((char *)buf + *end > sig) sig = (char *)buf + *end;
+    XBL_MPSD_MEMSET(sig, 0, (size_t)((char *)buf + buf_size - sig));
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_result xbl_mpsd__add_tokens(xbl_mpsd_async *a)
+{
+    xbl_mpsd__auth_request q;
+    size_t end = 0, need = 0;
+    xbl_mpsd_result r;
+    q.method = xbl_mpsd__method(a);
+    q.path = a->path;
+    q.body = a->buffer;
+    q.body_len = a->body_len;
+    r = xbl_mpsd__put_tokens(a->client, &q, a->buffer, a->buffer_size, a->body_len + a->fixed_len, &end, &need);
+    if (r == XBL_MPSD_E_OUTOFMEMORY) a->needed = need;
+    if (r != XBL_MPSD_OK) return r;
+    a->head_len = end - a->body_len;
+    a->head_need = need;
     return XBL_MPSD_OK;
 }
 
@@ -5381,33 +5831,52 @@ static xbl_mpsd_result xbl_mpsd__hr_header(xbl_mpsd__http_response *r,
 /* "Name: value" with optional whitespace around the value. Whitespace before
    the colon and folded lines are refused (RFC 9112 §5.1, §5.2): both are
    request-smuggling tricks. */
-static xbl_mpsd_result xbl_mpsd__hr_header_line(xbl_mpsd__http_response *r, const char *line, size_t n)
+static bool xbl_mpsd__split_header_line(const char *line, size_t n, size_t *name_len, size_t *value_at,
+                                        size_t *value_len)
 {
     size_t colon = 0, b, e, i;
     while (colon < n && line[colon] != ':') colon++;
-    if (colon == 0 || colon == n) return XBL_MPSD_E_HTTP_PROTOCOL;
+    if (colon == 0 || colon == n) return false;
     for (i = 0; i < colon; i++)
-        if (!xbl_mpsd__is_tchar((unsigned char)line[i])) return XBL_MPSD_E_HTTP_PROTOCOL;
+        if (!xbl_mpsd__is_tchar((unsigned char)line[i])) return false;
     b = colon + 1;
     e = n;
     while (b < e && (line[b] == ' ' || line[b] == '\t')) b++;
     while (e > b && (line[e - 1] == ' ' || line[e - 1] == '\t')) e--;
     for (i = b; i < e; i++) {
         unsigned char c = (unsigned char)line[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7F) return XBL_MPSD_E_HTTP_PROTOCOL;
+        if ((c < 0x20 && c != '\t') || c == 0x7F) return false;
     }
-    return xbl_mpsd__hr_header(r, line, colon, line + b, e - b);
+    *name_len = colon;
+    *value_at = b;
+    *value_len = e - b;
+    return true;
+}
+
+static xbl_mpsd_result xbl_mpsd__hr_header_line(xbl_mpsd__http_response *r, const char *line, size_t n)
+{
+    size_t name_len, at, len;
+    if (!xbl_mpsd__split_header_line(line, n, &name_len, &at, &len)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    return xbl_mpsd__hr_header(r, line, name_len, line + at, len);
+}
+
+/* "HTTP/1.x 200[ reason]": only HTTP/1.x is spoken here. *minor is x. */
+static bool xbl_mpsd__parse_status_line(const char *line, size_t n, uint32_t *status, unsigned *minor)
+{
+    uint64_t code;
+    if (n < 12 || XBL_MPSD_MEMCMP(line, "HTTP/1.", 7) != 0 || line[7] < '0' || line[7] > '9'
+        || line[8] != ' ' || (n > 12 && line[12] != ' ')
+        || !xbl_mpsd__parse_dec(line + 9, 3, 999, &code) || code < 100) return false;
+    *status = (uint32_t)code;
+    *minor = (unsigned)(line[7] - '0');
+    return true;
 }
 
 static xbl_mpsd_result xbl_mpsd__hr_status_line(xbl_mpsd__http_response *r, const char *line, size_t n)
 {
-    uint64_t code;
-    /* "HTTP/1.x 200[ reason]": only HTTP/1.x is spoken here */
-    if (n < 12 || XBL_MPSD_MEMCMP(line, "HTTP/1.", 7) != 0 || line[7] < '0' || line[7] > '9'
-        || line[8] != ' ' || (n > 12 && line[12] != ' ')
-        || !xbl_mpsd__parse_dec(line + 9, 3, 999, &code) || code < 100) return XBL_MPSD_E_HTTP_PROTOCOL;
-    r->status = (uint32_t)code;
-    if (line[7] == '0') r->flags |= XBL_MPSD__HF_HTTP10;
+    unsigned minor;
+    if (!xbl_mpsd__parse_status_line(line, n, &r->status, &minor)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    if (minor == 0) r->flags |= XBL_MPSD__HF_HTTP10;
     return XBL_MPSD_OK;
 }
 
@@ -5555,10 +6024,10 @@ static bool xbl_mpsd__hr_line_too_long(const xbl_mpsd__http_response *r, size_t 
 /* Finds the next complete line in the raw area. PENDING when it has not all
    arrived; lines end with CRLF only, and a CR, LF or NUL anywhere else is
    refused (bare CR/LF tricks split headers differently in different parsers). */
-static xbl_mpsd_result xbl_mpsd__hr_find_line(xbl_mpsd__http_response *r, const unsigned char *p, size_t *len)
+static xbl_mpsd_result xbl_mpsd__find_crlf(const unsigned char *p, size_t from, size_t n, size_t *len)
 {
     size_t i;
-    for (i = r->scanned; i < r->raw_len; i++) {
+    for (i = from; i < n; i++) {
         unsigned char c = p[i];
         if (c == '\n') {
             if (i == 0 || p[i - 1] != '\r') return XBL_MPSD_E_HTTP_PROTOCOL;
@@ -5568,6 +6037,13 @@ static xbl_mpsd_result xbl_mpsd__hr_find_line(xbl_mpsd__http_response *r, const 
         if (i > 0 && p[i - 1] == '\r') return XBL_MPSD_E_HTTP_PROTOCOL;
         if (c == 0) return XBL_MPSD_E_HTTP_PROTOCOL;
     }
+    return XBL_MPSD_PENDING;
+}
+
+static xbl_mpsd_result xbl_mpsd__hr_find_line(xbl_mpsd__http_response *r, const unsigned char *p, size_t *len)
+{
+    xbl_mpsd_result res = xbl_mpsd__find_crlf(p, r->scanned, r->raw_len, len);
+    if (res != XBL_MPSD_PENDING) return res;
     r->scanned = r->raw_len;
     /* the line is at least one byte longer than what has come: refusing it
        now means a window of the limit's size always decides, so a
@@ -5725,11 +6201,15 @@ static void xbl_mpsd__drop_connection(xbl_mpsd_client *c)
 }
 
 /* Wrap-safe: unsigned difference is right for any timeout below 2^32 ms. */
+static bool xbl_mpsd__ms_passed(uint32_t now, uint32_t start, uint32_t ms)
+{
+    return (uint32_t)(now - start) >= ms;
+}
+
 static bool xbl_mpsd__deadline_passed(const xbl_mpsd_async *a)
 {
     const xbl_mpsd_client *c = a->client;
-    uint32_t now = c->port.now_ms(c->port.ctx);
-    return (uint32_t)(now - a->start_ms) >= c->config.timeout_ms;
+    return xbl_mpsd__ms_passed(c->port.now_ms(c->port.ctx), a->start_ms, c->config.timeout_ms);
 }
 
 /* Ends the operation. A failure mid-exchange leaves the connection out of
@@ -6147,6 +6627,7 @@ static xbl_mpsd_result xbl_mpsd__write_async(xbl_mpsd_client *client, const xbl_
         xbl_mpsd_session_write_mode mode, const char *handle_id, xbl_mpsd_async *a)
 {
     char path[XBL_MPSD__PATH_CAP];
+    const char *connection = NULL;
     xbl_mpsd__request q;
     size_t len = 0;
     xbl_mpsd_result r;
@@ -6160,8 +6641,19 @@ static xbl_mpsd_result xbl_mpsd__write_async(xbl_mpsd_client *client, const xbl_
                       : !xbl_mpsd__reference_path(&session->reference, path, sizeof path))) return XBL_MPSD_E_INVALIDARG;
     r = xbl_mpsd__can_start(client, a);
     if (r != XBL_MPSD_OK) return r;
+#ifndef XBL_MPSD_NO_RTA
+    /* with subscriptions on, a body that sets the member active carries the
+       RTA connection ID, and without one it is refused before anything is
+       written (a polled call cannot wait for the ID) */
+    if (xbl_mpsd_subscriptions_enabled(client) && xbl_mpsd__body_sets_active(session)) {
+        connection = xbl_mpsd_rta_connection_id(client->rta);
+        if (connection[0] == '\0') return XBL_MPSD_E_RTA_NO_CONNECTION_ID;
+    }
+#endif
     /* the previous result was taken, so its body may be overwritten */
-    r = xbl_mpsd__session_write_body(session, (char *)a->buffer, a->buffer_size, &len);
+    r = connection != NULL
+        ? xbl_mpsd__session_write_body_stamped(session, connection, (char *)a->buffer, a->buffer_size, &len)
+        : xbl_mpsd__session_write_body(session, (char *)a->buffer, a->buffer_size, &len);
     if (r == XBL_MPSD_E_OUTOFMEMORY) a->needed = len + 1024 + XBL_MPSD_AUTH_RESERVE;   /* fixed heads are < 1 KB */
     if (r != XBL_MPSD_OK) return r;
     q.kind = handle_id ? XBL_MPSD__KIND_WRITE_BY_HANDLE : XBL_MPSD__KIND_WRITE;
@@ -6296,6 +6788,1391 @@ xbl_mpsd_result xbl_mpsd_get_session_by_handle_result(xbl_mpsd_async *async, xbl
 {
     return xbl_mpsd__result(async, out, false);
 }
+
+#ifndef XBL_MPSD_NO_RTA
+/* ===========================================================================
+   WebSocket client (RFC 6455 subset)
+   AUTH (token callback) -> CONNECT -> HS_SEND (the upgrade request) ->
+   HS_RECV (the 101 head, line by line) -> OPEN (frames both ways) and then
+   one of CLOSING (we sent close), PEER_CLOSED (the server did) or FAILING
+   (a broken rule: our close frame goes out, nothing is awaited) -> DONE.
+   Buffer while open: [message being assembled, max_message_bytes] ...
+   [reserve: control payload in | pong payload | frame out | bytes in].
+   During the handshake the whole buffer holds the request, then the head.
+   =========================================================================== */
+
+#define XBL_MPSD__WS_IDLE        0u
+#define XBL_MPSD__WS_AUTH        1u
+#define XBL_MPSD__WS_CONNECT     2u
+#define XBL_MPSD__WS_HS_SEND     3u
+#define XBL_MPSD__WS_HS_RECV     4u
+#define XBL_MPSD__WS_OPEN        5u
+#define XBL_MPSD__WS_CLOSING     6u
+#define XBL_MPSD__WS_PEER_CLOSED 7u
+#define XBL_MPSD__WS_FAILING     8u
+#define XBL_MPSD__WS_DONE        9u
+
+#define XBL_MPSD__WF_CLOSE_QUEUED 0x0001u   /* a close frame goes out once the slot is free */
+#define XBL_MPSD__WF_CLOSE_SENT   0x0002u   /* our close frame is in the slot or out: nothing more */
+#define XBL_MPSD__WF_PONG         0x0004u   /* a pong waits */
+#define XBL_MPSD__WF_PING_OUT     0x0008u   /* keepalive ping sent, no frame since */
+#define XBL_MPSD__WF_MSG_OPEN     0x0010u   /* a fragmented message is being assembled */
+#define XBL_MPSD__WF_PEER_CLOSE   0x0020u   /* the server's close frame arrived while CLOSING */
+#define XBL_MPSD__WF_HS_STATUS    0x0100u   /* handshake: status line read */
+#define XBL_MPSD__WF_HS_UPGRADE   0x0200u
+#define XBL_MPSD__WF_HS_CONN      0x0400u
+#define XBL_MPSD__WF_HS_ACCEPT    0x0800u   /* a Sec-WebSocket-Accept was seen */
+#define XBL_MPSD__WF_HS_ACCEPT_OK 0x1000u
+#define XBL_MPSD__WF_HS_PROTO     0x2000u   /* a Sec-WebSocket-Protocol was seen */
+#define XBL_MPSD__WF_HS_BAD       0x4000u   /* a repeated or unwanted field */
+
+#define XBL_MPSD__WS_RX_B0       0u
+#define XBL_MPSD__WS_RX_B1       1u
+#define XBL_MPSD__WS_RX_EXT16    2u
+#define XBL_MPSD__WS_RX_EXT64    3u
+#define XBL_MPSD__WS_RX_PAYLOAD  4u
+
+#define XBL_MPSD__WS_OP_CONT   0x0u
+#define XBL_MPSD__WS_OP_TEXT   0x1u
+#define XBL_MPSD__WS_OP_BINARY 0x2u
+#define XBL_MPSD__WS_OP_CLOSE  0x8u
+#define XBL_MPSD__WS_OP_PING   0x9u
+#define XBL_MPSD__WS_OP_PONG   0xAu
+
+/* offsets in the reserve at the buffer's end */
+#define XBL_MPSD__WS_CTRL_AT   0u      /* 125: payload of the control frame being read */
+#define XBL_MPSD__WS_PONG_AT   128u    /* 125: payload of the pong waiting */
+#define XBL_MPSD__WS_OUT_AT    256u    /* frame going out: 8 header bytes + XBL_MPSD_WS_MAX_SEND_BYTES */
+#define XBL_MPSD__WS_STAGE_AT  640u    /* bytes received, not yet parsed */
+#define XBL_MPSD__WS_STAGE_CAP (XBL_MPSD_RTA_BUFFER_RESERVE - XBL_MPSD__WS_STAGE_AT)
+
+static const char xbl_mpsd__ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/* ---- SHA-1 (FIPS 180-4), for Sec-WebSocket-Accept only --------------- */
+
+static uint32_t xbl_mpsd__rol32(uint32_t x, unsigned n)
+{
+    return (x << n) | (x >> (32u - n));
+}
+
+static void xbl_mpsd__sha1_block(uint32_t h[5], const unsigned char *p)
+{
+    uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f, k, t;
+    unsigned i;
+    for (i = 0; i < 16; i++)
+        w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) | ((uint32_t)p[4 * i + 2] << 8) | p[4 * i + 3];
+    for (i = 16; i < 80; i++) w[i] = xbl_mpsd__rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    for (i = 0; i < 80; i++) {
+        if (i < 20) { f = (b & c) | (~b & d); k = UINT32_C(0x5A827999); }
+        else if (i < 40) { f = b ^ c ^ d; k = UINT32_C(0x6ED9EBA1); }
+        else if (i < 60) { f = (b & c) | (b & d) | (c & d); k = UINT32_C(0x8F1BBCDC); }
+        else { f = b ^ c ^ d; k = UINT32_C(0xCA62C1D6); }
+        t = xbl_mpsd__rol32(a, 5) + f + e + k + w[i];
+        e = d; d = c; c = xbl_mpsd__rol32(b, 30); b = a; a = t;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
+}
+
+static void xbl_mpsd__sha1(const unsigned char *data, size_t n, unsigned char out[20])
+{
+    uint32_t h[5] = { UINT32_C(0x67452301), UINT32_C(0xEFCDAB89), UINT32_C(0x98BADCFE),
+                      UINT32_C(0x10325476), UINT32_C(0xC3D2E1F0) };
+    unsigned char last[128];
+    size_t full = n - n % 64, rest = n % 64, tail = rest < 56 ? 64 : 128, i;
+    uint64_t bits = (uint64_t)n * 8u;
+    for (i = 0; i < full; i += 64) xbl_mpsd__sha1_block(h, data + i);
+    XBL_MPSD_MEMSET(last, 0, sizeof last);
+    if (rest) XBL_MPSD_MEMCPY(last, data + full, rest);
+    last[rest] = 0x80;
+    for (i = 0; i < 8; i++) last[tail - 1 - i] = (unsigned char)(bits >> (8 * i));
+    xbl_mpsd__sha1_block(h, last);
+    if (tail == 128) xbl_mpsd__sha1_block(h, last + 64);
+    for (i = 0; i < 20; i++) out[i] = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static unsigned char *xbl_mpsd__ws_reserve(const xbl_mpsd_ws *ws)
+{
+    return ws->buffer + ws->buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE;
+}
+
+static uint32_t xbl_mpsd__ws_now(const xbl_mpsd_ws *ws)
+{
+    return ws->port.now_ms(ws->port.ctx);
+}
+
+/* The caller's source, or a mix of the XUID, the object's address, the
+   clock and a counter: unique, but guessable. */
+static void xbl_mpsd__ws_random(xbl_mpsd_ws *ws, unsigned char *out, size_t len)
+{
+    uint64_t z = 0;
+    size_t i;
+    if (ws->config.random != NULL) { ws->config.random(ws->config.random_user, out, len); return; }
+    for (i = 0; i < len; i++) {
+        if (i % 8 == 0)
+            z = xbl_mpsd__mix64(ws->config.client->config.xuid ^ (uint64_t)(uintptr_t)ws
+                                ^ ((uint64_t)(++ws->random_counter) << 32) ^ xbl_mpsd__ws_now(ws));
+        out[i] = (unsigned char)(z >> (8 * (i % 8)));
+    }
+}
+
+/* Close codes a close frame may carry (RFC 6455 §7.4, IANA registry). */
+static bool xbl_mpsd__ws_close_code_ok(unsigned code)
+{
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+/* Host and path: non-empty, nothing that would end the request line or a header. */
+static bool xbl_mpsd__ws_field_ok(const char *s)
+{
+    size_t i;
+    if (s == NULL || s[0] == '\0' || !xbl_mpsd__header_safe(s)) return false;
+    for (i = 0; s[i]; i++)
+        if (s[i] == ' ') return false;
+    return true;
+}
+
+/* ---- frames out --------------------------------------------------------- */
+
+/* One masked frame with FIN set into the empty out slot, a fresh key each. */
+static void xbl_mpsd__ws_build(xbl_mpsd_ws *ws, unsigned opcode, const unsigned char *payload, size_t len)
+{
+    unsigned char *out = xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_OUT_AT, mask[4];
+    size_t h = 0, i;
+    out[h++] = (unsigned char)(0x80u | opcode);
+    if (len < 126) out[h++] = (unsigned char)(0x80u | len);
+    else { out[h++] = 0x80u | 126u; out[h++] = (unsigned char)(len >> 8); out[h++] = (unsigned char)(len & 0xFFu); }
+    xbl_mpsd__ws_random(ws, mask, 4);
+    XBL_MPSD_MEMCPY(out + h, mask, 4);
+    h += 4;
+    for (i = 0; i < len; i++) out[h + i] = (unsigned char)(payload[i] ^ mask[i & 3]);
+    ws->out_len = h + len;
+    ws->out_sent = 0;
+}
+
+/* The close frame goes out after the frame in the slot (which the caller
+   was told is queued, and which may be partly out already: finishing it
+   keeps the bytes sent the same however far it got) and a pong still owed. */
+static void xbl_mpsd__ws_queue_close(xbl_mpsd_ws *ws)
+{
+    if (ws->flags & XBL_MPSD__WF_CLOSE_SENT) return;
+    ws->flags |= XBL_MPSD__WF_CLOSE_QUEUED;
+}
+
+static bool xbl_mpsd__ws_ping_due(xbl_mpsd_ws *ws)
+{
+    return ws->phase == XBL_MPSD__WS_OPEN && ws->config.ping_interval_ms > 0
+        && !(ws->flags & XBL_MPSD__WF_PING_OUT)
+        && xbl_mpsd__ms_passed(xbl_mpsd__ws_now(ws), ws->rx_ms, ws->config.ping_interval_ms);
+}
+
+/* Fills the free out slot: a pong owed for a ping read earlier, then a
+   queued close, then a keepalive ping. Answering pings read before a
+   failure keeps the bytes sent the same for any split of the stream. */
+static void xbl_mpsd__ws_fill_out(xbl_mpsd_ws *ws)
+{
+    if (ws->out_len != 0) return;
+    if ((ws->flags & XBL_MPSD__WF_PONG) && !(ws->flags & XBL_MPSD__WF_CLOSE_SENT)) {
+        xbl_mpsd__ws_build(ws, XBL_MPSD__WS_OP_PONG, xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_PONG_AT, ws->pong_len);
+        ws->flags &= ~XBL_MPSD__WF_PONG;
+    } else if (ws->flags & XBL_MPSD__WF_CLOSE_QUEUED) {
+        unsigned char code[2];
+        code[0] = (unsigned char)(ws->send_code >> 8);
+        code[1] = (unsigned char)(ws->send_code & 0xFFu);
+        xbl_mpsd__ws_build(ws, XBL_MPSD__WS_OP_CLOSE, code, ws->send_code ? 2u : 0u);
+        ws->flags = (ws->flags & ~XBL_MPSD__WF_CLOSE_QUEUED) | XBL_MPSD__WF_CLOSE_SENT;
+    } else if (!(ws->flags & XBL_MPSD__WF_CLOSE_SENT) && xbl_mpsd__ws_ping_due(ws)) {
+        unsigned char payload[4];
+        xbl_mpsd__ws_random(ws, payload, sizeof payload);
+        xbl_mpsd__ws_build(ws, XBL_MPSD__WS_OP_PING, payload, sizeof payload);
+        ws->flags |= XBL_MPSD__WF_PING_OUT;
+        ws->rx_ms = xbl_mpsd__ws_now(ws);
+    }
+}
+
+/* CONTINUE when bytes went out, PENDING when nothing could, else the port's error. */
+static xbl_mpsd_result xbl_mpsd__ws_send_some(xbl_mpsd_ws *ws)
+{
+    const unsigned char *out = xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_OUT_AT;
+    size_t len;
+    int32_t n;
+    xbl_mpsd__ws_fill_out(ws);
+    if (ws->out_len == 0) return XBL_MPSD_PENDING;
+    len = ws->out_len - ws->out_sent;
+    n = ws->port.send(ws->port.ctx, out + ws->out_sent, len);
+    if (n == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (n < 0) return n;
+    if (n == 0 || (size_t)n > len) return XBL_MPSD_E_IO;   /* the port broke its contract */
+    ws->out_sent += (size_t)n;
+    if (ws->out_sent == ws->out_len) ws->out_len = ws->out_sent = 0;
+    return XBL_MPSD__CONTINUE;
+}
+
+/* ---- endings ------------------------------------------------------------ */
+
+static xbl_mpsd_result xbl_mpsd__ws_end(xbl_mpsd_ws *ws, xbl_mpsd_result result, uint16_t code,
+                                        xbl_mpsd_ws_event *ev)
+{
+    if (ws->phase <= XBL_MPSD__WS_HS_SEND) XBL_MPSD_MEMSET(ws->buffer, 0, ws->buffer_size);   /* tokens */
+    ws->port.close(ws->port.ctx);
+    ws->phase = XBL_MPSD__WS_DONE;
+    ws->result = result;
+    ws->close_code = code;
+    ev->type = XBL_MPSD_WS_EVENT_CLOSED;
+    ev->result = result;
+    ev->close_code = code;
+    ev->retry_after = ws->retry_after;
+    return XBL_MPSD_OK;
+}
+
+/* Failing the connection (RFC 6455 §7.1.7): our close frame with the code,
+   no answer awaited. A close already started keeps its code (it may be
+   out already), so the outcome does not depend on how far it got. */
+static xbl_mpsd_result xbl_mpsd__ws_fail(xbl_mpsd_ws *ws, xbl_mpsd_result why, uint16_t code)
+{
+    if (!(ws->flags & (XBL_MPSD__WF_CLOSE_SENT | XBL_MPSD__WF_CLOSE_QUEUED))) ws->send_code = code;
+    ws->result = why;
+    ws->close_code = ws->send_code;
+    ws->phase = XBL_MPSD__WS_FAILING;
+    ws->start_ms = xbl_mpsd__ws_now(ws);
+    xbl_mpsd__ws_queue_close(ws);
+    return XBL_MPSD__CONTINUE;
+}
+
+/* The port ended or broke. Open: 1006, no close frame seen. Otherwise the
+   close under way ends with the result it planned. */
+static xbl_mpsd_result xbl_mpsd__ws_lost(xbl_mpsd_ws *ws, xbl_mpsd_result r, xbl_mpsd_ws_event *ev)
+{
+    if (ws->phase == XBL_MPSD__WS_OPEN)
+        return xbl_mpsd__ws_end(ws, r == XBL_MPSD_E_EOF ? XBL_MPSD_E_CONNECTION_CLOSED : r, 1006, ev);
+    return xbl_mpsd__ws_end(ws, ws->result, ws->close_code, ev);
+}
+
+/* ---- frames in ---------------------------------------------------------- */
+
+static bool xbl_mpsd__ws_reading(const xbl_mpsd_ws *ws)
+{
+    return ws->phase == XBL_MPSD__WS_OPEN
+        || (ws->phase == XBL_MPSD__WS_CLOSING && !(ws->flags & XBL_MPSD__WF_PEER_CLOSE));
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_peer_close(xbl_mpsd_ws *ws)
+{
+    const unsigned char *p = xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_CTRL_AT;
+    size_t n = ws->ctrl_len;
+    unsigned code = 1005;   /* "no status code was present" */
+    if (n == 1) return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);
+    if (n >= 2) {
+        code = ((unsigned)p[0] << 8) | p[1];
+        if (!xbl_mpsd__ws_close_code_ok(code)) return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);
+        if (!xbl_mpsd__utf8_valid((const char *)p + 2, n - 2)) return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1007);
+    }
+    if (ws->phase == XBL_MPSD__WS_CLOSING) { ws->flags |= XBL_MPSD__WF_PEER_CLOSE; return XBL_MPSD__CONTINUE; }
+    /* echo the code (an empty close for an empty one), then wait for TCP's end */
+    ws->result = XBL_MPSD_E_WS_CLOSED;
+    ws->close_code = (uint16_t)code;
+    ws->send_code = (uint16_t)(n >= 2 ? code : 0);
+    ws->phase = XBL_MPSD__WS_PEER_CLOSED;
+    ws->start_ms = xbl_mpsd__ws_now(ws);
+    xbl_mpsd__ws_queue_close(ws);
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_frame_end(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    unsigned op = ws->opcode & 0x0Fu;
+    size_t len;
+    ws->rx_state = XBL_MPSD__WS_RX_B0;
+    ws->flags &= ~XBL_MPSD__WF_PING_OUT;
+    if (ws->config.ping_interval_ms > 0) ws->rx_ms = xbl_mpsd__ws_now(ws);
+    if (op == XBL_MPSD__WS_OP_CLOSE) return xbl_mpsd__ws_peer_close(ws);
+    if (op == XBL_MPSD__WS_OP_PING) {
+        /* only the latest ping needs an answer (RFC 6455 §5.5.3) */
+        if (ws->phase == XBL_MPSD__WS_OPEN) {
+            unsigned char *r = xbl_mpsd__ws_reserve(ws);
+            XBL_MPSD_MEMCPY(r + XBL_MPSD__WS_PONG_AT, r + XBL_MPSD__WS_CTRL_AT, ws->ctrl_len);
+            ws->pong_len = ws->ctrl_len;
+            ws->flags |= XBL_MPSD__WF_PONG;
+        }
+        return XBL_MPSD__CONTINUE;
+    }
+    if (op == XBL_MPSD__WS_OP_PONG) return XBL_MPSD__CONTINUE;
+    if (!(ws->opcode & 0x80u)) { ws->flags |= XBL_MPSD__WF_MSG_OPEN; return XBL_MPSD__CONTINUE; }
+    ws->flags &= ~XBL_MPSD__WF_MSG_OPEN;
+    len = ws->msg_len;
+    ws->msg_len = 0;
+    if (ws->phase != XBL_MPSD__WS_OPEN) return XBL_MPSD__CONTINUE;   /* closing: discarded */
+    if (ws->msg_opcode == XBL_MPSD__WS_OP_TEXT && !xbl_mpsd__utf8_valid((const char *)ws->buffer, len))
+        return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1007);
+    ev->type = XBL_MPSD_WS_EVENT_MESSAGE;
+    ev->binary = ws->msg_opcode == XBL_MPSD__WS_OP_BINARY;
+    ev->data = ws->buffer;
+    ev->len = len;
+    return XBL_MPSD_OK;
+}
+
+/* The length is known: the size limit is decided before any payload byte. */
+static xbl_mpsd_result xbl_mpsd__ws_header_done(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    unsigned op = ws->opcode & 0x0Fu;
+    ws->rx_state = XBL_MPSD__WS_RX_PAYLOAD;
+    ws->ctrl_len = 0;
+    if (op < XBL_MPSD__WS_OP_CLOSE && ws->phase == XBL_MPSD__WS_OPEN
+        && ws->frame_left > ws->config.max_message_bytes - ws->msg_len) {
+        uint64_t need = ws->frame_left + ws->msg_len + XBL_MPSD_RTA_BUFFER_RESERVE;
+        ws->needed = (ws->frame_left > SIZE_MAX || need > SIZE_MAX) ? SIZE_MAX : (size_t)need;
+        return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_MESSAGE_TOO_BIG, 1009);
+    }
+    if (op == XBL_MPSD__WS_OP_TEXT || op == XBL_MPSD__WS_OP_BINARY) ws->msg_opcode = (uint8_t)op;
+    return ws->frame_left == 0 ? xbl_mpsd__ws_frame_end(ws, ev) : XBL_MPSD__CONTINUE;
+}
+
+/* RFC 6455 §5.2 byte 0: FIN, RSV1-3, opcode. */
+static xbl_mpsd_result xbl_mpsd__ws_byte0(xbl_mpsd_ws *ws, unsigned c)
+{
+    unsigned op = c & 0x0Fu;
+    bool fin = (c & 0x80u) != 0, open = (ws->flags & XBL_MPSD__WF_MSG_OPEN) != 0;
+    if ((c & 0x70u) || (op >= 3 && op <= 7) || op >= 0xB
+        || (op >= XBL_MPSD__WS_OP_CLOSE && !fin)
+        || (op == XBL_MPSD__WS_OP_CONT && !open)
+        || ((op == XBL_MPSD__WS_OP_TEXT || op == XBL_MPSD__WS_OP_BINARY) && open))
+        return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);
+    ws->opcode = (uint8_t)(c & 0x8Fu);
+    ws->rx_state = XBL_MPSD__WS_RX_B1;
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_header_byte(xbl_mpsd_ws *ws, unsigned c, xbl_mpsd_ws_event *ev)
+{
+    switch (ws->rx_state) {
+    case XBL_MPSD__WS_RX_B0:
+        return xbl_mpsd__ws_byte0(ws, c);
+    case XBL_MPSD__WS_RX_B1:
+        /* a server never masks; a control frame fits 125 bytes */
+        if ((c & 0x80u) || ((ws->opcode & 0x0Fu) >= XBL_MPSD__WS_OP_CLOSE && (c & 0x7Fu) > 125))
+            return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);
+        c &= 0x7Fu;
+        ws->frame_left = c < 126 ? c : 0;
+        ws->rx_ext = (uint8_t)(c == 126 ? 2 : 8);
+        if (c < 126) return xbl_mpsd__ws_header_done(ws, ev);
+        ws->rx_state = c == 126 ? XBL_MPSD__WS_RX_EXT16 : XBL_MPSD__WS_RX_EXT64;
+        return XBL_MPSD__CONTINUE;
+    default:
+        if (ws->rx_state == XBL_MPSD__WS_RX_EXT64 && ws->rx_ext == 8 && (c & 0x80u))
+            return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);   /* top bit of a 64-bit length */
+        ws->frame_left = (ws->frame_left << 8) | c;
+        if (--ws->rx_ext > 0) return XBL_MPSD__CONTINUE;
+        /* the shortest encoding only */
+        if (ws->frame_left < 126 || (ws->rx_state == XBL_MPSD__WS_RX_EXT64 && ws->frame_left < 65536))
+            return xbl_mpsd__ws_fail(ws, XBL_MPSD_E_WS_PROTOCOL, 1002);
+        return xbl_mpsd__ws_header_done(ws, ev);
+    }
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_payload(xbl_mpsd_ws *ws, const unsigned char *in, xbl_mpsd_ws_event *ev)
+{
+    size_t avail = ws->in_len - ws->in_pos;
+    size_t n = ws->frame_left < avail ? (size_t)ws->frame_left : avail;
+    unsigned op = ws->opcode & 0x0Fu;
+    if (op >= XBL_MPSD__WS_OP_CLOSE) {
+        XBL_MPSD_MEMCPY(xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_CTRL_AT + ws->ctrl_len, in + ws->in_pos, n);
+        ws->ctrl_len += n;
+    } else if (ws->phase == XBL_MPSD__WS_OPEN) {
+        XBL_MPSD_MEMCPY(ws->buffer + ws->msg_len, in + ws->in_pos, n);
+        ws->msg_len += n;
+    }
+    ws->in_pos += n;
+    ws->frame_left -= n;
+    return ws->frame_left == 0 ? xbl_mpsd__ws_frame_end(ws, ev) : XBL_MPSD__CONTINUE;
+}
+
+/* Parses staged bytes: OK with *ev for a whole message, CONTINUE when the
+   staged bytes are used up or the connection stopped reading. */
+static xbl_mpsd_result xbl_mpsd__ws_feed(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    const unsigned char *in = xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_STAGE_AT;
+    while (ws->in_pos < ws->in_len && xbl_mpsd__ws_reading(ws)) {
+        xbl_mpsd_result r = ws->rx_state == XBL_MPSD__WS_RX_PAYLOAD
+            ? xbl_mpsd__ws_payload(ws, in, ev)
+            : xbl_mpsd__ws_header_byte(ws, in[ws->in_pos++], ev);
+        if (r != XBL_MPSD__CONTINUE) return r;
+    }
+    if (!xbl_mpsd__ws_reading(ws)) ws->in_pos = ws->in_len;   /* after a close: ignored */
+    return XBL_MPSD__CONTINUE;
+}
+
+/* CONTINUE with bytes staged (or dropped after the server's close), PENDING,
+   XBL_MPSD_E_EOF or the port's error. */
+static xbl_mpsd_result xbl_mpsd__ws_recv_some(xbl_mpsd_ws *ws)
+{
+    unsigned char *stage = xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_STAGE_AT;
+    int32_t n = ws->port.recv(ws->port.ctx, stage, XBL_MPSD__WS_STAGE_CAP);
+    if (n == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (n < 0) return n;
+    if (n == 0 || (size_t)n > XBL_MPSD__WS_STAGE_CAP) return XBL_MPSD_E_IO;
+    ws->in_pos = 0;
+    ws->in_len = xbl_mpsd__ws_reading(ws) ? (size_t)n : 0;
+    return XBL_MPSD__CONTINUE;
+}
+
+/* Frames owed to the peer that the out slot has not finished yet. */
+static bool xbl_mpsd__ws_has_output(const xbl_mpsd_ws *ws)
+{
+    return ws->out_len != 0 || (ws->flags & XBL_MPSD__WF_CLOSE_QUEUED)
+        || ((ws->flags & XBL_MPSD__WF_PONG) && !(ws->flags & XBL_MPSD__WF_CLOSE_SENT));
+}
+
+/* One step while the connection is up: parse what is staged, else send a
+   little and receive a little. Nothing is read while owed frames still go
+   out, so an end of TCP read early cannot cut them off: the bytes sent are
+   the same however the stream was split. */
+static xbl_mpsd_result xbl_mpsd__ws_step_live(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    xbl_mpsd_result s, r;
+    if (ws->in_pos < ws->in_len) return xbl_mpsd__ws_feed(ws, ev);
+    s = xbl_mpsd__ws_send_some(ws);
+    if (s < 0) return xbl_mpsd__ws_lost(ws, s, ev);
+    if (s == XBL_MPSD__CONTINUE && xbl_mpsd__ws_has_output(ws)) return XBL_MPSD__CONTINUE;
+    if (ws->phase == XBL_MPSD__WS_FAILING) {
+        if (ws->out_len == 0 && !(ws->flags & XBL_MPSD__WF_CLOSE_QUEUED))
+            return xbl_mpsd__ws_end(ws, ws->result, ws->close_code, ev);
+        return s;
+    }
+    r = xbl_mpsd__ws_recv_some(ws);
+    if (r < 0) return xbl_mpsd__ws_lost(ws, r, ev);
+    return (s == XBL_MPSD__CONTINUE || r == XBL_MPSD__CONTINUE) ? XBL_MPSD__CONTINUE : XBL_MPSD_PENDING;
+}
+
+/* ---- the opening handshake ---------------------------------------------- */
+
+static void xbl_mpsd__ws_write_fixed_head(xbl_mpsd__hw *w, const xbl_mpsd_ws *ws)
+{
+    const xbl_mpsd_client *c = ws->config.client;
+    xbl_mpsd__hw_str(w, "GET ");
+    xbl_mpsd__hw_str(w, ws->config.path);
+    xbl_mpsd__hw_str(w, " HTTP/1.1\r\nHost: ");
+    xbl_mpsd__hw_str(w, ws->config.host);
+    if (ws->config.port_number != 443) {
+        xbl_mpsd__hw_put(w, ":", 1);
+        xbl_mpsd__hw_u64(w, ws->config.port_number);
+    }
+    xbl_mpsd__hw_str(w, "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n");
+    xbl_mpsd__hw_header(w, "Sec-WebSocket-Key", ws->key);
+    xbl_mpsd__hw_str(w, "Sec-WebSocket-Version: 13\r\n");
+    if (ws->config.subprotocol != NULL) xbl_mpsd__hw_header(w, "Sec-WebSocket-Protocol", ws->config.subprotocol);
+    xbl_mpsd__hw_header(w, "User-Agent", c->config.user_agent);
+    if (c->config.accept_language != NULL) xbl_mpsd__hw_header(w, "Accept-Language", c->config.accept_language);
+}
+
+/* The request with its token lines, written as for an MPSD request. */
+static xbl_mpsd_result xbl_mpsd__ws_step_auth(xbl_mpsd_ws *ws)
+{
+    xbl_mpsd__auth_request q;
+    xbl_mpsd__hw w;
+    size_t need = 0;
+    xbl_mpsd_result r;
+    w.buf = (char *)ws->buffer; w.cap = ws->buffer_size; w.len = 0;
+    xbl_mpsd__ws_write_fixed_head(&w, ws);
+    if (w.len + xbl_mpsd__token_overhead() + 8 > ws->buffer_size) {
+        ws->needed = w.len + xbl_mpsd__token_overhead() + XBL_MPSD_AUTH_RESERVE;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    q.method = "GET";
+    q.path = ws->config.path;
+    q.body = NULL;
+    q.body_len = 0;
+    r = xbl_mpsd__put_tokens(ws->config.client, &q, ws->buffer, ws->buffer_size, w.len, &ws->head_len, &need);
+    if (r == XBL_MPSD_E_OUTOFMEMORY) ws->needed = need;
+    if (r != XBL_MPSD_OK) return r;
+    ws->phase = XBL_MPSD__WS_CONNECT;
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_step_connect(xbl_mpsd_ws *ws)
+{
+    xbl_mpsd_result r = ws->port.connect(ws->port.ctx, ws->config.host, ws->config.port_number);
+    if (r == XBL_MPSD_PENDING || r == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (r != XBL_MPSD_OK) return r < 0 ? r : XBL_MPSD_E_CONNECT;
+    ws->phase = XBL_MPSD__WS_HS_SEND;
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_step_hs_send(xbl_mpsd_ws *ws)
+{
+    size_t len = ws->head_len - ws->sent;
+    int32_t n = ws->port.send(ws->port.ctx, ws->buffer + ws->sent, len);
+    if (n == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (n < 0) return n;
+    if (n == 0 || (size_t)n > len) return XBL_MPSD_E_IO;
+    ws->sent += (size_t)n;
+    if (ws->sent == ws->head_len) {
+        XBL_MPSD_MEMSET(ws->buffer, 0, ws->head_len);   /* the tokens live only while on their way out */
+        ws->phase = XBL_MPSD__WS_HS_RECV;
+    }
+    return XBL_MPSD__CONTINUE;
+}
+
+/* base64(SHA-1(key || GUID)), byte for byte (RFC 6455 §4.1 item 4). */
+static bool xbl_mpsd__ws_accept_ok(const xbl_mpsd_ws *ws, const char *v, size_t n)
+{
+    unsigned char in[24 + sizeof xbl_mpsd__ws_guid - 1], digest[20];
+    char want[28];
+    XBL_MPSD_MEMCPY(in, ws->key, 24);
+    XBL_MPSD_MEMCPY(in + 24, xbl_mpsd__ws_guid, sizeof xbl_mpsd__ws_guid - 1);
+    xbl_mpsd__sha1(in, sizeof in, digest);
+    xbl_mpsd__base64(digest, sizeof digest, want);
+    return n == sizeof want && XBL_MPSD_MEMCMP(v, want, sizeof want) == 0;
+}
+
+static void xbl_mpsd__ws_head_field(xbl_mpsd_ws *ws, const char *name, size_t name_len, const char *v, size_t n)
+{
+    const char *sub = ws->config.subprotocol;
+    if (xbl_mpsd__ieq_n(name, name_len, "upgrade")) {
+        if (xbl_mpsd__ieq_n(v, n, "websocket")) ws->flags |= XBL_MPSD__WF_HS_UPGRADE;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "connection")) {
+        if (xbl_mpsd__has_token(v, n, "upgrade")) ws->flags |= XBL_MPSD__WF_HS_CONN;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "sec-websocket-accept")) {
+        if (ws->flags & XBL_MPSD__WF_HS_ACCEPT) ws->flags |= XBL_MPSD__WF_HS_BAD;
+        ws->flags |= XBL_MPSD__WF_HS_ACCEPT;
+        if (xbl_mpsd__ws_accept_ok(ws, v, n)) ws->flags |= XBL_MPSD__WF_HS_ACCEPT_OK;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "sec-websocket-extensions")) {
+        if (n > 0) ws->flags |= XBL_MPSD__WF_HS_BAD;   /* none was offered */
+    } else if (xbl_mpsd__ieq_n(name, name_len, "sec-websocket-protocol")) {
+        if ((ws->flags & XBL_MPSD__WF_HS_PROTO) || sub == NULL || n != xbl_mpsd__strlen(sub)
+            || XBL_MPSD_MEMCMP(v, sub, n) != 0) ws->flags |= XBL_MPSD__WF_HS_BAD;
+        ws->flags |= XBL_MPSD__WF_HS_PROTO;
+    } else if (xbl_mpsd__ieq_n(name, name_len, "retry-after")) {
+        uint64_t s;
+        ws->retry_after = xbl_mpsd__parse_dec(v, n, UINT32_MAX, &s) ? (uint32_t)s : 0;
+    }
+}
+
+/* CONTINUE for a line taken, OK for the blank line, else the failure. */
+static xbl_mpsd_result xbl_mpsd__ws_head_line(xbl_mpsd_ws *ws, const char *line, size_t n)
+{
+    size_t name_len, at, len;
+    unsigned minor;
+    if (!(ws->flags & XBL_MPSD__WF_HS_STATUS)) {
+        if (!xbl_mpsd__parse_status_line(line, n, &ws->status, &minor) || minor == 0) return XBL_MPSD_E_HTTP_PROTOCOL;
+        ws->flags |= XBL_MPSD__WF_HS_STATUS;
+        return XBL_MPSD__CONTINUE;
+    }
+    if (n == 0) return XBL_MPSD_OK;
+    if (line[0] == ' ' || line[0] == '\t') return XBL_MPSD_E_HTTP_PROTOCOL;   /* obs-fold */
+    if (!xbl_mpsd__split_header_line(line, n, &name_len, &at, &len)) return XBL_MPSD_E_HTTP_PROTOCOL;
+    xbl_mpsd__ws_head_field(ws, line, name_len, line + at, len);
+    return XBL_MPSD__CONTINUE;
+}
+
+/* The checks of a complete head, in order; then the bytes after the blank
+   line are the first frame bytes. */
+static xbl_mpsd_result xbl_mpsd__ws_head_done(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    uint32_t need = XBL_MPSD__WF_HS_UPGRADE | XBL_MPSD__WF_HS_CONN | XBL_MPSD__WF_HS_ACCEPT_OK;
+    if (ws->status != 101) return XBL_MPSD_E_HTTP_STATUS(ws->status);
+    if ((ws->flags & need) != need || (ws->flags & XBL_MPSD__WF_HS_BAD)) return XBL_MPSD_E_WS_HANDSHAKE;
+    XBL_MPSD_MEMMOVE(xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_STAGE_AT, ws->buffer, ws->raw_len);
+    ws->in_pos = 0;
+    ws->in_len = ws->raw_len;
+    ws->raw_len = 0;
+    ws->flags = 0;
+    ws->phase = XBL_MPSD__WS_OPEN;
+    ws->rx_ms = xbl_mpsd__ws_now(ws);
+    ev->type = XBL_MPSD_WS_EVENT_OPENED;
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_head_lines(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    for (;;) {
+        size_t len = 0;
+        xbl_mpsd_result r = xbl_mpsd__find_crlf(ws->buffer, 0, ws->raw_len, &len);
+        if (r == XBL_MPSD_PENDING)
+            return ws->header_bytes + ws->raw_len + 1 > XBL_MPSD_HTTP_MAX_HEADER_BYTES ? XBL_MPSD_E_HTTP_PROTOCOL
+                                                                                       : XBL_MPSD__CONTINUE;
+        if (r != XBL_MPSD_OK) return r;
+        ws->header_bytes += len;
+        if (ws->header_bytes > XBL_MPSD_HTTP_MAX_HEADER_BYTES) return XBL_MPSD_E_HTTP_PROTOCOL;
+        r = xbl_mpsd__ws_head_line(ws, (const char *)ws->buffer, len - 2);
+        ws->raw_len -= len;
+        XBL_MPSD_MEMMOVE(ws->buffer, ws->buffer + len, ws->raw_len);
+        if (r == XBL_MPSD_OK) return xbl_mpsd__ws_head_done(ws, ev);
+        if (r != XBL_MPSD__CONTINUE) return r;
+    }
+}
+
+/* Each read takes at most a stage's worth, so whatever follows the blank
+   line always fits the stage. */
+static xbl_mpsd_result xbl_mpsd__ws_step_hs_recv(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    size_t cap = ws->buffer_size - ws->raw_len;
+    int32_t n;
+    if (cap == 0) {
+        ws->needed = XBL_MPSD_HTTP_MAX_HEADER_BYTES + XBL_MPSD_RTA_BUFFER_RESERVE;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    if (cap > XBL_MPSD__WS_STAGE_CAP) cap = XBL_MPSD__WS_STAGE_CAP;
+    n = ws->port.recv(ws->port.ctx, ws->buffer + ws->raw_len, cap);
+    if (n == XBL_MPSD_E_WOULD_BLOCK) return XBL_MPSD_PENDING;
+    if (n == XBL_MPSD_E_EOF) return XBL_MPSD_E_CONNECTION_CLOSED;
+    if (n < 0) return n;
+    if (n == 0 || (size_t)n > cap) return XBL_MPSD_E_IO;
+    ws->raw_len += (size_t)n;
+    return xbl_mpsd__ws_head_lines(ws, ev);
+}
+
+/* ---- polling ------------------------------------------------------------ */
+
+/* Deadlines on the port clock: the attempt, the keepalive, the close wait. */
+static bool xbl_mpsd__ws_timers(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    uint32_t now = xbl_mpsd__ws_now(ws);
+    if (ws->phase < XBL_MPSD__WS_OPEN) {
+        if (!xbl_mpsd__ms_passed(now, ws->start_ms, ws->config.timeout_ms)) return false;
+        xbl_mpsd__ws_end(ws, XBL_MPSD_E_TIMEOUT, 0, ev);
+    } else if (ws->phase == XBL_MPSD__WS_OPEN) {
+        if (!(ws->flags & XBL_MPSD__WF_PING_OUT) || !xbl_mpsd__ms_passed(now, ws->rx_ms, ws->config.ping_interval_ms))
+            return false;
+        xbl_mpsd__ws_end(ws, XBL_MPSD_E_TIMEOUT, 1006, ev);   /* the peer is presumed gone */
+    } else {
+        if (!xbl_mpsd__ms_passed(now, ws->start_ms, ws->config.close_timeout_ms)) return false;
+        xbl_mpsd__ws_end(ws, ws->result, ws->close_code, ev);
+    }
+    return true;
+}
+
+static xbl_mpsd_result xbl_mpsd__ws_step(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *ev)
+{
+    switch (ws->phase) {
+    case XBL_MPSD__WS_AUTH: return xbl_mpsd__ws_step_auth(ws);
+    case XBL_MPSD__WS_CONNECT: return xbl_mpsd__ws_step_connect(ws);
+    case XBL_MPSD__WS_HS_SEND: return xbl_mpsd__ws_step_hs_send(ws);
+    case XBL_MPSD__WS_HS_RECV: return xbl_mpsd__ws_step_hs_recv(ws, ev);
+    default: return xbl_mpsd__ws_step_live(ws, ev);
+    }
+}
+
+xbl_mpsd_result xbl_mpsd_ws_poll(xbl_mpsd_ws *ws, xbl_mpsd_ws_event *event)
+{
+    int i;
+    if (event != NULL) XBL_MPSD_MEMSET(event, 0, sizeof *event);
+    if (ws == NULL || event == NULL) return XBL_MPSD_E_INVALIDARG;
+    if (ws->phase == XBL_MPSD__WS_IDLE || ws->phase == XBL_MPSD__WS_DONE) return XBL_MPSD_PENDING;
+    if (xbl_mpsd__ws_timers(ws, event)) return XBL_MPSD_OK;
+    for (i = 0; i < XBL_MPSD__POLL_STEPS; i++) {
+        xbl_mpsd_result r = xbl_mpsd__ws_step(ws, event);
+        if (r == XBL_MPSD_OK || r == XBL_MPSD_PENDING) return r;
+        if (r != XBL_MPSD__CONTINUE) return xbl_mpsd__ws_end(ws, r, 0, event);   /* the attempt failed */
+    }
+    return XBL_MPSD_PENDING;
+}
+
+xbl_mpsd_result xbl_mpsd_ws_init(xbl_mpsd_ws *ws, const xbl_mpsd_ws_config *config, void *buffer, size_t buffer_size)
+{
+    const xbl_mpsd_port *p;
+    if (ws == NULL || config == NULL || buffer == NULL) return XBL_MPSD_E_INVALIDARG;
+    p = config->port;
+    if (p == NULL || p->connect == NULL || p->send == NULL || p->recv == NULL || p->close == NULL
+        || p->now_ms == NULL || config->client == NULL || config->client->config.auth == NULL)
+        return XBL_MPSD_E_INVALIDARG;
+    if (!xbl_mpsd__ws_field_ok(config->host) || !xbl_mpsd__ws_field_ok(config->path) || config->path[0] != '/')
+        return XBL_MPSD_E_INVALIDARG;
+    if (config->subprotocol != NULL && (config->subprotocol[0] == '\0' || !xbl_mpsd__header_safe(config->subprotocol)))
+        return XBL_MPSD_E_INVALIDARG;
+    if (buffer_size < XBL_MPSD_WS_MIN_BUFFER_SIZE
+        || config->max_message_bytes > buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE) return XBL_MPSD_E_INVALIDARG;
+    XBL_MPSD_MEMSET(ws, 0, sizeof *ws);
+    ws->port = *p;
+    ws->config = *config;
+    ws->config.port = &ws->port;
+    if (ws->config.port_number == 0) ws->config.port_number = 443;
+    if (ws->config.timeout_ms == 0) ws->config.timeout_ms = 30000;
+    if (ws->config.max_message_bytes == 0) ws->config.max_message_bytes = buffer_size - XBL_MPSD_RTA_BUFFER_RESERVE;
+    if (ws->config.close_timeout_ms == 0) ws->config.close_timeout_ms = XBL_MPSD_RTA_CLOSE_TIMEOUT_MS;
+    ws->buffer = (unsigned char *)buffer;
+    ws->buffer_size = buffer_size;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_ws_connect(xbl_mpsd_ws *ws)
+{
+    unsigned char nonce[16];
+    uint32_t counter;
+    if (ws == NULL || ws->buffer == NULL) return XBL_MPSD_E_INVALIDARG;
+    if (ws->phase != XBL_MPSD__WS_IDLE && ws->phase != XBL_MPSD__WS_DONE) return XBL_MPSD_E_UNEXPECTED;
+    counter = ws->random_counter;
+    XBL_MPSD_MEMSET(&ws->phase, 0, sizeof *ws - offsetof(xbl_mpsd_ws, phase));   /* per-connection state */
+    ws->random_counter = counter;
+    xbl_mpsd__ws_random(ws, nonce, sizeof nonce);
+    xbl_mpsd__base64(nonce, sizeof nonce, ws->key);
+    ws->key[24] = '\0';
+    ws->phase = XBL_MPSD__WS_AUTH;
+    ws->start_ms = xbl_mpsd__ws_now(ws);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_ws_send_text(xbl_mpsd_ws *ws, const char *text, size_t len)
+{
+    if (ws == NULL || (text == NULL && len > 0)) return XBL_MPSD_E_INVALIDARG;
+    if (ws->phase != XBL_MPSD__WS_OPEN) return XBL_MPSD_E_UNEXPECTED;
+    if (len > XBL_MPSD_WS_MAX_SEND_BYTES || (len > 0 && !xbl_mpsd__utf8_valid(text, len))) return XBL_MPSD_E_INVALIDARG;
+    if (ws->out_len != 0 || (ws->flags & XBL_MPSD__WF_PONG)) return XBL_MPSD_E_BUSY;
+    xbl_mpsd__ws_build(ws, XBL_MPSD__WS_OP_TEXT, (const unsigned char *)text, len);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_ws_close(xbl_mpsd_ws *ws, uint16_t code)
+{
+    if (ws == NULL || !xbl_mpsd__ws_close_code_ok(code)) return XBL_MPSD_E_INVALIDARG;
+    if (ws->phase != XBL_MPSD__WS_OPEN) return XBL_MPSD_E_UNEXPECTED;
+    ws->phase = XBL_MPSD__WS_CLOSING;
+    ws->start_ms = xbl_mpsd__ws_now(ws);
+    ws->result = XBL_MPSD_OK;
+    ws->close_code = code;
+    ws->send_code = code;
+    xbl_mpsd__ws_queue_close(ws);
+    return XBL_MPSD_OK;
+}
+
+void xbl_mpsd_ws_abort(xbl_mpsd_ws *ws)
+{
+    if (ws == NULL || ws->phase == XBL_MPSD__WS_IDLE || ws->phase == XBL_MPSD__WS_DONE) {
+        if (ws != NULL) ws->phase = XBL_MPSD__WS_IDLE;
+        return;
+    }
+    if (ws->phase >= XBL_MPSD__WS_OPEN && ws->out_sent == 0 && !(ws->flags & XBL_MPSD__WF_CLOSE_SENT)) {
+        ws->send_code = 1000;
+        ws->out_len = 0;   /* a frame not started is dropped: this is the last send */
+        ws->flags &= ~XBL_MPSD__WF_PONG;
+        xbl_mpsd__ws_queue_close(ws);
+        xbl_mpsd__ws_fill_out(ws);
+        (void)ws->port.send(ws->port.ctx, xbl_mpsd__ws_reserve(ws) + XBL_MPSD__WS_OUT_AT, ws->out_len);
+    }
+    if (ws->phase <= XBL_MPSD__WS_HS_SEND) XBL_MPSD_MEMSET(ws->buffer, 0, ws->buffer_size);
+    ws->port.close(ws->port.ctx);
+    ws->phase = XBL_MPSD__WS_IDLE;
+}
+
+bool xbl_mpsd_ws_is_open(const xbl_mpsd_ws *ws)
+{
+    return ws != NULL && ws->phase == XBL_MPSD__WS_OPEN;
+}
+
+size_t xbl_mpsd_ws_needed_bytes(const xbl_mpsd_ws *ws)
+{
+    return ws == NULL ? 0 : ws->needed;
+}
+#endif /* XBL_MPSD_NO_RTA */
+
+#ifndef XBL_MPSD_NO_RTA
+/* ===========================================================================
+   Real-time activity (RTA) over the WebSocket client
+   Connection phases: IDLE -> WAIT (back-off before attempt k) -> ATTEMPT
+   (the WebSocket's opening) -> OPEN -> CLOSING -> IDLE or a new series.
+   One subscription, MPSD's connections resource: WANTED -> SUBSCRIBING ->
+   ACTIVE (connection ID known) -> UNSUB_SEND -> UNSUBSCRIBING -> NONE, with
+   RETRY for throttled answers. Events wait in a small queue; the taps of an
+   event message are read one at a time from the message itself, which stays
+   in the WebSocket buffer until the last one is handed out (no I/O happens
+   while anything waits).
+   =========================================================================== */
+
+#define XBL_MPSD__RTA_IDLE     0u
+#define XBL_MPSD__RTA_WAIT     1u
+#define XBL_MPSD__RTA_ATTEMPT  2u
+#define XBL_MPSD__RTA_OPEN     3u
+#define XBL_MPSD__RTA_CLOSING  4u
+
+#define XBL_MPSD__RF_LIVE        0x001u   /* initialised and not closed */
+#define XBL_MPSD__RF_ENABLED     0x002u
+#define XBL_MPSD__RF_ACTIVATED   0x004u
+#define XBL_MPSD__RF_EVER_OPENED 0x008u   /* jitter from now on */
+#define XBL_MPSD__RF_LOST_SENT   0x010u   /* a SUBSCRIPTION_LOST since enable or the last ACTIVE */
+#define XBL_MPSD__RF_RENEW       0x020u   /* closing for renewal */
+#define XBL_MPSD__RF_UNWANTED    0x040u   /* unwanted while SUBSCRIBING */
+#define XBL_MPSD__RF_REWANTED    0x080u   /* wanted again while unsubscribing */
+
+#define XBL_MPSD__SUB_NONE          0u
+#define XBL_MPSD__SUB_WANTED        1u
+#define XBL_MPSD__SUB_SUBSCRIBING   2u
+#define XBL_MPSD__SUB_ACTIVE        3u
+#define XBL_MPSD__SUB_RETRY         4u
+#define XBL_MPSD__SUB_UNSUB_SEND    5u
+#define XBL_MPSD__SUB_UNSUBSCRIBING 6u
+
+#define XBL_MPSD__RTA_RESYNC_QUIET_MS UINT32_C(300000)   /* resyncs right after a connect are ignored */
+
+static uint32_t xbl_mpsd__rta_now(const xbl_mpsd_rta *rta)
+{
+    return rta->ws.port.now_ms(rta->ws.port.ctx);
+}
+
+static bool xbl_mpsd__rta_wanted(const xbl_mpsd_rta *rta)
+{
+    return (rta->flags & (XBL_MPSD__RF_ENABLED | XBL_MPSD__RF_ACTIVATED)) != 0
+        || rta->sub_state == XBL_MPSD__SUB_UNSUB_SEND || rta->sub_state == XBL_MPSD__SUB_UNSUBSCRIBING;
+}
+
+static void xbl_mpsd__rta_push(xbl_mpsd_rta *rta, unsigned type, xbl_mpsd_result result, uint16_t close_code)
+{
+    xbl_mpsd__rta_queued *q;
+    if (rta->queue_len >= XBL_MPSD__RTA_QUEUE) return;   /* cannot happen: one cause queues at most three */
+    q = &rta->queue[(rta->queue_head + rta->queue_len) % XBL_MPSD__RTA_QUEUE];
+    q->type = (uint8_t)type;
+    q->state = rta->state;
+    q->close_code = close_code;
+    q->result = result;
+    rta->queue_len++;
+}
+
+/* One CONNECTION_STATE_CHANGED per actual change. */
+static void xbl_mpsd__rta_set_state(xbl_mpsd_rta *rta, unsigned state, xbl_mpsd_result result, uint16_t close_code)
+{
+    if (rta->state == state) return;
+    rta->state = (uint8_t)state;
+    xbl_mpsd__rta_push(rta, XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED, result, close_code);
+}
+
+static void xbl_mpsd__rta_lost(xbl_mpsd_rta *rta, xbl_mpsd_result result)
+{
+    rta->flags |= XBL_MPSD__RF_LOST_SENT;
+    xbl_mpsd__rta_push(rta, XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, result, 0);
+}
+
+/* 0 before the first open, then 0-4999 ms from the random source. */
+static uint32_t xbl_mpsd__rta_jitter(xbl_mpsd_rta *rta)
+{
+    unsigned char r[2];
+    if (!(rta->flags & XBL_MPSD__RF_EVER_OPENED)) return 0;
+    xbl_mpsd__ws_random(&rta->ws, r, sizeof r);
+    return (((uint32_t)r[0] << 8) | r[1]) % 5000u;
+}
+
+static uint32_t xbl_mpsd__rta_backoff_ms(uint32_t k)
+{
+    return (k >= 8 ? 60u : (k * k < 60u ? k * k : 60u)) * 1000u;
+}
+
+/* The connection ended: the subscription is wanted again on the next one. */
+static void xbl_mpsd__rta_forget_connection(xbl_mpsd_rta *rta)
+{
+    rta->connection_id[0] = '\0';
+    rta->tap_at = rta->tap_end = 0;
+    rta->throttle = 0;
+    rta->flags &= ~(XBL_MPSD__RF_UNWANTED | XBL_MPSD__RF_REWANTED);
+    if (!(rta->flags & XBL_MPSD__RF_ENABLED)) {
+        rta->sub_state = XBL_MPSD__SUB_NONE;
+    } else if (rta->sub_state == XBL_MPSD__SUB_UNSUB_SEND || rta->sub_state == XBL_MPSD__SUB_UNSUBSCRIBING) {
+        rta->seq = rta->next_seq++;   /* the one being removed counts as removed: wanted anew */
+        rta->sub_state = XBL_MPSD__SUB_WANTED;
+    } else {
+        rta->sub_state = XBL_MPSD__SUB_WANTED;
+    }
+}
+
+static void xbl_mpsd__rta_start_series(xbl_mpsd_rta *rta, xbl_mpsd_result result, uint16_t close_code)
+{
+    rta->phase = XBL_MPSD__RTA_WAIT;
+    rta->attempt = 0;
+    rta->wait_start_ms = xbl_mpsd__rta_now(rta);
+    rta->wait_ms = xbl_mpsd__rta_jitter(rta);
+    xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, result, close_code);
+}
+
+static void xbl_mpsd__rta_attempt_failed(xbl_mpsd_rta *rta, const xbl_mpsd_ws_event *ev)
+{
+    uint32_t wait;
+    rta->last_result = ev->result;
+    rta->attempt++;
+    rta->phase = XBL_MPSD__RTA_WAIT;
+    rta->wait_start_ms = xbl_mpsd__rta_now(rta);
+    wait = xbl_mpsd__rta_backoff_ms(rta->attempt) + xbl_mpsd__rta_jitter(rta);
+    if ((ev->result == XBL_MPSD_E_HTTP_STATUS(429) || ev->result == XBL_MPSD_E_HTTP_STATUS(503))
+        && ev->retry_after <= 86400u && ev->retry_after * 1000u > wait) wait = ev->retry_after * 1000u;
+    rta->wait_ms = wait;
+    if (rta->attempt < 4) return;
+    xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, ev->result, 0);
+    if ((rta->flags & (XBL_MPSD__RF_ENABLED | XBL_MPSD__RF_LOST_SENT)) == XBL_MPSD__RF_ENABLED)
+        xbl_mpsd__rta_lost(rta, ev->result);
+}
+
+/* ---- reading RTA messages: JSON walked in place, no tokens --------------- */
+
+/* The elements of a JSON array text known to be valid. Start with *i = 0. */
+static bool xbl_mpsd__json_array_next(const char *s, size_t n, size_t *i, const char **value, size_t *value_len)
+{
+    size_t k = xbl_mpsd__json_ws(s, n, *i), v;
+    if (k < n && (s[k] == '[' || s[k] == ',')) k = xbl_mpsd__json_ws(s, n, k + 1);
+    if (k >= n || s[k] == ']') return false;
+    v = k;
+    if (!xbl_mpsd__json_scan_value(s, n, &v, 1)) return false;
+    *value = s + k;
+    *value_len = v - k;
+    *i = xbl_mpsd__json_ws(s, n, v);
+    return true;
+}
+
+/* A JSON integer (digits only) up to max. */
+static bool xbl_mpsd__rta_int(const char *v, size_t n, uint64_t max, uint64_t *out)
+{
+    return xbl_mpsd__parse_dec(v, n, max, out);
+}
+
+/* A JSON string's decoded text into out[cap], NUL-terminated; false when it
+   is not a string or does not fit. */
+static bool xbl_mpsd__rta_string(const char *v, size_t n, char *out, size_t cap)
+{
+    size_t len;
+    if (n < 2 || v[0] != '"') return false;
+    len = xbl_mpsd__json_decode(v + 1, n - 2, NULL);
+    if (len >= cap) return false;
+    xbl_mpsd__json_decode(v + 1, n - 2, out);
+    out[len] = '\0';
+    return true;
+}
+
+/* The value of member `name` of an object text, or false. */
+static bool xbl_mpsd__rta_member(const char *obj, size_t n, const char *name, const char **v, size_t *vn)
+{
+    size_t i = 0, kn;
+    const char *k;
+    if (n == 0 || obj[0] != '{') return false;
+    while (xbl_mpsd__json_object_next(obj, n, &i, &k, &kn, v, vn))
+        if (xbl_mpsd__json_body_equals(k, kn, name)) return true;
+    return false;
+}
+
+/* "{scid}~{template}~{name}": three non-empty parts that fit. */
+static bool xbl_mpsd__rta_resource(const char *r, xbl_mpsd_session_reference *ref)
+{
+    const char *a = r, *b, *c;
+    size_t la, lb, lc;
+    while (*r && *r != '~') r++;
+    if (*r != '~') return false;
+    la = (size_t)(r - a); b = ++r;
+    while (*r && *r != '~') r++;
+    if (*r != '~') return false;
+    lb = (size_t)(r - b); c = ++r;
+    while (*r && *r != '~') r++;
+    if (*r == '~') return false;
+    lc = (size_t)(r - c);
+    if (la == 0 || lb == 0 || lc == 0 || la >= sizeof ref->scid || lb >= sizeof ref->session_template_name
+        || lc >= sizeof ref->session_name) return false;
+    XBL_MPSD_MEMSET(ref, 0, sizeof *ref);
+    XBL_MPSD_MEMCPY(ref->scid, a, la);
+    XBL_MPSD_MEMCPY(ref->session_template_name, b, lb);
+    XBL_MPSD_MEMCPY(ref->session_name, c, lc);
+    return true;
+}
+
+/* One shoulder tap; false when its resource is unusable (the tap is skipped). */
+static bool xbl_mpsd__rta_tap(const char *t, size_t n, xbl_mpsd_session_change_event_args *out)
+{
+    char resource[XBL_MPSD_SESSION_REFERENCE_URI_MAX_LENGTH];
+    const char *v;
+    size_t vn;
+    uint64_t cn;
+    XBL_MPSD_MEMSET(out, 0, sizeof *out);
+    if (!xbl_mpsd__rta_member(t, n, "resource", &v, &vn) || !xbl_mpsd__rta_string(v, vn, resource, sizeof resource)
+        || !xbl_mpsd__rta_resource(resource, &out->session_reference)) return false;
+    if (xbl_mpsd__rta_member(t, n, "changeNumber", &v, &vn) && xbl_mpsd__rta_int(v, vn, UINT64_MAX, &cn))
+        out->change_number = cn;
+    if (!xbl_mpsd__rta_member(t, n, "branch", &v, &vn) || !xbl_mpsd__rta_string(v, vn, out->branch, sizeof out->branch))
+        out->branch[0] = '\0';
+    return true;
+}
+
+/* A connection ID: 1-63 bytes of printable ASCII. */
+static bool xbl_mpsd__rta_take_connection_id(xbl_mpsd_rta *rta, const char *data, size_t n)
+{
+    char id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH];
+    const char *v;
+    size_t vn, i;
+    if (!xbl_mpsd__rta_member(data, n, "ConnectionId", &v, &vn) || !xbl_mpsd__rta_string(v, vn, id, sizeof id)
+        || id[0] == '\0') return false;
+    for (i = 0; id[i]; i++)
+        if ((unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7E) return false;
+    XBL_MPSD_MEMCPY(rta->connection_id, id, i + 1);
+    return true;
+}
+
+static xbl_mpsd_result xbl_mpsd__rta_code_result(uint64_t code)
+{
+    if (code == 2) return XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED;
+    if (code == 3) return XBL_MPSD_E_RTA_ACCESS_DENIED;
+    return XBL_MPSD_E_RTA_GENERIC_ERROR;
+}
+
+/* [1, SEQ, CODE, SUBID, DATA] for the subscribe in flight. */
+static void xbl_mpsd__rta_subscribe_reply(xbl_mpsd_rta *rta, const char *const *el, const size_t *len, size_t count)
+{
+    uint64_t code, subid = 0;
+    bool unwanted = (rta->flags & XBL_MPSD__RF_UNWANTED) != 0;
+    if (!xbl_mpsd__rta_int(el[2], len[2], UINT32_MAX, &code)) return;
+    rta->flags &= ~XBL_MPSD__RF_UNWANTED;
+    if (code == 1001 || code == 1002) {
+        rta->sub_state = XBL_MPSD__SUB_RETRY;
+        rta->sub_ms = xbl_mpsd__rta_now(rta);
+        rta->retry_ms = xbl_mpsd__rta_backoff_ms(rta->throttle++);
+        if (unwanted) rta->sub_state = XBL_MPSD__SUB_NONE;
+        return;
+    }
+    if (code != 0) {
+        rta->sub_state = XBL_MPSD__SUB_NONE;
+        if (unwanted) return;
+        rta->flags &= ~XBL_MPSD__RF_ENABLED;
+        xbl_mpsd__rta_lost(rta, xbl_mpsd__rta_code_result(code));
+        return;
+    }
+    if (count < 4 || !xbl_mpsd__rta_int(el[3], len[3], UINT32_MAX, &subid)) {
+        rta->sub_state = XBL_MPSD__SUB_NONE;   /* no SUBID: nothing to unsubscribe */
+        if (!unwanted) { rta->flags &= ~XBL_MPSD__RF_ENABLED; xbl_mpsd__rta_lost(rta, XBL_MPSD_E_RTA_PROTOCOL); }
+        return;
+    }
+    rta->subid = (uint32_t)subid;
+    rta->throttle = 0;
+    if (unwanted) { rta->sub_state = XBL_MPSD__SUB_UNSUB_SEND; return; }
+    if (count < 5 || !xbl_mpsd__rta_take_connection_id(rta, el[4], len[4])) {
+        rta->sub_state = XBL_MPSD__SUB_UNSUB_SEND;
+        rta->flags &= ~XBL_MPSD__RF_ENABLED;
+        xbl_mpsd__rta_lost(rta, XBL_MPSD_E_RTA_PROTOCOL);
+        return;
+    }
+    rta->sub_state = XBL_MPSD__SUB_ACTIVE;
+    rta->flags &= ~XBL_MPSD__RF_LOST_SENT;
+    xbl_mpsd__rta_push(rta, XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED, XBL_MPSD_OK, 0);
+}
+
+/* [3, SUBID, DATA]: the taps are handed out from the message itself. */
+static void xbl_mpsd__rta_event_message(xbl_mpsd_rta *rta, const char *data, size_t n)
+{
+    const char *v;
+    size_t vn;
+    if (!xbl_mpsd__rta_member(data, n, "shoulderTaps", &v, &vn) || v[0] != '[') return;
+    rta->tap_at = (size_t)((const unsigned char *)v - rta->ws.buffer);
+    rta->tap_end = rta->tap_at + vn;
+}
+
+/* One whole RTA message. Anything not understood is ignored (the framing
+   was sound; only the content is unknown). */
+static void xbl_mpsd__rta_message(xbl_mpsd_rta *rta, const char *text, size_t n)
+{
+    const char *el[5];
+    size_t len[5], start, vlen, i = 0, count = 0;
+    uint64_t type, seq;
+    const char *v;
+    size_t vn;
+    if (!xbl_mpsd__json_check(text, n, &start, &vlen) || text[start] != '[') return;
+    text += start;
+    while (count < 5 && xbl_mpsd__json_array_next(text, vlen, &i, &v, &vn)) { el[count] = v; len[count] = vn; count++; }
+    if (count == 0 || !xbl_mpsd__rta_int(el[0], len[0], UINT32_MAX, &type)) return;
+    if (type == 4) {
+        if ((rta->flags & (XBL_MPSD__RF_ENABLED | XBL_MPSD__RF_ACTIVATED))
+            && xbl_mpsd__ms_passed(xbl_mpsd__rta_now(rta), rta->open_ms, XBL_MPSD__RTA_RESYNC_QUIET_MS))
+            xbl_mpsd__rta_push(rta, XBL_MPSD_RTA_EVENT_RESYNC, XBL_MPSD_OK, 0);
+        return;
+    }
+    if (count < 3 || !xbl_mpsd__rta_int(el[1], len[1], UINT32_MAX, &seq)) return;
+    if (type == 1 && seq == rta->seq && rta->sub_state == XBL_MPSD__SUB_SUBSCRIBING) {
+        xbl_mpsd__rta_subscribe_reply(rta, el, len, count);
+    } else if (type == 2 && seq == rta->seq && rta->sub_state == XBL_MPSD__SUB_UNSUBSCRIBING) {
+        bool again = (rta->flags & XBL_MPSD__RF_REWANTED) && (rta->flags & XBL_MPSD__RF_ENABLED);
+        rta->flags &= ~XBL_MPSD__RF_REWANTED;
+        rta->sub_state = again ? XBL_MPSD__SUB_WANTED : XBL_MPSD__SUB_NONE;
+    } else if (type == 3 && rta->sub_state == XBL_MPSD__SUB_ACTIVE && (rta->flags & XBL_MPSD__RF_ENABLED)
+               && seq == rta->subid) {   /* element 1 of an event is the SUBID */
+        xbl_mpsd__rta_event_message(rta, el[2], len[2]);
+    }
+}
+
+/* ---- the connection ----------------------------------------------------- */
+
+static void xbl_mpsd__rta_send_requests(xbl_mpsd_rta *rta)
+{
+    char msg[160];
+    xbl_mpsd__hw w;
+    w.buf = msg; w.cap = sizeof msg; w.len = 0;
+    if (rta->sub_state == XBL_MPSD__SUB_RETRY
+        && xbl_mpsd__ms_passed(xbl_mpsd__rta_now(rta), rta->sub_ms, rta->retry_ms)) rta->sub_state = XBL_MPSD__SUB_WANTED;
+    if (rta->sub_state == XBL_MPSD__SUB_WANTED && (rta->flags & XBL_MPSD__RF_ENABLED)) {
+        xbl_mpsd__hw_str(&w, "[1,");
+        xbl_mpsd__hw_u64(&w, rta->seq);
+        xbl_mpsd__hw_str(&w, ",\"" XBL_MPSD_RTA_MPSD_CONNECTIONS_URI "\"]");
+        if (xbl_mpsd_ws_send_text(&rta->ws, msg, w.len) != XBL_MPSD_OK) return;
+        rta->sub_state = XBL_MPSD__SUB_SUBSCRIBING;
+        rta->sub_ms = xbl_mpsd__rta_now(rta);
+    } else if (rta->sub_state == XBL_MPSD__SUB_UNSUB_SEND) {
+        xbl_mpsd__hw_str(&w, "[2,");
+        xbl_mpsd__hw_u64(&w, rta->seq);
+        xbl_mpsd__hw_put(&w, ",", 1);
+        xbl_mpsd__hw_u64(&w, rta->subid);
+        xbl_mpsd__hw_put(&w, "]", 1);
+        if (xbl_mpsd_ws_send_text(&rta->ws, msg, w.len) != XBL_MPSD_OK) return;
+        rta->sub_state = XBL_MPSD__SUB_UNSUBSCRIBING;
+    }
+}
+
+static void xbl_mpsd__rta_connection_lost(xbl_mpsd_rta *rta, xbl_mpsd_result result, uint16_t close_code)
+{
+    rta->last_result = result;
+    xbl_mpsd__rta_forget_connection(rta);
+    xbl_mpsd__rta_start_series(rta, result, close_code);
+}
+
+static void xbl_mpsd__rta_step_open(xbl_mpsd_rta *rta)
+{
+    xbl_mpsd_ws_event ev;
+    uint32_t now = xbl_mpsd__rta_now(rta);
+    if (xbl_mpsd__ms_passed(now, rta->open_ms, rta->config.max_connection_ms)
+        || (!xbl_mpsd__rta_wanted(rta) && rta->sub_state == XBL_MPSD__SUB_NONE)) {
+        if (xbl_mpsd__rta_wanted(rta)) rta->flags |= XBL_MPSD__RF_RENEW;
+        (void)xbl_mpsd_ws_close(&rta->ws, 1000);
+        xbl_mpsd__rta_forget_connection(rta);
+        rta->phase = XBL_MPSD__RTA_CLOSING;
+        return;
+    }
+    if (rta->sub_state == XBL_MPSD__SUB_SUBSCRIBING && xbl_mpsd__ms_passed(now, rta->sub_ms, rta->config.timeout_ms)) {
+        rta->ws.port.close(rta->ws.port.ctx);   /* the reply is overdue: no close frame */
+        rta->ws.phase = XBL_MPSD__WS_IDLE;
+        xbl_mpsd__rta_connection_lost(rta, XBL_MPSD_E_TIMEOUT, 1006);
+        return;
+    }
+    xbl_mpsd__rta_send_requests(rta);
+    if (xbl_mpsd_ws_poll(&rta->ws, &ev) != XBL_MPSD_OK) return;
+    if (ev.type == XBL_MPSD_WS_EVENT_MESSAGE) xbl_mpsd__rta_message(rta, (const char *)ev.data, ev.len);
+    else if (ev.type == XBL_MPSD_WS_EVENT_CLOSED) xbl_mpsd__rta_connection_lost(rta, ev.result, ev.close_code);
+}
+
+static void xbl_mpsd__rta_step(xbl_mpsd_rta *rta)
+{
+    xbl_mpsd_ws_event ev;
+    switch (rta->phase) {
+    case XBL_MPSD__RTA_IDLE:
+        if (xbl_mpsd__rta_wanted(rta)) xbl_mpsd__rta_start_series(rta, XBL_MPSD_OK, 0);
+        break;
+    case XBL_MPSD__RTA_WAIT:
+        if (!xbl_mpsd__rta_wanted(rta)) {
+            rta->phase = XBL_MPSD__RTA_IDLE;
+            xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_OK, 0);
+        } else if (xbl_mpsd__ms_passed(xbl_mpsd__rta_now(rta), rta->wait_start_ms, rta->wait_ms)) {
+            (void)xbl_mpsd_ws_connect(&rta->ws);
+            rta->phase = XBL_MPSD__RTA_ATTEMPT;
+            xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, rta->last_result, 0);
+        }
+        break;
+    case XBL_MPSD__RTA_ATTEMPT:
+        if (!xbl_mpsd__rta_wanted(rta)) {
+            xbl_mpsd_ws_abort(&rta->ws);
+            rta->phase = XBL_MPSD__RTA_IDLE;
+            xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_OK, 0);
+            break;
+        }
+        if (xbl_mpsd_ws_poll(&rta->ws, &ev) != XBL_MPSD_OK) break;
+        if (ev.type == XBL_MPSD_WS_EVENT_CLOSED) { xbl_mpsd__rta_attempt_failed(rta, &ev); break; }
+        rta->phase = XBL_MPSD__RTA_OPEN;
+        rta->attempt = 0;
+        rta->flags |= XBL_MPSD__RF_EVER_OPENED;
+        rta->open_ms = xbl_mpsd__rta_now(rta);
+        xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
+        break;
+    case XBL_MPSD__RTA_OPEN:
+        xbl_mpsd__rta_step_open(rta);
+        break;
+    default:   /* CLOSING */
+        if (xbl_mpsd_ws_poll(&rta->ws, &ev) != XBL_MPSD_OK || ev.type != XBL_MPSD_WS_EVENT_CLOSED) break;
+        if ((rta->flags & XBL_MPSD__RF_RENEW) || xbl_mpsd__rta_wanted(rta)) {
+            rta->flags &= ~XBL_MPSD__RF_RENEW;
+            xbl_mpsd__rta_start_series(rta, XBL_MPSD_OK, ev.close_code);   /* a renewal is no loss */
+        } else {
+            rta->phase = XBL_MPSD__RTA_IDLE;
+            xbl_mpsd__rta_set_state(rta, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_OK,
+                                    ev.close_code);
+        }
+        break;
+    }
+}
+
+/* The next waiting event: queued ones first, then the held message's taps. */
+static bool xbl_mpsd__rta_hand_out(xbl_mpsd_rta *rta, xbl_mpsd_rta_event *ev)
+{
+    if (rta->queue_len > 0) {
+        const xbl_mpsd__rta_queued *q = &rta->queue[rta->queue_head];
+        rta->queue_head = (uint8_t)((rta->queue_head + 1) % XBL_MPSD__RTA_QUEUE);
+        rta->queue_len--;
+        ev->type = (xbl_mpsd_rta_event_type)q->type;
+        ev->result = q->result;
+        if (q->type == XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED) {
+            ev->connection_state = (xbl_mpsd_real_time_activity_connection_state)q->state;
+            ev->close_code = q->close_code;
+        }
+        if (q->type == XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED)
+            XBL_MPSD_MEMCPY(ev->connection_id, rta->connection_id, sizeof ev->connection_id);
+        return true;
+    }
+    while (rta->tap_at != 0) {
+        const char *arr = (const char *)rta->ws.buffer;
+        size_t i = rta->tap_at, vn;
+        const char *v;
+        if (!xbl_mpsd__json_array_next(arr, rta->tap_end, &i, &v, &vn)) { rta->tap_at = rta->tap_end = 0; break; }
+        rta->tap_at = i;
+        if (xbl_mpsd__rta_tap(v, vn, &ev->session_change)) {
+            ev->type = XBL_MPSD_RTA_EVENT_SESSION_CHANGED;
+            ev->result = XBL_MPSD_OK;
+            return true;
+        }
+        XBL_MPSD_MEMSET(&ev->session_change, 0, sizeof ev->session_change);
+    }
+    return false;
+}
+
+xbl_mpsd_result xbl_mpsd_rta_poll(xbl_mpsd_rta *rta, xbl_mpsd_rta_event *event)
+{
+    if (event != NULL) XBL_MPSD_MEMSET(event, 0, sizeof *event);
+    if (rta == NULL || event == NULL) return XBL_MPSD_E_INVALIDARG;
+    if (!(rta->flags & XBL_MPSD__RF_LIVE)) return XBL_MPSD_E_UNEXPECTED;
+    if (xbl_mpsd__rta_hand_out(rta, event)) return XBL_MPSD_OK;
+    xbl_mpsd__rta_step(rta);
+    return xbl_mpsd__rta_hand_out(rta, event) ? XBL_MPSD_OK : XBL_MPSD_PENDING;
+}
+
+xbl_mpsd_result xbl_mpsd_rta_init(xbl_mpsd_rta *rta, xbl_mpsd_client *client, const xbl_mpsd_rta_config *config,
+                                  void *buffer, size_t buffer_size)
+{
+    xbl_mpsd_ws_config wc;
+    xbl_mpsd_ws ws;
+    xbl_mpsd_result r;
+    if (rta == NULL || client == NULL || config == NULL || buffer == NULL) return XBL_MPSD_E_INVALIDARG;
+    XBL_MPSD_MEMSET(&wc, 0, sizeof wc);
+    wc.port = config->port;
+    wc.client = client;
+    wc.host = config->host != NULL ? config->host : XBL_MPSD_RTA_DEFAULT_HOST;
+    wc.port_number = config->port_number;
+    wc.path = config->path != NULL ? config->path : XBL_MPSD_RTA_DEFAULT_PATH;
+    wc.subprotocol = XBL_MPSD_RTA_SUBPROTOCOL;
+    wc.timeout_ms = config->timeout_ms;
+    wc.max_message_bytes = config->max_message_bytes;
+    wc.ping_interval_ms = config->ping_interval_ms;
+    wc.random = config->random;
+    wc.random_user = config->random_user;
+    if (buffer_size < XBL_MPSD_RTA_MIN_BUFFER_SIZE) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd_ws_init(&ws, &wc, buffer, buffer_size);   /* checks the rest, changes nothing */
+    if (r != XBL_MPSD_OK) return r;
+    if (client->rta != NULL) return XBL_MPSD_E_UNEXPECTED;
+    XBL_MPSD_MEMSET(rta, 0, sizeof *rta);
+    (void)xbl_mpsd_ws_init(&rta->ws, &wc, buffer, buffer_size);
+    rta->client = client;
+    rta->config = *config;
+    rta->config.port = &rta->ws.port;
+    rta->config.host = rta->ws.config.host;
+    rta->config.path = rta->ws.config.path;
+    rta->config.port_number = rta->ws.config.port_number;
+    rta->config.timeout_ms = rta->ws.config.timeout_ms;
+    rta->config.max_message_bytes = rta->ws.config.max_message_bytes;
+    if (rta->config.max_connection_ms == 0) rta->config.max_connection_ms = UINT32_C(5400000);
+    rta->state = XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED;
+    rta->next_seq = 1;
+    rta->flags = XBL_MPSD__RF_LIVE;
+    client->rta = rta;
+    return XBL_MPSD_OK;
+}
+
+void xbl_mpsd_rta_close(xbl_mpsd_rta *rta)
+{
+    if (rta == NULL || !(rta->flags & XBL_MPSD__RF_LIVE)) return;
+    xbl_mpsd_ws_abort(&rta->ws);
+    if (rta->client != NULL && rta->client->rta == rta) rta->client->rta = NULL;
+    XBL_MPSD_MEMSET(rta, 0, sizeof *rta);
+}
+
+xbl_mpsd_real_time_activity_connection_state xbl_mpsd_rta_connection_state(const xbl_mpsd_rta *rta)
+{
+    if (rta == NULL || !(rta->flags & XBL_MPSD__RF_LIVE)) return XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED;
+    return (xbl_mpsd_real_time_activity_connection_state)rta->state;
+}
+
+const char *xbl_mpsd_rta_connection_id(const xbl_mpsd_rta *rta)
+{
+    return (rta == NULL || !(rta->flags & XBL_MPSD__RF_LIVE)) ? "" : rta->connection_id;
+}
+
+xbl_mpsd_result xbl_mpsd_rta_last_result(const xbl_mpsd_rta *rta)
+{
+    return (rta == NULL || !(rta->flags & XBL_MPSD__RF_LIVE)) ? XBL_MPSD_OK : rta->last_result;
+}
+
+size_t xbl_mpsd_rta_needed_bytes(const xbl_mpsd_rta *rta)
+{
+    return (rta == NULL || !(rta->flags & XBL_MPSD__RF_LIVE)) ? 0 : xbl_mpsd_ws_needed_bytes(&rta->ws);
+}
+
+static xbl_mpsd_rta *xbl_mpsd__rta_of(xbl_mpsd_client *client, xbl_mpsd_result *r)
+{
+    *r = client == NULL ? XBL_MPSD_E_INVALIDARG : XBL_MPSD_E_UNEXPECTED;
+    if (client == NULL || client->rta == NULL || !(client->rta->flags & XBL_MPSD__RF_LIVE)) return NULL;
+    *r = XBL_MPSD_OK;
+    return client->rta;
+}
+
+static void xbl_mpsd__rta_enable(xbl_mpsd_rta *rta)
+{
+    rta->flags = (rta->flags | XBL_MPSD__RF_ENABLED) & ~(XBL_MPSD__RF_LOST_SENT | XBL_MPSD__RF_UNWANTED);
+    if (rta->sub_state == XBL_MPSD__SUB_NONE) {
+        rta->seq = rta->next_seq++;
+        rta->sub_state = XBL_MPSD__SUB_WANTED;
+    } else if (rta->sub_state == XBL_MPSD__SUB_UNSUB_SEND || rta->sub_state == XBL_MPSD__SUB_UNSUBSCRIBING) {
+        rta->flags |= XBL_MPSD__RF_REWANTED;
+    }
+}
+
+static void xbl_mpsd__rta_disable(xbl_mpsd_rta *rta)
+{
+    rta->flags &= ~(XBL_MPSD__RF_ENABLED | XBL_MPSD__RF_REWANTED);
+    rta->connection_id[0] = '\0';
+    rta->tap_at = rta->tap_end = 0;   /* taps not yet handed out are dropped */
+    xbl_mpsd__rta_lost(rta, XBL_MPSD_OK);
+    if (rta->sub_state == XBL_MPSD__SUB_WANTED || rta->sub_state == XBL_MPSD__SUB_RETRY) rta->sub_state = XBL_MPSD__SUB_NONE;
+    else if (rta->sub_state == XBL_MPSD__SUB_SUBSCRIBING) rta->flags |= XBL_MPSD__RF_UNWANTED;
+    else if (rta->sub_state == XBL_MPSD__SUB_ACTIVE) rta->sub_state = XBL_MPSD__SUB_UNSUB_SEND;
+}
+
+xbl_mpsd_result xbl_mpsd_set_subscriptions_enabled(xbl_mpsd_client *client, bool subscriptions_enabled)
+{
+    xbl_mpsd_result r;
+    xbl_mpsd_rta *rta = xbl_mpsd__rta_of(client, &r);
+    if (rta == NULL) return r;
+    if (subscriptions_enabled == ((rta->flags & XBL_MPSD__RF_ENABLED) != 0)) return XBL_MPSD_OK;
+    if (subscriptions_enabled) xbl_mpsd__rta_enable(rta);
+    else xbl_mpsd__rta_disable(rta);
+    return XBL_MPSD_OK;
+}
+
+bool xbl_mpsd_subscriptions_enabled(const xbl_mpsd_client *client)
+{
+    return client != NULL && client->rta != NULL && (client->rta->flags & XBL_MPSD__RF_LIVE)
+        && (client->rta->flags & XBL_MPSD__RF_ENABLED);
+}
+
+static xbl_mpsd_result xbl_mpsd__rta_set_activated(xbl_mpsd_client *client, bool on)
+{
+    xbl_mpsd_result r;
+    xbl_mpsd_rta *rta = xbl_mpsd__rta_of(client, &r);
+    if (rta == NULL) return r;
+    if (on) rta->flags |= XBL_MPSD__RF_ACTIVATED;
+    else rta->flags &= ~XBL_MPSD__RF_ACTIVATED;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_real_time_activity_activate(xbl_mpsd_client *client)
+{
+    return xbl_mpsd__rta_set_activated(client, true);
+}
+
+xbl_mpsd_result xbl_mpsd_real_time_activity_deactivate(xbl_mpsd_client *client)
+{
+    return xbl_mpsd__rta_set_activated(client, false);
+}
+#endif /* XBL_MPSD_NO_RTA */
 
 #endif /* XBL_MPSD_IMPLEMENTATION */
 

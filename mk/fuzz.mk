@@ -4,13 +4,13 @@
 # timeout or out-of-memory artifact appears. Harnesses: http (parser in
 # splits), chunked (decoding vs a reference), reader (session documents),
 # serializer (setter sequences, round trip), exchange (whole exchanges
-# through a scripted port). The long campaign: `make fuzz-long` (10 million
+# through a scripted port), ws (WebSocket frames and handshake), rta (RTA messages and taps). The long campaign: `make fuzz-long` (10 million
 # runs per harness, one harness at a time, FUZZ_RUNS=N to change).
 .PHONY: fuzz fuzz-build fuzz-long
 
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?= 10000000
-FUZZ_HARNESSES := http chunked reader serializer exchange
+FUZZ_HARNESSES := http chunked reader serializer exchange ws rta
 FUZZ := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 FUZZ_BIN := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_HARNESSES))
 FUZZ_NICE ?= nice -n 10

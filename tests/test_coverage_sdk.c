@@ -32,7 +32,13 @@ static void result_strings_name_every_class(void **state)
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_WOULD_BLOCK), "XBL_MPSD_E_WOULD_BLOCK");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_TIMEOUT), "XBL_MPSD_E_TIMEOUT");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_BUSY), "XBL_MPSD_E_BUSY");
-    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D5000C))), "unknown error");
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_WS_HANDSHAKE), "XBL_MPSD_E_WS_HANDSHAKE");
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_RTA_PROTOCOL), "XBL_MPSD_E_RTA_PROTOCOL");
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_RESULT_FROM_BITS(UINT32_C(0xA4D50012))), "unknown error");
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_RTA_GENERIC_ERROR), "XBL_MPSD_E_RTA_GENERIC_ERROR");
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED),
+                        "XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED");
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_RTA_ACCESS_DENIED), "XBL_MPSD_E_RTA_ACCESS_DENIED");
     /* HTTP: the 4xx table's ends, the named 5xx, any other status */
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(400)), "HTTP 400");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(412)), "HTTP 412");
