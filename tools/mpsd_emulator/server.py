@@ -25,6 +25,7 @@ from .common import (
     text)
 from .session import (check_obj)
 from .mpsd import (Emulator)
+from .dashboard import (Dashboard)
 
 
 # --------------------------------------------------------------------------- faults
@@ -109,6 +110,7 @@ class Handler(BaseHTTPRequestHandler):
     def dispatch(self, method):
         emu = self.server.emu
         fault = {}
+        self.started = time.monotonic()
         try:
             try:
                 body = self.read_body()
@@ -116,6 +118,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 raise HttpError(400, 'malformed request body framing')
             path, _, query = self.path.partition('?')
+            if self.server.dashboard.serve(self, method, path):
+                return
             if path.lower() == '/_emu' or path.lower().startswith('/_emu/'):
                 resp = self.admin(method, path.lower(), body)
             else:
@@ -154,6 +158,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, resp, fault, method):
         emu = self.server.emu
+        for hook in self.server.request_hooks:   # the dashboard's request log
+            try:
+                hook(self, method, resp, fault)
+            except Exception:  # a hook's bug must not fail the reply
+                traceback.print_exc()
         if fault.get('delay'):
             time.sleep(fault['delay'] / 1000.0)
         status = resp.status
@@ -395,6 +404,8 @@ def make_server(host='127.0.0.1', port=0, templates_path=None, tls_cert=None, tl
     emu = Emulator(load_templates(templates_path))
     srv = Server((host, port), Handler)
     srv.emu = emu
+    srv.dashboard = Dashboard(emu)
+    srv.request_hooks = [srv.dashboard.on_request]
     if tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(tls_cert, tls_key)
