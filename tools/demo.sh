@@ -4,6 +4,7 @@
 # With TLS=1 (`make demo TLS=1`) the same story runs over HTTPS: the
 # examples built with the mbedTLS port (build/tls/examples), the emulator
 # serving a certificate minted by tests/tls/mint_certs.sh.
+# DEMO_ATTACH_PORT=N runs the story against an emulator already on port N.
 # With KEEP=1 (`make demo KEEP=1`) the emulator stays up afterwards on port
 # 8910 (DEMO_PORT), so the dashboard and `build/xbl-mpsd` (whose defaults
 # reach it) can look at what the story left; the script says how to stop it.
@@ -26,6 +27,10 @@ if [ "${TLS:-0}" = 1 ]; then
   start_emulator "${PORT_ARGS[@]}" --tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key"
   CLI+=(--tls --ca "$MPSD_CA_FILE" --server-name localhost)
   echo "== MPSD emulator listening on 127.0.0.1:$MPSD_PORT over TLS (certificate for localhost, test CA $MPSD_CA_FILE)"
+elif [ -n "${DEMO_ATTACH_PORT:-}" ]; then
+  # the story against an emulator already running (the dashboard's browser test)
+  export MPSD_PORT=$DEMO_ATTACH_PORT EMULATOR_LOG=/dev/null
+  echo "== using the MPSD emulator on 127.0.0.1:$MPSD_PORT"
 else
   start_emulator "${PORT_ARGS[@]}"
   echo "== MPSD emulator listening on 127.0.0.1:$MPSD_PORT"

@@ -72,8 +72,7 @@ def doc_diff(before, after):
     if before is None and after is None:
         return []
     if before is None:
-        return [{'op': 'add', 'path': '', 'new': 'session created'}] + \
-            [d for d in diff({}, after) if d['path'] not in NOISE]
+        return [d for d in diff({}, after) if d['path'] not in NOISE]
     if after is None:
         return [{'op': 'remove', 'path': '', 'old': 'session deleted'}]
     return [d for d in diff(before, after) if d['path'] not in NOISE]
