@@ -125,6 +125,15 @@ static int cli_change_failed(const cli_conn *c, const cli_request *r, xbl_mpsd_r
     return cli_start_failed(r, "change", rc);
 }
 
+/* A 412: the line names the code, the status and the service's text. */
+static int cli_refused(const cli_conn *c, const cli_request *r, const char *why)
+{
+    const char *text = xbl_mpsd_async_error_text(&c->op);
+    fprintf(stderr, "xbl-mpsd %s: write refused: %s: %s, HTTP status 412, service error: %s\n", r->command, why,
+            xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(412)), text[0] != '\0' ? text : "none");
+    return CLI_EXIT_FAILED;
+}
+
 /* Writes s with mode; reports the outcome; prints what the service answered. */
 static int cli_write(cli_conn *c, const cli_request *r, cli_session *s, xbl_mpsd_session_write_mode mode)
 {
@@ -135,11 +144,12 @@ static int cli_write(cli_conn *c, const cli_request *r, cli_session *s, xbl_mpsd
     rc = xbl_mpsd_write_session_result(&c->op, &s->session);
     if (rc != XBL_MPSD_OK) return cli_fail(r->command, "write", rc, &c->op);
     status = xbl_mpsd_session_write_status(&s->session);
+    if (status == XBL_MPSD_WRITE_SESSION_STATUS_OUT_OF_SYNC && mode == XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW)
+        return cli_refused(c, r, "the session already exists");
     if (status == XBL_MPSD_WRITE_SESSION_STATUS_OUT_OF_SYNC) {
-        fprintf(stderr, "xbl-mpsd %s: write refused: OUT_OF_SYNC: %s, HTTP status 412, service error: %s "
-                "(the session changed since it was read; nothing was written; the latest session follows)\n",
-                r->command, xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(412)),
-                xbl_mpsd_async_error_text(&c->op)[0] != '\0' ? xbl_mpsd_async_error_text(&c->op) : "none");
+        cli_refused(c, r, "OUT_OF_SYNC");
+        fprintf(stderr, "xbl-mpsd %s: the session changed since it was read; nothing was written; "
+                "the latest session follows\n", r->command);
         cli_print_session(s, &c->op, c->options->json);
         return CLI_EXIT_FAILED;
     }

@@ -76,9 +76,10 @@ static const char cli_help_set_prop[] =
 "usage: xbl-mpsd [options] set-prop SCID TEMPLATE NAME KEY=JSON... [--if-match]\n"
 "\n"
 "Read the session, set custom session properties (properties.custom.KEY = JSON) and\n"
-"write it back. The custom object is written whole, so the other keys are kept from\n"
-"the read; --if-match makes sure nobody changed them in between (412: OUT_OF_SYNC,\n"
-"the latest session is printed, exit 1). JSON that does not parse is a usage error.\n";
+"write them (If-Match: *); the service merges the keys into the custom object.\n"
+"--if-match writes with If-Match: <the etag read> instead: if anyone wrote since the\n"
+"read, the service answers 412, nothing is written, and xbl-mpsd prints OUT_OF_SYNC and\n"
+"the latest session and exits 1. JSON that does not parse is a usage error (exit 2).\n";
 
 static const char cli_help_set_member_prop[] =
 "usage: xbl-mpsd [options] set-member-prop SCID TEMPLATE NAME KEY=JSON... [--if-match]\n"
