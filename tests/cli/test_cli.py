@@ -299,6 +299,8 @@ class WatchTest(CliCase):
             self.ok('--xuid', BOB, 'set-member-prop', *self.ref(), 'score=1')
             self.assertEqual(json.loads(self.read_line(p))['changeTypes'], ['MEMBER_CUSTOM_PROPERTY_CHANGE'])
             self.ok('leave', *self.ref())
+            ev = json.loads(self.read_line(p))
+            self.assertEqual((ev['changeNumber'], ev['members'], ev['changeTypes']), (5, 1, ['MEMBER_LIST_CHANGE']))
             self.ok('--xuid', BOB, 'leave', *self.ref())
             self.assertEqual(json.loads(self.read_line(p)), {'deleted': True})
             p.send_signal(signal.SIGINT)
