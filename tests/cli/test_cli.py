@@ -325,9 +325,9 @@ class WatchTest(CliCase):
         p = subprocess.Popen([CLI, '--port', str(self.port), 'watch', *self.ref(), '--interval', '100'],
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
         try:
-            self.assertEqual(self.read_line(p), 'change 1: EVERYTHING (1 members)\n')
+            self.assertEqual(self.read_line(p), 'change 1: EVERYTHING (1 member)\n')
             self.ok('set-prop', *self.ref(), 'round=2')
-            self.assertEqual(self.read_line(p), 'change 2: CUSTOM_PROPERTY_CHANGE (1 members)\n')
+            self.assertEqual(self.read_line(p), 'change 2: CUSTOM_PROPERTY_CHANGE (1 member)\n')
             p.send_signal(signal.SIGTERM)
             self.assertEqual(p.wait(WAIT_S), 0)
         finally:

@@ -129,7 +129,7 @@ void cli_print_change(const cli_session *now, xbl_mpsd_session_change_types type
         shown++;
     }
     if (json) printf("]}\n");
-    else printf("%s (%zu members)\n", shown == 0 ? " no change type (a timer or a system property)" : "",
-                cli_members_count(s));
+    else printf("%s (%zu member%s)\n", shown == 0 ? " no change type (a timer or a system property)" : "",
+                cli_members_count(s), cli_members_count(s) == 1 ? "" : "s");
     fflush(stdout);
 }
