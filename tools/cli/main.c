@@ -177,22 +177,35 @@ static int cli_number(cli_args *a, const char *arg, const char *name, uint64_t m
     return CLI_EXIT_OK;
 }
 
+/* --name V into *out; exit status 2 with a message when V is missing. */
+static int cli_text(cli_args *a, const char *arg, const char *name, const char **out)
+{
+    const char *v = cli_value(a, arg, name);
+    if (v == NULL) return CLI_EXIT_USAGE;
+    *out = v;
+    return CLI_EXIT_OK;
+}
+
 static int cli_global_option(cli_args *a, const char *arg, bool *matched)
 {
-    uint64_t n;
-    const char *v;
+    uint64_t n = 0;
+    int ex = CLI_EXIT_OK;
     *matched = true;
-    if (cli_is_option(arg, "--host")) { if ((v = cli_value(a, arg, "--host")) == NULL) return CLI_EXIT_USAGE; a->o->host = v; }
-    else if (cli_is_option(arg, "--port")) { if (cli_number(a, arg, "--port", 1, 65535, &n)) return CLI_EXIT_USAGE; a->o->port = (uint16_t)n; }
-    else if (cli_is_option(arg, "--xuid")) { if (cli_number(a, arg, "--xuid", 1, UINT64_MAX, &n)) return CLI_EXIT_USAGE; a->o->xuid = n; }
-    else if (cli_is_option(arg, "--token")) { if ((v = cli_value(a, arg, "--token")) == NULL) return CLI_EXIT_USAGE; a->o->token = v; }
-    else if (cli_is_option(arg, "--ca")) { if ((v = cli_value(a, arg, "--ca")) == NULL) return CLI_EXIT_USAGE; a->o->ca_file = v; }
-    else if (cli_is_option(arg, "--server-name")) { if ((v = cli_value(a, arg, "--server-name")) == NULL) return CLI_EXIT_USAGE; a->o->server_name = v; }
-    else if (strcmp(arg, "--tls") == 0) a->o->tls = true;
+    if (cli_is_option(arg, "--host")) ex = cli_text(a, arg, "--host", &a->o->host);
+    else if (cli_is_option(arg, "--token")) ex = cli_text(a, arg, "--token", &a->o->token);
+    else if (cli_is_option(arg, "--ca")) ex = cli_text(a, arg, "--ca", &a->o->ca_file);
+    else if (cli_is_option(arg, "--server-name")) ex = cli_text(a, arg, "--server-name", &a->o->server_name);
+    else if (cli_is_option(arg, "--port")) {
+        ex = cli_number(a, arg, "--port", 1, 65535, &n);
+        a->o->port = ex == CLI_EXIT_OK ? (uint16_t)n : a->o->port;
+    } else if (cli_is_option(arg, "--xuid")) {
+        ex = cli_number(a, arg, "--xuid", 1, UINT64_MAX, &n);
+        a->o->xuid = ex == CLI_EXIT_OK ? n : a->o->xuid;
+    } else if (strcmp(arg, "--tls") == 0) a->o->tls = true;
     else if (strcmp(arg, "--json") == 0) a->o->json = true;
     else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) a->help = true;
     else *matched = false;
-    return CLI_EXIT_OK;
+    return ex;
 }
 
 static int cli_add_prop(cli_args *a, const char *kv)
@@ -206,7 +219,7 @@ static int cli_add_prop(cli_args *a, const char *kv)
 static int cli_command_option(cli_args *a, const char *arg)
 {
     const char *cmd = cli_command_name(a);
-    uint64_t n;
+    uint64_t n = 0;
     const char *v;
     if (cmd != NULL && strcmp(cmd, "get") == 0 && cli_is_option(arg, "--handle")) {
         if ((v = cli_value(a, arg, "--handle")) == NULL) return CLI_EXIT_USAGE;
