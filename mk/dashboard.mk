@@ -5,7 +5,7 @@
 #   make dashboard-test        the browser test (about 4 s once node_modules is in)
 #   make dashboard-screenshot  the test, then the screenshot copied to docs/dashboard.png
 
-DEB_PKGS     += chromium nodejs npm python3
+DEB_PKGS     += chromium nodejs python3   # npm comes with nodejs (a separate "npm" package would conflict with it)
 CHECK_STAGES += dashboard-test
 .PHONY: dashboard-test dashboard-screenshot dashboard-node-modules
 
