@@ -120,6 +120,7 @@ class Dashboard:
         self.seq = 0                       # last published event
         self.events = collections.deque(maxlen=EVENT_LIMIT)
         self.pending = {}                  # thread id -> commits awaiting their request
+        self.readers = 0                   # open SSE streams: without one, nothing is queued
         self.closed = False
         self.request_counter = 0
         self.clear()
@@ -187,7 +188,10 @@ class Dashboard:
                 touched.setdefault(key_name(key), []).append(self.refusal(rec, key))
             touched.update(self.update_handles(handles, touched))
             for name, new in sorted(touched.items()):
-                self.publish('session', self.session_event(name, new))
+                if self.readers:
+                    self.publish('session', self.session_event(name, new))
+                else:
+                    self.seq += 1
             if path.lower().rstrip('/') == '/_emu/reset' and resp.status == 200:
                 self.sessions, self.handles_of = {}, {}
                 self.publish('snapshot', self.snapshot_locked())
@@ -276,9 +280,12 @@ class Dashboard:
             return self.snapshot_locked()
 
     def publish(self, kind, data):
+        """Queues an event for the open streams (cond held). data is never
+        changed afterwards, so a stream serializes it outside the lock."""
         self.seq += 1
-        self.events.append((self.seq, kind, json.dumps(data, sort_keys=True)))
-        self.cond.notify_all()
+        if self.readers:
+            self.events.append((self.seq, kind, data))
+            self.cond.notify_all()
 
     # ------------------------------------------------------------------ serving
 
@@ -315,10 +322,11 @@ class Dashboard:
         handler.send_header('Cache-Control', 'no-store')
         handler.send_header('Connection', 'close')
         handler.end_headers()
+        with self.cond:
+            self.readers += 1
+            snap, last = self.snapshot_locked(), self.seq
         try:
-            with self.cond:
-                snap, last = self.snapshot_locked(), self.seq
-            write_event(handler.wfile, last, 'snapshot', json.dumps(snap, sort_keys=True))
+            write_event(handler.wfile, last, 'snapshot', snap)
             while True:
                 with self.cond:
                     self.cond.wait_for(lambda: self.seq > last or self.closed, KEEPALIVE_S)
@@ -326,7 +334,7 @@ class Dashboard:
                         return
                     oldest = self.events[0][0] if self.events else self.seq + 1
                     if last + 1 < oldest:      # fell behind the kept events: start over
-                        batch = [(self.seq, 'snapshot', json.dumps(self.snapshot_locked(), sort_keys=True))]
+                        batch = [(self.seq, 'snapshot', self.snapshot_locked())]
                     else:
                         batch = [e for e in self.events if e[0] > last]
                 if not batch:
@@ -337,8 +345,14 @@ class Dashboard:
                     last = seq
         except (BrokenPipeError, ConnectionResetError, socket.timeout, OSError):
             return
+        finally:
+            with self.cond:
+                self.readers -= 1
+                if not self.readers:
+                    self.events.clear()
 
 
 def write_event(wfile, seq, kind, data):
-    wfile.write(('id: %d\nevent: %s\ndata: %s\n\n' % (seq, kind, data)).encode('utf-8'))
+    text = json.dumps(data, sort_keys=True)
+    wfile.write(('id: %d\nevent: %s\ndata: %s\n\n' % (seq, kind, text)).encode('utf-8'))
     wfile.flush()
