@@ -178,6 +178,27 @@ class HistoryTest(ServerCase):
         self.assertEqual(len(self.state()['sessions'][0]['history']), 1)
 
 
+class LimitTest(unittest.TestCase):
+    def test_the_oldest_ended_session_goes_first(self):
+        d = dashboard.Dashboard(mpsd_emulator.Emulator({}))
+        old = dashboard.SESSION_LIMIT
+        dashboard.SESSION_LIMIT = 3
+        try:
+            with d.cond:
+                for n in 'abc':
+                    d.record(n, ('s', 't', n))['current'] = {'live': n}
+                d.sessions['b']['current'] = None           # b ended
+                d.record('d', ('s', 't', 'd'))
+                self.assertEqual(list(d.sessions), ['a', 'c', 'd'])
+                d.record('e', ('s', 't', 'e'))              # none ended but d (never had a state)
+                self.assertEqual(list(d.sessions), ['a', 'c', 'e'])
+                d.sessions['e']['current'] = {'live': 'e'}
+                d.record('f', ('s', 't', 'f'))              # all live: the oldest
+                self.assertEqual(list(d.sessions), ['c', 'e', 'f'])
+        finally:
+            dashboard.SESSION_LIMIT = old
+
+
 class StreamTest(ServerCase):
     def open_stream(self):
         sock = socket.create_connection(('127.0.0.1', self.port), timeout=10)

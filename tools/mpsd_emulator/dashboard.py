@@ -29,6 +29,7 @@ from .session import member_status, render
 
 HISTORY_LIMIT = 500        # changes and refusals kept per session
 REQUEST_LIMIT = 2000       # request log lines kept
+SESSION_LIMIT = 1000       # sessions kept; the oldest ended ones go first
 EVENT_LIMIT = 1000         # SSE events kept for slow readers
 KEEPALIVE_S = 15.0         # an SSE comment this often finds closed readers
 
@@ -214,11 +215,21 @@ class Dashboard:
     def record(self, name, key):
         r = self.sessions.get(name)
         if r is None:
+            self.make_room()
             r = self.sessions[name] = {
                 'key': name, 'ref': {'scid': key[0], 'templateName': key[1], 'name': key[2]},
                 'current': None, 'last': None,
                 'history': collections.deque(maxlen=HISTORY_LIMIT)}
         return r
+
+    def make_room(self):
+        """Forgets one session when the store is full: the oldest ended one,
+        else the oldest (dicts keep insertion order)."""
+        if len(self.sessions) < SESSION_LIMIT:
+            return
+        victim = next((k for k, r in self.sessions.items() if r['current'] is None),
+                      next(iter(self.sessions)))
+        del self.sessions[victim]
 
     def attach(self, rec, entries):
         """Joins the commits to the request that caused them."""
