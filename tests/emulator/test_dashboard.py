@@ -2,6 +2,7 @@
 store fed by Emulator.observers and the request hook, the SSE stream, the page.
 """
 
+import contextlib
 import http.client
 import json
 import os
@@ -248,33 +249,32 @@ class StreamTest(ServerCase):
             f.close()
             sock.close()
 
-    def test_a_reader_that_fell_behind_gets_a_new_snapshot(self):
+    @contextlib.contextmanager
+    def after_snapshot(self):
+        """A stream past its headers and its first event (the snapshot)."""
         sock, f = self.open_stream()
         try:
             for line in iter(f.readline, b'\r\n'):
                 pass
             self.assertEqual(self.next_event(f)['event'], 'snapshot')
+            yield f
+        finally:
+            f.close()
+            sock.close()
+
+    def test_a_reader_that_fell_behind_gets_a_new_snapshot(self):
+        with self.after_snapshot() as f:
             with self.srv.dashboard.cond:      # hold the stream back while events pile up
                 for i in range(dashboard.EVENT_LIMIT + 5):
                     self.srv.dashboard.publish('request', {'n': i})
             ev = self.next_event(f)
             self.assertEqual(ev['event'], 'snapshot')
             self.assertEqual(int(ev['id']), dashboard.EVENT_LIMIT + 5)
-        finally:
-            f.close()
-            sock.close()
 
     def test_close_ends_the_stream(self):
-        sock, f = self.open_stream()
-        try:
-            for line in iter(f.readline, b'\r\n'):
-                pass
-            self.next_event(f)
+        with self.after_snapshot() as f:
             self.srv.dashboard.close()
             self.assertEqual(f.read(), b'')
-        finally:
-            f.close()
-            sock.close()
 
 
 class PageTest(ServerCase):
