@@ -1403,6 +1403,12 @@ uint32_t xbl_mpsd_async_retry_after(const xbl_mpsd_async *async);
    Returns a static sentence. */
 const char *xbl_mpsd_json_argument_error(const char *json_text, bool object_required);
 
+/* After completion: the response body as it arrived (chunked framing
+   removed, not NUL-terminated) and its length in *len, or NULL and 0 when
+   none was kept (no body, or one larger than the buffer). Valid until the
+   async is started again: a tool can show the exact document. */
+const char *xbl_mpsd_async_response_body(const xbl_mpsd_async *async, size_t *len);
+
 /* The version of this header, as a string ("0.1.0"). */
 const char *xbl_mpsd_version(void);
 
@@ -6767,6 +6773,17 @@ static xbl_mpsd_result xbl_mpsd__result(xbl_mpsd_async *a, xbl_mpsd_session *out
     }
     if (a->result < 0) { a->flags |= XBL_MPSD__AF_TAKEN; return a->result; }
     return xbl_mpsd__deliver(a, out);
+}
+
+const char *xbl_mpsd_async_response_body(const xbl_mpsd_async *a, size_t *len)
+{
+    const xbl_mpsd__http_response *r;
+    if (len != NULL) *len = 0;
+    if (a == NULL || a->state != XBL_MPSD__OP_DONE) return NULL;
+    r = &a->response;
+    if ((r->flags & XBL_MPSD__HF_OVERFLOW) || r->body_len == 0) return NULL;
+    if (len != NULL) *len = r->body_len;
+    return (const char *)a->buffer + xbl_mpsd__window_start(a);
 }
 
 xbl_mpsd_result xbl_mpsd_write_session_result(xbl_mpsd_async *async, xbl_mpsd_session *out)

@@ -9,7 +9,8 @@ and fault injection; and the rest of the REST surface: activity, invite,
 transfer and search handles with lifetimes tied to their session, handle
 queries (activities for users or a social group, search handles with a
 filter language) and session queries;
-and the Real-Time Activity (RTA) WebSocket that carries MPSD's shoulder taps.
+and the Real-Time Activity (RTA) WebSocket that carries MPSD's shoulder taps;
+and a live dashboard in the browser (GET /).
 
 USAGE
     python3 tools/mpsd_emulator.py [--host 127.0.0.1] [--port 8910]
@@ -20,6 +21,7 @@ USAGE
   --port 0 picks a free port. The first line on stdout is always
   "listening on HOST:PORT". One log line per request goes to stderr.
   SIGTERM / SIGINT stop the server cleanly (exit status 0).
+  Open http://HOST:PORT/ in a browser for the live dashboard (see DASHBOARD).
 
 MPSD ENDPOINTS (literal segments matched case-insensitively)
   GET|PUT  /serviceconfigs/{scid}/sessiontemplates/{t}/sessions/{name}
@@ -138,6 +140,27 @@ SOCIAL GRAPH
   of users an "owners.people" / "sessionMembers.people" query with that moniker
   (case-insensitive, e.g. people or favorites) and monikerXuid resolves to; an
   unconfigured group is empty.
+
+DASHBOARD (a live view for humans; never faulted, not in the request log)
+  GET  /                                 the page: open http://127.0.0.1:<port>/ in a browser.
+                                         One self-contained HTML file (dashboard.html: no CDN,
+                                         no build step, no framework), updated live without reload.
+  GET  /_emu/dashboard/state             everything the page shows, as JSON
+  GET  /_emu/dashboard/events            Server-Sent Events: "snapshot" (the whole state) first,
+                                         then "request" (one per answered request) and "session"
+                                         (a session's new state and new history entries)
+  The page shows every session: reference, constants, properties, members (status,
+  active/reserved, properties), servers and the handles pointing at it; its history,
+  one entry per change number with the writer, the request (method, path, If-Match)
+  and a diff of the document against the previous change, 412s and other refusals
+  marked in the list; and a request log (time, method, path, status, latency, request
+  id, If-Match, writer) that filters by session and by text. A deleted session stays,
+  with its last state. POST /_emu/reset clears the dashboard too.
+  Sources: Emulator.observers (every committed change, before and after) and a
+  request hook in the server's send path; latency is the emulator's own time plus
+  any injected delay. The request id is the request's X-Request-Id (or MS-CV) header,
+  else one the emulator numbers. The last 500 entries per session and 2000 requests
+  are kept.
 
 FAULT MODES
   Per request with header  x-emu-fault: <spec>   (overrides the global fault)

@@ -28,6 +28,7 @@ from .mpsd import (Emulator)
 from .rta import (Rta)
 from .queries import (match_query_route)
 from .social import (admin_social, load_graph)
+from .dashboard import (Dashboard)
 
 
 # --------------------------------------------------------------------------- faults
@@ -111,6 +112,7 @@ class Handler(BaseHTTPRequestHandler):
     def dispatch(self, method):
         emu = self.server.emu
         fault = {}
+        self.started = time.monotonic()
         try:
             try:
                 body = self.read_body()
@@ -118,6 +120,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 raise HttpError(400, 'malformed request body framing')
             path, _, query = self.path.partition('?')
+            if self.server.dashboard.serve(self, method, path):
+                return
             if path.lower() == '/_emu' or path.lower().startswith('/_emu/'):
                 resp = self.admin(method, path.lower(), body)
             else:
@@ -156,6 +160,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def send(self, resp, fault, method):
         emu = self.server.emu
+        for hook in self.server.request_hooks:   # the dashboard's request log
+            try:
+                hook(self, method, resp, fault)
+            except Exception:  # a hook's bug must not fail the reply
+                traceback.print_exc()
         if fault.get('delay'):
             time.sleep(fault['delay'] / 1000.0)
         status = resp.status
@@ -435,6 +444,8 @@ def make_server(host='127.0.0.1', port=0, templates_path=None, tls_cert=None, tl
     srv = Server((host, port), Handler)
     srv.emu = emu
     srv.rta = Rta(emu)
+    srv.dashboard = Dashboard(emu)
+    srv.request_hooks = [srv.dashboard.on_request]
     if tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(tls_cert, tls_key)

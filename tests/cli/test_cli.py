@@ -1,0 +1,373 @@
+"""build/xbl-mpsd against the emulator: every command, the exit statuses
+(0 success, 1 service or transport error, 2 usage), the 412 path of
+--if-match, a bad address, a bad token, TLS, and --json parsed.
+
+Run by `make cli-test` (which builds the binary first).
+"""
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLI = os.path.join(ROOT, os.environ.get('BUILD', 'build'), 'xbl-mpsd')
+SCID = '00000000-0000-0000-0000-0000c11c11c1'
+ME = '2814600000000100'          # the command line's default user
+BOB = '2814600000000002'
+WAIT_S = 20.0                    # a bound for each wait, never an assertion
+
+
+def start_emulator(*extra):
+    p = subprocess.Popen([sys.executable, os.path.join(ROOT, 'tools', 'mpsd_emulator.py'),
+                          '--host', '127.0.0.1', '--port', '0'] + list(extra),
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = p.stdout.readline()
+    if not line.startswith('listening on '):
+        p.kill()
+        raise RuntimeError('the emulator did not start: %r' % line)
+    return p, int(line.rsplit(':', 1)[1])
+
+
+def stop(p):
+    p.terminate()
+    try:
+        p.wait(10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    p.stdout.close()
+
+
+class CliCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.emu, cls.port = start_emulator()
+
+    @classmethod
+    def tearDownClass(cls):
+        stop(cls.emu)
+
+    def setUp(self):
+        self.name = 'cli-%s' % self.id().rsplit('.', 1)[1].replace('_', '-')[:60]
+
+    def run_cli(self, *args, port=None):
+        p = subprocess.run([CLI, '--port', str(port or self.port)] + [str(a) for a in args],
+                           capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    def ok(self, *args):
+        rc, out, err = self.run_cli(*args)
+        self.assertEqual(rc, 0, err)
+        return out, err
+
+    def ref(self, name=None):
+        return [SCID, 'quick', name or self.name]
+
+    def admin(self, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request('http://127.0.0.1:%d%s' % (self.port, path), data=data,
+                                     method='POST' if data is not None else 'GET')
+        return json.load(urllib.request.urlopen(req, timeout=10))
+
+    def create(self, *extra):
+        out, _ = self.ok('--json', 'create', *self.ref(), *extra)
+        return json.loads(out)
+
+
+class HelpAndUsageTest(CliCase):
+    COMMANDS = ('get', 'create', 'join', 'leave', 'set-prop', 'set-member-prop', 'watch')
+
+    def test_help_for_everything(self):
+        rc, out, err = self.run_cli('--help')
+        self.assertEqual((rc, err), (0, ''))
+        self.assertTrue(out.startswith('usage: xbl-mpsd [--host H] [--port N] [--tls --ca FILE [--server-name NAME]]'))
+        for c in self.COMMANDS:
+            self.assertIn('  ' + c + ' ', out)
+            rc, out_c, _ = self.run_cli(c, '--help')
+            self.assertEqual(rc, 0)
+            self.assertTrue(out_c.startswith('usage: xbl-mpsd [options] %s ' % c), out_c)
+        self.assertIn('--handle ID', self.run_cli('get', '--help')[1])
+        self.assertIn('--if-match', self.run_cli('join', '--help')[1])
+        self.assertIn('no change notifications (RTA) yet', self.run_cli('watch', '--help')[1])
+
+    def test_usage_errors_exit_2(self):
+        cases = [
+            ((), 'no command given'),
+            (('frobnicate',), 'unknown command "frobnicate"'),
+            (('get', SCID, 'quick'), 'needs SCID TEMPLATE NAME'),
+            (('get', SCID, 'quick', 'a', 'b'), 'unexpected argument "b"'),
+            (('get', '--handle', 'h1', SCID, 'quick', 'a'), 'either --handle ID or SCID TEMPLATE NAME'),
+            (('get', SCID, 'quick', 'a', '--if-match'), 'unknown option --if-match'),
+            (('get', SCID, 'quick', 'a', '--bogus'), 'unknown option --bogus'),
+            (('--port', '70000', 'get', SCID, 'quick', 'a'), 'bad number for --port'),
+            (('--port',), '--port needs a value'),
+            (('--tls', 'get', SCID, 'quick', 'a'), '--tls and --ca FILE go together'),
+            (('set-prop', SCID, 'quick', 'a'), 'needs at least one KEY=JSON'),
+            (('set-prop', SCID, 'quick', 'a', 'novalue'), 'expected KEY=JSON, got "novalue"'),
+            (('create', SCID, 'quick', 'a', '--visibility', 'loud'), '--visibility must be private, visible or open'),
+            (('watch', SCID, 'quick', 'a', '--interval', '5'), 'bad number for --interval'),
+            (('get', SCID, 'quick', 'x' * 120), 'too long'),
+        ]
+        p = subprocess.run([CLI], capture_output=True, text=True, timeout=60)
+        self.assertEqual((p.returncode, p.stdout), (2, ''))
+        self.assertTrue(p.stderr.startswith('usage: xbl-mpsd '))
+        for args, text in cases:
+            rc, out, err = self.run_cli(*args)
+            self.assertEqual(rc, 2, (args, err))
+            self.assertEqual(out, '', args)
+            self.assertIn(text, err, args)
+
+    def test_json_the_sdk_refuses_is_a_usage_error_naming_the_code(self):
+        self.create()
+        rc, out, err = self.run_cli('set-prop', *self.ref(), 'x={bad')
+        self.assertEqual((rc, out), (2, ''))
+        self.assertIn('XBL_MPSD_E_INVALID_JSON_STRING', err)
+        rc, _, err = self.run_cli('get', SCID, 'quick', 'has space')
+        self.assertEqual(rc, 2)
+        self.assertIn('XBL_MPSD_E_INVALIDARG', err)
+
+
+class CommandTest(CliCase):
+    def test_create_prints_the_summary(self):
+        out, err = self.ok('create', *self.ref(), '--prop', 'map="canyon"', '--prop', 'round=1',
+                           '--max-members', '8', '--visibility', 'open')
+        self.assertEqual(err, 'xbl-mpsd create: CREATED (HTTP 201)\n')
+        lines = out.splitlines()
+        self.assertEqual(lines[0], 'session     %s / quick / %s' % (SCID, self.name))
+        self.assertRegex(lines[1], r'^etag        [0-9a-f]{32}$')
+        self.assertEqual(lines[2:7], ['change      1', 'visibility  open, max members 8', 'constants   {}',
+                                      'properties  {"map":"canyon","round":1}', 'members     1'])
+        self.assertRegex(lines[7], r'^  #0   %s\s+cli100\s+active\s+properties \{\}$' % ME)
+        rc, _, err = self.run_cli('create', *self.ref())
+        self.assertEqual(rc, 1)
+        self.assertEqual(err, 'xbl-mpsd create: write refused: the session already exists: HTTP 412, '
+                              'HTTP status 412, service error: none\n')
+
+    def test_get_json_is_the_document_the_service_sent(self):
+        self.create('--prop', 'map="canyon"')
+        out, err = self.ok('--json', 'get', *self.ref())
+        self.assertEqual(err, '')
+        doc = json.loads(out)
+        req = urllib.request.Request(
+            'http://127.0.0.1:%d/serviceconfigs/%s/sessionTemplates/quick/sessions/%s' % (self.port, SCID, self.name),
+            headers={'Authorization': 'XBL3.0 x=-;xuid=%s,gt=cli100' % ME, 'x-xbl-contract-version': '107'})
+        self.assertEqual(doc, json.load(urllib.request.urlopen(req, timeout=10)))
+        self.assertEqual(doc['properties']['custom'], {'map': 'canyon'})
+        self.assertEqual(doc['members']['0']['constants']['system']['xuid'], ME)
+
+    def test_join_set_props_leave(self):
+        self.create()
+        doc = json.loads(self.ok('--xuid', BOB, '--json', 'join', *self.ref())[0])
+        self.assertEqual(sorted(m['constants']['system']['xuid'] for m in doc['members'].values()), sorted([ME, BOB]))
+
+        doc = json.loads(self.ok('--xuid', BOB, '--json', 'set-member-prop', *self.ref(), 'score=150', 'team="red"')[0])
+        self.assertEqual(doc['members']['1']['properties']['custom'], {'score': 150, 'team': 'red'})
+        doc = json.loads(self.ok('--json', 'set-prop', *self.ref(), 'round=2')[0])
+        out, _ = self.ok('--json', 'set-prop', *self.ref(), 'map="harbor"')
+        self.assertEqual(json.loads(out)['properties']['custom'], {'round': 2, 'map': 'harbor'})  # others kept
+        rc, _, err = self.run_cli('--xuid', '2814600000000077', 'set-member-prop', *self.ref(), 'x=1')
+        self.assertEqual(rc, 1)
+        self.assertIn('is not a member', err)
+
+        out, err = self.ok('leave', *self.ref())
+        self.assertEqual(err, 'xbl-mpsd leave: UPDATED (HTTP 200)\n')
+        self.assertIn('members     1\n', out)
+        out, err = self.ok('--xuid', BOB, '--json', 'leave', *self.ref())
+        self.assertEqual((out, err), ('null\n', 'xbl-mpsd leave: SESSION_DELETED (HTTP 204)\n'))
+
+    def test_get_by_handle(self):
+        self.create()
+        h = self.admin('/_emu/handles', {'version': 1, 'type': 'activity', 'ownerXuid': ME,
+                                         'sessionRef': {'scid': SCID, 'templateName': 'quick', 'name': self.name}})
+        doc = json.loads(self.ok('--json', 'get', '--handle', h['id'])[0])
+        self.assertEqual(doc['members']['0']['constants']['system']['xuid'], ME)
+        out, _ = self.ok('get', '--handle', h['id'])
+        self.assertIn('session     %s / quick / %s\n' % (SCID, self.name), out)
+        rc, out, err = self.run_cli('get', '--handle', '00000000-0000-0000-0000-000000000bad')
+        self.assertEqual((rc, out), (1, ''))
+        self.assertIn('HTTP 404, HTTP status 404, service error: handle not found', err)
+
+
+class ErrorTest(CliCase):
+    def test_missing_session(self):
+        rc, out, err = self.run_cli('get', *self.ref('never-made'))
+        self.assertEqual((rc, out), (1, ''))
+        self.assertEqual(err, 'xbl-mpsd get: read failed: XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND, '
+                              'HTTP status 204, service error: none\n')
+
+    def test_bad_token(self):
+        rc, out, err = self.run_cli('--token', 'Bearer nonsense', 'get', *self.ref())
+        self.assertEqual((rc, out), (1, ''))
+        self.assertEqual(err, 'xbl-mpsd get: read failed: HTTP 401, HTTP status 401, '
+                              'service error: missing or invalid Authorization\n')
+
+    def test_bad_address(self):
+        s = socket.socket()
+        s.bind(('127.0.0.1', 0))
+        closed = s.getsockname()[1]
+        s.close()                      # nothing listens there now
+        rc, out, err = self.run_cli('get', *self.ref(), port=closed)
+        self.assertEqual((rc, out), (1, ''))
+        self.assertEqual(err, 'xbl-mpsd get: read failed: XBL_MPSD_E_CONNECT, HTTP status none, service error: none\n')
+        rc, _, err = self.run_cli('--host', 'no-such-host.invalid', 'get', *self.ref())
+        self.assertEqual(rc, 1)
+        self.assertIn('XBL_MPSD_E_CONNECT', err)
+
+    def test_unknown_template_names_the_service_text(self):
+        rc, _, err = self.run_cli('get', SCID, 'nosuchtemplate', 'x')
+        self.assertEqual(rc, 1)
+        self.assertIn('HTTP 404, HTTP status 404, service error: unknown session template', err)
+
+
+class IfMatchTest(CliCase):
+    def wait_for_read(self, xuid):
+        """Until the emulator has answered (and logged) the CLI's read."""
+        deadline = time.monotonic() + WAIT_S
+        key = '%s/quick/%s' % (SCID, self.name)
+        while time.monotonic() < deadline:
+            for r in self.admin('/_emu/dashboard/state')['requests']:
+                if r['method'] == 'GET' and r['session'] == key and r['xuid'] == xuid:
+                    return
+            time.sleep(0.02)
+        self.fail('the command line never read the session')
+
+    def conflicting_write(self, if_match):
+        """Starts the CLI's read-change-write, lets Bob write between its
+        read and its write (the read's reply is held back by a delay fault;
+        the emulator decides the reply before the delay), then finishes."""
+        self.create()
+        self.ok('--xuid', BOB, 'join', *self.ref())
+        self.admin('/_emu/faults', {'fault': 'delay=1500', 'count': 1})
+        args = [CLI, '--port', str(self.port), '--json', 'set-prop', *self.ref(), 'round=3']
+        p = subprocess.Popen(args + (['--if-match'] if if_match else []),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            self.wait_for_read(ME)
+            self.ok('--xuid', BOB, 'set-prop', *self.ref(), 'map="canyon"')
+            out, err = p.communicate(timeout=WAIT_S)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+        return p.returncode, out, err
+
+    def test_412_shows_out_of_sync_and_the_latest_session(self):
+        rc, out, err = self.conflicting_write(True)
+        self.assertEqual(rc, 1, err)
+        self.assertIn('xbl-mpsd set-prop: read change 2, writing with If-Match: ', err)
+        self.assertIn('xbl-mpsd set-prop: write refused: OUT_OF_SYNC: HTTP 412, HTTP status 412', err)
+        doc = json.loads(out)                               # the latest session, Bob's write in it
+        self.assertEqual(doc['changeNumber'], 3)
+        self.assertEqual(doc['properties']['custom'], {'map': 'canyon'})
+        final = json.loads(self.ok('--json', 'get', *self.ref())[0])
+        self.assertEqual(final['properties']['custom'], {'map': 'canyon'})   # nothing written
+
+    def test_without_if_match_the_write_lands_and_the_service_merges(self):
+        rc, out, err = self.conflicting_write(False)
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        self.assertEqual(doc['changeNumber'], 4)
+        self.assertEqual(doc['properties']['custom'], {'map': 'canyon', 'round': 3})
+
+
+class WatchTest(CliCase):
+    def read_line(self, p):
+        ready, _, _ = select.select([p.stdout], [], [], WAIT_S)
+        self.assertTrue(ready, 'watch printed nothing')
+        return p.stdout.readline()
+
+    def test_each_change_with_its_change_types(self):
+        self.create()
+        p = subprocess.Popen([CLI, '--port', str(self.port), '--json', 'watch', *self.ref(), '--interval', '100'],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        try:
+            first = json.loads(self.read_line(p))
+            self.assertEqual((first['changeNumber'], first['members'], first['changeTypes']), (1, 1, ['EVERYTHING']))
+            self.ok('--xuid', BOB, 'join', *self.ref())
+            ev = json.loads(self.read_line(p))
+            self.assertEqual((ev['changeNumber'], ev['members']), (2, 2))
+            self.assertEqual(ev['changeTypes'], ['MEMBER_LIST_CHANGE'])
+            self.ok('set-prop', *self.ref(), 'round=2')
+            self.assertEqual(json.loads(self.read_line(p))['changeTypes'], ['CUSTOM_PROPERTY_CHANGE'])
+            self.ok('--xuid', BOB, 'set-member-prop', *self.ref(), 'score=1')
+            self.assertEqual(json.loads(self.read_line(p))['changeTypes'], ['MEMBER_CUSTOM_PROPERTY_CHANGE'])
+            self.ok('leave', *self.ref())
+            ev = json.loads(self.read_line(p))
+            self.assertEqual((ev['changeNumber'], ev['members'], ev['changeTypes']), (5, 1, ['MEMBER_LIST_CHANGE']))
+            self.ok('--xuid', BOB, 'leave', *self.ref())
+            self.assertEqual(json.loads(self.read_line(p)), {'deleted': True})
+            p.send_signal(signal.SIGINT)
+            self.assertEqual(p.wait(WAIT_S), 0)
+            err = p.stderr.read()
+            self.assertIn('xbl-mpsd watch: reading %s/quick/%s every 100 ms until ^C' % (SCID, self.name), err)
+            self.assertTrue(err.endswith('xbl-mpsd watch: stopped\n'), err)
+        finally:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            p.stdout.close()
+            p.stderr.close()
+
+    def test_text_lines_and_a_dead_service(self):
+        self.create()
+        emu, port = start_emulator()
+        stop(emu)                       # a port where nothing answers any more
+        rc, out, err = self.run_cli('watch', *self.ref(), port=port)
+        self.assertEqual((rc, out), (1, ''))
+        self.assertIn('XBL_MPSD_E_CONNECT', err)
+        p = subprocess.Popen([CLI, '--port', str(self.port), 'watch', *self.ref(), '--interval', '100'],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        try:
+            self.assertEqual(self.read_line(p), 'change 1: EVERYTHING (1 member)\n')
+            self.ok('set-prop', *self.ref(), 'round=2')
+            self.assertEqual(self.read_line(p), 'change 2: CUSTOM_PROPERTY_CHANGE (1 member)\n')
+            p.send_signal(signal.SIGTERM)
+            self.assertEqual(p.wait(WAIT_S), 0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            p.stdout.close()
+
+
+class TlsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.certs = os.path.join(ROOT, os.environ.get('BUILD', 'build'), 'tls', 'certs')
+        subprocess.run(['bash', os.path.join(ROOT, 'tests', 'tls', 'mint_certs.sh'), cls.certs], check=True,
+                       capture_output=True)
+        cls.emu, cls.port = start_emulator('--tls-cert', os.path.join(cls.certs, 'server.pem'),
+                                           '--tls-key', os.path.join(cls.certs, 'server.key'))
+
+    @classmethod
+    def tearDownClass(cls):
+        stop(cls.emu)
+
+    def run_cli(self, *args):
+        p = subprocess.run([CLI, '--port', str(self.port), '--tls'] + list(args),
+                           capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    def test_https_with_the_test_ca_and_refusals(self):
+        ca = os.path.join(self.certs, 'ca.pem')
+        rc, out, err = self.run_cli('--ca', ca, '--server-name', 'localhost', 'create', SCID, 'quick', 'cli-tls')
+        self.assertEqual(rc, 0, err)
+        self.assertIn('change      1\n', out)
+        rc, _, err = self.run_cli('--ca', os.path.join(self.certs, 'other_ca.pem'), '--server-name', 'localhost',
+                                  'get', SCID, 'quick', 'cli-tls')
+        self.assertEqual(rc, 1)
+        self.assertIn('XBL_MPSD_E_TLS_VERIFY, HTTP status none', err)
+        rc, _, err = self.run_cli('--ca', os.path.join(self.certs, 'nope.pem'), 'get', SCID, 'quick', 'cli-tls')
+        self.assertEqual(rc, 2)
+        self.assertIn('cannot read a PEM file', err)
+
+
+if __name__ == '__main__':
+    unittest.main()
