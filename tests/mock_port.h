@@ -9,6 +9,7 @@
 
 #define MOCK_MAX_STEPS 40000
 #define MOCK_SENT_CAP  65536
+#define MOCK_CALLS_CAP 255
 
 typedef struct mock_recv_step {
     const uint8_t *data;   /* bytes to deliver, or NULL for `code` */
@@ -40,7 +41,18 @@ typedef struct mock_port {
     uint32_t auto_step;   /* added after every now_ms call */
     char     last_host[256];
     uint16_t last_port;
+    /* every port call in order, one letter each: c connect (C when it
+       answered OK on an open connection: the liveness check), s send,
+       r recv, x close; cut at MOCK_CALLS_CAP */
+    char     calls[MOCK_CALLS_CAP + 1];
+    size_t   calls_len;
 } mock_port;
+
+static void mock_log(mock_port *m, char call)
+{
+    if (m->calls_len < MOCK_CALLS_CAP) m->calls[m->calls_len++] = call;
+    m->calls[m->calls_len] = '\0';
+}
 
 static xbl_mpsd_result mock_connect(void *ctx, const char *host, uint16_t port)
 {
@@ -52,8 +64,9 @@ static xbl_mpsd_result mock_connect(void *ctx, const char *host, uint16_t port)
     m->last_host[n] = '\0';
     m->last_port = port;
     m->connects++;
+    mock_log(m, r == XBL_MPSD_OK && m->open ? 'C' : 'c');
     if (r == XBL_MPSD_PENDING) m->would_blocks++;
-    if (r == XBL_MPSD_OK) m->open = true;
+    m->open = r == XBL_MPSD_OK;   /* PENDING: a fresh attempt; negative: closed */
     return r;
 }
 
@@ -63,6 +76,7 @@ static int32_t mock_send(void *ctx, const uint8_t *data, size_t len)
     int32_t cap = m->send_i < m->send_n ? m->send_script[m->send_i++] : m->send_default_cap;
     size_t n = len;
     m->sends++;
+    mock_log(m, 's');
     if (cap < 0) {
         if (cap == XBL_MPSD_E_WOULD_BLOCK) m->would_blocks++;
         return cap;
@@ -81,6 +95,7 @@ static int32_t mock_recv(void *ctx, uint8_t *buf, size_t cap)
     mock_recv_step *s;
     size_t n;
     m->recvs++;
+    mock_log(m, 'r');
     if (m->recv_i >= m->recv_n) {
         if (m->recv_default == XBL_MPSD_E_WOULD_BLOCK) m->would_blocks++;
         return m->recv_default;
@@ -103,6 +118,7 @@ static void mock_close(void *ctx)
 {
     mock_port *m = (mock_port *)ctx;
     m->closes++;
+    mock_log(m, 'x');
     m->open = false;
 }
 
@@ -158,6 +174,8 @@ static void mock_reset_traffic(mock_port *m)
     m->recv_n = m->recv_i = m->recv_off = 0;
     m->send_n = m->send_i = 0;
     m->sent_len = 0;
+    m->calls_len = 0;
+    m->calls[0] = '\0';
 }
 
 #endif /* MOCK_PORT_H */
