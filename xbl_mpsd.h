@@ -62,7 +62,7 @@
       writes, so a result or copy needs an arena as large as the new
       document, not old + new.
       Measured on x86-64 (gcc 12): sizeof(xbl_mpsd_session) 1232,
-      xbl_mpsd_client 128, xbl_mpsd_async 1424, xbl_mpsd_session_member 264.
+      xbl_mpsd_client 136, xbl_mpsd_async 1424, xbl_mpsd_session_member 264.
       Arena a received document needs: 1767 bytes for a full 2-member
       session (roles, servers, matchmaking, initialization), 27606 bytes for
       100 members; roughly 270 bytes a member plus the JSON text you keep.
@@ -84,13 +84,21 @@
         port/xbl_mpsd_port_template.h  a skeleton to copy for a new platform
       port/README.md is the porting guide; `make port-check PORT=<file.c>`
       runs the conformance suite (tests/port_conformance/) on your port.
+      cfg.host is where the port connects; the Host header names the
+      service: cfg.host_header when set, else cfg.host (an IPv6 literal in
+      brackets, the port unless 443). Connecting to an address (resolved off
+      the frame loop) with TLS server_name = the real name? Set host_header
+      to that name too, or a name-based front end routes the request to
+      the wrong virtual host.
 
    6. POLLING
       A *_async call checks its arguments and serializes the request at once
       (the session may change afterwards). xbl_mpsd_async_poll does a bounded
       step and never waits; the result call then applies the response to any
       session with an arena (the written one is the usual choice). One
-      operation per client; a kept-alive connection is reused.
+      operation per client; a kept-alive connection is reused, after the
+      port's liveness check (connect on the open connection: a port starts
+      afresh when the server closed it while idle, so that costs no send).
 
    7. ERRORS
       xbl_mpsd_result is an int32 with XSAPI's HRESULT bit patterns:
