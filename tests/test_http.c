@@ -1006,15 +1006,22 @@ static void test_client_init_checks(void **state)
 
 /* --------------------------------------------------------------- keep-alive */
 
-static void test_keep_alive_reuse_and_close(void **state)
+/* A client whose first write went through: its connection is kept, the
+   port's script and recording start afresh. */
+static void kept_connection(void)
 {
-    (void)state;
     setup();
     make_session(&g_session, g_arena, sizeof g_arena);
     write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW);
     assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
     assert_true(g_client.connected);
     mock_reset_traffic(&g_mock);
+}
+
+static void test_keep_alive_reuse_and_close(void **state)
+{
+    (void)state;
+    kept_connection();
     add_cl("HTTP/1.1 200 OK", "Connection: close\r\n", DOC);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_OK);
@@ -1038,11 +1045,7 @@ static void test_keep_alive_reuse_and_close(void **state)
 
 static void stale_connection(int32_t first_failure, bool fail_again)
 {
-    setup();
-    make_session(&g_session, g_arena, sizeof g_arena);
-    write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW);
-    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
-    mock_reset_traffic(&g_mock);
+    kept_connection();
     mock_add_code(&g_mock, first_failure);
     if (fail_again) mock_add_code(&g_mock, XBL_MPSD_E_EOF);
     else add_cl("HTTP/1.1 200 OK", "ETag: again\r\n", DOC);
@@ -1074,22 +1077,14 @@ static void test_stale_keep_alive_never_twice(void **state)
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_E_CONNECTION_CLOSED);
     assert_string_equal(g_mock.calls, "Cssrxcssrx");
     /* send failure on the kept connection: resent; fails again: ends */
-    setup();
-    make_session(&g_session, g_arena, sizeof g_arena);
-    write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW);
-    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
-    mock_reset_traffic(&g_mock);
+    kept_connection();
     mock_add_send(&g_mock, XBL_MPSD_E_IO);
     mock_add_send(&g_mock, XBL_MPSD_E_IO);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_E_IO);
     assert_string_equal(g_mock.calls, "Csxcsx");
     /* after a response byte: no resend */
-    setup();
-    make_session(&g_session, g_arena, sizeof g_arena);
-    write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW);
-    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
-    mock_reset_traffic(&g_mock);
+    kept_connection();
     mock_add_bytes(&g_mock, "H", 1);
     mock_add_code(&g_mock, XBL_MPSD_E_EOF);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
@@ -1104,12 +1099,7 @@ static void test_stale_keep_alive_never_twice(void **state)
 static void test_dead_idle_connection_costs_no_send(void **state)
 {
     (void)state;
-    setup();
-    make_session(&g_session, g_arena, sizeof g_arena);
-    write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW);
-    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
-    assert_true(g_client.connected);
-    mock_reset_traffic(&g_mock);
+    kept_connection();
     g_mock.connect_script[0] = XBL_MPSD_PENDING;   /* found dead: connecting afresh */
     g_mock.connect_script[1] = XBL_MPSD_OK;
     g_mock.connect_n = 2;

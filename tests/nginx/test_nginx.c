@@ -4,24 +4,15 @@
    closes, nginx's own chunked framing, its error pages, TLS terminated by
    OpenSSL. Run by tests/nginx/run.sh, which starts both servers and passes
    their ports (NGINX_PORT_*), the access log and the test CA. */
-#define _POSIX_C_SOURCE 200809L
-#define XBL_MPSD_IMPLEMENTATION
-#define XBL_MPSD_PORT_POSIX_IMPLEMENTATION
+#include "tests/integration/sdk_common.h"
 #define XBL_MPSD_PORT_MBEDTLS_IMPLEMENTATION
-#include "xbl_mpsd.h"
-#include "port/xbl_mpsd_port_posix.h"
 #include "port/xbl_mpsd_port_mbedtls.h"
 #include <poll.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#define SCID "00000000-0000-0000-0000-00000000cafe"
 #define LOG_CAP 128
 #define SEEN_CAP 4096
 
@@ -101,21 +92,15 @@ static uint32_t spy_now(void *ctx)
     return s->lower->now_ms(s->lower->ctx);
 }
 
+/* An integration user (its POSIX port is it.port) with the TLS port over
+   that, and the spy in front of whichever the client uses. */
 typedef struct user {
-    uint64_t               xuid;
-    char                   token[1600];
-    xbl_mpsd_port_posix    tcp;
-    xbl_mpsd_port          tcp_port;
+    it_user                it;
     xbl_mpsd_port_mbedtls  tls;
     xbl_mpsd_port          tls_port;
     bool                   tls_on;
     spy_port               spy;
     xbl_mpsd_port          port;
-    xbl_mpsd_client        client;
-    xbl_mpsd_async         op;
-    uint8_t                work[65536];
-    xbl_mpsd_session       session;
-    uint8_t                arena[65536];
 } user;
 
 static user alice, bob;
@@ -123,14 +108,16 @@ static char g_ca[8192];
 static int g_serial;
 static uint8_t g_before[sizeof(xbl_mpsd_session)];
 
-static xbl_mpsd_result user_auth(void *u, const char *method, const char *path, const uint8_t *body,
+/* A token of 1200 bytes: more than nginx's 1 KB header buffers hold. */
+static xbl_mpsd_result long_auth(void *u, const char *method, const char *path, const uint8_t *body,
         size_t body_len, char *authorization, size_t authorization_cap, char *signature, size_t signature_cap)
 {
-    const user *me = (const user *)u;
-    int n = snprintf(authorization, authorization_cap, "XBL3.0 x=-;%s", me->token);
-    (void)method; (void)path; (void)body; (void)body_len;
-    if (signature_cap) signature[0] = '\0';
-    return n > 0 && (size_t)n < authorization_cap ? XBL_MPSD_OK : XBL_MPSD_E_OUTOFMEMORY;
+    (void)u; (void)method; (void)path; (void)body; (void)body_len;
+    if (authorization_cap <= 1200 || signature_cap == 0) return XBL_MPSD_E_OUTOFMEMORY;
+    memset(authorization, 'a', 1200);
+    authorization[1200] = '\0';
+    signature[0] = '\0';
+    return XBL_MPSD_OK;
 }
 
 static uint16_t env_port(const char *name)
@@ -152,22 +139,23 @@ static void load_ca(void)
 }
 
 /* Drops whatever u had, then a client for host:port whose Host names
-   host_header (NULL: host), over TLS when tls. */
-static void user_init(user *u, uint64_t xuid, const char *host, uint16_t port, const char *host_header, bool tls)
+   host_header (NULL: host), over TLS when tls, its tokens from auth. */
+static void user_init_auth(user *u, uint64_t xuid, const char *host, uint16_t port, const char *host_header,
+                           bool tls, xbl_mpsd_auth_fn auth)
 {
     xbl_mpsd_client_config cfg;
     xbl_mpsd_port_mbedtls_config tc;
-    if (u->xuid != 0) xbl_mpsd_client_close(&u->client);
+    if (u->it.xuid != 0) xbl_mpsd_client_close(&u->it.client);
     if (u->tls_on) xbl_mpsd_port_mbedtls_free(&u->tls);
     u->tls_on = false;
-    u->xuid = xuid;
-    snprintf(u->token, sizeof u->token, "xuid=%llu,gt=P%llu", (unsigned long long)xuid,
+    u->it.xuid = xuid;
+    snprintf(u->it.token, sizeof u->it.token, "xuid=%llu,gt=P%llu", (unsigned long long)xuid,
              (unsigned long long)(xuid % 100000));
-    assert_int_equal(xbl_mpsd_port_posix_init(&u->tcp, &u->tcp_port), XBL_MPSD_OK);
-    u->spy.lower = &u->tcp_port;
+    assert_int_equal(xbl_mpsd_port_posix_init(&u->it.tcp, &u->it.port), XBL_MPSD_OK);
+    u->spy.lower = &u->it.port;
     if (tls) {
         memset(&tc, 0, sizeof tc);
-        tc.lower = &u->tcp_port;
+        tc.lower = &u->it.port;
         tc.server_name = "localhost";
         tc.ca_pem = g_ca;
         assert_int_equal(xbl_mpsd_port_mbedtls_init(&u->tls, &tc, &u->tls_port), XBL_MPSD_OK);
@@ -184,60 +172,60 @@ static void user_init(user *u, uint64_t xuid, const char *host, uint16_t port, c
     memset(&cfg, 0, sizeof cfg);
     cfg.port = &u->port;
     cfg.xuid = xuid;
-    cfg.auth = user_auth;
-    cfg.auth_user = u;
+    cfg.auth = auth;
+    cfg.auth_user = &u->it;
     cfg.host = host;
     cfg.port_number = port;
     cfg.host_header = host_header;
     cfg.timeout_ms = 20000;
-    assert_int_equal(xbl_mpsd_client_init(&u->client, &cfg), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_async_init(&u->op, u->work, sizeof u->work), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_client_init(&u->it.client, &cfg), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_async_init(&u->it.op, u->it.work, sizeof u->it.work), XBL_MPSD_OK);
 }
 
-static xbl_mpsd_result wait_op(xbl_mpsd_async *op)
+static void user_init(user *u, uint64_t xuid, const char *host, uint16_t port, const char *host_header, bool tls)
 {
-    xbl_mpsd_result rc;
-    struct timespec t = { 0, 200000 };
-    while ((rc = xbl_mpsd_async_poll(op)) == XBL_MPSD_PENDING) nanosleep(&t, NULL);
-    return rc;
+    user_init_auth(u, xuid, host, port, host_header, tls, it_auth);
 }
 
+/* One write or get of u's session, the spy's record starting with it. */
 static xbl_mpsd_result do_write(user *u, xbl_mpsd_session_write_mode mode)
 {
-    xbl_mpsd_result rc;
     spy_reset(&u->spy);
-    rc = xbl_mpsd_write_session_async(&u->client, &u->session, mode, &u->op);
-    if (rc != XBL_MPSD_OK) return rc;
-    (void)wait_op(&u->op);
-    return xbl_mpsd_write_session_result(&u->op, &u->session);
+    return it_write(&u->it, &u->it.session, mode, &u->it.session);
 }
 
 static xbl_mpsd_result do_get(user *u, const xbl_mpsd_session_reference *ref)
 {
-    xbl_mpsd_result rc;
     spy_reset(&u->spy);
-    rc = xbl_mpsd_get_session_async(&u->client, ref, &u->op);
-    if (rc != XBL_MPSD_OK) return rc;
-    (void)wait_op(&u->op);
-    return xbl_mpsd_get_session_result(&u->op, &u->session);
+    return it_get(&u->it, ref, &u->it.session);
 }
 
 static xbl_mpsd_session_reference fresh_ref(void)
 {
-    char name[64];
-    snprintf(name, sizeof name, "nginx-%ld-%d", (long)time(NULL), ++g_serial);
-    return xbl_mpsd_session_reference_create(SCID, "quick", name);
+    return it_fresh_ref("nginx", &g_serial);
 }
 
 static void local_join(user *u, const xbl_mpsd_session_reference *ref)
 {
-    assert_int_equal(xbl_mpsd_session_init(&u->session, u->xuid, ref, NULL, u->arena, sizeof u->arena), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_session_join(&u->session, NULL, false, true), XBL_MPSD_OK);
+    assert_int_equal(it_local_join(&u->it, ref), XBL_MPSD_OK);
 }
 
 static void empty_session(user *u)
 {
-    assert_int_equal(xbl_mpsd_session_init(&u->session, u->xuid, NULL, NULL, u->arena, sizeof u->arena), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_init(&u->it.session, u->it.xuid, NULL, NULL, u->it.arena, sizeof u->it.arena),
+                     XBL_MPSD_OK);
+}
+
+/* A fresh client for u that creates ref on a new connection. */
+static void create_fresh(user *u, uint64_t xuid, uint16_t port, const char *host_header, bool tls,
+                         const xbl_mpsd_session_reference *ref)
+{
+    user_init(u, xuid, "127.0.0.1", port, host_header, tls);
+    local_join(u, ref);
+    assert_int_equal(do_write(u, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_async_http_status(&u->it.op), 201);
+    assert_int_equal(xbl_mpsd_session_write_status(&u->it.session), XBL_MPSD_WRITE_SESSION_STATUS_CREATED);
+    assert_string_equal(u->spy.log, "cCsr");
 }
 
 /* ------------------------------------------------------------ access log */
@@ -255,31 +243,37 @@ typedef struct log_line {
     char     uri[300];
 } log_line;
 
-/* The access log lines of one nginx port from line `from` on (nginx writes
-   each line when its request ends, before the response's last byte can
-   have reached us). Returns how many were read into out. */
-static size_t read_log(unsigned port, size_t from, log_line *out, size_t cap)
+/* The access log lines of ref's session, in order, into out (up to cap).
+   nginx logs a request after its response went out, so the last line may
+   come a moment after the response: this waits (up to 5 s) until there
+   are at least `want` lines. Returns how many there are. */
+static size_t log_lines(const xbl_mpsd_session_reference *ref, log_line *out, size_t cap, size_t want)
 {
-    FILE *f = fopen(getenv("NGINX_ACCESS_LOG"), "r");
-    char line[512];
-    size_t i = 0, n = 0;
-    assert_non_null(f);
-    while (fgets(line, sizeof line, f) != NULL) {
-        log_line l;
-        if (sscanf(line, "%u %63s %63s %lu %u %u %7s %299s", &l.port, l.server, l.host, &l.conn, &l.reqs,
-                   &l.status, l.method, l.uri) != 8 || l.port != port) continue;
-        if (i++ < from) continue;
-        if (n < cap) out[n++] = l;
+    char suffix[160];
+    size_t k, n = 0;
+    int tries;
+    snprintf(suffix, sizeof suffix, "/sessions/%s", ref->session_name);
+    k = strlen(suffix);
+    for (tries = 0; tries < 500; tries++) {
+        struct timespec t = { 0, 10000000 };
+        FILE *f = fopen(getenv("NGINX_ACCESS_LOG"), "r");
+        char line[512];
+        assert_non_null(f);
+        n = 0;
+        while (fgets(line, sizeof line, f) != NULL) {
+            log_line l;
+            size_t u;
+            if (sscanf(line, "%u %63s %63s %lu %u %u %7s %299s", &l.port, l.server, l.host, &l.conn, &l.reqs,
+                       &l.status, l.method, l.uri) != 8) continue;
+            u = strlen(l.uri);
+            if (u < k || strcmp(l.uri + u - k, suffix) != 0) continue;
+            if (n < cap) out[n] = l;
+            n++;
+        }
+        fclose(f);
+        if (n >= want) break;
+        nanosleep(&t, NULL);
     }
-    fclose(f);
-    return n;
-}
-
-static size_t log_count(unsigned port)
-{
-    log_line l;
-    size_t n = 0;
-    while (read_log(port, n, &l, 1) == 1) n++;
     return n;
 }
 
@@ -293,52 +287,46 @@ static void proxied_session_story(void **state)
     xbl_mpsd_session_reference ref = fresh_ref();
     char stale[128];
     const xbl_mpsd_session_member *m;
-    size_t n, before = log_count(port);
+    size_t n;
     log_line l[8];
     (void)state;
-    user_init(&alice, 2814600000000201ULL, "127.0.0.1", port, "mpsd.test", false);
+    create_fresh(&alice, 2814600000000201ULL, port, "mpsd.test", false, &ref);
     user_init(&bob, 2814600000000202ULL, "127.0.0.1", port, "mpsd.test", false);
-
-    local_join(&alice, &ref);
-    assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 201);
-    assert_int_equal(xbl_mpsd_session_write_status(&alice.session), XBL_MPSD_WRITE_SESSION_STATUS_CREATED);
-    assert_string_equal(alice.spy.log, "cCsr");
-    snprintf(stale, sizeof stale, "%s", xbl_mpsd_session_etag(&alice.session));
+    snprintf(stale, sizeof stale, "%s", xbl_mpsd_session_etag(&alice.it.session));
 
     local_join(&bob, &ref);
     assert_int_equal(do_write(&bob, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_session_write_status(&bob.session), XBL_MPSD_WRITE_SESSION_STATUS_UPDATED);
-    assert_int_equal(xbl_mpsd_session_members(&bob.session, &m, &n), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_write_status(&bob.it.session), XBL_MPSD_WRITE_SESSION_STATUS_UPDATED);
+    assert_int_equal(xbl_mpsd_session_members(&bob.it.session, &m, &n), XBL_MPSD_OK);
     assert_int_equal(n, 2);
-    assert_int_equal(m[1].xuid, bob.xuid);
+    assert_int_equal(m[1].xuid, bob.it.xuid);
 
     /* alice's copy is stale: her synchronized write gets the 412 and the
        current document */
-    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "round", "1"), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.it.session, "round", "1"), XBL_MPSD_OK);
     assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_SYNCHRONIZED_UPDATE), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 412);
-    assert_int_equal(xbl_mpsd_session_write_status(&alice.session), XBL_MPSD_WRITE_SESSION_STATUS_OUT_OF_SYNC);
-    assert_string_equal(xbl_mpsd_session_etag(&alice.session), xbl_mpsd_session_etag(&bob.session));
-    assert_string_not_equal(xbl_mpsd_session_etag(&alice.session), stale);
+    assert_int_equal(xbl_mpsd_async_http_status(&alice.it.op), 412);
+    assert_int_equal(xbl_mpsd_session_write_status(&alice.it.session), XBL_MPSD_WRITE_SESSION_STATUS_OUT_OF_SYNC);
+    assert_string_equal(xbl_mpsd_session_etag(&alice.it.session), xbl_mpsd_session_etag(&bob.it.session));
+    assert_string_not_equal(xbl_mpsd_session_etag(&alice.it.session), stale);
     assert_string_equal(alice.spy.log, "Csr");   /* the kept connection, checked alive */
 
     empty_session(&alice);
     assert_int_equal(do_get(&alice, &ref), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 200);
-    assert_int_equal(xbl_mpsd_session_members(&alice.session, &m, &n), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_async_http_status(&alice.it.op), 200);
+    assert_int_equal(xbl_mpsd_session_members(&alice.it.session, &m, &n), XBL_MPSD_OK);
     assert_int_equal(n, 2);
 
-    assert_int_equal(xbl_mpsd_session_leave(&bob.session), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_leave(&bob.it.session), XBL_MPSD_OK);
     assert_int_equal(do_write(&bob, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_session_write_status(&bob.session), XBL_MPSD_WRITE_SESSION_STATUS_UPDATED);
-    assert_int_equal(xbl_mpsd_session_members(&bob.session, &m, &n), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_write_status(&bob.it.session), XBL_MPSD_WRITE_SESSION_STATUS_UPDATED);
+    assert_int_equal(xbl_mpsd_session_members(&bob.it.session, &m, &n), XBL_MPSD_OK);
     assert_int_equal(n, 1);
-    assert_int_equal(m[0].xuid, alice.xuid);
-    assert_null(xbl_mpsd_session_current_user(&bob.session));
+    assert_int_equal(m[0].xuid, alice.it.xuid);
+    assert_null(xbl_mpsd_session_current_user(&bob.it.session));
 
     /* nginx saw five requests, all for the vhost named by Host */
-    assert_int_equal(read_log(port, before, l, 8), 5);
+    assert_int_equal(log_lines(&ref, l, 8, 5), 5);
     for (n = 0; n < 5; n++) {
         assert_string_equal(l[n].server, "mpsd.test");
         assert_string_equal(l[n].host, "mpsd.test");
@@ -356,27 +344,23 @@ static void name_based_virtual_hosts(void **state)
 {
     uint16_t port = env_port("NGINX_PORT_VHOST");
     xbl_mpsd_session_reference ref = fresh_ref();
-    log_line l;
+    log_line l[2];
     (void)state;
     user_init(&alice, 2814600000000203ULL, "127.0.0.1", port, NULL, false);
     local_join(&alice, &ref);
-    memcpy(g_before, &alice.session, sizeof g_before);
+    memcpy(g_before, &alice.it.session, sizeof g_before);
     assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW), XBL_MPSD_E_HTTP_STATUS(421));
-    assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 421);
+    assert_int_equal(xbl_mpsd_async_http_status(&alice.it.op), 421);
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(421)), "HTTP 421");
-    assert_memory_equal(g_before, &alice.session, sizeof g_before);   /* a failed write changes nothing */
-    assert_int_equal(read_log(port, log_count(port) - 1, &l, 1), 1);
-    assert_string_equal(l.server, "_");
-    assert_string_equal(l.host, "127.0.0.1");
-    assert_int_equal(l.status, 421);
-
-    user_init(&alice, 2814600000000203ULL, "127.0.0.1", port, "mpsd.test", false);
-    local_join(&alice, &ref);
-    assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_session_write_status(&alice.session), XBL_MPSD_WRITE_SESSION_STATUS_CREATED);
-    assert_int_equal(read_log(port, log_count(port) - 1, &l, 1), 1);
-    assert_string_equal(l.server, "mpsd.test");
-    assert_int_equal(l.status, 201);
+    assert_memory_equal(g_before, &alice.it.session, sizeof g_before);   /* a failed write changes nothing */
+    create_fresh(&alice, 2814600000000203ULL, port, "mpsd.test", false, &ref);
+    assert_int_equal(log_lines(&ref, l, 2, 2), 2);
+    assert_string_equal(l[0].server, "_");
+    assert_string_equal(l[0].host, "127.0.0.1");
+    assert_int_equal(l[0].status, 421);
+    assert_string_equal(l[1].server, "mpsd.test");
+    assert_string_equal(l[1].host, "mpsd.test");
+    assert_int_equal(l[1].status, 201);
 }
 
 /* An IPv6 literal connect address: Host is "[::1]:port" (unbracketed,
@@ -396,19 +380,20 @@ static void ipv6_literal_host(void **state)
     user_init(&alice, 2814600000000204ULL, "::1", port, NULL, false);
     local_join(&alice, &ref);
     assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_session_write_status(&alice.session), XBL_MPSD_WRITE_SESSION_STATUS_CREATED);
-    assert_int_equal(read_log(port, log_count(port) - 1, &l, 1), 1);
+    assert_int_equal(xbl_mpsd_session_write_status(&alice.it.session), XBL_MPSD_WRITE_SESSION_STATUS_CREATED);
+    assert_int_equal(log_lines(&ref, &l, 1, 1), 1);
+    assert_int_equal(l.port, port);
     assert_string_equal(l.host, "[::1]");   /* $host: Host without its port */
     assert_int_equal(l.status, 201);
     empty_session(&alice);
     assert_int_equal(do_get(&alice, &ref), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 200);
+    assert_int_equal(xbl_mpsd_async_http_status(&alice.it.op), 200);
 
     /* and the vhost name over IPv6 */
     user_init(&alice, 2814600000000204ULL, "::1", env_port("NGINX_PORT_VHOST"), "mpsd.test", false);
     empty_session(&alice);
     assert_int_equal(do_get(&alice, &ref), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 200);
+    assert_int_equal(xbl_mpsd_async_http_status(&alice.it.op), 200);
 }
 
 /* keepalive_requests 3: the third response says Connection: close, the SDK
@@ -418,21 +403,18 @@ static void keepalive_requests_close(void **state)
 {
     uint16_t port = env_port("NGINX_PORT_KA_REQ");
     xbl_mpsd_session_reference ref = fresh_ref();
-    static const char *const expect[5] = { "cCsr", "Csr", "Csrx", "cCsr", "Csr" };
-    size_t before = log_count(port), i;
+    static const char *const expect[5] = { "cCsr", "Csr", "Csrx", "cCsr", "Csr" };   /* [0]: create_fresh */
+    size_t i;
     log_line l[5];
     (void)state;
-    user_init(&alice, 2814600000000205ULL, "127.0.0.1", port, "mpsd.test", false);
-    local_join(&alice, &ref);
-    assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW), XBL_MPSD_OK);
-    assert_string_equal(alice.spy.log, expect[0]);
+    create_fresh(&alice, 2814600000000205ULL, port, "mpsd.test", false, &ref);
     for (i = 1; i < 5; i++) {
         empty_session(&alice);
         assert_int_equal(do_get(&alice, &ref), XBL_MPSD_OK);
-        assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 200);
+        assert_int_equal(xbl_mpsd_async_http_status(&alice.it.op), 200);
         assert_string_equal(alice.spy.log, expect[i]);
     }
-    assert_int_equal(read_log(port, before, l, 5), 5);
+    assert_int_equal(log_lines(&ref, l, 5, 5), 5);
     for (i = 0; i < 5; i++) assert_int_equal(l[i].reqs, i < 3 ? i + 1 : i - 2);
     assert_true(l[0].conn == l[1].conn && l[1].conn == l[2].conn);
     assert_true(l[3].conn == l[4].conn && l[3].conn != l[0].conn);
@@ -444,7 +426,7 @@ static void keepalive_requests_close(void **state)
 static void wait_peer_close(user *u)
 {
     struct pollfd p;
-    p.fd = u->tcp.fd;
+    p.fd = u->it.tcp.fd;
     p.events = POLLIN;
     p.revents = 0;
     assert_int_equal(poll(&p, 1, 10000), 1);
@@ -457,21 +439,17 @@ static void keepalive_timeout_close_costs_no_send(void **state)
 {
     uint16_t port = env_port("NGINX_PORT_KA_IDLE");
     xbl_mpsd_session_reference ref = fresh_ref();
-    size_t before = log_count(port);
     log_line l[3];
     (void)state;
-    user_init(&alice, 2814600000000206ULL, "127.0.0.1", port, "mpsd.test", false);
-    local_join(&alice, &ref);
-    assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW), XBL_MPSD_OK);
-    assert_string_equal(alice.spy.log, "cCsr");
+    create_fresh(&alice, 2814600000000206ULL, port, "mpsd.test", false, &ref);
     wait_peer_close(&alice);
-    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "k", "2"), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.it.session, "k", "2"), XBL_MPSD_OK);
     assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_session_write_status(&alice.session), XBL_MPSD_WRITE_SESSION_STATUS_UPDATED);
+    assert_int_equal(xbl_mpsd_session_write_status(&alice.it.session), XBL_MPSD_WRITE_SESSION_STATUS_UPDATED);
     /* the check ('c': found closed, a new connection started), then one
        send of the request and its response */
     assert_string_equal(alice.spy.log, "cCsr");
-    assert_int_equal(read_log(port, before, l, 3), 2);
+    assert_int_equal(log_lines(&ref, l, 3, 2), 2);
     assert_true(l[1].conn != l[0].conn);
     assert_int_equal(l[1].reqs, 1);
     assert_int_equal(l[1].status, 200);
@@ -497,21 +475,21 @@ static void nginx_chunked_framing(void **state)
     (void)state;
     user_init(&alice, 2814600000000207ULL, "127.0.0.1", port, "chunked.test", false);
     local_join(&alice, &ref);
-    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "map", "\"harbour\""), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.it.session, "map", "\"harbour\""), XBL_MPSD_OK);
     assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW), XBL_MPSD_OK);
     assert_true(seen_contains(&alice.spy, "\r\nTransfer-Encoding: chunked\r\n"));
     assert_false(seen_contains(&alice.spy, "Content-Length:"));
-    assert_int_equal(xbl_mpsd_session_write_status(&alice.session), XBL_MPSD_WRITE_SESSION_STATUS_CREATED);
-    snprintf(etag, sizeof etag, "%s", xbl_mpsd_session_etag(&alice.session));
+    assert_int_equal(xbl_mpsd_session_write_status(&alice.it.session), XBL_MPSD_WRITE_SESSION_STATUS_CREATED);
+    snprintf(etag, sizeof etag, "%s", xbl_mpsd_session_etag(&alice.it.session));
     assert_true(etag[0] != '\0');
     empty_session(&alice);
     assert_int_equal(do_get(&alice, &ref), XBL_MPSD_OK);
     assert_true(seen_contains(&alice.spy, "\r\nTransfer-Encoding: chunked\r\n"));
     assert_string_equal(alice.spy.log, "Csr");   /* chunked framing ends the response: kept */
-    assert_string_equal(xbl_mpsd_session_etag(&alice.session), etag);
-    assert_string_equal(xbl_mpsd_session_session_properties(&alice.session)->session_custom_properties_json,
+    assert_string_equal(xbl_mpsd_session_etag(&alice.it.session), etag);
+    assert_string_equal(xbl_mpsd_session_session_properties(&alice.it.session)->session_custom_properties_json,
                         "{\"map\":\"harbour\"}");
-    assert_int_equal(xbl_mpsd_session_members(&alice.session, &m, &n), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_members(&alice.it.session, &m, &n), XBL_MPSD_OK);
     assert_int_equal(n, 1);
     assert_string_equal(m[0].gamertag, "P207");
 }
@@ -524,12 +502,12 @@ static void error_page(const char *vhost, uint16_t port, bool write, uint32_t st
     xbl_mpsd_result expect = XBL_MPSD_E_HTTP_STATUS(status);
     user_init(&alice, 2814600000000208ULL, "127.0.0.1", port, vhost, false);
     local_join(&alice, &ref);
-    memcpy(g_before, &alice.session, sizeof g_before);
+    memcpy(g_before, &alice.it.session, sizeof g_before);
     if (write) assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW), expect);
     else assert_int_equal(do_get(&alice, &ref), expect);
-    assert_int_equal(xbl_mpsd_async_http_status(&alice.op), status);
-    assert_string_equal(xbl_mpsd_async_error_text(&alice.op), "");
-    assert_memory_equal(g_before, &alice.session, sizeof g_before);
+    assert_int_equal(xbl_mpsd_async_http_status(&alice.it.op), status);
+    assert_string_equal(xbl_mpsd_async_error_text(&alice.it.op), "");
+    assert_memory_equal(g_before, &alice.it.session, sizeof g_before);
     assert_string_equal(alice.spy.log, log);
 }
 
@@ -551,16 +529,15 @@ static void nginx_error_pages(void **state)
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(301)), "HTTP 301");
     /* the Authorization line does not fit nginx's header buffers: 400,
        and nginx closes */
-    user_init(&alice, 2814600000000208ULL, "127.0.0.1", env_port("NGINX_PORT_SMALL"), "mpsd.test", false);
-    memset(alice.token, 'a', 1200);
-    alice.token[1200] = '\0';
+    user_init_auth(&alice, 2814600000000208ULL, "127.0.0.1", env_port("NGINX_PORT_SMALL"), "mpsd.test", false,
+                   long_auth);
     {
         xbl_mpsd_session_reference ref = fresh_ref();
         local_join(&alice, &ref);
         assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW), XBL_MPSD_E_HTTP_STATUS(400));
     }
-    assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 400);
-    assert_string_equal(xbl_mpsd_async_error_text(&alice.op), "");
+    assert_int_equal(xbl_mpsd_async_http_status(&alice.it.op), 400);
+    assert_string_equal(xbl_mpsd_async_error_text(&alice.it.op), "");
     assert_string_equal(alice.spy.log, "cCsrx");
     snprintf(name, sizeof name, "%s", xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(400)));
     assert_string_equal(name, "HTTP 400");
@@ -574,32 +551,28 @@ static void tls_termination(void **state)
 {
     uint16_t port = env_port("NGINX_PORT_TLS");
     xbl_mpsd_session_reference ref = fresh_ref();
-    size_t before = log_count(port);
     log_line l[3];
     (void)state;
-    user_init(&alice, 2814600000000209ULL, "127.0.0.1", port, "localhost", true);
-    local_join(&alice, &ref);
-    assert_int_equal(do_write(&alice, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_session_write_status(&alice.session), XBL_MPSD_WRITE_SESSION_STATUS_CREATED);
-    assert_string_equal(alice.spy.log, "cCsr");
+    create_fresh(&alice, 2814600000000209ULL, port, "localhost", true, &ref);
     empty_session(&alice);
     assert_int_equal(do_get(&alice, &ref), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 200);
+    assert_int_equal(xbl_mpsd_async_http_status(&alice.it.op), 200);
     assert_string_equal(alice.spy.log, "Csr");   /* one handshake, the session kept */
-    assert_int_equal(read_log(port, before, l, 3), 2);
+    assert_int_equal(log_lines(&ref, l, 3, 2), 2);
     assert_string_equal(l[0].server, "localhost");
     assert_true(l[1].conn == l[0].conn);
 
     user_init(&alice, 2814600000000209ULL, "127.0.0.1", port, NULL, true);
     empty_session(&alice);
     assert_int_equal(do_get(&alice, &ref), XBL_MPSD_E_HTTP_STATUS(421));
-    assert_int_equal(xbl_mpsd_async_http_status(&alice.op), 421);
-    assert_int_equal(read_log(port, before + 2, l, 3), 1);
-    assert_string_equal(l[0].server, "_");
-    xbl_mpsd_client_close(&alice.client);
+    assert_int_equal(xbl_mpsd_async_http_status(&alice.it.op), 421);
+    assert_int_equal(log_lines(&ref, l, 3, 3), 3);
+    assert_string_equal(l[2].server, "_");
+    assert_int_equal(l[2].status, 421);
+    xbl_mpsd_client_close(&alice.it.client);
     xbl_mpsd_port_mbedtls_free(&alice.tls);
     alice.tls_on = false;
-    alice.xuid = 0;
+    alice.it.xuid = 0;
 }
 
 int main(void)
