@@ -4639,6 +4639,7 @@ static void xbl_mpsd__hw_host(xbl_mpsd__hw *w, const xbl_mpsd_client *c)
     const char *name = c->config.host_header;
     size_t n = 0;
     bool v6 = false;
+    /* a colon outside brackets is an IPv6 literal's; its zone starts at '%' */
     for (; name[n] != '\0' && !(v6 && name[n] == '%'); n++)
         if (name[n] == ':' && name[0] != '[') v6 = true;
     if (v6) xbl_mpsd__hw_put(w, "[", 1);
