@@ -106,13 +106,21 @@
         port/xbl_mpsd_port_template.h  a skeleton to copy for a new platform
       port/README.md is the porting guide; `make port-check PORT=<file.c>`
       runs the conformance suite (tests/port_conformance/) on your port.
+      cfg.host is where the port connects; the Host header names the
+      service: cfg.host_header when set, else cfg.host (an IPv6 literal in
+      brackets, the port unless 443). Connecting to an address (resolved off
+      the frame loop) with TLS server_name = the real name? Set host_header
+      to that name too, or a name-based front end routes the request to
+      the wrong virtual host.
 
    6. POLLING
       A *_async call checks its arguments and serializes the request at once
       (the session may change afterwards). xbl_mpsd_async_poll does a bounded
       step and never waits; the result call then applies the response to any
       session with an arena (the written one is the usual choice). One
-      operation per client; a kept-alive connection is reused.
+      operation per client; a kept-alive connection is reused, after the
+      port's liveness check (connect on the open connection: a port starts
+      afresh when the server closed it while idle, so that costs no send).
 
    7. ERRORS
       xbl_mpsd_result is an int32 with XSAPI's HRESULT bit patterns:
@@ -774,6 +782,13 @@ typedef struct xbl_mpsd_client_config {
     xbl_mpsd_retry_policy retry;   /* zero: no retries */
     xbl_mpsd_trace_fn trace;       /* NULL: no trace; ignored with XBL_MPSD_NO_TRACE */
     void *trace_user;
+    /* 0: host. The service's name for the Host header, when host is only
+       where to connect (an address): give the name the service answers to,
+       the TLS server_name when there is one, so a name-based front end
+       routes the request to it. A name or address without a port; the port
+       is added when port_number is not 443, an IPv6 literal is bracketed
+       and its zone ("%eth0") left out (RFC 9110 section 7.2, RFC 6874 section 4). */
+    const char *host_header;
 } xbl_mpsd_client_config;
 
 /* ---------------------------------------------------------------------------
@@ -1757,6 +1772,10 @@ const char *xbl_mpsd_result_string(xbl_mpsd_result r)
         "XBL_MPSD_E_WS_HANDSHAKE", "XBL_MPSD_E_WS_PROTOCOL", "XBL_MPSD_E_WS_MESSAGE_TOO_BIG",
         "XBL_MPSD_E_WS_CLOSED", "XBL_MPSD_E_RTA_NO_CONNECTION_ID", "XBL_MPSD_E_RTA_PROTOCOL"
     };
+    static const char *const redirect[] = {
+        "HTTP 300", "HTTP 301", "HTTP 302", "HTTP 303", "HTTP 304", "HTTP 305", "HTTP 306",
+        "HTTP 307", "HTTP 308"
+    };
     static const char *const http[] = {
         "HTTP 400", "HTTP 401", "HTTP 402", "HTTP 403", "HTTP 404", "HTTP 405", "HTTP 406",
         "HTTP 407", "HTTP 408", "HTTP 409", "HTTP 410", "HTTP 411", "HTTP 412", "HTTP 413",
@@ -1782,6 +1801,8 @@ const char *xbl_mpsd_result_string(xbl_mpsd_result r)
     }
     if (bits >= UINT32_C(0xA4D50001) && bits <= UINT32_C(0xA4D50011))
         return transport[bits - UINT32_C(0xA4D50001)];
+    if (bits >= UINT32_C(0x8019012C) && bits <= UINT32_C(0x80190134))
+        return redirect[bits - UINT32_C(0x8019012C)];
     if (bits >= UINT32_C(0x80190190) && bits <= UINT32_C(0x801901AF))
         return http[bits - UINT32_C(0x80190190)];
     if (bits == UINT32_C(0x801901F4)) return "HTTP 500";
@@ -5559,6 +5580,26 @@ typedef struct xbl_mpsd__request {
     const char *etag;
 } xbl_mpsd__request;
 
+/* The Host value, an RFC 3986 authority: the service's name, an IPv6
+   literal in brackets (its zone only means something on this host), and
+   the port unless it is https's 443. */
+static void xbl_mpsd__hw_host(xbl_mpsd__hw *w, const xbl_mpsd_client *c)
+{
+    const char *name = c->config.host_header;
+    size_t n = 0;
+    bool v6 = false;
+    /* a colon outside brackets is an IPv6 literal's; its zone starts at '%' */
+    for (; name[n] != '\0' && !(v6 && name[n] == '%'); n++)
+        if (name[n] == ':' && name[0] != '[') v6 = true;
+    if (v6) xbl_mpsd__hw_put(w, "[", 1);
+    xbl_mpsd__hw_put(w, name, n);
+    if (v6) xbl_mpsd__hw_put(w, "]", 1);
+    if (c->config.port_number != 443) {
+        xbl_mpsd__hw_put(w, ":", 1);
+        xbl_mpsd__hw_u64(w, c->config.port_number);
+    }
+}
+
 /* Everything of the head except the token lines. */
 static void xbl_mpsd__write_fixed_head(xbl_mpsd__hw *w, const xbl_mpsd__request *q, const xbl_mpsd_client *c)
 {
@@ -5566,11 +5607,7 @@ static void xbl_mpsd__write_fixed_head(xbl_mpsd__hw *w, const xbl_mpsd__request 
     xbl_mpsd__hw_str(w, put ? "PUT " : "GET ");
     xbl_mpsd__hw_str(w, q->path);
     xbl_mpsd__hw_put(w, " HTTP/1.1\r\nHost: ", 17);
-    xbl_mpsd__hw_str(w, c->config.host);
-    if (c->config.port_number != 443) {
-        xbl_mpsd__hw_put(w, ":", 1);
-        xbl_mpsd__hw_u64(w, c->config.port_number);
-    }
+    xbl_mpsd__hw_host(w, c);
     xbl_mpsd__hw_str(w, "\r\nx-xbl-contract-version: 107\r\n"
                         "Content-Type: application/json; charset=utf-8\r\n");
     if (put) {   /* RFC 9110 §8.6: no Content-Length on a GET without a body */
@@ -6184,10 +6221,14 @@ static void xbl_mpsd__trace_response(const xbl_mpsd_async *a, const unsigned cha
 
 /* ===========================================================================
    Client and async state machine
-   AUTH (token callback, may stay PENDING) -> CONNECT (unless a kept
-   connection is idle) -> SEND (head, then body; partial sends) -> RECV
-   (parse as bytes come) -> DONE. A kept connection found dead before any
-   response byte goes back to AUTH once, on a new connection.
+   AUTH (token callback, may stay PENDING) -> CONNECT -> SEND (head, then
+   body; partial sends) -> RECV (parse as bytes come) -> DONE. On a kept
+   connection CONNECT is the port's liveness check: connect to the same
+   host and port answers OK while the idle connection is alive, and starts
+   a fresh one (PENDING) when the peer dropped it, so a connection the
+   server closed while idle costs no send. A kept connection that dies
+   after that check, before any response byte, goes back to AUTH once, on
+   a new connection.
    =========================================================================== */
 
 static bool xbl_mpsd__is_write(const xbl_mpsd_async *a)
@@ -6400,8 +6441,8 @@ static xbl_mpsd_result xbl_mpsd__step_auth(xbl_mpsd_async *a)
 {
     xbl_mpsd_result r = xbl_mpsd__add_tokens(a);
     if (r != XBL_MPSD_OK) return r;
-    if (a->client->connected) { a->flags |= XBL_MPSD__AF_REUSED; a->state = XBL_MPSD__OP_SEND; }
-    else a->state = XBL_MPSD__OP_CONNECT;
+    if (a->client->connected) a->flags |= XBL_MPSD__AF_REUSED;
+    a->state = XBL_MPSD__OP_CONNECT;
     return XBL_MPSD__CONTINUE;
 }
 
@@ -6409,7 +6450,11 @@ static xbl_mpsd_result xbl_mpsd__step_connect(xbl_mpsd_async *a)
 {
     xbl_mpsd_client *c = a->client;
     xbl_mpsd_result r = c->port.connect(c->port.ctx, c->config.host, c->config.port_number);
-    if (r == XBL_MPSD_PENDING || r == XBL_MPSD_E_WOULD_BLOCK) { c->connected = true; return XBL_MPSD_PENDING; }
+    if (r == XBL_MPSD_PENDING || r == XBL_MPSD_E_WOULD_BLOCK) {
+        a->flags &= ~XBL_MPSD__AF_REUSED;   /* the kept one was dead: a fresh connection */
+        c->connected = true;
+        return XBL_MPSD_PENDING;
+    }
     /* the resend of a request whose kept connection died: that death is
        what happened to the request, not this connect */
     if (r != XBL_MPSD_OK && a->resend_cause < 0) return a->resend_cause;
@@ -6548,6 +6593,8 @@ static bool xbl_mpsd__config_ok(const xbl_mpsd_client_config *cfg)
     if (p == NULL || p->connect == NULL || p->send == NULL || p->recv == NULL || p->close == NULL
         || p->now_ms == NULL || cfg->auth == NULL || cfg->xuid == 0) return false;
     if (cfg->host != NULL && (cfg->host[0] == '\0' || !xbl_mpsd__header_safe(cfg->host))) return false;
+    if (cfg->host_header != NULL && (cfg->host_header[0] == '\0' || !xbl_mpsd__header_safe(cfg->host_header)))
+        return false;
     if (cfg->user_agent != NULL && !xbl_mpsd__header_safe(cfg->user_agent)) return false;
     return cfg->accept_language == NULL || xbl_mpsd__header_safe(cfg->accept_language);
 }
@@ -6560,6 +6607,7 @@ xbl_mpsd_result xbl_mpsd_client_init(xbl_mpsd_client *client, const xbl_mpsd_cli
     client->config = *config;
     client->config.port = &client->port;
     if (client->config.host == NULL) client->config.host = "sessiondirectory.xboxlive.com";
+    if (client->config.host_header == NULL) client->config.host_header = client->config.host;
     if (client->config.port_number == 0) client->config.port_number = 443;
     if (client->config.timeout_ms == 0) client->config.timeout_ms = 30000;
     if (client->config.user_agent == NULL) client->config.user_agent = "xbl_mpsd/" XBL_MPSD_VERSION_STRING;

@@ -74,15 +74,22 @@ static const char *example_ca_pem(void)
     return pem;
 }
 
+/* The service's name: checked against its certificate and sent as Host,
+   while the host connected to may be an address. */
+static const char *example_server_name(void)
+{
+    const char *name = getenv("MPSD_SERVER_NAME");
+    return name != NULL ? name : "localhost";
+}
+
 /* TLS over the POSIX port; u->port becomes the TLS port. */
 static int example_tls_init(example_user *u)
 {
     xbl_mpsd_port_mbedtls_config tc;
-    const char *name = getenv("MPSD_SERVER_NAME");
     xbl_mpsd_result rc;
     memset(&tc, 0, sizeof tc);
     tc.lower = &u->tcp_port;
-    tc.server_name = name != NULL ? name : "localhost";
+    tc.server_name = example_server_name();
     tc.ca_pem = example_ca_pem();
     if (tc.ca_pem == NULL) return -1;
     rc = xbl_mpsd_port_mbedtls_init(&u->tls, &tc, &u->port);
@@ -121,6 +128,9 @@ static int example_user_init(example_user *u, const char *gamertag, uint64_t xui
     cfg.auth_user = u;
     cfg.host = host;
     cfg.port_number = port;
+#ifdef EXAMPLE_TLS
+    cfg.host_header = example_server_name();
+#endif
     cfg.timeout_ms = 10000;
     if (example_trace_on) { cfg.trace = example_trace; cfg.trace_user = u; }
     if (xbl_mpsd_client_init(&u->client, &cfg) != XBL_MPSD_OK) return -1;

@@ -1,5 +1,5 @@
 # Benchmarks and footprint (tools/bench/, BENCHMARKS.md): `make bench`.
-# Not part of make test: it measures, it does not pass or fail on numbers.
+# Not part of make test or make check: it measures, it does not pass or fail on numbers.
 # Its packages are installed by bench-deps, not by deps.
 
 BENCH_PKGS := gcc-arm-none-eabi libnewlib-arm-none-eabi libcjson-dev rapidjson-dev libcurl4-openssl-dev \

@@ -71,5 +71,5 @@ coverage: coverage-run
 	  -v expect='xbl_mpsd.h $(COV_PORT_HDRS)' -f mk/coverage_table.awk $(COV_DIR)/sdk.info
 	@echo "coverage: html report: genhtml --branch-coverage $(COV_DIR)/sdk.info -o $(COV_DIR)/html"
 
-TEST_STAGES += coverage
+CHECK_STAGES += coverage
 DEB_PKGS += lcov

@@ -79,5 +79,5 @@ lint-analyze: | $(LINT_DIR)
 lint: lint-cppcheck lint-tidy lint-analyze
 	@echo "lint: cppcheck $$(cppcheck --version | cut -d' ' -f2), clang-tidy and clang --analyze $$($(CLANG) -dumpversion): no findings"
 
-TEST_STAGES += lint
+CHECK_STAGES += lint
 DEB_PKGS += cppcheck clang-tidy clang-tools liblwip-dev

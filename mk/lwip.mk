@@ -1,5 +1,5 @@
 # lwIP port (issue 6): port/xbl_mpsd_port_lwip.h, tested in-process on the
-# host against Debian's liblwip (tests/lwip/). Stages, in make test order:
+# host against Debian's liblwip (tests/lwip/). Stages, in make check order:
 #   lwip-build-check  the port header as C99 (gcc, clang) and C++ (g++), alone
 #                     and in one translation unit with the SDK and the POSIX
 #                     port (every implementation macro on, any order); also
@@ -88,7 +88,7 @@ lwip-valgrind: $(LWIP_DIR)/test_lwip_port $(LWIP_DIR)/test_lwip_tls lwip-certs
 	LWIP_TLS_CERTS=$(LWIP_CERTS) $(LWIP_VALGRIND) ./$(LWIP_DIR)/test_lwip_tls >/dev/null
 	@echo "lwip-valgrind: clean"
 
-TEST_STAGES += lwip-build-check lwip-heap-check lwip-test lwip-sanitize lwip-valgrind
+CHECK_STAGES += lwip-build-check lwip-heap-check lwip-test lwip-sanitize lwip-valgrind
 
 # Coverage (mk/coverage.mk gates every port/*.h, so this header must be
 # executed there too): the lwIP test runs instrumented after coverage-run

@@ -8,7 +8,7 @@
 #                   [PORT_LIBS=..] [PORT_ARGS=..]  the suite on your port (port/README.md)
 
 DEB_PKGS    += python3 openssl clang libmbedtls-dev liblwip-dev
-TEST_STAGES += port-conformance
+CHECK_STAGES += port-conformance
 .PHONY: port-conformance port-template-check port-check
 
 PC_DIR    := $(BUILD)/port_conformance
@@ -20,7 +20,7 @@ PC_CXX    := -x c++ -Wall -Wextra -Wpedantic -Wshadow -Werror
 # the rules it must fail in its EXPECT-FAIL line.
 PC_BROKEN := $(sort $(basename $(notdir $(wildcard $(PC_SRC)/broken_*.c $(PC_SRC)/control_*.c))))
 PC_BINS   := $(addprefix $(PC_DIR)/,adapter_posix adapter_mbedtls_posix adapter_lwip $(PC_BROKEN))
-# Per-call limit in make test: a loaded CI machine can pause any call for
+# Per-call limit in make check: a loaded CI machine can pause any call for
 # tens of ms, and the broken ports under test wait 1 s or more. port-check
 # keeps the suite's own default, 50 ms.
 PC_CALL_MS ?= 200

@@ -7,7 +7,7 @@
 #   make demo TLS=1       the demo story over TLS
 
 DEB_PKGS    += libmbedtls-dev openssl python3 libcmocka-dev valgrind clang
-TEST_STAGES += tls-build-check tls-heap-check tls-test tls-sanitize tls-valgrind
+CHECK_STAGES += tls-build-check tls-heap-check tls-test tls-sanitize tls-valgrind
 .PHONY: tls-build-check tls-heap-check tls-test tls-sanitize tls-valgrind tls-certs
 
 TLS_DIR   := $(BUILD)/tls

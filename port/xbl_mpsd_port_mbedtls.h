@@ -157,7 +157,9 @@
             and sets server_name again. NULL or empty host, or port 0:
             XBL_MPSD_E_INVALIDARG. host is what the lower port connects to
             (an address is fine); server_name from the config is what the
-            certificate is checked against.
+            certificate is checked against. With an address as the host,
+            give the client the same name as host_header, so that the
+            Host header names the service too.
    send     mbedtls_ssl_write: the bytes accepted (at most one record, 16 KB,
             or less with a negotiated maximum fragment length),
             XBL_MPSD_E_WOULD_BLOCK, or a terminal code (XBL_MPSD_E_TLS, or

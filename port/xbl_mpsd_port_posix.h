@@ -81,6 +81,10 @@
       to the resolver's timeouts, i.e. seconds, when DNS is unreachable).
       Applications with a frame loop should resolve names off the frame
       thread and pass an address as the host, or install a resolver (c.).
+      With an address as the host, set the client's host_header to the
+      service's name (the TLS server_name when there is one): the Host
+      header then names the service, not the address, which name-based
+      front ends (virtual hosts, CDNs) need to route the request.
       Define XBL_MPSD_PORT_POSIX_NO_GETADDRINFO to compile step d. out:
       names then need a resolver, otherwise connect returns
       XBL_MPSD_E_CONNECT.

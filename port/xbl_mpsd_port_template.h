@@ -33,7 +33,10 @@
             (XBL_MPSD_E_CONNECT when refused / unreachable / not resolved).
             Name lookup must not wait either: accept numeric addresses, or
             run the lookup asynchronously and answer PENDING meanwhile.
-            Already connected to the same host and port: XBL_MPSD_OK.
+            Already connected to the same host and port: XBL_MPSD_OK, or,
+            when the peer closed the idle connection, a fresh attempt
+            (PENDING): the SDK calls connect before every request on a kept
+            connection as its liveness check.
    send     Bytes accepted (1..len; fewer than len is normal and is NOT an
             error), XBL_MPSD_E_WOULD_BLOCK when the stack has no room, or a
             negative code. Never 0 when len > 0.

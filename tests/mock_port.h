@@ -14,6 +14,9 @@
 #ifndef MOCK_SENT_CAP
 #define MOCK_SENT_CAP  65536
 #endif
+#ifndef MOCK_CALLS_CAP
+#define MOCK_CALLS_CAP 255
+#endif
 
 typedef struct mock_recv_step {
     const uint8_t *data;   /* bytes to deliver, or NULL for `code` */
@@ -45,7 +48,18 @@ typedef struct mock_port {
     uint32_t auto_step;   /* added after every now_ms call */
     char     last_host[256];
     uint16_t last_port;
+    /* every port call in order, one letter each: c connect (C when it
+       answered OK on an open connection: the liveness check), s send,
+       r recv, x close; cut at MOCK_CALLS_CAP */
+    char     calls[MOCK_CALLS_CAP + 1];
+    size_t   calls_len;
 } mock_port;
+
+static void mock_log(mock_port *m, char call)
+{
+    if (m->calls_len < MOCK_CALLS_CAP) m->calls[m->calls_len++] = call;
+    m->calls[m->calls_len] = '\0';
+}
 
 static xbl_mpsd_result mock_connect(void *ctx, const char *host, uint16_t port)
 {
@@ -57,8 +71,9 @@ static xbl_mpsd_result mock_connect(void *ctx, const char *host, uint16_t port)
     m->last_host[n] = '\0';
     m->last_port = port;
     m->connects++;
+    mock_log(m, r == XBL_MPSD_OK && m->open ? 'C' : 'c');
     if (r == XBL_MPSD_PENDING) m->would_blocks++;
-    if (r == XBL_MPSD_OK) m->open = true;
+    m->open = r == XBL_MPSD_OK;   /* PENDING: a fresh attempt; negative: closed */
     return r;
 }
 
@@ -68,6 +83,7 @@ static int32_t mock_send(void *ctx, const uint8_t *data, size_t len)
     int32_t cap = m->send_i < m->send_n ? m->send_script[m->send_i++] : m->send_default_cap;
     size_t n = len;
     m->sends++;
+    mock_log(m, 's');
     if (cap < 0) {
         if (cap == XBL_MPSD_E_WOULD_BLOCK) m->would_blocks++;
         return cap;
@@ -86,6 +102,7 @@ static int32_t mock_recv(void *ctx, uint8_t *buf, size_t cap)
     mock_recv_step *s;
     size_t n;
     m->recvs++;
+    mock_log(m, 'r');
     if (m->recv_i >= m->recv_n) {
         if (m->recv_default == XBL_MPSD_E_WOULD_BLOCK) m->would_blocks++;
         return m->recv_default;
@@ -108,6 +125,7 @@ static void mock_close(void *ctx)
 {
     mock_port *m = (mock_port *)ctx;
     m->closes++;
+    mock_log(m, 'x');
     m->open = false;
 }
 
@@ -163,6 +181,8 @@ static void mock_reset_traffic(mock_port *m)
     m->recv_n = m->recv_i = m->recv_off = 0;
     m->send_n = m->send_i = 0;
     m->sent_len = 0;
+    m->calls_len = 0;
+    m->calls[0] = '\0';
 }
 
 #endif /* MOCK_PORT_H */

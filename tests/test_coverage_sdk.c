@@ -39,7 +39,13 @@ static void result_strings_name_every_class(void **state)
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED),
                         "XBL_MPSD_E_RTA_SUBSCRIPTION_LIMIT_REACHED");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_RTA_ACCESS_DENIED), "XBL_MPSD_E_RTA_ACCESS_DENIED");
-    /* HTTP: the 4xx table's ends, the named 5xx, any other status */
+    /* HTTP: the 3xx and 4xx tables' ends, the named 5xx, any other status */
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(300)), "HTTP 300");
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(301)), "HTTP 301");
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(304)), "HTTP 304");
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(308)), "HTTP 308");
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(299)), "HTTP error");
+    assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(309)), "HTTP error");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(400)), "HTTP 400");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(412)), "HTTP 412");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(431)), "HTTP 431");

@@ -343,7 +343,7 @@ static void test_request_synchronized_with_etag(void **state)
     mock_reset_traffic(&g_mock);
     write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_SYNCHRONIZED_UPDATE);
     expect_request("PUT", REF_PATH, "If-Match: e200\r\n", "{}");
-    assert_int_equal(g_mock.connects, 1);   /* kept alive */
+    assert_string_equal(g_mock.calls, "Cssr");   /* kept alive: the liveness check answered OK */
 }
 
 static void test_request_by_handle(void **state)
@@ -407,6 +407,44 @@ static void test_request_optional_headers(void **state)
     assert_memory_equal(g_mock.sent, expect, strlen(expect));
     assert_string_equal(g_mock.last_host, "127.0.0.1");
     assert_int_equal(g_mock.last_port, 8910);
+}
+
+/* The Host value for a host (and host_header) and port: exact bytes. */
+static void expect_host(const char *host, const char *host_header, uint16_t port_number, const char *expect)
+{
+    xbl_mpsd_client_config cfg;
+    char line[300];
+    setup();
+    cfg = base_config();
+    cfg.host = host; cfg.host_header = host_header; cfg.port_number = port_number;
+    assert_int_equal(xbl_mpsd_client_init(&g_client, &cfg), XBL_MPSD_OK);
+    add_cl("HTTP/1.1 204 No Content", "", "");
+    assert_int_equal(xbl_mpsd_get_session_by_handle_async(&g_client, HANDLE, &g_async), XBL_MPSD_OK);
+    assert_int_equal(drive(&g_async, 100), XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND);
+    snprintf(line, sizeof line, "GET /handles/" HANDLE "/session HTTP/1.1\r\nHost: %s\r\nx-xbl", expect);
+    assert_true(g_mock.sent_len > strlen(line));
+    assert_memory_equal(g_mock.sent, line, strlen(line));
+    /* the connect address is host, whatever Host says */
+    assert_string_equal(g_mock.last_host, host != NULL ? host : "sessiondirectory.xboxlive.com");
+    assert_int_equal(g_mock.last_port, port_number != 0 ? port_number : 443);
+}
+
+/* RFC 9110 §7.2: Host is the authority, an IPv6 literal in brackets; it
+   names the service (host_header) independently of the connect address. */
+static void test_request_host_header(void **state)
+{
+    (void)state;
+    expect_host("::1", NULL, 36297, "[::1]:36297");
+    expect_host("::1", NULL, 443, "[::1]");
+    expect_host("[::1]", NULL, 8910, "[::1]:8910");   /* already bracketed: as given */
+    expect_host("fe80::1%eth0", NULL, 8910, "[fe80::1]:8910");   /* RFC 6874 §4: no zone */
+    expect_host("2001:db8::7", NULL, 0, "[2001:db8::7]");
+    expect_host("127.0.0.1", NULL, 8910, "127.0.0.1:8910");
+    expect_host("127.0.0.1", "mpsd.test", 8910, "mpsd.test:8910");
+    expect_host("10.1.2.3", "sessiondirectory.xboxlive.com", 443, "sessiondirectory.xboxlive.com");
+    expect_host(NULL, "front.test", 0, "front.test");
+    expect_host("127.0.0.1", "::1", 8080, "[::1]:8080");
+    expect_host("localhost", "[2001:db8::1]", 8080, "[2001:db8::1]:8080");
 }
 
 /* The token lives in the buffer only while it is sent. */
@@ -950,6 +988,9 @@ static void test_client_init_checks(void **state)
     cfg = base_config(); cfg.xuid = 0; assert_int_equal(xbl_mpsd_client_init(&g_client, &cfg), XBL_MPSD_E_INVALIDARG);
     cfg = base_config(); cfg.host = "a\r\nX: y"; assert_int_equal(xbl_mpsd_client_init(&g_client, &cfg), XBL_MPSD_E_INVALIDARG);
     cfg = base_config(); cfg.host = ""; assert_int_equal(xbl_mpsd_client_init(&g_client, &cfg), XBL_MPSD_E_INVALIDARG);
+    cfg = base_config(); cfg.host_header = "a\r\nX: y"; assert_int_equal(xbl_mpsd_client_init(&g_client, &cfg), XBL_MPSD_E_INVALIDARG);
+    cfg = base_config(); cfg.host_header = "name\n"; assert_int_equal(xbl_mpsd_client_init(&g_client, &cfg), XBL_MPSD_E_INVALIDARG);
+    cfg = base_config(); cfg.host_header = ""; assert_int_equal(xbl_mpsd_client_init(&g_client, &cfg), XBL_MPSD_E_INVALIDARG);
     cfg = base_config(); cfg.user_agent = "ua\n"; assert_int_equal(xbl_mpsd_client_init(&g_client, &cfg), XBL_MPSD_E_INVALIDARG);
     cfg = base_config(); cfg.accept_language = "en\r"; assert_int_equal(xbl_mpsd_client_init(&g_client, &cfg), XBL_MPSD_E_INVALIDARG);
     broken = g_port; broken.connect = NULL;
@@ -967,24 +1008,32 @@ static void test_client_init_checks(void **state)
 
 /* --------------------------------------------------------------- keep-alive */
 
-static void test_keep_alive_reuse_and_close(void **state)
+/* A client whose first write went through: its connection is kept, the
+   port's script and recording start afresh. */
+static void kept_connection(void)
 {
-    (void)state;
     setup();
     make_session(&g_session, g_arena, sizeof g_arena);
     write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW);
     assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
     assert_true(g_client.connected);
     mock_reset_traffic(&g_mock);
+}
+
+static void test_keep_alive_reuse_and_close(void **state)
+{
+    (void)state;
+    kept_connection();
     add_cl("HTTP/1.1 200 OK", "Connection: close\r\n", DOC);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_OK);
-    assert_int_equal(g_mock.connects, 1);
+    assert_string_equal(g_mock.calls, "Cssrx");   /* checked, reused, closed as asked */
     assert_false(g_client.connected);
     assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
     mock_reset_traffic(&g_mock);
     write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING);
-    assert_int_equal(g_mock.connects, 2);
+    assert_string_equal(g_mock.calls, "cssr");   /* a new connection */
+    assert_int_equal(g_mock.connects, 3);
     /* an HTTP error response leaves the connection usable */
     assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
     mock_reset_traffic(&g_mock);
@@ -998,11 +1047,7 @@ static void test_keep_alive_reuse_and_close(void **state)
 
 static void stale_connection(int32_t first_failure, bool fail_again)
 {
-    setup();
-    make_session(&g_session, g_arena, sizeof g_arena);
-    write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW);
-    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
-    mock_reset_traffic(&g_mock);
+    kept_connection();
     mock_add_code(&g_mock, first_failure);
     if (fail_again) mock_add_code(&g_mock, XBL_MPSD_E_EOF);
     else add_cl("HTTP/1.1 200 OK", "ETag: again\r\n", DOC);
@@ -1015,7 +1060,7 @@ static void test_stale_keep_alive_resent_once(void **state)
     (void)state;
     stale_connection(XBL_MPSD_E_EOF, false);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_OK);
-    assert_int_equal(g_mock.connects, 2);
+    assert_string_equal(g_mock.calls, "Cssrxcssr");   /* dead after the check: resent once */
     assert_int_equal(g_auth.calls, 3);   /* the token is asked for again */
     half = g_mock.sent_len / 2;
     assert_memory_equal(g_mock.sent, g_mock.sent + half, half);   /* the same request twice */
@@ -1024,7 +1069,7 @@ static void test_stale_keep_alive_resent_once(void **state)
 
     stale_connection(XBL_MPSD_E_IO, false);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_OK);
-    assert_int_equal(g_mock.connects, 2);
+    assert_string_equal(g_mock.calls, "Cssrxcssr");
 }
 
 static void test_stale_keep_alive_never_twice(void **state)
@@ -1032,29 +1077,66 @@ static void test_stale_keep_alive_never_twice(void **state)
     (void)state;
     stale_connection(XBL_MPSD_E_EOF, true);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_E_CONNECTION_CLOSED);
-    assert_int_equal(g_mock.connects, 2);
+    assert_string_equal(g_mock.calls, "Cssrxcssrx");
     /* send failure on the kept connection: resent; fails again: ends */
-    setup();
-    make_session(&g_session, g_arena, sizeof g_arena);
-    write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW);
-    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
-    mock_reset_traffic(&g_mock);
+    kept_connection();
     mock_add_send(&g_mock, XBL_MPSD_E_IO);
     mock_add_send(&g_mock, XBL_MPSD_E_IO);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_E_IO);
-    assert_int_equal(g_mock.connects, 2);
+    assert_string_equal(g_mock.calls, "Csxcsx");
     /* after a response byte: no resend */
-    setup();
-    make_session(&g_session, g_arena, sizeof g_arena);
-    write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW);
-    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
-    mock_reset_traffic(&g_mock);
+    kept_connection();
     mock_add_bytes(&g_mock, "H", 1);
     mock_add_code(&g_mock, XBL_MPSD_E_EOF);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_E_CONNECTION_CLOSED);
-    assert_int_equal(g_mock.connects, 1);
+    assert_string_equal(g_mock.calls, "Cssrrx");
+}
+
+/* The server closed the kept connection while it sat idle: the liveness
+   check (connect on the open connection) finds it dead and the port starts
+   a fresh one, so the request is sent once, on the new connection, and
+   nothing is sent on the dead one. */
+static void test_dead_idle_connection_costs_no_send(void **state)
+{
+    (void)state;
+    kept_connection();
+    g_mock.connect_script[0] = XBL_MPSD_PENDING;   /* found dead: connecting afresh */
+    g_mock.connect_script[1] = XBL_MPSD_OK;
+    g_mock.connect_n = 2;
+    add_cl("HTTP/1.1 200 OK", "ETag: fresh\r\n", DOC);
+    assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
+    assert_int_equal(drive(&g_async, 100), XBL_MPSD_OK);
+    assert_string_equal(g_mock.calls, "ccssr");
+    assert_int_equal(g_auth.calls, 2);   /* no second token: nothing was resent */
+    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
+    assert_string_equal(xbl_mpsd_session_etag(&g_session), "fresh");
+
+    /* the fresh connection is not a kept one: EOF before any byte ends the
+       operation instead of a resend */
+    mock_reset_traffic(&g_mock);
+    g_mock.connect_script[2] = XBL_MPSD_PENDING;
+    g_mock.connect_script[3] = XBL_MPSD_OK;
+    g_mock.connect_n = 4;
+    mock_add_code(&g_mock, XBL_MPSD_E_EOF);
+    assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
+    assert_int_equal(drive(&g_async, 100), XBL_MPSD_E_CONNECTION_CLOSED);
+    assert_string_equal(g_mock.calls, "ccssrx");
+    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_E_CONNECTION_CLOSED);
+
+    /* the liveness check fails outright: the port's code, nothing sent */
+    g_mock.connect_script[4] = XBL_MPSD_OK;
+    g_mock.connect_n = 5;
+    write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING);
+    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
+    mock_reset_traffic(&g_mock);
+    g_mock.connect_script[5] = XBL_MPSD_E_CONNECT;
+    g_mock.connect_n = 6;
+    assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
+    assert_int_equal(drive(&g_async, 100), XBL_MPSD_E_CONNECT);
+    assert_string_equal(g_mock.calls, "cx");
+    assert_false(g_client.connected);
 }
 
 /* ----------------------------------------------------------- buffer sizing */
@@ -1230,6 +1312,7 @@ int main(void)
         cmocka_unit_test(test_request_get),
         cmocka_unit_test(test_request_get_by_handle),
         cmocka_unit_test(test_request_optional_headers),
+        cmocka_unit_test(test_request_host_header),
         cmocka_unit_test(test_request_token_wiped),
         cmocka_unit_test(test_auth_pending_then_ok),
         cmocka_unit_test(test_auth_failure_ends),
@@ -1261,6 +1344,7 @@ int main(void)
         cmocka_unit_test(test_argument_checks),
         cmocka_unit_test(test_client_init_checks),
         cmocka_unit_test(test_keep_alive_reuse_and_close),
+        cmocka_unit_test(test_dead_idle_connection_costs_no_send),
         cmocka_unit_test(test_stale_keep_alive_resent_once),
         cmocka_unit_test(test_stale_keep_alive_never_twice),
         cmocka_unit_test(test_oversized_body),

@@ -106,22 +106,33 @@ static void first_write_keeps_connection(void)
 
 /* ------------------------------------------------ resend after a dead kept connection */
 
+/* The next two connects answer `first` (the liveness check of the kept
+   connection) and `second` (the resend's new connection). */
+static void expect_connects(xbl_mpsd_result first, xbl_mpsd_result second)
+{
+    g_mock.connect_script[0] = first;
+    g_mock.connect_script[1] = second;
+    g_mock.connect_n = 2;
+    g_mock.connect_i = 0;
+}
+
 static void test_resend_that_cannot_connect_reports_the_close(void **state)
 {
     (void)state;
-    /* the kept connection dies mid-write; the resend's connect is refused */
+    /* the kept connection passes the liveness check (connect answers OK),
+       then dies mid-write; the resend's connect is refused */
     setup_cfg(NULL, false);
     first_write_keeps_connection();
     mock_add_send(&g_mock, XBL_MPSD_E_IO);
-    g_mock.connect_default = XBL_MPSD_E_CONNECT;
+    expect_connects(XBL_MPSD_OK, XBL_MPSD_E_CONNECT);
     start_write();
     assert_int_equal(drive(100), XBL_MPSD_E_IO);
-    assert_int_equal(g_mock.connects, 2);
+    assert_int_equal(g_mock.connects, 3);   /* first write, liveness check, refused resend */
     /* the server closed it before answering; the resend cannot connect */
     setup_cfg(NULL, false);
     first_write_keeps_connection();
     mock_add_code(&g_mock, XBL_MPSD_E_EOF);
-    g_mock.connect_default = XBL_MPSD_E_CONNECT;
+    expect_connects(XBL_MPSD_OK, XBL_MPSD_E_CONNECT);
     start_write();
     assert_int_equal(drive(100), XBL_MPSD_E_CONNECTION_CLOSED);
     /* a fresh connection that cannot connect is what it is */
@@ -153,7 +164,9 @@ static void test_retry_after_exposed(void **state)
     assert_int_equal(drive(100), XBL_MPSD_E_HTTP_STATUS(503));
     assert_int_equal(xbl_mpsd_async_retry_after(&g_async), 7);
     assert_string_equal(xbl_mpsd_async_error_text(&g_async), "busy");
-    assert_int_equal(g_mock.connects, 1);   /* no retry policy: one attempt each */
+    /* no retry policy: one attempt each, on one connection (the second
+       connect is the liveness check before it was reused) */
+    assert_int_equal(g_mock.connects, 2);
 }
 
 /* ------------------------------------------------------------------ retry policy */
@@ -188,7 +201,9 @@ static void test_retry_honours_retry_after(void **state)
     assert_waiting(3);
     g_mock.now = 1000 + 2000;   /* Retry-After (2 s) beats the 100 ms back-off */
     assert_int_equal(drive(100), XBL_MPSD_OK);
-    assert_int_equal(g_mock.connects, 1);   /* the 503 left the connection usable */
+    /* the 503 left the connection usable: the second connect is the
+       liveness check before the resend, not a new connection */
+    assert_int_equal(g_mock.connects, 2);
     assert_int_equal(g_mock.sent_len, 2 * one);
     assert_memory_equal(g_mock.sent, g_mock.sent + one, one);   /* the same request again */
     assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);

@@ -11,15 +11,12 @@ static int g_serial;
 
 static xbl_mpsd_session_reference fresh_ref(void)
 {
-    char name[64];
-    snprintf(name, sizeof name, "it-%ld-%d", (long)time(NULL), ++g_serial);
-    return xbl_mpsd_session_reference_create(IT_SCID, "quick", name);
+    return it_fresh_ref("it", &g_serial);
 }
 
 static void local_join(it_user *u, const xbl_mpsd_session_reference *ref)
 {
-    assert_int_equal(xbl_mpsd_session_init(&u->session, u->xuid, ref, NULL, u->arena, sizeof u->arena), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd_session_join(&u->session, NULL, false, true), XBL_MPSD_OK);
+    assert_int_equal(it_local_join(u, ref), XBL_MPSD_OK);
 }
 
 static int setup(void **state)

@@ -102,6 +102,21 @@ IT_HELPER xbl_mpsd_result it_get(it_user *u, const xbl_mpsd_session_reference *r
     return xbl_mpsd_get_session_result(&u->op, out);
 }
 
+/* A session name no earlier run used: prefix, the time, ++*serial. */
+IT_HELPER xbl_mpsd_session_reference it_fresh_ref(const char *prefix, int *serial)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s-%ld-%d", prefix, (long)time(NULL), ++*serial);
+    return xbl_mpsd_session_reference_create(IT_SCID, "quick", name);
+}
+
+/* u's session made afresh (ref may be NULL) with u joined locally. */
+IT_HELPER xbl_mpsd_result it_local_join(it_user *u, const xbl_mpsd_session_reference *ref)
+{
+    xbl_mpsd_result rc = xbl_mpsd_session_init(&u->session, u->xuid, ref, NULL, u->arena, sizeof u->arena);
+    return rc != XBL_MPSD_OK ? rc : xbl_mpsd_session_join(&u->session, NULL, false, true);
+}
+
 /* POST to the emulator's admin API (plain HTTP over the same port). */
 IT_HELPER int it_admin(const char *path, const char *json)
 {
