@@ -47,7 +47,14 @@
             Called while connected to the same host and port it returns
             XBL_MPSD_OK at once, unless the peer has closed or broken the idle
             connection (or send/recv reported EOF or an error on it): then it
-            drops that socket and starts a fresh connection. A different host
+            drops that socket and starts a fresh connection. That liveness
+            check costs one poll(); it is skipped while the connection is
+            fresh, i.e. data arrived on it less than the fresh window ago
+            (XBL_MPSD_PORT_POSIX_FRESH_MS, default 50 ms;
+            xbl_mpsd_port_posix_set_fresh_window): no server times a
+            keep-alive connection out that fast, and a close in that window
+            costs only the SDK's one resend. So back-to-back requests cost
+            one send and one recv each. A different host
             or port drops the current connection and starts a new one.
             NULL or empty host, or port 0: XBL_MPSD_E_INVALIDARG.
    send     send() with MSG_NOSIGNAL (or SO_NOSIGPIPE): SIGPIPE is never
@@ -109,6 +116,9 @@ extern "C" {
 
 #define XBL_MPSD_PORT_POSIX_MAX_ADDRS 4
 #define XBL_MPSD_PORT_POSIX_MAX_HOST  255   /* longest host name accepted, without the NUL */
+#ifndef XBL_MPSD_PORT_POSIX_FRESH_MS
+#define XBL_MPSD_PORT_POSIX_FRESH_MS  50    /* default fresh window of the liveness check (3.) */
+#endif
 
 /* One resolved address, free of socket types so the declarations need no
    POSIX headers. family: 4 (bytes[0..3] hold the IPv4 address) or 6 (all 16
@@ -138,6 +148,9 @@ typedef struct xbl_mpsd_port_posix {
     xbl_mpsd_port_posix_addr addrs[XBL_MPSD_PORT_POSIX_MAX_ADDRS];
     xbl_mpsd_port_posix_resolve_fn resolve;
     void    *resolve_user;
+    uint32_t fresh_ms;      /* fresh window of the liveness check; 0: always check */
+    uint32_t data_ms;       /* when data last arrived, valid while data_seen */
+    uint8_t  data_seen;     /* data arrived on the current connection */
 } xbl_mpsd_port_posix;
 
 /* Reset p (no connection) and fill out_port with its functions and ctx = p.
@@ -149,6 +162,12 @@ xbl_mpsd_result xbl_mpsd_port_posix_init(xbl_mpsd_port_posix *p, xbl_mpsd_port *
    after init; takes effect at the next connection attempt. */
 void xbl_mpsd_port_posix_set_resolver(xbl_mpsd_port_posix *p,
         xbl_mpsd_port_posix_resolve_fn fn, void *user);
+
+/* The liveness check's fresh window in ms (3., connect): while data arrived
+   on the connection less than this long ago, connect answers XBL_MPSD_OK
+   without a poll(). 0 checks every time. Init sets
+   XBL_MPSD_PORT_POSIX_FRESH_MS. NULL p: nothing happens. */
+void xbl_mpsd_port_posix_set_fresh_window(xbl_mpsd_port_posix *p, uint32_t ms);
 
 #ifdef __cplusplus
 }
@@ -218,6 +237,7 @@ static void xbl_mpsd__posix_close(void *ctx)
     p->state = XBL_MPSD__POSIX_IDLE;
     p->addr_count = 0;
     p->addr_next = 0;
+    p->data_seen = 0;
 }
 
 /* Numeric IPv4/IPv6 ("[v6]" too) and "localhost"; false when host is a name. */
@@ -407,6 +427,15 @@ static bool xbl_mpsd__posix_alive(xbl_mpsd_port_posix *p)
     return false;                                   /* EOF or error */
 }
 
+static uint32_t xbl_mpsd__posix_now_ms(void *ctx);
+
+/* Data arrived within the fresh window: too recent for any server to have
+   timed the connection out, so no poll() (documentation, 3. connect). */
+static bool xbl_mpsd__posix_fresh(const xbl_mpsd_port_posix *p)
+{
+    return p->data_seen && (uint32_t)(xbl_mpsd__posix_now_ms(NULL) - p->data_ms) < p->fresh_ms;
+}
+
 /* Resolving: ask the user resolver (documentation, 4.c). */
 static xbl_mpsd_result xbl_mpsd__posix_ask_resolver(xbl_mpsd_port_posix *p)
 {
@@ -434,7 +463,7 @@ static xbl_mpsd_result xbl_mpsd__posix_connect(void *ctx, const char *host, uint
     if (same) {
         switch (p->state) {
         case XBL_MPSD__POSIX_CONNECTED:
-            if (xbl_mpsd__posix_alive(p)) return XBL_MPSD_OK;
+            if (xbl_mpsd__posix_fresh(p) || xbl_mpsd__posix_alive(p)) return XBL_MPSD_OK;
             break;                                  /* drop it, start afresh */
         case XBL_MPSD__POSIX_CONNECTING:
             return xbl_mpsd__posix_check(p);
@@ -492,7 +521,11 @@ static int32_t xbl_mpsd__posix_recv(void *ctx, uint8_t *buf, size_t cap)
     do {
         n = recv(p->fd, buf, cap, 0);
     } while (n < 0 && errno == EINTR);
-    if (n > 0) return (int32_t)n;                   /* n <= cap <= INT32_MAX */
+    if (n > 0) {
+        p->data_ms = xbl_mpsd__posix_now_ms(NULL);
+        p->data_seen = 1;
+        return (int32_t)n;                          /* n <= cap <= INT32_MAX */
+    }
     if (n == 0) { p->state = XBL_MPSD__POSIX_BROKEN; return XBL_MPSD_E_EOF; }
     if (xbl_mpsd__posix_would_block(errno)) return XBL_MPSD_E_WOULD_BLOCK;
     p->state = XBL_MPSD__POSIX_BROKEN;
@@ -513,6 +546,7 @@ xbl_mpsd_result xbl_mpsd_port_posix_init(xbl_mpsd_port_posix *p, xbl_mpsd_port *
     memset(p, 0, sizeof *p);
     p->fd = -1;
     p->state = XBL_MPSD__POSIX_IDLE;
+    p->fresh_ms = XBL_MPSD_PORT_POSIX_FRESH_MS;
     memset(out_port, 0, sizeof *out_port);
     out_port->ctx = p;
     out_port->connect = xbl_mpsd__posix_connect;
@@ -529,6 +563,12 @@ void xbl_mpsd_port_posix_set_resolver(xbl_mpsd_port_posix *p,
     if (p == NULL) return;
     p->resolve = fn;
     p->resolve_user = fn != NULL ? user : NULL;
+}
+
+void xbl_mpsd_port_posix_set_fresh_window(xbl_mpsd_port_posix *p, uint32_t ms)
+{
+    if (p == NULL) return;
+    p->fresh_ms = ms;
 }
 
 #ifdef __cplusplus

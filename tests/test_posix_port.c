@@ -328,6 +328,9 @@ static void fixture_init(fixture *f)
 {
     shim_reset();
     assert_int_equal(xbl_mpsd_port_posix_init(&f->tcp, &f->port), XBL_MPSD_OK);
+    /* every connect on an open connection checks it: the tests below look
+       at what that check finds (test_fresh_window covers the window) */
+    xbl_mpsd_port_posix_set_fresh_window(&f->tcp, 0);
 }
 
 /* connect until not PENDING; every call must be fast. *first gets the
@@ -1376,6 +1379,44 @@ static void test_idle_connection_checks(void **state)
     f.port.close(f.port.ctx);
 }
 
+/* Data within the fresh window: connect answers OK without a poll(), even
+   with a poll armed to report a hang-up; past the window (here 0) the same
+   poll is asked and the dead connection replaced. */
+static void test_fresh_window(void **state)
+{
+    fixture f;
+    long c1, c2;
+    (void)state;
+    fixture_init(&f);
+    assert_int_equal(f.tcp.fresh_ms, 0u);
+    xbl_mpsd_port_posix_init(&f.tcp, &f.port);
+    assert_int_equal(f.tcp.fresh_ms, (uint32_t)XBL_MPSD_PORT_POSIX_FRESH_MS);
+    xbl_mpsd_port_posix_set_fresh_window(NULL, 5);   /* no crash */
+    xbl_mpsd_port_posix_set_fresh_window(&f.tcp, 600000);
+    /* a fresh connection has had no data yet: checked */
+    connect_ok(&f, g_server.port);
+    shim_arm(SH_POLL, 0, 1, 0, 0);
+    assert_int_equal(f.port.connect(f.port.ctx, "127.0.0.1", g_server.port), XBL_MPSD_OK);
+    assert_int_equal(g_fault[SH_POLL].times, 0);
+    assert_int_equal(get_normal(&f, &c1), 1);
+    /* data just arrived: no poll, though one is armed to say "hung up" */
+    shim_arm(SH_POLL, 0, 1, 1, 0);
+    g_fault[SH_POLL].revents = POLLHUP;
+    assert_int_equal(f.port.connect(f.port.ctx, "127.0.0.1", g_server.port), XBL_MPSD_OK);
+    assert_int_equal(g_fault[SH_POLL].times, 1);
+    assert_int_equal(get_normal(&f, &c2), 2);
+    assert_int_equal(c2, c1);
+    /* window 0: the check runs, and the peer's close is seen */
+    shim_reset();
+    xbl_mpsd_port_posix_set_fresh_window(&f.tcp, 0);
+    send_str(&f, "GET /hangup HTTP/1.1\r\nHost: h\r\n\r\n");
+    wait_readable(&f);
+    connect_ok(&f, g_server.port);
+    assert_int_equal(get_normal(&f, &c2), 1);
+    assert_true(c2 != c1);
+    f.port.close(f.port.ctx);
+}
+
 /* connect to something else while connected drops the connection. */
 static void test_connect_elsewhere_drops(void **state)
 {
@@ -1596,6 +1637,7 @@ int main(void)
         cmocka_unit_test(test_connect_progress_check),
         cmocka_unit_test(test_close_while_connecting),
         cmocka_unit_test(test_idle_connection_checks),
+        cmocka_unit_test(test_fresh_window),
         cmocka_unit_test(test_connect_elsewhere_drops),
         cmocka_unit_test(test_send_recv_interrupted),
         cmocka_unit_test(test_huge_len_and_cap),
