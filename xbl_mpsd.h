@@ -1498,7 +1498,7 @@ typedef struct xbl_mpsd_ws {
     size_t             out_len, out_sent, pong_len;             /* frames out */
     size_t             in_pos, in_len;                          /* staged bytes in */
     uint64_t           frame_left;  /* payload bytes of the frame being read */
-    size_t             frame_len, ctrl_len, msg_len;
+    size_t             ctrl_len, msg_len;
     uint8_t            rx_state, rx_ext, opcode, msg_opcode;
     char               key[25];    /* Sec-WebSocket-Key sent */
 } xbl_mpsd_ws;
@@ -6922,17 +6922,20 @@ static uint32_t xbl_mpsd__rol32(uint32_t x, unsigned n)
 
 static void xbl_mpsd__sha1_block(uint32_t h[5], const unsigned char *p)
 {
-    uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f, k, t;
+    /* the message schedule as a 16-word ring: 64 bytes of stack, not 320 */
+    uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f, k;
     unsigned i;
     for (i = 0; i < 16; i++)
         w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) | ((uint32_t)p[4 * i + 2] << 8) | p[4 * i + 3];
-    for (i = 16; i < 80; i++) w[i] = xbl_mpsd__rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
     for (i = 0; i < 80; i++) {
+        uint32_t t;
+        if (i >= 16)
+            w[i & 15u] = xbl_mpsd__rol32(w[(i - 3) & 15u] ^ w[(i - 8) & 15u] ^ w[(i - 14) & 15u] ^ w[i & 15u], 1);
         if (i < 20) { f = (b & c) | (~b & d); k = UINT32_C(0x5A827999); }
         else if (i < 40) { f = b ^ c ^ d; k = UINT32_C(0x6ED9EBA1); }
         else if (i < 60) { f = (b & c) | (b & d) | (c & d); k = UINT32_C(0x8F1BBCDC); }
         else { f = b ^ c ^ d; k = UINT32_C(0xCA62C1D6); }
-        t = xbl_mpsd__rol32(a, 5) + f + e + k + w[i];
+        t = xbl_mpsd__rol32(a, 5) + f + e + k + w[i & 15u];
         e = d; d = c; c = xbl_mpsd__rol32(b, 30); b = a; a = t;
     }
     h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e;
