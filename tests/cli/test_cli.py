@@ -95,7 +95,10 @@ class HelpAndUsageTest(CliCase):
             self.assertTrue(out_c.startswith('usage: xbl-mpsd [options] %s ' % c), out_c)
         self.assertIn('--handle ID', self.run_cli('get', '--help')[1])
         self.assertIn('--if-match', self.run_cli('join', '--help')[1])
-        self.assertIn('no change notifications (RTA) yet', self.run_cli('watch', '--help')[1])
+        watch_help = self.run_cli('watch', '--help')[1]
+        for text in ('follows the session through RTA', 'CHANGES THE SESSION', 'On ^C watch leaves the session',
+                     '--interval implies --poll', 'falls back to reading by itself'):
+            self.assertIn(text, watch_help)
 
     def test_usage_errors_exit_2(self):
         cases = [
@@ -113,6 +116,8 @@ class HelpAndUsageTest(CliCase):
             (('set-prop', SCID, 'quick', 'a', 'novalue'), 'expected KEY=JSON, got "novalue"'),
             (('create', SCID, 'quick', 'a', '--visibility', 'loud'), '--visibility must be private, visible or open'),
             (('watch', SCID, 'quick', 'a', '--interval', '5'), 'bad number for --interval'),
+            (('watch', SCID, 'quick', 'a', '--rta-port', '0'), 'bad number for --rta-port'),
+            (('get', SCID, 'quick', 'a', '--poll'), 'unknown option --poll'),
             (('get', SCID, 'quick', 'x' * 120), 'too long'),
         ]
         p = subprocess.run([CLI], capture_output=True, text=True, timeout=60)
