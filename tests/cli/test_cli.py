@@ -518,6 +518,18 @@ class WatchRtaTest(CliCase):
         self.assertEqual(rc, 0, err)
         self.assertEqual(len(self.session()['members']), 1)   # nothing left to leave
 
+    def test_a_session_not_created_yet_is_waited_for_then_joined(self):
+        w = self.watch(xuid='2814600000000035')
+        w.stderr_until('xbl-mpsd watch: no such session yet; reading it every 1000 ms until it exists')
+        self.create()
+        self.assertEqual(w.line(), 'change 1: EVERYTHING (1 member)\n')
+        self.assertEqual(w.line(), 'change 2: MEMBER_LIST_CHANGE (2 members)\n')
+        self.ok('--xuid', BOB, 'join', *self.ref())
+        self.assertEqual(w.line(), 'change 3: MEMBER_LIST_CHANGE (3 members)\n')
+        rc, err = w.interrupt()
+        self.assertEqual(rc, 0, err)
+        self.assertIn('xbl-mpsd watch: left the session\n', err)
+
     def test_rta_out_of_reach_falls_back_to_reading(self):
         self.create()
         s = socket.socket()

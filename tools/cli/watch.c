@@ -161,9 +161,10 @@ static void cli_watch_idle(cli_watch *w, uint32_t ms)
     }
 }
 
-/* Until the connection ID is known. False when RTA cannot be reached (an
-   attempt failed: *why; the subscription refused: *why) or on ^C. */
-static bool cli_watch_connect(cli_watch *w, xbl_mpsd_result *why)
+/* Until the connection ID is known. False on ^C or when RTA cannot be
+   reached, with the cause in *why: the subscription was refused or lost, or,
+   on the first connection (the last result is sticky), an attempt failed. */
+static bool cli_watch_connect(cli_watch *w, bool first, xbl_mpsd_result *why)
 {
     struct timespec slice = { 0, (long)CLI_NAP_MS * 1000000L };
     xbl_mpsd_rta_event ev;
@@ -174,7 +175,7 @@ static bool cli_watch_connect(cli_watch *w, xbl_mpsd_result *why)
             if (ev.type == XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED) return true;
             if (ev.type == XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST) { *why = ev.result; return false; }
         }
-        if ((*why = xbl_mpsd_rta_last_result(&w->rt->rta)) != XBL_MPSD_OK) return false;
+        if (first && (*why = xbl_mpsd_rta_last_result(&w->rt->rta)) != XBL_MPSD_OK) return false;
         nanosleep(&slice, NULL);
     }
     return false;
@@ -201,20 +202,23 @@ static void cli_watch_end_rta(cli_watch *w)
 static xbl_mpsd_result cli_watch_change(cli_watch *w, xbl_mpsd_session *s, cli_watch_write_kind kind)
 {
     xbl_mpsd_result rc;
-    if (kind == CLI_WRITE_REWRITE) return xbl_mpsd_session_current_user_set_status(s, XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE);
+    if (kind == CLI_WRITE_REWRITE)
+        return xbl_mpsd_session_current_user_set_status(s, XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE);
     if (kind == CLI_WRITE_QUIT)
         return w->joined ? xbl_mpsd_session_leave(s)
                          : xbl_mpsd_session_set_session_change_subscription(s, XBL_MPSD_SESSION_CHANGE_TYPES_NONE);
     w->joined = xbl_mpsd_session_current_user(s) == NULL;
     rc = w->joined ? xbl_mpsd_session_join(s, NULL, false, true)
                    : xbl_mpsd_session_current_user_set_status(s, XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE);
-    if (rc == XBL_MPSD_OK) rc = xbl_mpsd_session_set_session_change_subscription(s, XBL_MPSD_SESSION_CHANGE_TYPES_EVERYTHING);
+    if (rc == XBL_MPSD_OK)
+        rc = xbl_mpsd_session_set_session_change_subscription(s, XBL_MPSD_SESSION_CHANGE_TYPES_EVERYTHING);
     return rc;
 }
 
 /* Writes the latest copy with one change of watch's own member, into the
-   spare slot (If-Match: *). *sent tells whether a request went out. The
-   final write of ^C is not canceled by the signal. */
+   spare slot (If-Match: *). *sent tells whether a request went out. ^C
+   cancels only a rewrite: a join it cut short might still land, and the
+   member it made must leave. */
 static xbl_mpsd_result cli_watch_write(cli_watch *w, cli_watch_write_kind kind, bool *sent)
 {
     cli_session *next = cli_spare(w);
@@ -229,7 +233,7 @@ static xbl_mpsd_result cli_watch_write(cli_watch *w, cli_watch_write_kind kind, 
                                           &w->c->op);
     if (rc != XBL_MPSD_OK) return rc;
     *sent = true;
-    (void)cli_wait(&w->c->op, kind == CLI_WRITE_QUIT ? NULL : &cli_stop);
+    (void)cli_wait(&w->c->op, kind == CLI_WRITE_REWRITE ? &cli_stop : NULL);
     rc = xbl_mpsd_write_session_result(&w->c->op, &next->session);
     status = xbl_mpsd_session_write_status(&next->session);
     if (rc == XBL_MPSD_OK && status != XBL_MPSD_WRITE_SESSION_STATUS_UPDATED
@@ -254,9 +258,11 @@ static void cli_watch_enter(cli_watch *w)
     xbl_mpsd_result rc, why;
     bool sent;
     while ((rc = cli_watch_write(w, CLI_WRITE_ENTER, &sent)) == XBL_MPSD_E_RTA_NO_CONNECTION_ID)
-        if (!cli_watch_connect(w, &why)) break;
-    if (cli_stop) return;
-    if (rc != XBL_MPSD_OK) { cli_watch_give_up(w, "join", rc, sent); return; }
+        if (!cli_watch_connect(w, false, &why)) break;
+    if (rc != XBL_MPSD_OK) {
+        if (!cli_stop) cli_watch_give_up(w, "join", rc, sent);
+        return;
+    }
     w->member = true;
     fprintf(stderr, "xbl-mpsd watch: %s member #%u (active, subscribed to every change, connection %s); %s on ^C\n",
             w->joined ? "joined as" : "already in the session: set active",
@@ -281,7 +287,10 @@ static void cli_watch_quit(cli_watch *w)
     bool sent;
     xbl_mpsd_result rc = cli_watch_write(w, CLI_WRITE_QUIT, &sent);
     w->member = false;
-    if (rc != XBL_MPSD_OK) { (void)cli_fail(w->r->command, w->joined ? "leave" : "end of the subscription", rc, sent ? &w->c->op : NULL); return; }
+    if (rc != XBL_MPSD_OK) {
+        (void)cli_fail(w->r->command, w->joined ? "leave" : "end of the subscription", rc, sent ? &w->c->op : NULL);
+        return;
+    }
     fprintf(stderr, "xbl-mpsd watch: %s\n", w->joined ? "left the session" : "ended the subscription");
 }
 
@@ -325,7 +334,7 @@ static int cli_watch_start(cli_watch *w)
     fprintf(stderr, "xbl-mpsd watch: following %s/%s/%s through RTA (%s://%s:%u/connect) until ^C\n", w->r->scid,
             w->r->template_name, w->r->name, o->tls ? "wss" : "ws", w->r->rta_host != NULL ? w->r->rta_host : o->host,
             (unsigned)(w->r->rta_port != 0 ? w->r->rta_port : o->port));
-    if (!cli_watch_connect(w, &why)) {
+    if (!cli_watch_connect(w, true, &why)) {
         if (!cli_stop)
             fprintf(stderr, "xbl-mpsd watch: RTA cannot be reached (%s); reading the session instead\n",
                     xbl_mpsd_result_string(why));
