@@ -95,7 +95,10 @@ class HelpAndUsageTest(CliCase):
             self.assertTrue(out_c.startswith('usage: xbl-mpsd [options] %s ' % c), out_c)
         self.assertIn('--handle ID', self.run_cli('get', '--help')[1])
         self.assertIn('--if-match', self.run_cli('join', '--help')[1])
-        self.assertIn('no change notifications (RTA) yet', self.run_cli('watch', '--help')[1])
+        watch_help = self.run_cli('watch', '--help')[1]
+        for text in ('follows the session through RTA', 'CHANGES THE SESSION', 'On ^C watch leaves the session',
+                     '--interval implies --poll', 'falls back to reading by itself'):
+            self.assertIn(text, watch_help)
 
     def test_usage_errors_exit_2(self):
         cases = [
@@ -113,6 +116,8 @@ class HelpAndUsageTest(CliCase):
             (('set-prop', SCID, 'quick', 'a', 'novalue'), 'expected KEY=JSON, got "novalue"'),
             (('create', SCID, 'quick', 'a', '--visibility', 'loud'), '--visibility must be private, visible or open'),
             (('watch', SCID, 'quick', 'a', '--interval', '5'), 'bad number for --interval'),
+            (('watch', SCID, 'quick', 'a', '--rta-port', '0'), 'bad number for --rta-port'),
+            (('get', SCID, 'quick', 'a', '--poll'), 'unknown option --poll'),
             (('get', SCID, 'quick', 'x' * 120), 'too long'),
         ]
         p = subprocess.run([CLI], capture_output=True, text=True, timeout=60)
@@ -337,6 +342,214 @@ class WatchTest(CliCase):
             p.stdout.close()
 
 
+class Watcher:
+    """A running `xbl-mpsd watch`: its stdout and stderr read line by line
+    straight from the pipes (no buffering between select and read), each
+    wait bounded by WAIT_S."""
+
+    def __init__(self, case, args):
+        self.case = case
+        self.p = subprocess.Popen([CLI] + [str(a) for a in args], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, bufsize=0)
+        self.pending = {self.p.stdout: b'', self.p.stderr: b''}
+        self.err = []
+
+    def _line(self, pipe):
+        deadline = time.monotonic() + WAIT_S
+        while b'\n' not in self.pending[pipe]:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([pipe], [], [], max(0.0, left))
+            chunk = os.read(pipe.fileno(), 4096) if ready else b''
+            if not chunk:
+                return None
+            self.pending[pipe] += chunk
+        line, self.pending[pipe] = self.pending[pipe].split(b'\n', 1)
+        return line.decode() + '\n'
+
+    def line(self):
+        line = self._line(self.p.stdout)
+        self.case.assertIsNotNone(line, 'watch printed nothing; stderr so far: %r' % self.err)
+        return line
+
+    def json_line(self):
+        return json.loads(self.line())
+
+    def stderr_until(self, text):
+        """The first stderr line that holds text."""
+        while True:
+            line = self._line(self.p.stderr)
+            if line is None:
+                self.case.fail('watch never said %r; stderr: %r' % (text, self.err))
+            self.err.append(line)
+            if text in line:
+                return line
+
+    def rest(self, pipe):
+        return (self.pending[pipe] + pipe.read()).decode()
+
+    def interrupt(self):
+        """SIGINT; the exit status and the whole of stderr."""
+        self.p.send_signal(signal.SIGINT)
+        rc = self.p.wait(WAIT_S)
+        return rc, ''.join(self.err) + self.rest(self.p.stderr)
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.kill()
+        self.p.wait()
+        self.p.stdout.close()
+        self.p.stderr.close()
+
+
+CAROL = '2814600000000003'
+
+
+class WatchRtaTest(CliCase):
+    """watch without --poll: the user joins, taps come over the RTA WebSocket."""
+
+    def watch(self, *args, xuid=CAROL):
+        w = Watcher(self, ['--port', self.port, '--xuid', xuid] + list(args) + ['watch', *self.ref()])
+        self.addCleanup(w.close)
+        return w
+
+    def rta_connections(self, xuid, live=True):
+        state = self.admin('/_emu/rta')
+        return [c for c in state['connections' if live else 'closed'] if c['xuid'] == xuid]
+
+    def session(self):
+        return json.loads(self.ok('--json', 'get', *self.ref())[0])
+
+    def test_each_change_comes_as_a_tap(self):
+        self.create()
+        w = self.watch('--json', xuid='2814600000000031')
+        first = w.json_line()
+        self.assertEqual((first['changeNumber'], first['members'], first['changeTypes']), (1, 1, ['EVERYTHING']))
+        ev = w.json_line()                                   # watch's own join, printed like any change
+        self.assertEqual((ev['changeNumber'], ev['members'], ev['changeTypes']), (2, 2, ['MEMBER_LIST_CHANGE']))
+        doc = self.session()
+        me = [m for m in doc['members'].values() if m['constants']['system']['xuid'] == '2814600000000031'][0]
+        live = self.rta_connections('2814600000000031')
+        self.assertEqual(len(live), 1)
+        system = me['properties']['system']
+        self.assertEqual((system['active'], system['connection']), (True, live[0]['id']))
+        self.assertEqual(system['subscription']['changeTypes'], ['everything'])
+
+        self.ok('--xuid', BOB, 'join', *self.ref())
+        ev = w.json_line()
+        self.assertEqual((ev['changeNumber'], ev['members'], ev['changeTypes']), (3, 3, ['MEMBER_LIST_CHANGE']))
+        self.ok('set-prop', *self.ref(), 'round=2')
+        ev = w.json_line()
+        self.assertEqual((ev['changeNumber'], ev['changeTypes']), (4, ['CUSTOM_PROPERTY_CHANGE']))
+        self.ok('--xuid', BOB, 'set-member-prop', *self.ref(), 'score=1')
+        self.assertEqual(w.json_line()['changeTypes'], ['MEMBER_CUSTOM_PROPERTY_CHANGE'])
+        self.ok('--xuid', BOB, 'leave', *self.ref())
+        ev = w.json_line()
+        self.assertEqual((ev['changeNumber'], ev['members'], ev['changeTypes']), (6, 2, ['MEMBER_LIST_CHANGE']))
+
+        rc, err = w.interrupt()
+        self.assertEqual(rc, 0, err)
+        self.assertIn('xbl-mpsd watch: following %s/quick/%s through RTA (ws://127.0.0.1:%d/connect) until ^C\n'
+                      % (SCID, self.name, self.port), err)
+        self.assertIn('xbl-mpsd watch: RTA connection ID %s\n' % live[0]['id'], err)
+        self.assertIn('xbl-mpsd watch: joined as member #1 (active, subscribed to every change, connection %s); '
+                      'leaves on ^C\n' % live[0]['id'], err)
+        self.assertIn('xbl-mpsd watch: left the session\n', err)
+        self.assertNotIn('reading', err)                     # no poll: every line came from a tap
+        self.assertTrue(err.endswith('xbl-mpsd watch: stopped\n'), err)
+        self.assertEqual(w.rest(w.p.stdout), '')               # its own leave is not printed
+        doc = self.session()
+        self.assertEqual([m['constants']['system']['xuid'] for m in doc['members'].values()], [ME])
+        self.assertEqual(doc['changeNumber'], 7)
+        closed = self.rta_connections('2814600000000031', live=False)
+        self.assertEqual([(c['id'], c['tapsSent'], c['clientCloseCode']) for c in closed],
+                         [(live[0]['id'], 6, 1000)])          # changes 2-6 and the final one of its leave
+
+    def test_a_reconnect_rewrites_the_connection_id(self):
+        self.create()
+        w = self.watch(xuid='2814600000000032')
+        self.assertEqual(w.line(), 'change 1: EVERYTHING (1 member)\n')
+        self.assertEqual(w.line(), 'change 2: MEMBER_LIST_CHANGE (2 members)\n')
+        old = self.rta_connections('2814600000000032')[0]['id']
+        w.stderr_until('joined as member #1')
+        self.admin('/_emu/rta/drop', {'connection': old, 'mode': 'close', 'code': 1001})
+        w.stderr_until('xbl-mpsd watch: RTA connecting (XBL_MPSD_E_WS_CLOSED, close code 1001)')
+        line = w.stderr_until('xbl-mpsd watch: RTA connection ID ')
+        new = line.rsplit(' ', 1)[1].strip()
+        self.assertNotEqual(new, old)
+        self.assertEqual(w.line(), 'change 3: no change type (a timer or a system property) (2 members)\n')
+        doc = self.session()
+        me = [m for m in doc['members'].values() if m['constants']['system']['xuid'] == '2814600000000032'][0]
+        self.assertEqual(me['properties']['system']['connection'], new)
+        self.ok('set-prop', *self.ref(), 'round=2')
+        self.assertEqual(w.line(), 'change 4: CUSTOM_PROPERTY_CHANGE (2 members)\n')
+        rc, err = w.interrupt()
+        self.assertEqual(rc, 0, err)
+
+    def test_a_member_already_ends_only_its_subscription(self):
+        self.create()
+        w = self.watch(xuid=ME)
+        self.assertEqual(w.line(), 'change 1: EVERYTHING (1 member)\n')
+        self.assertEqual(w.line(), 'change 2: no change type (a timer or a system property) (1 member)\n')
+        self.ok('--xuid', BOB, 'join', *self.ref())
+        self.assertEqual(w.line(), 'change 3: MEMBER_LIST_CHANGE (2 members)\n')
+        rc, err = w.interrupt()
+        self.assertEqual(rc, 0, err)
+        self.assertIn('xbl-mpsd watch: already in the session: set active member #0', err)
+        self.assertIn('xbl-mpsd watch: ended the subscription\n', err)
+        doc = self.session()
+        self.assertEqual(len(doc['members']), 2)              # still a member
+        me = doc['members']['0']['properties']['system']
+        self.assertFalse(me.get('subscription', {}).get('changeTypes'))
+
+    def test_removed_from_the_session_it_goes_on_by_reading(self):
+        self.create()
+        w = self.watch(xuid='2814600000000033')
+        w.line()
+        w.line()
+        self.admin('/_emu/member', {'scid': SCID, 'templateName': 'quick', 'name': self.name,
+                                    'xuid': '2814600000000033', 'remove': True})
+        self.assertEqual(w.line(), 'change 3: MEMBER_LIST_CHANGE (1 member)\n')
+        w.stderr_until('xbl-mpsd watch: the user is no longer a member: no more taps; '
+                       'reading the session every 1000 ms instead')
+        w.stderr_until('xbl-mpsd watch: reading %s/quick/%s every 1000 ms until ^C' % (SCID, self.name))
+        self.ok('set-prop', *self.ref(), 'round=2')
+        self.assertEqual(w.line(), 'change 4: CUSTOM_PROPERTY_CHANGE (1 member)\n')
+        rc, err = w.interrupt()
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(len(self.session()['members']), 1)   # nothing left to leave
+
+    def test_a_session_not_created_yet_is_waited_for_then_joined(self):
+        w = self.watch(xuid='2814600000000035')
+        w.stderr_until('xbl-mpsd watch: no such session yet; reading it every 1000 ms until it exists')
+        self.create()
+        self.assertEqual(w.line(), 'change 1: EVERYTHING (1 member)\n')
+        self.assertEqual(w.line(), 'change 2: MEMBER_LIST_CHANGE (2 members)\n')
+        self.ok('--xuid', BOB, 'join', *self.ref())
+        self.assertEqual(w.line(), 'change 3: MEMBER_LIST_CHANGE (3 members)\n')
+        rc, err = w.interrupt()
+        self.assertEqual(rc, 0, err)
+        self.assertIn('xbl-mpsd watch: left the session\n', err)
+
+    def test_rta_out_of_reach_falls_back_to_reading(self):
+        self.create()
+        s = socket.socket()
+        s.bind(('127.0.0.1', 0))
+        closed = s.getsockname()[1]
+        s.close()
+        w = Watcher(self, ['--port', self.port, '--xuid', '2814600000000034', 'watch', *self.ref(),
+                           '--rta-port', closed])
+        self.addCleanup(w.close)
+        w.stderr_until('xbl-mpsd watch: following %s/quick/%s through RTA (ws://127.0.0.1:%d/connect)'
+                       % (SCID, self.name, closed))
+        w.stderr_until('xbl-mpsd watch: RTA cannot be reached (XBL_MPSD_E_CONNECT); reading the session instead')
+        self.assertEqual(w.line(), 'change 1: EVERYTHING (1 member)\n')
+        self.ok('set-prop', *self.ref(), 'round=2')
+        self.assertEqual(w.line(), 'change 2: CUSTOM_PROPERTY_CHANGE (1 member)\n')   # not joined
+        rc, err = w.interrupt()
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(err.endswith('xbl-mpsd watch: stopped\n'), err)
+
+
 class TlsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -367,6 +580,25 @@ class TlsTest(unittest.TestCase):
         rc, _, err = self.run_cli('--ca', os.path.join(self.certs, 'nope.pem'), 'get', SCID, 'quick', 'cli-tls')
         self.assertEqual(rc, 2)
         self.assertIn('cannot read a PEM file', err)
+
+    def test_watch_over_wss(self):
+        ca = os.path.join(self.certs, 'ca.pem')
+        tls = ['--port', self.port, '--tls', '--ca', ca, '--server-name', 'localhost']
+        rc, _, err = self.run_cli('--ca', ca, '--server-name', 'localhost', 'create', SCID, 'quick', 'cli-tls-watch')
+        self.assertEqual(rc, 0, err)
+        w = Watcher(self, tls + ['--xuid', '2814600000000041', 'watch', SCID, 'quick', 'cli-tls-watch'])
+        self.addCleanup(w.close)
+        w.stderr_until('through RTA (wss://127.0.0.1:%d/connect) until ^C' % self.port)
+        self.assertEqual(w.line(), 'change 1: EVERYTHING (1 member)\n')
+        self.assertEqual(w.line(), 'change 2: MEMBER_LIST_CHANGE (2 members)\n')
+        rc, _, err = self.run_cli('--ca', ca, '--server-name', 'localhost', 'set-prop', SCID, 'quick', 'cli-tls-watch',
+                                  'round=2')
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(w.line(), 'change 3: CUSTOM_PROPERTY_CHANGE (2 members)\n')
+        rc, err = w.interrupt()
+        self.assertEqual(rc, 0, err)
+        self.assertIn('xbl-mpsd watch: left the session\n', err)
+        self.assertNotIn('cannot be reached', err)
 
 
 if __name__ == '__main__':

@@ -25,6 +25,7 @@ enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILED = 1, CLI_EXIT_USAGE = 2 };
 #define CLI_ARENA_BYTES  (256u * 1024u)
 #define CLI_WORK_BYTES   (1024u * 1024u)
 #define CLI_CA_BYTES     (256u * 1024u)
+#define CLI_RTA_BYTES    (16u * 1024u)        /* holds any burst of shoulder taps */
 
 typedef struct cli_options {
     const char *host;
@@ -45,25 +46,42 @@ typedef struct cli_request {
     uint32_t    max_members;           /* create; 0 = the template's */
     xbl_mpsd_session_visibility visibility;
     bool        if_match;
-    uint32_t    interval_ms;           /* watch */
+    uint32_t    interval_ms;           /* watch --interval */
+    bool        poll;                  /* watch --poll (or --interval): read, no RTA */
+    const char *rta_host;              /* watch --rta-host; NULL: the --host */
+    uint16_t    rta_port;              /* watch --rta-port; 0: the --port */
     const char *props[CLI_MAX_PROPS];  /* KEY=JSON */
     size_t      props_count;
 } cli_request;
 
-/* One user's connection: the ports, the client and the operation buffer. */
-typedef struct cli_conn {
-    const cli_options    *options;
+/* One transport: POSIX sockets, with TLS over them for --tls. */
+typedef struct cli_link {
     xbl_mpsd_port_posix   tcp;
     xbl_mpsd_port         tcp_port;
     xbl_mpsd_port_mbedtls tls;          /* must not move once initialized */
     bool                  tls_ready;
-    xbl_mpsd_port         port;         /* what the client talks through */
+    xbl_mpsd_port         port;         /* what the user of the link talks through */
+} cli_link;
+
+/* One user's connection: the ports, the client and the operation buffer. */
+typedef struct cli_conn {
+    const cli_options    *options;
+    cli_link              link;
     xbl_mpsd_client       client;
     xbl_mpsd_async        op;
     char                  authorization[512];
     char                  ca_pem[CLI_CA_BYTES];
     uint8_t               work[CLI_WORK_BYTES];
 } cli_conn;
+
+/* The user's real-time connection (watch): a link of its own, attached to
+   the cli_conn's client. */
+typedef struct cli_rta {
+    cli_link     link;
+    xbl_mpsd_rta rta;
+    bool         live;
+    uint8_t      buffer[CLI_RTA_BYTES];
+} cli_rta;
 
 typedef struct cli_session {
     xbl_mpsd_session session;
@@ -73,6 +91,8 @@ typedef struct cli_session {
 /* net.c */
 int  cli_conn_open(cli_conn *c, const cli_options *o, const char *command);
 void cli_conn_close(cli_conn *c);
+int  cli_rta_open(cli_rta *rt, cli_conn *c, const cli_request *r);
+void cli_rta_close(cli_rta *rt);
 xbl_mpsd_result cli_wait(xbl_mpsd_async *op, const volatile sig_atomic_t *stop);
 int  cli_fail(const char *command, const char *what, xbl_mpsd_result rc, const xbl_mpsd_async *op);
 int  cli_usage_error(const char *command, const char *fmt, const char *arg);
@@ -85,6 +105,13 @@ void cli_print_change(const cli_session *now, xbl_mpsd_session_change_types type
 void cli_print_deleted(bool json);
 
 /* commands.c */
+extern volatile sig_atomic_t cli_stop;   /* set by SIGINT/SIGTERM */
+extern cli_session cli_sessions[2];
 int cli_run(const cli_options *o, const cli_request *r);
+xbl_mpsd_result cli_read(cli_conn *c, const cli_request *r, cli_session *out, bool *started);
+int cli_start_failed(const cli_request *r, const char *what, xbl_mpsd_result rc);
+
+/* watch.c */
+int cli_cmd_watch(cli_conn *c, const cli_request *r);
 
 #endif

@@ -1,15 +1,14 @@
-/* The commands: read a session, change it, write it back, watch it. */
+/* The commands: read a session, change it, write it back (watch: watch.c). */
 #include "cli.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 /* Set by SIGINT/SIGTERM: watch ends cleanly, an operation is canceled. */
-static volatile sig_atomic_t cli_stop;
+volatile sig_atomic_t cli_stop;
 
 static cli_conn    cli_the_conn;
-static cli_session cli_sessions[2];
+cli_session cli_sessions[2];
 
 static void cli_on_signal(int sig)
 {
@@ -38,7 +37,7 @@ static bool cli_is_input_error(xbl_mpsd_result rc)
     return rc == XBL_MPSD_E_INVALIDARG || rc == XBL_MPSD_E_INVALID_JSON_STRING;
 }
 
-static int cli_start_failed(const cli_request *r, const char *what, xbl_mpsd_result rc)
+int cli_start_failed(const cli_request *r, const char *what, xbl_mpsd_result rc)
 {
     if (cli_is_input_error(rc))
         return cli_usage_error(r->command, "refused by the SDK: %s (check the names, IDs and JSON given)",
@@ -47,7 +46,7 @@ static int cli_start_failed(const cli_request *r, const char *what, xbl_mpsd_res
 }
 
 /* GET by reference or by handle into out. */
-static xbl_mpsd_result cli_read(cli_conn *c, const cli_request *r, cli_session *out, bool *started)
+xbl_mpsd_result cli_read(cli_conn *c, const cli_request *r, cli_session *out, bool *started)
 {
     xbl_mpsd_session_reference ref = cli_reference(r);
     xbl_mpsd_result rc = xbl_mpsd_session_init(&out->session, c->options->xuid, NULL, NULL,
@@ -192,54 +191,6 @@ static int cli_cmd_change(cli_conn *c, const cli_request *r)
     if (rc != XBL_MPSD_OK) return cli_change_failed(c, r, rc);
     return cli_write(c, r, s, r->if_match ? XBL_MPSD_SESSION_WRITE_MODE_SYNCHRONIZED_UPDATE
                                           : XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING);
-}
-
-static void cli_sleep_ms(uint32_t ms)
-{
-    struct timespec slice = { 0, 10000000 };
-    uint32_t slept;
-    for (slept = 0; slept < ms && !cli_stop; slept += 10) nanosleep(&slice, NULL);
-}
-
-/* One poll of watch: prints a line when the change number moved. */
-static int cli_watch_step(cli_conn *c, const cli_request *r, size_t *cur, bool *have_prev)
-{
-    cli_session *now = &cli_sessions[*cur], *before = &cli_sessions[1 - *cur];
-    bool started;
-    xbl_mpsd_result rc = cli_read(c, r, now, &started);
-    if (cli_stop) return CLI_EXIT_OK;
-    if (rc == XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND) {
-        if (*have_prev) puts(c->options->json ? "{\"deleted\":true}" : "deleted: the session is gone");
-        fflush(stdout);
-        *have_prev = false;
-        return CLI_EXIT_OK;
-    }
-    if (rc != XBL_MPSD_OK) return started ? cli_fail(r->command, "read", rc, &c->op) : cli_start_failed(r, "read", rc);
-    if (!*have_prev)
-        cli_print_change(now, XBL_MPSD_SESSION_CHANGE_TYPES_EVERYTHING, c->options->json);
-    else if (xbl_mpsd_session_get_info(&now->session)->change_number
-             != xbl_mpsd_session_get_info(&before->session)->change_number)
-        cli_print_change(now, xbl_mpsd_session_compare(&now->session, &before->session), c->options->json);
-    else
-        return CLI_EXIT_OK;   /* unchanged: keep the older copy, read into the other */
-    *have_prev = true;
-    *cur = 1 - *cur;
-    return CLI_EXIT_OK;
-}
-
-static int cli_cmd_watch(cli_conn *c, const cli_request *r)
-{
-    size_t cur = 0;
-    bool have_prev = false;
-    int ex = CLI_EXIT_OK;
-    fprintf(stderr, "xbl-mpsd watch: reading %s/%s/%s every %u ms until ^C\n", r->scid, r->template_name,
-            r->name, (unsigned)r->interval_ms);
-    while (!cli_stop && ex == CLI_EXIT_OK) {
-        ex = cli_watch_step(c, r, &cur, &have_prev);
-        if (ex == CLI_EXIT_OK) cli_sleep_ms(r->interval_ms);
-    }
-    if (ex == CLI_EXIT_OK) fprintf(stderr, "xbl-mpsd watch: stopped\n");
-    return ex;
 }
 
 int cli_run(const cli_options *o, const cli_request *r)

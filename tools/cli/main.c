@@ -20,7 +20,7 @@ static const char cli_help_main[] =
 "  leave SCID TEMPLATE NAME [--if-match]        leave the session\n"
 "  set-prop SCID TEMPLATE NAME KEY=JSON... [--if-match]         custom session properties\n"
 "  set-member-prop SCID TEMPLATE NAME KEY=JSON... [--if-match]  your member's properties\n"
-"  watch SCID TEMPLATE NAME [--interval MS]     print each change until ^C\n"
+"  watch SCID TEMPLATE NAME [--poll | --interval MS]  print each change until ^C\n"
 "\n"
 "options (anywhere on the line):\n"
 "  --host H            service host (default " CLI_DEFAULT_HOST ")\n"
@@ -88,15 +88,33 @@ static const char cli_help_set_member_prop[] =
 "and write it back. You must be a member (see join). --if-match as for set-prop.\n";
 
 static const char cli_help_watch[] =
-"usage: xbl-mpsd [options] watch SCID TEMPLATE NAME [--interval MS]\n"
+"usage: xbl-mpsd [options] watch SCID TEMPLATE NAME [--poll | --interval MS]\n"
+"                [--rta-host H] [--rta-port N]\n"
 "\n"
 "Print one line per change until ^C (exit 0): the change number and what changed,\n"
 "from xbl_mpsd_session_compare (MEMBER_LIST_CHANGE, CUSTOM_PROPERTY_CHANGE, ...).\n"
 "The first line is the session as first read (EVERYTHING). With --json each line is\n"
 "{\"changeNumber\":N,\"etag\":\"...\",\"members\":N,\"changeTypes\":[...]}; a deleted session\n"
 "prints a summary line (or null) and watching goes on.\n"
-"The SDK has no change notifications (RTA) yet, so watch reads the session every\n"
-"--interval MS (default 1000, 100 to 60000) and compares change numbers.\n";
+"\n"
+"By default watch follows the session through RTA change notifications: it opens a\n"
+"WebSocket to the RTA service (GET /connect on --rta-host:--rta-port, default the\n"
+"--host and --port, which is where the emulator serves it; wss with --tls), learns its\n"
+"connection ID, and then CHANGES THE SESSION so that the service taps it: the user\n"
+"joins as an active member (or, already a member, sets itself active) with a change\n"
+"subscription to every change type and the connection ID in properties.system. That\n"
+"write is printed like any other change. On each newer shoulder tap watch reads the\n"
+"session and prints what changed (changes that land between a tap and its read make\n"
+"one line). The SDK reconnects a lost connection by itself (a line on stderr for each\n"
+"connection event) and watch then rewrites its active status with the new connection\n"
+"ID. On ^C watch leaves the session if it joined it (the session may then be deleted),\n"
+"or else ends its subscription, and exits 0. If the user is removed or the session\n"
+"deleted, taps end and watch goes on by reading.\n"
+"\n"
+"--poll reads the session every --interval MS (default 1000, 100 to 60000) instead\n"
+"and compares change numbers; it changes nothing. --interval implies --poll. watch\n"
+"falls back to reading by itself (and says so on stderr) when RTA cannot be reached\n"
+"or the session does not let the user join.\n";
 
 static const struct { const char *name; const char *help; int positionals; } cli_commands[] = {
     { "get", cli_help_get, 3 }, { "create", cli_help_create, 3 }, { "join", cli_help_join, 3 },
@@ -236,6 +254,15 @@ static int cli_command_option(cli_args *a, const char *arg)
     } else if (cmd != NULL && strcmp(cmd, "watch") == 0 && cli_is_option(arg, "--interval")) {
         if (cli_number(a, arg, "--interval", 100, 60000, &n)) return CLI_EXIT_USAGE;
         a->r->interval_ms = (uint32_t)n;
+        a->r->poll = true;
+    } else if (cmd != NULL && strcmp(cmd, "watch") == 0 && strcmp(arg, "--poll") == 0) {
+        a->r->poll = true;
+    } else if (cmd != NULL && strcmp(cmd, "watch") == 0 && cli_is_option(arg, "--rta-host")) {
+        if ((v = cli_value(a, arg, "--rta-host")) == NULL) return CLI_EXIT_USAGE;
+        a->r->rta_host = v;
+    } else if (cmd != NULL && strcmp(cmd, "watch") == 0 && cli_is_option(arg, "--rta-port")) {
+        if (cli_number(a, arg, "--rta-port", 1, 65535, &n)) return CLI_EXIT_USAGE;
+        a->r->rta_port = (uint16_t)n;
     } else if (cmd != NULL && strcmp(arg, "--if-match") == 0 && strcmp(cmd, "get") != 0
                && strcmp(cmd, "create") != 0 && strcmp(cmd, "watch") != 0) {
         a->r->if_match = true;

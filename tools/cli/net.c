@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -43,20 +44,30 @@ static int cli_read_ca(cli_conn *c, const char *path)
     return n > 0 && n < sizeof c->ca_pem - 1 ? 0 : -1;
 }
 
-static int cli_open_tls(cli_conn *c, const cli_options *o, const char *command)
+/* The POSIX port, wrapped in TLS (checked against server_name) when --tls. */
+static int cli_link_open(cli_link *l, const cli_options *o, const char *ca_pem, const char *server_name,
+                         const char *command)
 {
     xbl_mpsd_port_mbedtls_config tc;
     xbl_mpsd_result rc;
-    if (cli_read_ca(c, o->ca_file) != 0)
-        return cli_usage_error(command, "--ca %s: cannot read a PEM file of trusted roots", o->ca_file);
+    l->tls_ready = false;
+    rc = xbl_mpsd_port_posix_init(&l->tcp, o->tls ? &l->tcp_port : &l->port);
+    if (rc != XBL_MPSD_OK) return cli_fail(command, "socket port setup", rc, NULL);
+    if (!o->tls) return CLI_EXIT_OK;
     memset(&tc, 0, sizeof tc);
-    tc.lower = &c->tcp_port;
-    tc.server_name = o->server_name != NULL ? o->server_name : o->host;
-    tc.ca_pem = c->ca_pem;
-    rc = xbl_mpsd_port_mbedtls_init(&c->tls, &tc, &c->port);
+    tc.lower = &l->tcp_port;
+    tc.server_name = server_name;
+    tc.ca_pem = ca_pem;
+    rc = xbl_mpsd_port_mbedtls_init(&l->tls, &tc, &l->port);
     if (rc != XBL_MPSD_OK) return cli_fail(command, "TLS setup", rc, NULL);
-    c->tls_ready = true;
+    l->tls_ready = true;
     return CLI_EXIT_OK;
+}
+
+static void cli_link_close(cli_link *l)
+{
+    if (l->tls_ready) xbl_mpsd_port_mbedtls_free(&l->tls);
+    l->tls_ready = false;
 }
 
 int cli_conn_open(cli_conn *c, const cli_options *o, const char *command)
@@ -65,13 +76,14 @@ int cli_conn_open(cli_conn *c, const cli_options *o, const char *command)
     xbl_mpsd_result rc;
     int ex;
     c->options = o;
-    c->tls_ready = false;
+    c->link.tls_ready = false;
     if (cli_make_authorization(c, o) != 0) return cli_usage_error(command, "--token is too long%s", "");
-    rc = xbl_mpsd_port_posix_init(&c->tcp, o->tls ? &c->tcp_port : &c->port);
-    if (rc != XBL_MPSD_OK) return cli_fail(command, "socket port setup", rc, NULL);
-    if (o->tls && (ex = cli_open_tls(c, o, command)) != CLI_EXIT_OK) return ex;
+    if (o->tls && cli_read_ca(c, o->ca_file) != 0)
+        return cli_usage_error(command, "--ca %s: cannot read a PEM file of trusted roots", o->ca_file);
+    ex = cli_link_open(&c->link, o, c->ca_pem, o->server_name != NULL ? o->server_name : o->host, command);
+    if (ex != CLI_EXIT_OK) return ex;
     memset(&cfg, 0, sizeof cfg);
-    cfg.port = &c->port;
+    cfg.port = &c->link.port;
     cfg.xuid = o->xuid;
     cfg.auth = cli_auth;
     cfg.auth_user = c;
@@ -88,8 +100,54 @@ int cli_conn_open(cli_conn *c, const cli_options *o, const char *command)
 void cli_conn_close(cli_conn *c)
 {
     xbl_mpsd_client_close(&c->client);
-    if (c->tls_ready) xbl_mpsd_port_mbedtls_free(&c->tls);
-    c->tls_ready = false;
+    cli_link_close(&c->link);
+}
+
+/* WebSocket masking keys and handshake nonces from the system's source. */
+static void cli_random(void *user, uint8_t *out, size_t len)
+{
+    FILE *f = fopen("/dev/urandom", "rb");
+    size_t n = f != NULL ? fread(out, 1, len, f) : 0;
+    (void)user;
+    if (f != NULL) fclose(f);
+    for (; n < len; n++) out[n] = (uint8_t)rand();   /* no /dev/urandom: a key all the same */
+}
+
+/* The RTA object on a link of its own, attached to c's client, with
+   subscriptions wanted: it connects on the following polls. */
+int cli_rta_open(cli_rta *rt, cli_conn *c, const cli_request *r)
+{
+    const cli_options *o = c->options;
+    xbl_mpsd_rta_config cfg;
+    xbl_mpsd_result rc;
+    const char *name = r->rta_host != NULL ? r->rta_host : o->server_name != NULL ? o->server_name : o->host;
+    int ex = cli_link_open(&rt->link, o, c->ca_pem, name, r->command);
+    rt->live = false;
+    if (ex != CLI_EXIT_OK) return ex;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.port = &rt->link.port;
+    cfg.host = r->rta_host != NULL ? r->rta_host : o->host;
+    cfg.port_number = r->rta_port != 0 ? r->rta_port : o->port;
+    cfg.timeout_ms = 10000;
+    cfg.ping_interval_ms = 30000;      /* a silent drop is noticed within a minute */
+    cfg.random = cli_random;
+    rc = xbl_mpsd_rta_init(&rt->rta, &c->client, &cfg, rt->buffer, sizeof rt->buffer);
+    if (rc == XBL_MPSD_OK) rc = xbl_mpsd_set_subscriptions_enabled(&c->client, true);
+    if (rc != XBL_MPSD_OK) {
+        xbl_mpsd_rta_close(&rt->rta);
+        cli_link_close(&rt->link);
+        return cli_fail(r->command, "RTA setup", rc, NULL);
+    }
+    rt->live = true;
+    return CLI_EXIT_OK;
+}
+
+void cli_rta_close(cli_rta *rt)
+{
+    if (!rt->live) return;
+    xbl_mpsd_rta_close(&rt->rta);
+    cli_link_close(&rt->link);
+    rt->live = false;
 }
 
 /* Polls to completion, a millisecond apart; *stop set (^C) cancels. */
