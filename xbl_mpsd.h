@@ -1439,7 +1439,7 @@ const char *xbl_mpsd_version(void);
 #ifndef XBL_MPSD_RTA_CLOSE_TIMEOUT_MS
 #define XBL_MPSD_RTA_CLOSE_TIMEOUT_MS 2000    /* close handshake wait; overridable */
 #endif
-#define XBL_MPSD_WS_MIN_BUFFER_SIZE   (2 * XBL_MPSD_RTA_BUFFER_RESERVE)
+#define XBL_MPSD_WS_MIN_BUFFER_SIZE   ((size_t)XBL_MPSD_RTA_BUFFER_RESERVE * 2u)
 #define XBL_MPSD_WS_MAX_SEND_BYTES    376     /* longest text message xbl_mpsd_ws_send_text takes */
 
 typedef struct xbl_mpsd_ws_config {
@@ -6924,7 +6924,7 @@ static void xbl_mpsd__sha1_block(uint32_t h[5], const unsigned char *p)
 {
     /* the message schedule as a 16-word ring: 64 bytes of stack, not 320 */
     uint32_t w[16], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f, k;
-    unsigned i;
+    size_t i;
     for (i = 0; i < 16; i++)
         w[i] = ((uint32_t)p[4 * i] << 24) | ((uint32_t)p[4 * i + 1] << 16) | ((uint32_t)p[4 * i + 2] << 8) | p[4 * i + 3];
     for (i = 0; i < 80; i++) {
