@@ -1274,18 +1274,41 @@ static bool xbl_mpsd__json_body_equals(const char *s, size_t n, const char *name
 
 /* Index after the string that opens at s[i] (a '"'), or SIZE_MAX when it is
    malformed: bad escape, unpaired surrogate, raw control character, invalid
-   UTF-8, no closing quote. Plain ASCII runs are skipped byte by byte. */
-static size_t xbl_mpsd__json_string_end(const char *s, size_t n, size_t i)
+   UTF-8, no closing quote. Plain ASCII runs are skipped byte by byte.
+   *escaped is set when the string holds an escape. */
+/* Whether any of the 8 bytes at s is a quote, a backslash, a control
+   character or not ASCII (false positives allowed: the caller then goes
+   byte by byte). Eight bytes a step, in any byte order. */
+#define XBL_MPSD__ONES UINT64_C(0x0101010101010101)
+static bool xbl_mpsd__json_special8(const char *s)
+{
+    uint64_t x, q, b, t;
+    XBL_MPSD_MEMCPY(&x, s, 8);
+    q = x ^ (XBL_MPSD__ONES * '"');
+    b = x ^ (XBL_MPSD__ONES * '\\');
+    t = ((q - XBL_MPSD__ONES) & ~q) | ((b - XBL_MPSD__ONES) & ~b) | x | (x - XBL_MPSD__ONES * 0x20);
+    return (t & (XBL_MPSD__ONES * 0x80)) != 0;
+}
+
+static size_t xbl_mpsd__json_string_scan(const char *s, size_t n, size_t i, bool *escaped)
 {
     size_t k = i + 1;
     char ch[4];
     for (;;) {
         unsigned char c = 0;
+        while (n - k >= 8 && !xbl_mpsd__json_special8(s + k)) k += 8;
         while (k < n && (c = (unsigned char)s[k]) >= 0x20 && c < 0x80 && c != '"' && c != '\\') k++;
         if (k >= n) return SIZE_MAX;
         if (c == '"') return k + 1;
+        if (c == '\\') *escaped = true;
         if (xbl_mpsd__json_char(s, n, &k, ch) == 0) return SIZE_MAX;
     }
+}
+
+static size_t xbl_mpsd__json_string_end(const char *s, size_t n, size_t i)
+{
+    bool escaped = false;
+    return xbl_mpsd__json_string_scan(s, n, i, &escaped);
 }
 
 /* The index after the run of digits starting at k. */
@@ -3670,10 +3693,48 @@ static bool xbl_mpsd__parse_time(const char *s, size_t n, time_t *out)
 /* ---- scalar readers: each takes the value at v and returns the index
    after it, or SIZE_MAX on malformed text; a wrong type marks r bad. ---- */
 
+/* End of the string at v; *esc when it holds an escape. The first walk
+   checks it, the second knows the text is good and only looks for the
+   closing quote. */
+static size_t xbl_mpsd__rd_str_end(const xbl_mpsd__rd *r, size_t v, bool *esc)
+{
+    size_t k = v + 1;
+    *esc = false;
+    if (!r->fill) return xbl_mpsd__json_string_scan(r->js, r->n, v, esc);
+    while (r->js[k] != '"') {
+        if (r->js[k] == '\\') { *esc = true; k++; }
+        k++;
+    }
+    return k + 1;
+}
+
+/* Index after the value at v, `depth` containers deep: checked against the
+   grammar in the first walk, only bracket-counted in the second. */
+static size_t xbl_mpsd__rd_skip(const xbl_mpsd__rd *r, size_t v, unsigned depth)
+{
+    size_t i = v;
+    unsigned d = 0;
+    bool esc;
+    char c = r->js[v];
+    if (!r->fill) return xbl_mpsd__json_skip(r->js, r->n, v, depth);
+    if (c == '"') return xbl_mpsd__rd_str_end(r, v, &esc);
+    if (c != '{' && c != '[') {   /* number or literal */
+        while (i < r->n && (c = r->js[i]) != ',' && c != '}' && c != ']' && c != ' ' && c != '\t' && c != '\n'
+               && c != '\r') i++;
+        return i;
+    }
+    for (;; i++) {
+        c = r->js[i];
+        if (c == '"') i = xbl_mpsd__rd_str_end(r, i, &esc) - 1;
+        else if (c == '{' || c == '[') d++;
+        else if ((c == '}' || c == ']') && --d == 0) return i + 1;
+    }
+}
+
 static size_t xbl_mpsd__rd_wrong(xbl_mpsd__rd *r, size_t v)
 {
     r->bad = true;
-    return xbl_mpsd__json_skip(r->js, r->n, v, r->depth0 + r->depth);
+    return xbl_mpsd__rd_skip(r, v, r->depth0 + r->depth);
 }
 
 /* A JSON integer <= max at v into *out; *end after it. false: not one (bad). */
@@ -3692,10 +3753,22 @@ static bool xbl_mpsd__rd_uint(xbl_mpsd__rd *r, size_t v, uint64_t max, uint64_t 
    decoded NUL marks r bad. Returns the index after the string. */
 static size_t xbl_mpsd__rd_text(xbl_mpsd__rd *r, size_t v, char *buf, size_t cap, bool cut, bool *fits)
 {
-    size_t k = v + 1, len = 0;
-    bool full = false;
+    size_t k = v + 1, len = 0, end;
+    bool full = false, esc;
     char ch[4];
     *fits = true;
+    end = xbl_mpsd__rd_str_end(r, v, &esc);
+    if (end == SIZE_MAX) return end;
+    if (!esc) {   /* no escape: the bytes are the text (UTF-8 checked by the first walk) */
+        len = end - v - 2;
+        if (len >= cap) {
+            *fits = cut;
+            for (len = cap - 1; len > 0 && ((unsigned char)r->js[v + 1 + len] & 0xC0) == 0x80; len--) {}
+        }
+        XBL_MPSD_MEMCPY(buf, r->js + v + 1, len);
+        buf[len] = '\0';
+        return end;
+    }
     while (k < r->n && r->js[k] != '"') {
         size_t m = xbl_mpsd__json_char(r->js, r->n, &k, ch);
         if (m == 0) return SIZE_MAX;
@@ -3718,10 +3791,15 @@ static size_t xbl_mpsd__rd_text(xbl_mpsd__rd *r, size_t v, char *buf, size_t cap
 static size_t xbl_mpsd__rd_string(xbl_mpsd__rd *r, size_t v, const char **out)
 {
     const char *s = r->js + v + 1;
-    size_t end = xbl_mpsd__json_string_end(r->js, r->n, v), len;
+    bool esc;
+    size_t end = xbl_mpsd__rd_str_end(r, v, &esc), len;
     char *d;
     *out = "";
     if (end == SIZE_MAX) return end;
+    if (!esc) {
+        *out = xbl_mpsd__arena_strn(r->a, s, end - v - 2);
+        return end;
+    }
     len = xbl_mpsd__json_decode(s, end - v - 2, NULL);
     if (len == SIZE_MAX) { r->bad = true; return end; }   /* a decoded NUL */
     d = (char *)xbl_mpsd__arena_alloc(r->a, len + 1, 1);
@@ -3845,7 +3923,7 @@ static size_t xbl_mpsd__rd_array_field(xbl_mpsd__rd *r, size_t v, unsigned kind,
 /* Exact text of the value at v (a string keeps its quotes) in the arena. */
 static size_t xbl_mpsd__rd_raw(xbl_mpsd__rd *r, size_t v, const char **out)
 {
-    size_t end = xbl_mpsd__json_skip(r->js, r->n, v, r->depth0 + r->depth);
+    size_t end = xbl_mpsd__rd_skip(r, v, r->depth0 + r->depth);
     if (end != SIZE_MAX) *out = xbl_mpsd__arena_strn(r->a, r->js + v, end - v);
     return end;
 }
@@ -4150,7 +4228,7 @@ static void xbl_mpsd__rd_hook_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_
     case XBL_MPSD__T_INIT: s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN; break;
     case XBL_MPSD__T_INFO: r->has_info = true; break;
     case XBL_MPSD__T_SERVERS:   /* kept whole as well as read */
-        n = xbl_mpsd__json_skip(r->js, r->n, v, 1);
+        n = xbl_mpsd__rd_skip(r, v, 1);
         if (n != SIZE_MAX) s->raw_servers_json = xbl_mpsd__arena_strn(r->a, r->js + v, n - v);
         break;
     case XBL_MPSD__T_SMMS: s->has_matchmaking_server = true; break;
@@ -4253,7 +4331,7 @@ static size_t xbl_mpsd__rd_call(xbl_mpsd__rd *r, unsigned handler, unsigned char
         else r->next = x;
         return end;
     case XBL_MPSD__C_MEMBER_NEXT:   /* a bad `next` breaks the chain, which only matters on it */
-        end = xbl_mpsd__json_skip(r->js, r->n, v, r->depth0 + r->depth);
+        end = xbl_mpsd__rd_skip(r, v, r->depth0 + r->depth);
         r->member_next = end != SIZE_MAX && xbl_mpsd__parse_dec(r->js + v, end - v, UINT32_MAX - 1, &x)
                        ? x : UINT64_MAX;
         return end;
@@ -4289,33 +4367,28 @@ static size_t xbl_mpsd__rd_call(xbl_mpsd__rd *r, unsigned handler, unsigned char
     }
 }
 
-/* The key body at s (len bytes, between the quotes) as a C string in buf:
-   the raw bytes when it has no escape, else decoded. NULL when it does not
-   fit (no known key is that long) or is malformed. */
+/* The escaped key body at s (len bytes, between the quotes) decoded into
+   buf as a C string; NULL when it does not fit (no known key is that long)
+   or decodes to a NUL. */
 static const char *xbl_mpsd__rd_key_text(const char *s, size_t len, char *buf, size_t cap)
 {
-    size_t i;
-    for (i = 0; i < len && s[i] != '\\'; i++) {}
-    if (i == len) {
-        if (len >= cap) return NULL;
-        XBL_MPSD_MEMCPY(buf, s, len);
-        buf[len] = '\0';
-        return buf;
-    }
-    i = xbl_mpsd__json_decode(s, len, NULL);
+    size_t i = xbl_mpsd__json_decode(s, len, NULL);
     if (i == SIZE_MAX || i >= cap) return NULL;
     xbl_mpsd__json_decode(s, len, buf);
     buf[i] = '\0';
     return buf;
 }
 
-static const xbl_mpsd__rd_key *xbl_mpsd__rd_lookup(const xbl_mpsd__rd_table *t, const char *key, unsigned *at)
+/* The entry of t named by the len bytes at key. */
+static const xbl_mpsd__rd_key *xbl_mpsd__rd_lookup(const xbl_mpsd__rd_table *t, const char *key, size_t len,
+        unsigned *at)
 {
     unsigned j;
     for (j = 0; j < t->count; j++) {
-        const char *a = t->keys[j].name, *b = key;
-        while (*a && *a == *b) { a++; b++; }
-        if (*a == *b) { *at = j; return &t->keys[j]; }
+        const char *name = t->keys[j].name;
+        size_t q = 0;
+        while (q < len && name[q] == key[q]) q++;
+        if (q == len && name[q] == '\0') { *at = j; return &t->keys[j]; }
     }
     return NULL;
 }
@@ -4376,7 +4449,7 @@ static size_t xbl_mpsd__rd_value(xbl_mpsd__rd *r, const xbl_mpsd__rd_key *k, siz
         return end;
     case XBL_MPSD__RT_TIME:
         if (!str) return xbl_mpsd__rd_wrong(r, v);
-        end = xbl_mpsd__json_string_end(r->js, r->n, v);
+        end = xbl_mpsd__rd_str_end(r, v, &fits);
         if (end != SIZE_MAX && !xbl_mpsd__parse_time(r->js + v + 1, end - v - 2, (time_t *)(void *)p)) r->bad = true;
         return end;
     case XBL_MPSD__RT_RAW: case XBL_MPSD__RT_RAW_OBJ:
@@ -4455,8 +4528,9 @@ static int xbl_mpsd__rd_walk(xbl_mpsd__rd *r, unsigned stop)
     while (r->depth > stop) {
         xbl_mpsd__rd_frame *f = &r->f[r->depth - 1];
         const xbl_mpsd__rd_key *k = NULL;
-        size_t i = xbl_mpsd__json_ws(r->js, r->n, r->i), v, end;
+        size_t i = xbl_mpsd__json_ws(r->js, r->n, r->i), v, end, q;
         unsigned at = 0;
+        bool esc;
         if (i >= r->n) return XBL_MPSD__RW_BAD_TEXT;
         if (r->js[i] == '}') { r->i = i + 1; xbl_mpsd__rd_close(r); continue; }
         if (f->started) {
@@ -4464,15 +4538,19 @@ static int xbl_mpsd__rd_walk(xbl_mpsd__rd *r, unsigned stop)
             i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
         }
         f->started = 1;
-        v = xbl_mpsd__json_key_end(r->js, r->n, i);
+        if (i >= r->n || r->js[i] != '"') return XBL_MPSD__RW_BAD_TEXT;
+        q = xbl_mpsd__rd_str_end(r, i, &esc);
+        if (q == SIZE_MAX) return XBL_MPSD__RW_BAD_TEXT;
+        v = xbl_mpsd__json_ws(r->js, r->n, q);
+        if (v >= r->n || r->js[v] != ':') return XBL_MPSD__RW_BAD_TEXT;
+        v = xbl_mpsd__json_ws(r->js, r->n, v + 1);
         if (v >= r->n) return XBL_MPSD__RW_BAD_TEXT;
         if (f->map) end = xbl_mpsd__rd_element(r, f, i, v);
         else {
-            size_t q = i + 1;
-            while (r->js[q] != '"') q += r->js[q] == '\\' ? 2 : 1;
-            if (xbl_mpsd__rd_key_text(r->js + i + 1, q - i - 1, key, sizeof key))
-                k = xbl_mpsd__rd_lookup(f->t, key, &at);
-            if (k == NULL) end = xbl_mpsd__json_skip(r->js, r->n, v, r->depth0 + r->depth);
+            if (!esc) k = xbl_mpsd__rd_lookup(f->t, r->js + i + 1, q - i - 2, &at);
+            else if (xbl_mpsd__rd_key_text(r->js + i + 1, q - i - 2, key, sizeof key))
+                k = xbl_mpsd__rd_lookup(f->t, key, xbl_mpsd__strlen(key), &at);
+            if (k == NULL) end = xbl_mpsd__rd_skip(r, v, r->depth0 + r->depth);
             else {
                 f->seen |= (uint32_t)1 << at;
                 end = xbl_mpsd__rd_value(r, k, v);
@@ -4715,7 +4793,7 @@ static bool xbl_mpsd__rd_session(xbl_mpsd__rd *r, const xbl_mpsd__response_meta 
     xbl_mpsd__rd_push(r, XBL_MPSD__T_ROOT, (unsigned char *)s, false, i, 0, 0);
     while ((res = xbl_mpsd__rd_walk(r, 0)) == XBL_MPSD__RW_STOP) {   /* at "members" */
         if (fill && r->i == r->members_at) r->i = r->members_end;
-        else if (fill) r->i = xbl_mpsd__json_skip(r->js, r->n, r->i, 1);
+        else if (fill) r->i = xbl_mpsd__rd_skip(r, r->i, 1);
         else r->i = xbl_mpsd__rd_members_scan(r, r->i);
         r->depth0 = 0;
         if (r->i == SIZE_MAX) return false;
