@@ -5674,9 +5674,16 @@ static xbl_mpsd_result xbl_mpsd__step_send(xbl_mpsd_async *a)
 {
     xbl_mpsd_client *c = a->client;
     const uint8_t *data;
-    size_t len;
+    size_t len, head_end = a->body_len + a->head_len;
     int32_t n;
-    if (a->sent < a->head_len) {
+    /* One send when the body fits again after the head (the response window
+       takes that room later; the body itself stays at buffer[0] for a resend) */
+    bool one = a->body_len > 0 && a->buffer_size - head_end >= a->body_len;
+    if (one) {
+        if (a->sent == 0) XBL_MPSD_MEMCPY(a->buffer + head_end, a->buffer, a->body_len);
+        data = a->buffer + a->body_len + a->sent;
+        len = a->head_len + a->body_len - a->sent;
+    } else if (a->sent < a->head_len) {
         data = a->buffer + a->body_len + a->sent;
         len = a->head_len - a->sent;
     } else {
