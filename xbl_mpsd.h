@@ -3579,6 +3579,7 @@ typedef struct xbl_mpsd__rd_frame {
     unsigned char            *base;
     uint32_t                  seen;
     uint8_t                   started;   /* a member was read: ',' comes next */
+    uint8_t                   hint;      /* where the next key lookup starts */
     uint8_t                   map;       /* a map frame: every value is an element */
     uint16_t                  index;     /* map: next element */
     unsigned char            *elems;     /* map: the element array (NULL when measuring) */
@@ -4206,15 +4207,22 @@ static const xbl_mpsd__rd_table xbl_mpsd__rd_tables[] = {
     XBL_MPSD__TABLE(xbl_mpsd__rd_sub, XBL_MPSD__T_SUB, 0)
 };
 
-/* The value of the last `key` in the object at v (text known good), or
-   SIZE_MAX: a peek into title JSON. */
-static size_t xbl_mpsd__rd_find_last(const xbl_mpsd__rd *r, size_t v, const char *key)
+/* The value of the last `key` in the object at v, or SIZE_MAX: a peek into
+   title JSON, which was checked whole when it was kept. */
+static size_t xbl_mpsd__rd_find_last(xbl_mpsd__rd *r, size_t v, const char *key)
 {
-    const char *k, *val;
-    size_t kl, vl, i = 0, found = SIZE_MAX;
+    size_t i, q, val, found = SIZE_MAX;
+    bool esc, fill = r->fill;
     if (v == SIZE_MAX || r->js[v] != '{') return SIZE_MAX;
-    while (xbl_mpsd__json_object_next(r->js + v, r->n - v, &i, &k, &kl, &val, &vl))
-        if (xbl_mpsd__json_body_equals(k, kl, key)) found = (size_t)(val - r->js);
+    r->fill = true;   /* trusted text: quote scans and bracket skips */
+    for (i = xbl_mpsd__json_ws(r->js, r->n, v + 1); r->js[i] == '"';) {
+        q = xbl_mpsd__rd_str_end(r, i, &esc);
+        val = xbl_mpsd__json_ws(r->js, r->n, xbl_mpsd__json_ws(r->js, r->n, q) + 1);
+        if (xbl_mpsd__json_body_equals(r->js + i + 1, q - i - 2, key)) found = val;
+        i = xbl_mpsd__json_ws(r->js, r->n, xbl_mpsd__rd_skip(r, val, 0));
+        if (r->js[i] == ',') i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+    }
+    r->fill = fill;
     return found;
 }
 
@@ -4380,13 +4388,18 @@ static const char *xbl_mpsd__rd_key_text(const char *s, size_t len, char *buf, s
 }
 
 /* The entry of t named by the len bytes at key. */
+/* The entry of t named by the len bytes at key. The search starts at *at
+   (the entry after the last match: documents list keys in a stable order)
+   and leaves the match's index there. */
 static const xbl_mpsd__rd_key *xbl_mpsd__rd_lookup(const xbl_mpsd__rd_table *t, const char *key, size_t len,
         unsigned *at)
 {
-    unsigned j;
-    for (j = 0; j < t->count; j++) {
-        const char *name = t->keys[j].name;
+    unsigned c, j = *at;
+    for (c = 0; c < t->count; c++, j++) {
+        const char *name;
         size_t q = 0;
+        if (j >= t->count) j = 0;
+        name = t->keys[j].name;
         while (q < len && name[q] == key[q]) q++;
         if (q == len && name[q] == '\0') { *at = j; return &t->keys[j]; }
     }
@@ -4411,6 +4424,7 @@ static size_t xbl_mpsd__rd_push(xbl_mpsd__rd *r, unsigned table, unsigned char *
     f->base = base;
     f->seen = 0;
     f->started = 0;
+    f->hint = 0;
     f->map = map;
     f->index = 0;
     f->elems = NULL;
@@ -4547,9 +4561,11 @@ static int xbl_mpsd__rd_walk(xbl_mpsd__rd *r, unsigned stop)
         if (v >= r->n) return XBL_MPSD__RW_BAD_TEXT;
         if (f->map) end = xbl_mpsd__rd_element(r, f, i, v);
         else {
+            at = f->hint;
             if (!esc) k = xbl_mpsd__rd_lookup(f->t, r->js + i + 1, q - i - 2, &at);
             else if (xbl_mpsd__rd_key_text(r->js + i + 1, q - i - 2, key, sizeof key))
                 k = xbl_mpsd__rd_lookup(f->t, key, xbl_mpsd__strlen(key), &at);
+            if (k) f->hint = (uint8_t)(at + 1);
             if (k == NULL) end = xbl_mpsd__rd_skip(r, v, r->depth0 + r->depth);
             else {
                 f->seen |= (uint32_t)1 << at;
