@@ -359,6 +359,180 @@ static void fuzz_corpus(void)
     assert_true(files > 100);
 }
 
+
+/* ------------------------------------------------------------ edge bodies */
+
+/* Bodies aimed at the one-pass reader's own paths (escaped keys, the
+   members chain out of document order, depth, nulls, wrong types, cut and
+   overlong strings, malformed text in every construct it parses itself).
+   ' stands for ". Each is compared with the oracle and its result is
+   asserted too. */
+#define MIN_C "'constants':{'system':{}}"
+#define MIN_P "'properties':{'system':{}}"
+#define MIN MIN_C "," MIN_P
+#define M(i, next, extra) "'" #i "':{'next':" #next ",'constants':{'system':{'xuid':'1" #i "'}},'properties':{'system':{}}" extra "}"
+static const struct { const char *body; xbl_mpsd_result want; } g_edges[] = {
+    { "{" MIN "}", XBL_MPSD_OK },
+    { " {" MIN "} ", XBL_MPSD_OK },
+    { "{" MIN "} x", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "[1]", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN " 'x':1}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'x' 1}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'x':}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",x:1}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'x':[1,2,{'a':[true,false,null,-1.5e3,'s\\u00e9']}]}", XBL_MPSD_OK },
+    { "{" MIN ",'x':[1 2]}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{'con\\u0073tants':{'system':{'maxMembersCount':5}}," MIN_P "}", XBL_MPSD_OK },
+    { "{'\\u0063onstantsXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX':1," MIN "}", XBL_MPSD_OK },
+    { "{'a\\u0000':1," MIN "}", XBL_MPSD_OK },
+    { MIN_C "}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN_C "}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{'constants':null," MIN_P "}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'branch':'0123456789012345678901234567890123456789'}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'branch':'012345678901234567890123456789012345678'}", XBL_MPSD_OK },
+    { "{" MIN ",'branch':'\\u0041\\u0042'}", XBL_MPSD_OK },
+    { "{" MIN ",'branch':'a\\u0000b'}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'branch':null,'contractVersion':7}", XBL_MPSD_OK },
+    { "{" MIN ",'contractVersion':null}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'contractVersion':-1}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'contractVersion':4294967296}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'contractVersion':1.0}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'contractVersion':'1'}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'contractVersion':01}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'changeNumber':18446744073709551615}", XBL_MPSD_OK },
+    { "{" MIN ",'startTime':'2024-03-01T10:00:00Z'}", XBL_MPSD_OK },
+    { "{" MIN ",'startTime':'2024-03-01T10:00:00\\u005a'}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'startTime':null}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'initializing':{'stage':'MEASURING','episode':2}}", XBL_MPSD_OK },
+    { "{" MIN ",'initializing':{'stage':'somethingelsethatisverylongindeed!!'}}", XBL_MPSD_OK },
+    { "{" MIN ",'initializing':{'stage':7}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'initializing':{'stage':'a\\u0000'}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'initializing':null}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'hostCandidates':['ab','c\\u0064']}", XBL_MPSD_OK },
+    { "{" MIN ",'hostCandidates':[]}", XBL_MPSD_OK },
+    { "{" MIN ",'hostCandidates':['0123456789012345678901234567890123456789']}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'hostCandidates':[1]}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'hostCandidates':['a',]}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'hostCandidates':null}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{'constants':{'system':{'initiators':['1','2'],'reservedRemovalTimeout':null,'metrics':{'latency':true},"
+      "'memberInitialization':null,'peerToPeerRequirements':{'latencyMaximum':5},'peerToHostRequirements':null,"
+      "'capabilities':{'large':false,'crossPlay':true},'measurementServerAddresses':null},'custom':'x'}," MIN_P "}",
+      XBL_MPSD_OK },
+    { "{'constants':{'system':{'initiators':['x']}}," MIN_P "}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{'constants':{'system':{'initiators':[1]}}," MIN_P "}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{'constants':{'system':{'initiators':['123456789012345678901234567890']}}," MIN_P "}",
+      XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{'constants':{'system':{'metrics':{'latency':1}}}," MIN_P "}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{'constants':{'system':{'measurementServerAddresses':[]}}," MIN_P "}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN_C ",'properties':{'system':{'keywords':['a','b\\n'],'turn':[1,2],'owners':[],"
+      "'matchmaking':{'serverConnectionString':null,'targetSessionConstants':{}},'host':null}}}", XBL_MPSD_OK },
+    { "{" MIN_C ",'properties':{'system':{'keywords':[1]}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN_C ",'properties':{'system':{'turn':['1']}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN_C ",'properties':{'system':{'turn':[1,]}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN_C ",'properties':{'system':{'keywords':null}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN_C ",'properties':{'system':{'matchmaking':{'serverConnectionString':5}}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'roleTypes':{'t':{'ownerManaged':true,'mutableRoleSettings':['max','x'],'roles':{"
+      "'r':{'count':1,'target':2,'max':3,'memberXuids':['5']},'s':{}}}}}", XBL_MPSD_OK },
+    { "{" MIN ",'roleTypes':{}}", XBL_MPSD_OK },
+    { "{" MIN ",'roleTypes':{'t':{'roles':{}}}}", XBL_MPSD_OK },
+    { "{" MIN ",'roleTypes':{'t':1}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'roleTypes':{'t':{'roles':{'r':1}}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'roleTypes':{'t':{'roles':{'r':{'count':1}}}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'roleTypes':{'t':{'roles':{'r':{'count':2,'memberXuids':['5']}}}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'roleTypes':{'t':{'mutableRoleSettings':[1]}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'roleTypes':{'t':{'roles':{'r':{'memberXuids':null}}}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'roleTypes':null}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'servers':{'matchmaking':{'properties':{'system':{'status':'found','statusDetails':'d',"
+      "'typicalWait':3,'targetSessionRef':{'scid':'s','templateName':'t','name':'n'}}}}}}", XBL_MPSD_OK },
+    { "{" MIN ",'servers':{'matchmaking':null,'other':[1]}}", XBL_MPSD_OK },
+    { "{" MIN ",'servers':{'matchmaking':{'properties':{'system':{'targetSessionRef':{'name':5}}}}}}",
+      XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'servers':[]}", XBL_MPSD_E_INVALID_JSON_STRING },
+    /* members: in chain order, out of order, duplicates, loops, orphans */
+    { "{" MIN ",'membersInfo':{'first':0,'next':2,'accepted':2},'members':{" M(0, 1, "") "," M(1, 2, "") "}}", XBL_MPSD_OK },
+    { "{" MIN ",'members':{" M(0, 1, "") "," M(1, 2, "") "},'membersInfo':{'first':0,'next':2}}", XBL_MPSD_OK },
+    { "{" MIN ",'membersInfo':{'first':0,'next':2},'members':{" M(1, 2, "") "," M(0, 1, "") "}}", XBL_MPSD_OK },
+    { "{" MIN ",'membersInfo':{'first':3,'next':1},'members':{" M(3, 0, "") "," M(0, 1, "") "}}", XBL_MPSD_OK },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{" M(0, 1, "") "," M(0, 1, ",'gamertag':'dup'") "}}", XBL_MPSD_OK },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{" M(0, 1, "") ",'7':{'bad':1},'me':5,'x':[]}}", XBL_MPSD_OK },
+    { "{" MIN ",'membersInfo':{'first':0,'next':2},'members':{" M(0, 1, "") "," M(1, 0, "") "}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':2},'members':{" M(0, 1, "") "}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':2},'members':{" M(0, 1, "") ",'1':5}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{'0':{'next':'1'," MIN "}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{'0':{'next':1," MIN_C "}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{'\\u0030':{'next':1," MIN "}}}", XBL_MPSD_OK },
+    { "{" MIN ",'membersInfo':{'first':0,'next':0},'members':{}}", XBL_MPSD_OK },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':'0','next':0}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':null}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'members':null}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'members':{'0':{}},'members':{}}", XBL_MPSD_OK },
+    { "{" MIN ",'members':{'0':{} '1':{}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'members':{'0':{},}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'members':{'0' {}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':4,'next':5},'members':{'me':{'next':5,"
+      "'constants':{'system':{'xuid':'2814600000000001'},'custom':{'matchmakingResult':{'initialTeam':'red'}}},"
+      "'properties':{'system':{'active':true,'subscription':{'changeTypes':['host','everything']}}},"
+      "'roles':{'t':'r'}}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{'constants':{'system':{'capabilities':{'large':true}}}," MIN_P ",'membersInfo':{'first':4,'next':5},"
+      "'members':{'me':{'next':5,'constants':{'system':{'xuid':'2814600000000001'},"
+      "'custom':{'matchmakingResult':{'initialTeam':'red'},'matchmakingResult':{'initialTeam':5}}},"
+      "'properties':{'system':{'active':true,'ready':false,'subscription':{'changeTypes':['host','everything']}}},"
+      "'roles':{'t':'r','u':'s'}}}}", XBL_MPSD_OK },
+    { "{'constants':{'system':{'capabilities':{'large':true}}}," MIN_P ",'membersInfo':{'first':4,'next':5},'members':{}}",
+      XBL_MPSD_OK },
+    { "{'constants':{'system':{'capabilities':{'large':true}}}," MIN_P ",'membersInfo':{'first':4,'next':5},'members':{'me':1}}",
+      XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{'constants':{'system':{'capabilities':{'large':true}}}," MIN_P ",'membersInfo':{'first':4,'next':5},'members':{'me':{}}}",
+      XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{" M(0, 1, ",'roles':{'t':1}") "}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{" M(0, 1, ",'roles':{'t':'r',}") "}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{" M(0, 1, ",'roles':{'t':'r' 'u':'s'}") "}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{" M(0, 1, ",'roles':null,'gamertag':'\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9x'") "}}", XBL_MPSD_OK },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{" M(0, 1, ",'gamertag':'\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9x'") "}}", XBL_MPSD_OK },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{" M(0, 1, ",'activeTitleId':'4294967296'") "}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{" M(0, 1, ",'activeTitleId':'12','nat':'Strict','initializationFailure':'group'") "}}", XBL_MPSD_OK },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{" M(0, 1, ",'reserved':1") "}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{'0':{'next':1,'constants':{'system':{},'custom':null},"
+      "'properties':{'system':{'subscription':{'changeTypes':5}}}}}}", XBL_MPSD_E_INVALID_JSON_STRING },
+    { "{" MIN ",'membersInfo':{'first':0,'next':1},'members':{'0':{'next':1,'constants':{'system':{},'custom':[1]},"
+      "'properties':{'system':{'groups':['g'],'initializationGroup':[1],'reserved':true},'custom':{'k':1}}}}}", XBL_MPSD_OK },
+    /* nesting: known objects, arrays and skipped values all count */
+    { "{" MIN ",'x':[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", XBL_MPSD_OK },
+    { "{" MIN ",'x':[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", XBL_MPSD_E_INVALID_JSON_STRING },
+};
+
+static void test_edge_bodies(void **state)
+{
+    static char buf[4096];
+    size_t k;
+    (void)state;
+    for (k = 0; k < sizeof g_edges / sizeof g_edges[0]; k++) {
+        xbl_mpsd_session s;
+        size_t need = 0;
+        unsigned mism = g_stats.mismatches;
+        xbl_mpsd__response_meta m;
+        xbl_mpsd_session_reference ref = xbl_mpsd_session_reference_create("scid", "tmpl", "name");
+        size_t i;
+        for (i = 0; g_edges[k].body[i]; i++) buf[i] = g_edges[k].body[i] == '\'' ? '"' : g_edges[k].body[i];
+        buf[i] = '\0';
+        g_label = buf;
+        compare_both_users(buf, i);
+        memset(&m, 0, sizeof m);
+        m.xuid = UINT64_C(2814600000000001);
+        m.reference = &ref;
+        memset(&s, 0, sizeof s);
+        xbl_mpsd__session_reset(&s, g_arena_new.b, DIFF_ARENA);
+        if (xbl_mpsd__session_load(&s, buf, i, &m, g_diff_scratch.b, sizeof g_diff_scratch.b, &need) != g_edges[k].want)
+            fprintf(stderr, "edge body #%zu: want %d: %s\n", k, (int)g_edges[k].want, buf);
+        assert_int_equal(xbl_mpsd__session_load(&s, buf, i, &m, g_diff_scratch.b, sizeof g_diff_scratch.b, &need),
+                         g_edges[k].want);
+        assert_int_equal(g_stats.mismatches, mism);
+    }
+}
+
 static void test_differential(void **state)
 {
     (void)state;
@@ -368,7 +542,7 @@ static void test_differential(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = { cmocka_unit_test(test_differential) };
+    const struct CMUnitTest tests[] = { cmocka_unit_test(test_differential), cmocka_unit_test(test_edge_bodies) };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     failed += reader_unit_tests();
     printf("reader diff: %u bodies compared (%u read, %u refused by both), %u duplicate-key refusals, %u mismatches\n",
