@@ -5714,6 +5714,9 @@ static xbl_mpsd_result xbl_mpsd__step_send(xbl_mpsd_async *a)
     if (a->sent == a->head_len + a->body_len) {
         xbl_mpsd__wipe_tokens(a);
         a->state = XBL_MPSD__OP_RECV;
+        /* the answer takes a round trip: let the caller wait for the socket
+           rather than spend a receive that can only say "not yet" */
+        return XBL_MPSD_PENDING;
     }
     return XBL_MPSD__CONTINUE;
 }
