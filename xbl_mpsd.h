@@ -58,19 +58,22 @@
       session is rebuilt (init, copy into it, a result call into it). A call
       whose data does not fit returns XBL_MPSD_E_OUTOFMEMORY and leaves the
       session exactly as it was (struct and used arena bytes).
-      Rebuilding measures first (a dry run of the same code) and only then
-      writes, so a result or copy needs an arena as large as the new
-      document, not old + new.
+      Rebuilding measures first (a checking walk of the same tables) and
+      only then writes, so a result or copy needs an arena as large as the
+      new document, not old + new.
       Measured on x86-64 (gcc 12): sizeof(xbl_mpsd_session) 1232,
-      xbl_mpsd_client 128, xbl_mpsd_async 1424, xbl_mpsd_session_member 264.
-      Arena a received document needs: 1767 bytes for a full 2-member
+      xbl_mpsd_client 128, xbl_mpsd_async 1408, xbl_mpsd_session_member 264.
+      Arena a received document needs: 1761 bytes for a full 2-member
       session (roles, servers, matchmaking, initialization), 27606 bytes for
-      100 members; roughly 270 bytes a member plus the JSON text you keep.
-      The async buffer holds the request, the response body and the jsmn
-      tokens (20 bytes each, about one per JSON value: 2623 tokens = 52 KB
-      for the 100-member document), so a buffer of body size + 10 x body
-      size is a safe start; xbl_mpsd_async_needed_bytes tells the exact size
-      an exchange needed after it failed with XBL_MPSD_E_OUTOFMEMORY.
+      100 members; roughly 270 bytes a member plus the JSON text you keep
+      (the bench's documents, heavy on custom JSON: 0.77 x the body bytes).
+      The async buffer holds the request, the response body and the
+      reader's scratch space (its walker state and the structs of its
+      measuring walk: 2112 bytes on x86-64, whatever the document; no JSON
+      tokens), so body size + 4 KB is a safe start (a 100-member GET with a
+      1.3 KB token needed 1.02 x the body, 1000 members 1.00 x);
+      xbl_mpsd_async_needed_bytes tells the exact size an exchange needed
+      after it failed with XBL_MPSD_E_OUTOFMEMORY.
 
    5. PORTS
       All I/O goes through xbl_mpsd_port (spec/TRANSPORT.md, port/README.md):
@@ -103,10 +106,10 @@
       names any code.
 
    8. DESIGN NOTES AND DEPARTURES
-      - Caller JSON fragments are validated by our own scanner (RFC 8259
-        grammar, UTF-8, escapes, depth) because a setter has no buffer to
-        lend jsmn for tokens; responses are tokenized by jsmn and walked with
-        explicit type and bounds checks.
+      - JSON is checked by our own scanner (RFC 8259 grammar, UTF-8,
+        escapes, depth with a bit stack, no recursion) and responses are
+        read by a one-pass walker that dispatches each key through a table
+        (no token array); every field is checked for type and bounds.
       - Custom-property objects are written whole (API.md §1.5), not the
         changed keys only as MPSD.md §3.4 [REC] suggests: API.md is binding.
       - xbl_mpsd_async_poll's final value is the transport and HTTP outcome;
@@ -860,8 +863,8 @@ xbl_mpsd_result xbl_mpsd_get_session_by_handle_result(xbl_mpsd_async *async, xbl
 xbl_mpsd_result xbl_mpsd_client_init(xbl_mpsd_client *client, const xbl_mpsd_client_config *config);
 void xbl_mpsd_client_close(xbl_mpsd_client *client);   /* drops the kept connection */
 
-/* Give the async its storage: the request, the response and the JSON tokens
-   all live here. Too small for a given exchange: the operation ends with
+/* Give the async its storage: the request, the response and the reader's
+   scratch space all live here. Too small for a given exchange: the operation ends with
    XBL_MPSD_E_OUTOFMEMORY and xbl_mpsd_async_needed_bytes tells the size. */
 xbl_mpsd_result xbl_mpsd_async_init(xbl_mpsd_async *async, void *buffer, size_t buffer_size);
 
@@ -1663,8 +1666,8 @@ static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, c
 /* Response reader: parses a session document into out (a service session
    per API.md §6). XBL_MPSD_E_INVALID_JSON_STRING for a body that is not a
    valid document (§6.3), XBL_MPSD_E_OUTOFMEMORY when out's arena or the
-   token buffer is too small (*tokens_needed tells the tokens the body needs,
-   0 when only the arena was short). On failure out is untouched. */
+   scratch buffer is too small (*scratch_needed tells the scratch bytes it
+   needs, 0 when only the arena was short). On failure out is untouched. */
 static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
         const char *body, size_t body_len, const xbl_mpsd__response_meta *meta,
         void *scratch, size_t scratch_size, size_t *scratch_needed);
