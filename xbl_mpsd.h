@@ -3823,6 +3823,9 @@ static int xbl_mpsd__rd_enum_index(xbl_mpsd__rd *r, size_t v, const xbl_mpsd__rd
     int i;
     *end = xbl_mpsd__rd_text(r, v, buf, sizeof buf, false, &fits);
     if (*end == SIZE_MAX || !fits) return -1;
+    for (i = 0; i < e->count; i++)   /* the service's own spelling first */
+        if (buf[0] == e->names[i][0] && xbl_mpsd__strlen(buf) == xbl_mpsd__strlen(e->names[i])
+                && XBL_MPSD_MEMCMP(buf, e->names[i], xbl_mpsd__strlen(buf)) == 0) return i;
     for (i = 0; i < e->count; i++)
         if (xbl_mpsd__ieq(buf, e->names[i])) return i;
     return -1;
