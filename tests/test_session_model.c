@@ -34,7 +34,7 @@ static const char DOC_410[] =
 "\"properties\":{\"system\":{},\"custom\":{}},\"reserved\":true,\"joinTime\":\"2024-03-01T10:01:10.0000000Z\",\"next\":3}},"
 "\"membersInfo\":{\"first\":0,\"next\":3,\"count\":2,\"accepted\":1},\"servers\":{}}";
 
-static jsmntok_t g_tokens[2048];
+static union { unsigned char b[16384]; uint64_t u; void *p; } g_scratch;   /* the reader's scratch space */
 
 /* Turns s (with an arena) into a service session from body, for user xuid. */
 static void load_service(xbl_mpsd_session *s, void *arena, size_t arena_size, const char *body, uint64_t xuid)
@@ -50,7 +50,7 @@ static void load_service(xbl_mpsd_session *s, void *arena, size_t arena_size, co
     meta.etag = "\"e1\"";
     meta.etag_len = 4;
     meta.write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
-    EXPECT_OK(xbl_mpsd__session_load(s, body, strlen(body), &meta, g_tokens, sizeof g_tokens / sizeof g_tokens[0], &needed));
+    EXPECT_OK(xbl_mpsd__session_load(s, body, strlen(body), &meta, g_scratch.b, sizeof g_scratch.b, &needed));
 }
 
 static bool in_arena(const void *p, const su_arena *a)
