@@ -4509,6 +4509,7 @@ static size_t xbl_mpsd__rd_value(xbl_mpsd__rd *r, const xbl_mpsd__rd_key *k, siz
         return end;
     default:   /* XBL_MPSD__RT_DEC64, XBL_MPSD__RT_DEC32 */
         end = xbl_mpsd__rd_text(r, v, buf, sizeof buf, false, &fits);
+        if (end == SIZE_MAX) return end;
         if (!fits || !xbl_mpsd__parse_dec(buf, xbl_mpsd__strlen(buf),
                 k->type == XBL_MPSD__RT_DEC32 ? UINT32_MAX : UINT64_MAX, &x)) r->bad = true;
         else if (k->type == XBL_MPSD__RT_DEC32) *(uint32_t *)(void *)p = (uint32_t)x;
