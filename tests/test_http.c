@@ -785,6 +785,19 @@ static void test_fault_partial_sends(void **state)
     assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
 }
 
+/* Head and body leave in one send when the body fits again after the head;
+   the bytes are the same either way. */
+static void test_one_send_per_request(void **state)
+{
+    (void)state;
+    assert_int_equal(write_once(), XBL_MPSD_OK);
+    add_cl("HTTP/1.1 200 OK", "", DOC);
+    assert_int_equal(drive(&g_async, 100000), XBL_MPSD_OK);
+    expect_request("PUT", REF_PATH, "If-None-Match: *\r\n", JOIN_BODY);
+    assert_int_equal(g_mock.sends, 1);
+    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
+}
+
 static void test_fault_send_error(void **state)
 {
     (void)state;
@@ -1250,6 +1263,7 @@ int main(void)
         cmocka_unit_test(test_fault_connect_timeout),
         cmocka_unit_test(test_fault_eof_mid_response),
         cmocka_unit_test(test_fault_partial_sends),
+        cmocka_unit_test(test_one_send_per_request),
         cmocka_unit_test(test_fault_send_error),
         cmocka_unit_test(test_fault_would_block_storm),
         cmocka_unit_test(test_idle_polls_timeout_at_deadline),
