@@ -3490,7 +3490,7 @@ static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, c
    The engine (xbl_mpsd__rd_*) reads any JSON document into C structs with
    no token storage and no recursion. A document is described by key tables
    (xbl_mpsd__rd_table): for each known key of one kind of object, what its
-   value is (xbl_mpsd__rd_type), where it goes (a byte offset from the
+   value is (an XBL_MPSD__RT_* type), where it goes (a byte offset from the
    object's target struct) and one argument (an enum table, a buffer size, a
    nested table or a special handler). xbl_mpsd__rd_walk walks each object's
    members once, in document order, and dispatches each key through its
@@ -3510,7 +3510,13 @@ static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, c
    to do. So a failed read changes nothing and the arena needs only the new
    document's size. The walker state and the scratch structs live in the
    caller's scratch buffer (the async buffer after the body), not on the
-   stack. Other documents (handles, RTA) add their own tables and hooks.
+   stack. The second walk trusts the text the first one checked: it finds
+   string ends by their quote and skips unknown values by counting brackets.
+   Another document (handles, RTA) adds its tables to xbl_mpsd__rd_tables
+   (ids after the session's), its cases to the open/close hooks
+   (xbl_mpsd__rd_hook_open, _close) and its handlers to xbl_mpsd__rd_call,
+   and drives xbl_mpsd__rd_push + xbl_mpsd__rd_walk twice the way
+   xbl_mpsd__rd_session does.
    Conventions of the session reader: a known key given twice is read twice
    (each occurrence must be valid; the last one wins). Map-like objects
    (roleTypes, roles, member roles) keep every entry in document order.
