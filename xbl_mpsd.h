@@ -3518,7 +3518,8 @@ static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, c
    and drives xbl_mpsd__rd_push + xbl_mpsd__rd_walk twice the way
    xbl_mpsd__rd_session does.
    Conventions of the session reader: a known key given twice is read twice
-   (each occurrence must be valid; the last one wins). Map-like objects
+   (each occurrence must be valid; a later one overrides what it gives, so
+   an object given twice reads as the two merged). Map-like objects
    (roleTypes, roles, member roles) keep every entry in document order.
    Inside title-owned custom JSON the SDK only peeks
    (matchmakingResult.initialTeam) and ignores wrong types there. null reads
