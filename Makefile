@@ -68,6 +68,12 @@ $(BUILD)/asan/test_zero_heap: tests/test_zero_heap.c $(HDRS) | $(BUILD)/asan
 $(BUILD)/asan/test_%: tests/test_%.c $(HDRS) | $(BUILD)/asan
 	$(CLANG) $(STRICT) $(TESTFLAGS) -O1 -g $(SAN) -I. -Itests -o $@ $< -lcmocka
 
+# Tests that include another test's source rebuild when it changes.
+TEST_INCLUDES := test_custom_writes_whole:test_custom_writes test_reader_diff:test_reader \
+                 test_trace_compiled_out:test_retry_trace
+$(foreach p,$(TEST_INCLUDES),$(eval $(BUILD)/$(word 1,$(subst :, ,$(p))) $(BUILD)/asan/$(word 1,$(subst :, ,$(p))) \
+  $(BUILD)/cov/$(word 1,$(subst :, ,$(p))): tests/$(word 2,$(subst :, ,$(p))).c))
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t; done
 

@@ -80,19 +80,22 @@
       session is rebuilt (init, copy into it, a result call into it). A call
       whose data does not fit returns XBL_MPSD_E_OUTOFMEMORY and leaves the
       session exactly as it was (struct and used arena bytes).
-      Rebuilding measures first (a dry run of the same code) and only then
-      writes, so a result or copy needs an arena as large as the new
-      document, not old + new.
-      Measured on x86-64 (gcc 12): sizeof(xbl_mpsd_session) 1248,
-      xbl_mpsd_client 176, xbl_mpsd_async 1440, xbl_mpsd_session_member 264.
-      Arena a received document needs: 1767 bytes for a full 2-member
+      Rebuilding measures first (a checking walk of the same tables) and
+      only then writes, so a result or copy needs an arena as large as the
+      new document, not old + new.
+      Measured on x86-64 (gcc 12): sizeof(xbl_mpsd_session) 1232,
+      xbl_mpsd_client 128, xbl_mpsd_async 1408, xbl_mpsd_session_member 264.
+      Arena a received document needs: 1761 bytes for a full 2-member
       session (roles, servers, matchmaking, initialization), 27606 bytes for
-      100 members; roughly 270 bytes a member plus the JSON text you keep.
-      The async buffer holds the request, the response body and the jsmn
-      tokens (20 bytes each, about one per JSON value: 2623 tokens = 52 KB
-      for the 100-member document), so a buffer of body size + 10 x body
-      size is a safe start; xbl_mpsd_async_needed_bytes tells the exact size
-      an exchange needed after it failed with XBL_MPSD_E_OUTOFMEMORY.
+      100 members; roughly 270 bytes a member plus the JSON text you keep
+      (the bench's documents, heavy on custom JSON: 0.77 x the body bytes).
+      The async buffer holds the request, the response body and the
+      reader's scratch space (its walker state and the structs of its
+      measuring walk: 2112 bytes on x86-64, whatever the document; no JSON
+      tokens), so body size + 4 KB is a safe start (a 100-member GET with a
+      1.3 KB token needed 1.02 x the body, 1000 members 1.00 x);
+      xbl_mpsd_async_needed_bytes tells the exact size an exchange needed
+      after it failed with XBL_MPSD_E_OUTOFMEMORY.
 
    5. PORTS
       All I/O goes through xbl_mpsd_port (port/README.md is the contract):
@@ -139,10 +142,10 @@
       inside the operation, and its trace hook shows every exchange.
 
    8. DESIGN NOTES AND DEPARTURES
-      - Caller JSON fragments are validated by our own scanner (RFC 8259
-        grammar, UTF-8, escapes, depth) because a setter has no buffer to
-        lend jsmn for tokens; responses are tokenized by jsmn and walked with
-        explicit type and bounds checks.
+      - JSON is checked by our own scanner (RFC 8259 grammar, UTF-8,
+        escapes, depth with a bit stack, no recursion) and responses are
+        read by a one-pass walker that dispatches each key through a table
+        (no token array); every field is checked for type and bounds.
       - Custom-property writes send only the changed keys (deleted keys as
         null); XBL_MPSD_WRITE_WHOLE_CUSTOM 1 restores XSAPI's whole-object
         writes. The getters always show the whole local object.
@@ -828,8 +831,6 @@ typedef struct xbl_mpsd__http_response {
     size_t   scanned;        /* raw bytes already searched for a line end */
     size_t   header_bytes;   /* of the current header block */
     size_t   need;           /* window bytes the exchange needs, tokens aside */
-    size_t   tokens;         /* JSON tokens the body needs (streaming count) */
-    uint32_t tok_state;      /* streaming token counter state */
     size_t   etag_len;
     char     etag[XBL_MPSD__ETAG_CAP];
     char     location[XBL_MPSD__LOCATION_CAP];
@@ -1376,8 +1377,8 @@ xbl_mpsd_result xbl_mpsd_get_session_by_handle_result(xbl_mpsd_async *async, xbl
 xbl_mpsd_result xbl_mpsd_client_init(xbl_mpsd_client *client, const xbl_mpsd_client_config *config);
 void xbl_mpsd_client_close(xbl_mpsd_client *client);   /* drops the kept connection */
 
-/* Give the async its storage: the request, the response and the JSON tokens
-   all live here. Too small for a given exchange: the operation ends with
+/* Give the async its storage: the request, the response and the reader's
+   scratch space all live here. Too small for a given exchange: the operation ends with
    XBL_MPSD_E_OUTOFMEMORY and xbl_mpsd_async_needed_bytes tells the size. */
 xbl_mpsd_result xbl_mpsd_async_init(xbl_mpsd_async *async, void *buffer, size_t buffer_size);
 
@@ -1997,9 +1998,9 @@ static const char *xbl_mpsd__arena_str(xbl_mpsd__arena *a, const char *s)
 
 /* ===========================================================================
    JSON text: validation and scanning
-   jsmn tokenizes responses (below); caller fragments and our own stored
-   objects are checked and walked here without token storage, since a setter
-   has no buffer to lend jsmn. Full RFC 8259 grammar, UTF-8 checked.
+   Caller fragments, our own stored objects and response bodies are checked
+   and walked here without token storage: full RFC 8259 grammar, UTF-8 and
+   escapes checked, nesting tracked with a bit stack (no recursion).
    =========================================================================== */
 
 static size_t xbl_mpsd__json_ws(const char *s, size_t n, size_t i)
@@ -2145,18 +2146,43 @@ static bool xbl_mpsd__json_body_equals(const char *s, size_t n, const char *name
     return name[at] == '\0';
 }
 
-/* Scans a string starting at the opening quote; *i ends after the closing one. */
-static bool xbl_mpsd__json_scan_string(const char *s, size_t n, size_t *i)
+/* Index after the string that opens at s[i] (a '"'), or SIZE_MAX when it is
+   malformed: bad escape, unpaired surrogate, raw control character, invalid
+   UTF-8, no closing quote. Plain ASCII runs are skipped byte by byte.
+   *escaped is set when the string holds an escape. */
+/* Whether any of the 8 bytes at s is a quote, a backslash, a control
+   character or not ASCII (false positives allowed: the caller then goes
+   byte by byte). Eight bytes a step, in any byte order. */
+#define XBL_MPSD__ONES UINT64_C(0x0101010101010101)
+static bool xbl_mpsd__json_special8(const char *s)
 {
+    uint64_t x, q, b, t;
+    XBL_MPSD_MEMCPY(&x, s, 8);
+    q = x ^ (XBL_MPSD__ONES * '"');
+    b = x ^ (XBL_MPSD__ONES * '\\');
+    t = ((q - XBL_MPSD__ONES) & ~q) | ((b - XBL_MPSD__ONES) & ~b) | x | (x - XBL_MPSD__ONES * 0x20);
+    return (t & (XBL_MPSD__ONES * 0x80)) != 0;
+}
+
+static size_t xbl_mpsd__json_string_scan(const char *s, size_t n, size_t i, bool *escaped)
+{
+    size_t k = i + 1;
     char ch[4];
-    size_t k = *i + 1;
-    if (*i >= n || s[*i] != '"') return false;
-    while (k < n && s[k] != '"') {
-        if (xbl_mpsd__json_char(s, n, &k, ch) == 0) return false;
+    for (;;) {
+        unsigned char c = 0;
+        while (n - k >= 8 && !xbl_mpsd__json_special8(s + k)) k += 8;
+        while (k < n && (c = (unsigned char)s[k]) >= 0x20 && c < 0x80 && c != '"' && c != '\\') k++;
+        if (k >= n) return SIZE_MAX;
+        if (c == '"') return k + 1;
+        if (c == '\\') *escaped = true;
+        if (xbl_mpsd__json_char(s, n, &k, ch) == 0) return SIZE_MAX;
     }
-    if (k >= n) return false;
-    *i = k + 1;
-    return true;
+}
+
+static size_t xbl_mpsd__json_string_end(const char *s, size_t n, size_t i)
+{
+    bool escaped = false;
+    return xbl_mpsd__json_string_scan(s, n, i, &escaped);
 }
 
 /* The index after the run of digits starting at k. */
@@ -2166,80 +2192,97 @@ static size_t xbl_mpsd__json_digits(const char *s, size_t n, size_t k)
     return k;
 }
 
-/* RFC 8259 §6: -? int frac? exp?, each part checked in turn. */
-static bool xbl_mpsd__json_scan_number(const char *s, size_t n, size_t *i)
+/* RFC 8259 §6 at s[i]: -? int frac? exp?; the index after it or SIZE_MAX. */
+static size_t xbl_mpsd__json_number_end(const char *s, size_t n, size_t k)
 {
-    size_t k = *i, end;
+    size_t end;
     if (k < n && s[k] == '-') k++;
-    if (k >= n || s[k] < '0' || s[k] > '9') return false;
+    if (k >= n || s[k] < '0' || s[k] > '9') return SIZE_MAX;
     k = s[k] == '0' ? k + 1 : xbl_mpsd__json_digits(s, n, k);
     if (k < n && s[k] == '.') {
         end = xbl_mpsd__json_digits(s, n, k + 1);
-        if (end == k + 1) return false;
+        if (end == k + 1) return SIZE_MAX;
         k = end;
     }
     if (k < n && (s[k] == 'e' || s[k] == 'E')) {
         k++;
         if (k < n && (s[k] == '+' || s[k] == '-')) k++;
         end = xbl_mpsd__json_digits(s, n, k);
-        if (end == k) return false;
+        if (end == k) return SIZE_MAX;
         k = end;
     }
-    *i = k;
-    return true;
+    return k;
 }
 
-static bool xbl_mpsd__json_scan_literal(const char *s, size_t n, size_t *i, const char *lit)
+/* A scalar value at s[i] (string, number, true, false, null): the index
+   after it, or SIZE_MAX. */
+static size_t xbl_mpsd__json_scalar_end(const char *s, size_t n, size_t i)
 {
-    size_t len = xbl_mpsd__strlen(lit);
-    if (n - *i < len || XBL_MPSD_MEMCMP(s + *i, lit, len) != 0) return false;
-    *i += len;
-    return true;
-}
-
-static bool xbl_mpsd__json_scan_container(const char *s, size_t n, size_t *i, unsigned depth);
-
-/* Scans one value at *i (no leading whitespace); *i ends right after it. */
-/* NOLINTNEXTLINE(misc-no-recursion): nesting is bounded by XBL_MPSD_JSON_MAX_DEPTH */
-static bool xbl_mpsd__json_scan_value(const char *s, size_t n, size_t *i, unsigned depth)
-{
-    if (*i >= n) return false;
-    switch (s[*i]) {
-    case '"': return xbl_mpsd__json_scan_string(s, n, i);
-    case 't': return xbl_mpsd__json_scan_literal(s, n, i, "true");
-    case 'f': return xbl_mpsd__json_scan_literal(s, n, i, "false");
-    case 'n': return xbl_mpsd__json_scan_literal(s, n, i, "null");
-    case '{': case '[': return xbl_mpsd__json_scan_container(s, n, i, depth);
-    default: return xbl_mpsd__json_scan_number(s, n, i);
+    static const char *const lits[3] = { "true", "false", "null" };
+    const char *lit;
+    size_t len;
+    if (i >= n) return SIZE_MAX;
+    switch (s[i]) {
+    case '"': return xbl_mpsd__json_string_end(s, n, i);
+    case 't': lit = lits[0]; break;
+    case 'f': lit = lits[1]; break;
+    case 'n': lit = lits[2]; break;
+    default: return xbl_mpsd__json_number_end(s, n, i);
     }
+    len = xbl_mpsd__strlen(lit);
+    return n - i >= len && XBL_MPSD_MEMCMP(s + i, lit, len) == 0 ? i + len : SIZE_MAX;
 }
 
-/* An object member's `"key" :` at *i; *i ends at the value. */
-static bool xbl_mpsd__json_scan_key(const char *s, size_t n, size_t *i)
+/* An object member's `"key" :` at s[i]: the index of its value, or SIZE_MAX. */
+static size_t xbl_mpsd__json_key_end(const char *s, size_t n, size_t i)
 {
-    if (!xbl_mpsd__json_scan_string(s, n, i)) return false;
-    *i = xbl_mpsd__json_ws(s, n, *i);
-    if (*i >= n || s[*i] != ':') return false;
-    *i = xbl_mpsd__json_ws(s, n, *i + 1);
-    return true;
+    if (i >= n || s[i] != '"') return SIZE_MAX;
+    i = xbl_mpsd__json_string_end(s, n, i);
+    if (i == SIZE_MAX) return i;
+    i = xbl_mpsd__json_ws(s, n, i);
+    return i < n && s[i] == ':' ? xbl_mpsd__json_ws(s, n, i + 1) : SIZE_MAX;
 }
 
-/* An object or array at *i, its elements one nesting level deeper. */
-/* NOLINTNEXTLINE(misc-no-recursion): nesting is bounded by XBL_MPSD_JSON_MAX_DEPTH */
-static bool xbl_mpsd__json_scan_container(const char *s, size_t n, size_t *i, unsigned depth)
+/* Index after the JSON value at s[i] (no leading whitespace), checked
+   against the whole grammar; SIZE_MAX when malformed. `depth` containers
+   already enclose it; no container may sit XBL_MPSD_JSON_MAX_DEPTH deep.
+   Iterative: a bit stack remembers which open containers are objects. */
+static size_t xbl_mpsd__json_skip(const char *s, size_t n, size_t i, unsigned depth)
 {
-    const char open = s[*i], close = open == '{' ? '}' : ']';
-    if (depth >= XBL_MPSD_JSON_MAX_DEPTH) return false;
-    *i = xbl_mpsd__json_ws(s, n, *i + 1);
-    if (*i < n && s[*i] == close) { (*i)++; return true; }
+    uint32_t objects[(XBL_MPSD_JSON_MAX_DEPTH + 31) / 32] = { 0 };
+    unsigned d = 0;
     for (;;) {
-        if (open == '{' && !xbl_mpsd__json_scan_key(s, n, i)) return false;
-        if (!xbl_mpsd__json_scan_value(s, n, i, depth + 1)) return false;
-        *i = xbl_mpsd__json_ws(s, n, *i);
-        if (*i >= n) return false;
-        if (s[*i] == close) { (*i)++; return true; }
-        if (s[*i] != ',') return false;
-        *i = xbl_mpsd__json_ws(s, n, *i + 1);
+        if (i < n && (s[i] == '{' || s[i] == '[')) {
+            bool obj = s[i] == '{';
+            if (depth + d >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
+            if (obj) objects[d / 32] |= (uint32_t)1 << (d % 32);
+            else objects[d / 32] &= ~((uint32_t)1 << (d % 32));
+            d++;
+            i = xbl_mpsd__json_ws(s, n, i + 1);
+            if (i < n && s[i] == (obj ? '}' : ']')) { d--; i++; }
+            else {
+                if (obj) i = xbl_mpsd__json_key_end(s, n, i);
+                if (i == SIZE_MAX) return i;
+                continue;
+            }
+        } else {
+            i = xbl_mpsd__json_scalar_end(s, n, i);
+            if (i == SIZE_MAX) return i;
+        }
+        /* after a value: close what ends here, then the next element */
+        for (;;) {
+            bool obj;
+            if (d == 0) return i;
+            obj = (objects[(d - 1) / 32] >> ((d - 1) % 32)) & 1u;
+            i = xbl_mpsd__json_ws(s, n, i);
+            if (i >= n) return SIZE_MAX;
+            if (s[i] == (obj ? '}' : ']')) { d--; i++; continue; }
+            if (s[i] != ',') return SIZE_MAX;
+            i = xbl_mpsd__json_ws(s, n, i + 1);
+            if (obj) i = xbl_mpsd__json_key_end(s, n, i);
+            if (i == SIZE_MAX) return i;
+            break;
+        }
     }
 }
 
@@ -2247,11 +2290,11 @@ static bool xbl_mpsd__json_scan_container(const char *s, size_t n, size_t *i, un
    whitespace, and reports where the value itself starts and how long it is. */
 static bool xbl_mpsd__json_check(const char *text, size_t n, size_t *start, size_t *len)
 {
-    size_t i = xbl_mpsd__json_ws(text, n, 0), b = i;
-    if (!xbl_mpsd__json_scan_value(text, n, &i, 0)) return false;
+    size_t b = xbl_mpsd__json_ws(text, n, 0), e = xbl_mpsd__json_skip(text, n, b, 0);
+    if (e == SIZE_MAX) return false;
     *start = b;
-    *len = i - b;
-    return xbl_mpsd__json_ws(text, n, i) == n;
+    *len = e - b;
+    return xbl_mpsd__json_ws(text, n, e) == n;
 }
 
 /* Iterates the members of a JSON object text known to be valid. Start with
@@ -2262,14 +2305,15 @@ static bool xbl_mpsd__json_object_next(const char *s, size_t n, size_t *i,
     size_t k = xbl_mpsd__json_ws(s, n, *i), v;
     if (k < n && (s[k] == '{' || s[k] == ',')) k = xbl_mpsd__json_ws(s, n, k + 1);
     if (k >= n || s[k] != '"') return false;
-    v = k;
-    if (!xbl_mpsd__json_scan_string(s, n, &v)) return false;
+    v = xbl_mpsd__json_string_end(s, n, k);
+    if (v == SIZE_MAX) return false;
     *key = s + k + 1;
     *key_len = v - k - 2;
     v = xbl_mpsd__json_ws(s, n, v);
     v = xbl_mpsd__json_ws(s, n, v + 1);   /* past ':' */
     k = v;
-    if (!xbl_mpsd__json_scan_value(s, n, &v, 1)) return false;
+    v = xbl_mpsd__json_skip(s, n, v, 1);
+    if (v == SIZE_MAX) return false;
     *value = s + k;
     *value_len = v - k;
     *i = xbl_mpsd__json_ws(s, n, v);
@@ -2493,11 +2537,11 @@ static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, c
 /* Response reader: parses a session document into out (a service session
    per API.md §6). XBL_MPSD_E_INVALID_JSON_STRING for a body that is not a
    valid document (§6.3), XBL_MPSD_E_OUTOFMEMORY when out's arena or the
-   token buffer is too small (*tokens_needed tells the tokens the body needs,
-   0 when only the arena was short). On failure out is untouched. */
+   scratch buffer is too small (*scratch_needed tells the scratch bytes it
+   needs, 0 when only the arena was short). On failure out is untouched. */
 static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
         const char *body, size_t body_len, const xbl_mpsd__response_meta *meta,
-        jsmntok_t *tokens, size_t token_cap, size_t *tokens_needed);
+        void *scratch, size_t scratch_size, size_t *scratch_needed);
 
 /* A result with no session (204, 412 without body, empty 200/201): out keeps
    its arena, loses its document and records the write status. */
@@ -4426,287 +4470,160 @@ static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, c
 
 
 /* ===========================================================================
-   JSON reader (token walker over jsmn) and response parser
-   A response body is first checked against the full JSON grammar
-   (xbl_mpsd__json_check: RFC 8259, escapes, UTF-8, depth), so jsmn, which is
-   only a tokenizer, sees well-formed text and its tokens describe it
-   exactly. The walker below then checks every field it reads against the
-   schema of MPSD §4 (types, ranges, fixed-buffer lengths, the member list)
-   and fills a session in one function used twice: a measuring dry run that
-   validates and sizes the arena, then the real run, which cannot fail.
-   Conventions: a field looked up by key takes the LAST occurrence of a
-   duplicated key; map-like objects (roleTypes, roles, member roles) keep
-   every entry in document order. Inside title-owned custom JSON the SDK only
-   peeks (matchmakingResult.initialTeam) and ignores wrong types there.
-   null reads as absent for string fields (plain, enum, XUID/activeTitleId),
+   JSON reader (one-pass key-table walker) and response parser
+   The engine (xbl_mpsd__rd_*) reads any JSON document into C structs with
+   no token storage and no recursion. A document is described by key tables
+   (xbl_mpsd__rd_table): for each known key of one kind of object, what its
+   value is (an XBL_MPSD__RT_* type), where it goes (a byte offset from the
+   object's target struct) and one argument (an enum table, a buffer size, a
+   nested table or a special handler). xbl_mpsd__rd_walk walks each object's
+   members once, in document order, and dispatches each key through its
+   object's table; a known nested object becomes a new frame on a fixed
+   stack (XBL_MPSD__RD_FRAMES deep), an unknown key's value is skipped by
+   xbl_mpsd__json_skip, which checks its grammar on the way. The walk stops
+   when a given frame closes, and yields to its caller at a key of type
+   XBL_MPSD__RT_YIELD (a part the caller reads its own way, such as a map
+   too large to walk in place). Every value a handler keeps or hands on is
+   checked while it is copied: escapes, UTF-8 and number syntax. A handler
+   that meets the wrong JSON type marks the document bad (r->bad, sticky)
+   and skips the value, so the grammar of the whole text is still checked;
+   malformed text stops the walk at once.
+   A response reader runs the walk twice over the same text: the first walk
+   checks and measures (its arena in measure mode, its structs in scratch
+   space), the second fills the caller's arena, which it can no longer fail
+   to do. So a failed read changes nothing and the arena needs only the new
+   document's size. The walker state and the scratch structs live in the
+   caller's scratch buffer (the async buffer after the body), not on the
+   stack. The second walk trusts the text the first one checked: it finds
+   string ends by their quote and skips unknown values by counting brackets.
+   Another document (handles, RTA) adds its tables to xbl_mpsd__rd_tables
+   (ids after the session's), its cases to the open/close hooks
+   (xbl_mpsd__rd_hook_open, _close) and its handlers to xbl_mpsd__rd_call,
+   and drives xbl_mpsd__rd_push + xbl_mpsd__rd_walk twice the way
+   xbl_mpsd__rd_session does.
+   Conventions of the session reader: a known key given twice is read twice
+   (each occurrence must be valid; a later one overrides what it gives, so
+   an object given twice reads as the two merged). Map-like objects
+   (roleTypes, roles, member roles) keep every entry in document order.
+   Inside title-owned custom JSON the SDK only peeks
+   (matchmakingResult.initialTeam) and ignores wrong types there. null reads
+   as absent for string fields (plain, enum, XUID/activeTitleId),
    memberInitialization, the two requirements objects, servers.matchmaking,
    member roles and raw-JSON/custom sections; a null timeout reads as
    XBL_MPSD_TIMEOUT_INFINITE; null anywhere else is a type error. Integers
    are plain digit runs (no sign, fraction or exponent) within range.
-   *tokens_needed: the body's token count on success, on a short token
-   buffer and on a well-formed but invalid document; 0 when the JSON text
-   itself is malformed or only the arena was short.
+   Members (MPSD §4.6) are read after the rest of the document: the first
+   walk reads each entry alone (its own arena cost, validity and `next`);
+   when the entries are the chain in document order (what the service
+   sends) the second walk reads them in one sequence, otherwise each link is
+   looked up by key (the last entry with that key wins).
    =========================================================================== */
 
-typedef struct xbl_mpsd__rd {
-    const char      *js;    /* the body */
-    const jsmntok_t *t;     /* its tokens, in document order */
-    int              n;     /* token count */
-    xbl_mpsd__arena *a;     /* the arena of the session being filled */
-    bool             bad;   /* sticky: the body is not a valid document */
-    /* Member lookup by cursor (xbl_mpsd__rd_member_entry): while on, the
-       search resumes at the entry after the one found last. */
-    bool             members_unique;
-    size_t           member_at;    /* ordinal of the entry at member_key */
-    int              member_key;   /* its key token */
-} xbl_mpsd__rd;
-
-/* Value kinds of a token. */
+/* What a key's value is. */
 enum {
-    XBL_MPSD__RD_OBJECT,
-    XBL_MPSD__RD_ARRAY,
-    XBL_MPSD__RD_STRING,
-    XBL_MPSD__RD_NUMBER,
-    XBL_MPSD__RD_BOOL,
-    XBL_MPSD__RD_NULL,
-    XBL_MPSD__RD_ANY,
-    XBL_MPSD__RD_NONE   /* no such token */
+    XBL_MPSD__RT_BOOL,      /* bool */
+    XBL_MPSD__RT_U32,       /* uint32_t, a JSON integer */
+    XBL_MPSD__RT_U64,       /* uint64_t */
+    XBL_MPSD__RT_TIMEOUT,   /* uint64_t; null: XBL_MPSD_TIMEOUT_INFINITE */
+    XBL_MPSD__RT_ENUM,      /* arg: enum table; unknown string: the enum's 0 */
+    XBL_MPSD__RT_STR,       /* const char * in the arena; null: absent */
+    XBL_MPSD__RT_FIXED,     /* char[arg]; must fit */
+    XBL_MPSD__RT_CUT,       /* char[arg]; cut at a character boundary */
+    XBL_MPSD__RT_DEC64,     /* uint64_t from a decimal string */
+    XBL_MPSD__RT_DEC32,     /* uint32_t from a decimal string */
+    XBL_MPSD__RT_TIME,      /* time_t from an ISO-8601 UTC string */
+    XBL_MPSD__RT_RAW_OBJ,   /* const char *: the object's text; null: absent */
+    XBL_MPSD__RT_RAW,       /* const char *: any value's text; null: absent */
+    XBL_MPSD__RT_STRS,      /* const char *const *, then size_t count */
+    XBL_MPSD__RT_U32S,      /* const uint32_t *, then size_t count */
+    XBL_MPSD__RT_XUIDS,     /* const uint64_t *, then size_t count */
+    XBL_MPSD__RT_TOKENS,    /* const xbl_mpsd_device_token *, then size_t count */
+    XBL_MPSD__RT_FLAGS,     /* uint32_t from an array of enum strings (arg) */
+    XBL_MPSD__RT_OBJ,       /* nested object: table arg, same target */
+    XBL_MPSD__RT_OBJ_NULL,  /* the same, null allowed (absent) */
+    XBL_MPSD__RT_MAP,       /* object of objects: map arg (below) */
+    XBL_MPSD__RT_CALL,      /* handler arg of the document's own */
+    XBL_MPSD__RT_YIELD      /* the walk returns to its caller here */
 };
 
-static int xbl_mpsd__rd_kind(const xbl_mpsd__rd *r, int i)
-{
-    char c;
-    if (i < 0 || i >= r->n) return XBL_MPSD__RD_NONE;
-    switch (r->t[i].type) {
-    case JSMN_OBJECT: return XBL_MPSD__RD_OBJECT;
-    case JSMN_ARRAY: return XBL_MPSD__RD_ARRAY;
-    case JSMN_STRING: return XBL_MPSD__RD_STRING;
-    case JSMN_PRIMITIVE: break;
-    default: return XBL_MPSD__RD_NONE;
-    }
-    c = r->js[r->t[i].start];
-    if (c == 't' || c == 'f') return XBL_MPSD__RD_BOOL;
-    if (c == 'n') return XBL_MPSD__RD_NULL;
-    return XBL_MPSD__RD_NUMBER;
-}
+typedef struct xbl_mpsd__rd_key {
+    const char *name;
+    uint16_t    off;    /* from the frame's target */
+    uint8_t     type;   /* XBL_MPSD__RT_* */
+    uint8_t     arg;
+} xbl_mpsd__rd_key;
 
-static const char *xbl_mpsd__rd_text(const xbl_mpsd__rd *r, int i)
-{
-    return r->js + r->t[i].start;
-}
+typedef struct xbl_mpsd__rd_table {
+    const xbl_mpsd__rd_key *keys;
+    uint8_t                 count;
+    uint8_t                 id;         /* told to the open and close hooks */
+    uint8_t                 required;   /* keys[0..required) must be present */
+} xbl_mpsd__rd_table;
 
-static size_t xbl_mpsd__rd_len(const xbl_mpsd__rd *r, int i)
-{
-    return (size_t)(r->t[i].end - r->t[i].start);
-}
+typedef struct xbl_mpsd__rd_enum {
+    const char *const *names;
+    uint8_t            count;
+    uint8_t            first;   /* value of names[0] */
+    uint8_t            size;    /* sizeof the enum type */
+} xbl_mpsd__rd_enum;
 
-/* Number of direct children (object: keys, array: elements). */
-static size_t xbl_mpsd__rd_size(const xbl_mpsd__rd *r, int i)
-{
-    return (i >= 0 && i < r->n && r->t[i].size > 0) ? (size_t)r->t[i].size : 0;
-}
+/* An open object: its table, where its values go, which keys were met. */
+typedef struct xbl_mpsd__rd_frame {
+    const xbl_mpsd__rd_table *t;
+    unsigned char            *base;
+    uint32_t                  seen;
+    uint8_t                   started;   /* a member was read: ',' comes next */
+    uint8_t                   hint;      /* where the next key lookup starts */
+    uint8_t                   map;       /* a map frame: every value is an element */
+    uint16_t                  index;     /* map: next element */
+    unsigned char            *elems;     /* map: the element array (NULL when measuring) */
+} xbl_mpsd__rd_frame;
 
-/* Index of the token after the subtree of token i. Tokens are sorted by
-   start offset and a subtree is contiguous, so the next sibling is the first
-   token that starts at or after i's end: a binary search. */
-static int xbl_mpsd__rd_skip(const xbl_mpsd__rd *r, int i)
-{
-    int lo, hi, end;
-    if (i < 0 || i >= r->n) return r->n;
-    if (r->t[i].type != JSMN_OBJECT && r->t[i].type != JSMN_ARRAY) return i + 1;
-    end = r->t[i].end;
-    lo = i + 1;
-    hi = r->n;
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (r->t[mid].start < end) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
+#define XBL_MPSD__RD_FRAMES 8   /* deepest object path a table describes, plus one */
 
-/* The value token of obj[key] (key compared after unescaping), last
-   occurrence wins; -1 when obj is no object or has no such key. */
-static int xbl_mpsd__rd_find(const xbl_mpsd__rd *r, int obj, const char *key)
-{
-    size_t c, n;
-    int k, found = -1;
-    if (xbl_mpsd__rd_kind(r, obj) != XBL_MPSD__RD_OBJECT) return -1;
-    n = xbl_mpsd__rd_size(r, obj);
-    for (c = 0, k = obj + 1; c < n && k + 1 < r->n; c++, k = xbl_mpsd__rd_skip(r, k + 1))
-        if (r->t[k].type == JSMN_STRING &&
-                xbl_mpsd__json_body_equals(xbl_mpsd__rd_text(r, k), xbl_mpsd__rd_len(r, k), key))
-            found = k + 1;
-    return found;
-}
+/* The session document's scratch: one of each struct the walk fills while
+   it measures, so the measuring walk always has somewhere to write. */
+typedef struct xbl_mpsd__rd_scratch {
+    xbl_mpsd_session         session;
+    xbl_mpsd_session_member  member;
+    xbl_mpsd_role_type       type;
+    xbl_mpsd_role            role;
+} xbl_mpsd__rd_scratch;
 
-/* obj[key] when it has the wanted kind; -1 when absent, or null and
-   null_ok. Any other kind marks the body bad. */
-static int xbl_mpsd__rd_get(xbl_mpsd__rd *r, int obj, const char *key, int kind, bool null_ok)
-{
-    int v = xbl_mpsd__rd_find(r, obj, key), k;
-    if (v < 0) return -1;
-    k = xbl_mpsd__rd_kind(r, v);
-    if (k == XBL_MPSD__RD_NULL && null_ok) return -1;
-    if (kind != XBL_MPSD__RD_ANY && k != kind) { r->bad = true; return -1; }
-    return v;
-}
+typedef struct xbl_mpsd__rd {
+    const char        *js;       /* the text */
+    size_t             n;
+    size_t             i;        /* cursor */
+    xbl_mpsd__arena   *a;        /* where kept values go */
+    bool               bad;      /* sticky: a valid JSON text, not a valid document */
+    bool               fill;     /* second walk: the text is known good */
+    unsigned           depth;    /* open frames */
+    unsigned           depth0;   /* JSON nesting of frame 0 */
+    xbl_mpsd__rd_frame f[XBL_MPSD__RD_FRAMES];
+    xbl_mpsd__rd_scratch sc;
+    /* session document state */
+    xbl_mpsd_session  *s;
+    size_t             members_at, members_end;   /* the members object, 0 when absent */
+    bool               has_info;
+    uint64_t           first, next;               /* membersInfo; UINT64_MAX when not valid */
+    uint32_t           role_xuids;                /* memberXuids count + 1, 0 when absent */
+    uint32_t           member_flags;              /* XBL_MPSD__RM_* of the member being read */
+    uint64_t           member_next;               /* its `next`; UINT64_MAX when not valid */
+    xbl_mpsd_session_change_types member_sub;
+    xbl_mpsd__arena    probe;          /* measures member entries (first walk) */
+    size_t             entries;        /* members object: its entries */
+    bool               chain_ok;       /* ...are the chain in document order */
+    bool               chain_bad;      /* ...one of them is not a valid member */
+    uint64_t           chain_first, chain_next;   /* ...its first index, the last `next` */
+    size_t             chain_bytes;    /* ...their arena bytes, one after the other from an aligned start */
+    size_t             chain_count;    /* links of a chain looked up by key */
+    size_t             me_at, me_bytes;   /* the "me" entry (large sessions) */
+    bool               me_bad;
+} xbl_mpsd__rd;
 
-/* A JSON integer token (no sign, fraction or exponent) <= max. */
-static bool xbl_mpsd__rd_uint_tok(xbl_mpsd__rd *r, int v, uint64_t max, uint64_t *out)
-{
-    if (xbl_mpsd__rd_kind(r, v) != XBL_MPSD__RD_NUMBER ||
-            !xbl_mpsd__parse_dec(xbl_mpsd__rd_text(r, v), xbl_mpsd__rd_len(r, v), max, out)) {
-        r->bad = true;
-        return false;
-    }
-    return true;
-}
-
-/* Decodes string token v into buf[cap] with a NUL. When the text does not
-   fit: truncate cuts at a character boundary, else returns false. A
-   malformed string (or a decoded NUL) marks the body bad. */
-static bool xbl_mpsd__rd_fixed_tok(xbl_mpsd__rd *r, int v, char *buf, size_t cap, bool truncate)
-{
-    const char *s = xbl_mpsd__rd_text(r, v);
-    size_t n = xbl_mpsd__rd_len(r, v), i = 0, len = 0;
-    char ch[4];
-    if (xbl_mpsd__json_decode(s, n, NULL) == SIZE_MAX) { r->bad = true; return false; }
-    while (i < n) {
-        size_t k = xbl_mpsd__json_char(s, n, &i, ch);
-        if (len + k >= cap) {
-            if (!truncate) return false;
-            break;
-        }
-        XBL_MPSD_MEMCPY(buf + len, ch, k);
-        len += k;
-    }
-    buf[len] = '\0';
-    return true;
-}
-
-/* Decoded copy of string token v in the arena ("" in measure mode). */
-static const char *xbl_mpsd__rd_string(xbl_mpsd__rd *r, int v)
-{
-    const char *s = xbl_mpsd__rd_text(r, v);
-    size_t n = xbl_mpsd__rd_len(r, v), len = xbl_mpsd__json_decode(s, n, NULL);
-    char *d;
-    if (len == SIZE_MAX) { r->bad = true; return ""; }
-    d = (char *)xbl_mpsd__arena_alloc(r->a, len + 1, 1);
-    if (d == NULL) return "";
-    xbl_mpsd__json_decode(s, n, d);
-    d[len] = '\0';
-    return d;
-}
-
-/* Exact bytes of token v (a string keeps its quotes) in the arena. */
-static const char *xbl_mpsd__rd_raw(xbl_mpsd__rd *r, int v)
-{
-    const char *s = xbl_mpsd__rd_text(r, v);
-    size_t n = xbl_mpsd__rd_len(r, v);
-    if (r->t[v].type == JSMN_STRING) { s--; n += 2; }
-    return xbl_mpsd__arena_strn(r->a, s, n);
-}
-
-static void xbl_mpsd__rd_bool(xbl_mpsd__rd *r, int obj, const char *key, bool *out)
-{
-    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_BOOL, false);
-    if (v >= 0) *out = r->js[r->t[v].start] == 't';
-}
-
-static void xbl_mpsd__rd_u64(xbl_mpsd__rd *r, int obj, const char *key, uint64_t *out)
-{
-    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_NUMBER, false);
-    if (v >= 0) xbl_mpsd__rd_uint_tok(r, v, UINT64_MAX, out);
-}
-
-static void xbl_mpsd__rd_u32(xbl_mpsd__rd *r, int obj, const char *key, uint32_t *out)
-{
-    uint64_t x;
-    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_NUMBER, false);
-    if (v >= 0 && xbl_mpsd__rd_uint_tok(r, v, UINT32_MAX, &x)) *out = (uint32_t)x;
-}
-
-/* A timeout: absent keeps *out (0), null reads as infinite. */
-static void xbl_mpsd__rd_timeout(xbl_mpsd__rd *r, int obj, const char *key, uint64_t *out)
-{
-    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_ANY, false);
-    if (v < 0) return;
-    if (xbl_mpsd__rd_kind(r, v) == XBL_MPSD__RD_NULL) *out = XBL_MPSD_TIMEOUT_INFINITE;
-    else xbl_mpsd__rd_uint_tok(r, v, UINT64_MAX, out);
-}
-
-/* A plain string field: arena copy, NULL when absent or null. */
-static const char *xbl_mpsd__rd_str(xbl_mpsd__rd *r, int obj, const char *key)
-{
-    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_STRING, true);
-    return v < 0 ? NULL : xbl_mpsd__rd_string(r, v);
-}
-
-/* A string field into a fixed buffer; not fitting is an error (API.md §6.3). */
-static void xbl_mpsd__rd_fixed(xbl_mpsd__rd *r, int obj, const char *key, char *buf, size_t cap)
-{
-    char tmp[XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH];
-    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_STRING, true);
-    XBL_MPSD_ASSERT(cap <= sizeof tmp);
-    if (v < 0) return;
-    if (!xbl_mpsd__rd_fixed_tok(r, v, tmp, cap, false)) { r->bad = true; return; }
-    XBL_MPSD_MEMCPY(buf, tmp, xbl_mpsd__strlen(tmp) + 1);
-}
-
-/* A decimal-string integer (XUIDs, activeTitleId); null reads as absent. */
-static bool xbl_mpsd__rd_dec_tok(xbl_mpsd__rd *r, int v, uint64_t max, uint64_t *out)
-{
-    char buf[24];
-    if (xbl_mpsd__rd_kind(r, v) != XBL_MPSD__RD_STRING ||
-            !xbl_mpsd__rd_fixed_tok(r, v, buf, sizeof buf, false) ||
-            !xbl_mpsd__parse_dec(buf, xbl_mpsd__strlen(buf), max, out)) {
-        r->bad = true;
-        return false;
-    }
-    return true;
-}
-
-/* Index of the enum string obj[key] in names (case-insensitive); -1 when
-   unknown, -2 when absent or null. */
-static int xbl_mpsd__rd_enum_tok(xbl_mpsd__rd *r, int v, const char *const *names, int count)
-{
-    char buf[32];
-    int i;
-    if (!xbl_mpsd__rd_fixed_tok(r, v, buf, sizeof buf, false)) return -1;
-    for (i = 0; i < count; i++)
-        if (xbl_mpsd__ieq(buf, names[i])) return i;
-    return -1;
-}
-
-static int xbl_mpsd__rd_enum(xbl_mpsd__rd *r, int obj, const char *key, const char *const *names, int count)
-{
-    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_STRING, true);
-    return v < 0 ? -2 : xbl_mpsd__rd_enum_tok(r, v, names, count);
-}
-
-/* An enum field: absent keeps *out, known string i gives first + i, an
-   unknown string gives unknown. */
-#define XBL_MPSD__RD_ENUM(r, obj, key, names, out, type, first, unknown) do { \
-        int e_ = xbl_mpsd__rd_enum((r), (obj), (key), (names), (int)(sizeof(names) / sizeof((names)[0]))); \
-        if (e_ >= 0) *(out) = (type)((int)(first) + e_); \
-        else if (e_ == -1) *(out) = (unknown); \
-    } while (0)
-
-/* Flags from an array of strings: bit (1 << i) for names[i], unknown ignored. */
-static uint32_t xbl_mpsd__rd_flags(xbl_mpsd__rd *r, int arr, const char *const *names, int count)
-{
-    uint32_t flags = 0;
-    size_t c, n = xbl_mpsd__rd_size(r, arr);
-    int e;
-    for (c = 0, e = arr + 1; c < n && e < r->n; c++, e = xbl_mpsd__rd_skip(r, e)) {
-        int i;
-        if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_STRING) { r->bad = true; return 0; }
-        i = xbl_mpsd__rd_enum_tok(r, e, names, count);
-        if (i >= 0) flags |= (uint32_t)1 << i;
-    }
-    return flags;
-}
+#define XBL_MPSD__RM_ACTIVE   1u
+#define XBL_MPSD__RM_READY    2u
+#define XBL_MPSD__RM_RESERVED 4u
 
 /* ISO-8601 UTC "YYYY-MM-DDTHH:MM:SS[.fff…]Z" → seconds since the epoch. */
 static int64_t xbl_mpsd__days_from_civil(int64_t y, int64_t m, int64_t d)
@@ -4768,75 +4685,269 @@ static bool xbl_mpsd__parse_time(const char *s, size_t n, time_t *out)
     return true;
 }
 
-/* A time field: a string (null is not allowed, MPSD §4.9 rule 1), read
-   from its raw text: a time has no escapes. */
-static void xbl_mpsd__rd_time(xbl_mpsd__rd *r, int obj, const char *key, time_t *out)
-{
-    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_STRING, false);
-    if (v >= 0 && !xbl_mpsd__parse_time(xbl_mpsd__rd_text(r, v), xbl_mpsd__rd_len(r, v), out))
-        r->bad = true;
-}
+/* ---- scalar readers: each takes the value at v and returns the index
+   after it, or SIZE_MAX on malformed text; a wrong type marks r bad. ---- */
 
-/* Raw JSON text of an object field; NULL when absent or null. */
-static const char *xbl_mpsd__rd_raw_obj(xbl_mpsd__rd *r, int obj, const char *key)
+/* End of the string at v; *esc when it holds an escape. The first walk
+   checks it, the second knows the text is good and only looks for the
+   closing quote. */
+static size_t xbl_mpsd__rd_str_end(const xbl_mpsd__rd *r, size_t v, bool *esc)
 {
-    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_OBJECT, true);
-    return v < 0 ? NULL : xbl_mpsd__rd_raw(r, v);
-}
-
-/* ---- arrays ---- */
-
-static void xbl_mpsd__rd_strings(xbl_mpsd__rd *r, int obj, const char *key,
-        const char *const **out, size_t *count)
-{
-    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_ARRAY, false), e;
-    size_t c, n = xbl_mpsd__rd_size(r, v);
-    const char **arr;
-    if (v < 0 || n == 0) return;
-    arr = XBL_MPSD__ALLOC_ARRAY(r->a, const char *, n);
-    for (c = 0, e = v + 1; c < n && e < r->n; c++, e = xbl_mpsd__rd_skip(r, e)) {
-        const char *s;
-        if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_STRING) { r->bad = true; return; }
-        s = xbl_mpsd__rd_string(r, e);
-        if (arr) arr[c] = s;
+    size_t k = v + 1;
+    *esc = false;
+    if (!r->fill) return xbl_mpsd__json_string_scan(r->js, r->n, v, esc);
+    while (r->js[k] != '"') {
+        if (r->js[k] == '\\') { *esc = true; k++; }
+        k++;
     }
-    *out = arr;
-    *count = n;
+    return k + 1;
 }
 
-static void xbl_mpsd__rd_u32s(xbl_mpsd__rd *r, int obj, const char *key, const uint32_t **out, size_t *count)
+/* Index after the value at v, `depth` containers deep: checked against the
+   grammar in the first walk, only bracket-counted in the second. */
+static size_t xbl_mpsd__rd_skip(const xbl_mpsd__rd *r, size_t v, unsigned depth)
 {
-    int v = xbl_mpsd__rd_get(r, obj, key, XBL_MPSD__RD_ARRAY, false), e;
-    size_t c, n = xbl_mpsd__rd_size(r, v);
-    uint32_t *arr;
-    if (v < 0 || n == 0) return;
-    arr = XBL_MPSD__ALLOC_ARRAY(r->a, uint32_t, n);
-    for (c = 0, e = v + 1; c < n && e < r->n; c++, e = xbl_mpsd__rd_skip(r, e)) {
+    size_t i = v;
+    unsigned d = 0;
+    bool esc;
+    char c = r->js[v];
+    if (!r->fill) return xbl_mpsd__json_skip(r->js, r->n, v, depth);
+    if (c == '"') return xbl_mpsd__rd_str_end(r, v, &esc);
+    if (c != '{' && c != '[') {   /* number or literal */
+        while (i < r->n && (c = r->js[i]) != ',' && c != '}' && c != ']' && c != ' ' && c != '\t' && c != '\n'
+               && c != '\r') i++;
+        return i;
+    }
+    for (;; i++) {
+        c = r->js[i];
+        if (c == '"') i = xbl_mpsd__rd_str_end(r, i, &esc) - 1;
+        else if (c == '{' || c == '[') d++;
+        else if ((c == '}' || c == ']') && --d == 0) return i + 1;
+    }
+}
+
+static size_t xbl_mpsd__rd_wrong(xbl_mpsd__rd *r, size_t v)
+{
+    r->bad = true;
+    return xbl_mpsd__rd_skip(r, v, r->depth0 + r->depth);
+}
+
+/* A JSON integer <= max at v into *out; *end after it. false: not one (bad). */
+static bool xbl_mpsd__rd_uint(xbl_mpsd__rd *r, size_t v, uint64_t max, uint64_t *out, size_t *end)
+{
+    char c = r->js[v];
+    if (c != '-' && (c < '0' || c > '9')) { *end = xbl_mpsd__rd_wrong(r, v); return false; }
+    *end = xbl_mpsd__json_number_end(r->js, r->n, v);
+    if (*end == SIZE_MAX) return false;
+    if (!xbl_mpsd__parse_dec(r->js + v, *end - v, max, out)) { r->bad = true; return false; }
+    return true;
+}
+
+/* The string at v decoded into buf[cap] (NUL-terminated). When it does not
+   fit: `cut` stops at the last whole character, else *fits is false. A
+   decoded NUL marks r bad. Returns the index after the string. */
+static size_t xbl_mpsd__rd_text(xbl_mpsd__rd *r, size_t v, char *buf, size_t cap, bool cut, bool *fits)
+{
+    size_t k = v + 1, len = 0, end;
+    bool full = false, esc;
+    char ch[4];
+    *fits = true;
+    end = xbl_mpsd__rd_str_end(r, v, &esc);
+    if (end == SIZE_MAX) return end;
+    if (!esc) {   /* no escape: the bytes are the text (UTF-8 checked by the first walk) */
+        len = end - v - 2;
+        if (len >= cap) {
+            *fits = cut;
+            for (len = cap - 1; len > 0 && ((unsigned char)r->js[v + 1 + len] & 0xC0) == 0x80; len--) {}
+        }
+        XBL_MPSD_MEMCPY(buf, r->js + v + 1, len);
+        buf[len] = '\0';
+        return end;
+    }
+    while (k < r->n && r->js[k] != '"') {
+        size_t m = xbl_mpsd__json_char(r->js, r->n, &k, ch);
+        if (m == 0) return SIZE_MAX;
+        if (m == 1 && ch[0] == '\0') r->bad = true;
+        if (full) continue;
+        if (len + m >= cap) {
+            full = true;
+            *fits = cut;
+            continue;
+        }
+        XBL_MPSD_MEMCPY(buf + len, ch, m);
+        len += m;
+    }
+    if (k >= r->n) return SIZE_MAX;
+    buf[len] = '\0';
+    return k + 1;
+}
+
+/* The string at v, decoded into the arena; *out "" when measuring. */
+static size_t xbl_mpsd__rd_string(xbl_mpsd__rd *r, size_t v, const char **out)
+{
+    const char *s = r->js + v + 1;
+    bool esc;
+    size_t end = xbl_mpsd__rd_str_end(r, v, &esc), len;
+    char *d;
+    *out = "";
+    if (end == SIZE_MAX) return end;
+    if (!esc) {
+        *out = xbl_mpsd__arena_strn(r->a, s, end - v - 2);
+        return end;
+    }
+    len = xbl_mpsd__json_decode(s, end - v - 2, NULL);
+    if (len == SIZE_MAX) { r->bad = true; return end; }   /* a decoded NUL */
+    d = (char *)xbl_mpsd__arena_alloc(r->a, len + 1, 1);
+    if (d == NULL) return end;
+    xbl_mpsd__json_decode(s, end - v - 2, d);
+    d[len] = '\0';
+    *out = d;
+    return end;
+}
+
+/* Index of the decoded string at v in an enum table (case-insensitive):
+   -1 when unknown; *end after it. */
+static int xbl_mpsd__rd_enum_index(xbl_mpsd__rd *r, size_t v, const xbl_mpsd__rd_enum *e, size_t *end)
+{
+    char buf[32];
+    bool fits;
+    int i;
+    *end = xbl_mpsd__rd_text(r, v, buf, sizeof buf, false, &fits);
+    if (*end == SIZE_MAX || !fits) return -1;
+    for (i = 0; i < e->count; i++)   /* the service's own spelling first */
+        if (buf[0] == e->names[i][0] && xbl_mpsd__strlen(buf) == xbl_mpsd__strlen(e->names[i])
+                && XBL_MPSD_MEMCMP(buf, e->names[i], xbl_mpsd__strlen(buf)) == 0) return i;
+    for (i = 0; i < e->count; i++)
+        if (xbl_mpsd__ieq(buf, e->names[i])) return i;
+    return -1;
+}
+
+static void xbl_mpsd__rd_store(void *p, size_t size, uint32_t v)
+{
+    uint8_t b = (uint8_t)v;
+    uint16_t h = (uint16_t)v;
+    if (size == 1) XBL_MPSD_MEMCPY(p, &b, 1);
+    else if (size == 2) XBL_MPSD_MEMCPY(p, &h, 2);
+    else XBL_MPSD_MEMCPY(p, &v, 4);
+}
+
+/* Elements of the array or members of the object at v (text known to be
+   well formed up to its end, or at least bounded by n). */
+static size_t xbl_mpsd__rd_count(const xbl_mpsd__rd *r, size_t v)
+{
+    size_t count = 0, i;
+    unsigned d = 0;
+    bool any = false;
+    for (i = v; i < r->n; i++) {
+        char c = r->js[i];
+        if (c == '"') {
+            for (i++; i < r->n && r->js[i] != '"'; i++)
+                if (r->js[i] == '\\') i++;
+            any = true;
+        } else if (c == '{' || c == '[') {
+            if (d++ == 1) any = true;
+        } else if (c == '}' || c == ']') {
+            if (--d == 0) break;
+        } else if (d == 1 && c == ',') count++;
+        else if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ':') any = true;
+    }
+    return any ? count + 1 : 0;
+}
+
+/* The array at v: each element read by kind into arr (NULL when measuring).
+   kind: XBL_MPSD__RT_STRS, _U32S, _XUIDS, _FLAGS (into *flags, names e),
+   _FIXED (device tokens). Returns the index after it. */
+static size_t xbl_mpsd__rd_array(xbl_mpsd__rd *r, size_t v, unsigned kind, void *arr,
+        const xbl_mpsd__rd_enum *e, uint32_t *flags)
+{
+    size_t i = xbl_mpsd__json_ws(r->js, r->n, v + 1), c = 0;
+    if (r->depth0 + r->depth >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
+    if (i < r->n && r->js[i] == ']') return i + 1;
+    for (;; c++) {
+        size_t end = SIZE_MAX;
         uint64_t x = 0;
-        if (!xbl_mpsd__rd_uint_tok(r, e, UINT32_MAX, &x)) return;
-        if (arr) arr[c] = (uint32_t)x;
+        bool fits = true;
+        char buf[24];
+        if (i >= r->n) return SIZE_MAX;
+        if (kind == XBL_MPSD__RT_U32S) {
+            if (xbl_mpsd__rd_uint(r, i, UINT32_MAX, &x, &end) && arr) ((uint32_t *)arr)[c] = (uint32_t)x;
+        } else if (r->js[i] != '"') {
+            end = xbl_mpsd__rd_wrong(r, i);
+        } else if (kind == XBL_MPSD__RT_STRS) {
+            const char *str;
+            end = xbl_mpsd__rd_string(r, i, &str);
+            if (arr) ((const char **)arr)[c] = str;
+        } else if (kind == XBL_MPSD__RT_FLAGS) {
+            int k = xbl_mpsd__rd_enum_index(r, i, e, &end);
+            if (k >= 0) *flags |= (uint32_t)1 << k;
+        } else if (kind == XBL_MPSD__RT_XUIDS) {
+            end = xbl_mpsd__rd_text(r, i, buf, sizeof buf, false, &fits);
+            if (end != SIZE_MAX && (!fits || !xbl_mpsd__parse_dec(buf, xbl_mpsd__strlen(buf), UINT64_MAX, &x)))
+                r->bad = true;
+            if (arr) ((uint64_t *)arr)[c] = x;
+        } else {
+            xbl_mpsd_device_token tok;
+            XBL_MPSD_MEMSET(&tok, 0, sizeof tok);
+            end = xbl_mpsd__rd_text(r, i, tok.value, sizeof tok.value, false, &fits);
+            if (!fits) r->bad = true;
+            if (arr) ((xbl_mpsd_device_token *)arr)[c] = tok;
+        }
+        if (end == SIZE_MAX) return end;
+        i = xbl_mpsd__json_ws(r->js, r->n, end);
+        if (i < r->n && r->js[i] == ']') return i + 1;
+        if (i >= r->n || r->js[i] != ',') return SIZE_MAX;
+        i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
     }
-    *out = arr;
-    *count = n;
 }
 
-/* Array token v of XUID strings. */
-static const uint64_t *xbl_mpsd__rd_xuids(xbl_mpsd__rd *r, int v)
+/* An array field: pointer at p, count right after it; untouched when empty. */
+static size_t xbl_mpsd__rd_array_field(xbl_mpsd__rd *r, size_t v, unsigned kind, unsigned char *p)
 {
-    size_t c, n = xbl_mpsd__rd_size(r, v);
-    uint64_t *arr;
-    int e;
-    if (n == 0) return NULL;
-    arr = XBL_MPSD__ALLOC_ARRAY(r->a, uint64_t, n);
-    for (c = 0, e = v + 1; c < n && e < r->n; c++, e = xbl_mpsd__rd_skip(r, e)) {
-        uint64_t x = 0;
-        if (!xbl_mpsd__rd_dec_tok(r, e, UINT64_MAX, &x)) return NULL;
-        if (arr) arr[c] = x;
+    size_t n, end, elem = kind == XBL_MPSD__RT_STRS ? sizeof(const char *)
+                        : kind == XBL_MPSD__RT_U32S ? sizeof(uint32_t)
+                        : kind == XBL_MPSD__RT_XUIDS ? sizeof(uint64_t) : sizeof(xbl_mpsd_device_token);
+    void *arr;
+    if (r->js[v] != '[') return xbl_mpsd__rd_wrong(r, v);
+    n = xbl_mpsd__rd_count(r, v);
+    arr = n ? xbl_mpsd__arena_alloc_array(r->a, n, elem) : NULL;
+    end = xbl_mpsd__rd_array(r, v, kind, arr, NULL, NULL);
+    if (n) {
+        XBL_MPSD_MEMCPY(p, &arr, sizeof arr);
+        XBL_MPSD_MEMCPY(p + sizeof arr, &n, sizeof n);
     }
-    return arr;
+    return end;
 }
 
-/* ---- enum string tables (wire order = enum order from the given first value) ---- */
+/* Exact text of the value at v (a string keeps its quotes) in the arena. */
+static size_t xbl_mpsd__rd_raw(xbl_mpsd__rd *r, size_t v, const char **out)
+{
+    size_t end = xbl_mpsd__rd_skip(r, v, r->depth0 + r->depth);
+    if (end != SIZE_MAX) *out = xbl_mpsd__arena_strn(r->a, r->js + v, end - v);
+    return end;
+}
+
+/* ---- the session document (MPSD §4): tables, hooks and handlers ---- */
+
+enum {   /* tables, in xbl_mpsd__rd_tables order; a map's element table follows it */
+    XBL_MPSD__T_ROOT, XBL_MPSD__T_CONST, XBL_MPSD__T_CSYS, XBL_MPSD__T_METRICS, XBL_MPSD__T_MINIT,
+    XBL_MPSD__T_P2P, XBL_MPSD__T_P2H, XBL_MPSD__T_CAPS, XBL_MPSD__T_PROP, XBL_MPSD__T_PSYS,
+    XBL_MPSD__T_PMM, XBL_MPSD__T_INIT, XBL_MPSD__T_INFO, XBL_MPSD__T_SERVERS, XBL_MPSD__T_SMM,
+    XBL_MPSD__T_SMMP, XBL_MPSD__T_SMMS, XBL_MPSD__T_TREF, XBL_MPSD__T_TYPES, XBL_MPSD__T_TYPE,
+    XBL_MPSD__T_ROLES, XBL_MPSD__T_ROLE, XBL_MPSD__T_MEMBER, XBL_MPSD__T_MCONST, XBL_MPSD__T_MCSYS,
+    XBL_MPSD__T_MMR, XBL_MPSD__T_MPROP, XBL_MPSD__T_MPSYS, XBL_MPSD__T_SUB
+};
+
+enum {   /* enum tables, in xbl_mpsd__rd_enums order */
+    XBL_MPSD__E_VISIBILITY, XBL_MPSD__E_METRICS, XBL_MPSD__E_RESTRICTION, XBL_MPSD__E_STAGE,
+    XBL_MPSD__E_MM_STATUS, XBL_MPSD__E_NAT, XBL_MPSD__E_FAILURE, XBL_MPSD__E_CHANGE_TYPES,
+    XBL_MPSD__E_ROLE_SETTINGS
+};
+
+enum {   /* handlers of xbl_mpsd__rd_call */
+    XBL_MPSD__C_FIRST, XBL_MPSD__C_NEXT, XBL_MPSD__C_MEMBER_NEXT, XBL_MPSD__C_ACTIVE, XBL_MPSD__C_READY,
+    XBL_MPSD__C_RESERVED, XBL_MPSD__C_SUBSCRIPTION, XBL_MPSD__C_MEMBER_ROLES, XBL_MPSD__C_MEMBER_CUSTOM,
+    XBL_MPSD__C_ROLE_XUIDS
+};
 
 static const char *const xbl_mpsd__rd_visibility[] = { "private", "visible", "full", "open" };
 static const char *const xbl_mpsd__rd_metrics[] = { "bandwidthUp", "bandwidthDown", "bandwidth", "latency" };
@@ -4853,586 +4964,907 @@ static const char *const xbl_mpsd__rd_change_types[] = {
 };
 static const char *const xbl_mpsd__rd_role_settings[] = { "max", "target" };
 
-/* ---- document parts ---- */
+#define XBL_MPSD__RD_ENUM_OF(names, first, type) \
+    { names, (uint8_t)(sizeof(names) / sizeof(names[0])), (uint8_t)(first), (uint8_t)sizeof(type) }
+static const xbl_mpsd__rd_enum xbl_mpsd__rd_enums[] = {
+    XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_visibility, XBL_MPSD_SESSION_VISIBILITY_PRIVATE_SESSION, xbl_mpsd_session_visibility),
+    XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_metrics, XBL_MPSD_METRICS_BANDWIDTH_UP, xbl_mpsd_metrics),
+    XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_restriction, XBL_MPSD_SESSION_RESTRICTION_NONE, xbl_mpsd_session_restriction),
+    XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_stage, XBL_MPSD_INITIALIZATION_STAGE_JOINING, xbl_mpsd_initialization_stage),
+    XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_mm_status, XBL_MPSD_MATCHMAKING_STATUS_SEARCHING, xbl_mpsd_matchmaking_status),
+    XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_nat, XBL_MPSD_NETWORK_ADDRESS_TRANSLATION_SETTING_OPEN,
+                         xbl_mpsd_network_address_translation_setting),
+    XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_failure, XBL_MPSD_MEASUREMENT_FAILURE_TIMEOUT, xbl_mpsd_measurement_failure),
+    XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_change_types, 0, xbl_mpsd_session_change_types),
+    XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_role_settings, 0, xbl_mpsd_mutable_role_settings)
+};
 
-static void xbl_mpsd__rd_constants(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
+#define XBL_MPSD__SO(f) ((uint16_t)offsetof(xbl_mpsd_session, f))
+#define XBL_MPSD__MO(f) ((uint16_t)offsetof(xbl_mpsd_session_member, f))
+#define XBL_MPSD__K(name, off, type, arg) { name, off, XBL_MPSD__RT_##type, arg }
+
+static const xbl_mpsd__rd_key xbl_mpsd__rd_root[] = {   /* the first `required` keys must be present */
+    XBL_MPSD__K("constants", 0, OBJ, XBL_MPSD__T_CONST),
+    XBL_MPSD__K("properties", 0, OBJ, XBL_MPSD__T_PROP),
+    XBL_MPSD__K("contractVersion", XBL_MPSD__SO(info.contract_version), U32, 0),
+    XBL_MPSD__K("branch", XBL_MPSD__SO(info.branch), FIXED, XBL_MPSD_GUID_LENGTH),
+    XBL_MPSD__K("changeNumber", XBL_MPSD__SO(info.change_number), U64, 0),
+    XBL_MPSD__K("correlationId", XBL_MPSD__SO(info.correlation_id), FIXED, XBL_MPSD_GUID_LENGTH),
+    XBL_MPSD__K("startTime", XBL_MPSD__SO(info.start_time), TIME, 0),
+    XBL_MPSD__K("nextTimer", XBL_MPSD__SO(info.next_timer), TIME, 0),
+    XBL_MPSD__K("searchHandle", XBL_MPSD__SO(info.search_handle_id), FIXED, XBL_MPSD_GUID_LENGTH),
+    XBL_MPSD__K("initializing", 0, OBJ, XBL_MPSD__T_INIT),
+    XBL_MPSD__K("hostCandidates", XBL_MPSD__SO(host_candidates), TOKENS, 0),
+    XBL_MPSD__K("roleTypes", 0, MAP, XBL_MPSD__T_TYPES),
+    XBL_MPSD__K("members", 0, YIELD, 0),
+    XBL_MPSD__K("membersInfo", 0, OBJ, XBL_MPSD__T_INFO),
+    XBL_MPSD__K("servers", 0, OBJ, XBL_MPSD__T_SERVERS)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_const[] = {
+    XBL_MPSD__K("system", 0, OBJ, XBL_MPSD__T_CSYS),
+    XBL_MPSD__K("custom", XBL_MPSD__SO(constants.custom_json), RAW, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_csys[] = {
+    XBL_MPSD__K("maxMembersCount", XBL_MPSD__SO(constants.max_members_in_session), U32, 0),
+    XBL_MPSD__K("visibility", XBL_MPSD__SO(constants.visibility), ENUM, XBL_MPSD__E_VISIBILITY),
+    XBL_MPSD__K("initiators", XBL_MPSD__SO(constants.initiator_xuids), XUIDS, 0),
+    XBL_MPSD__K("reservedRemovalTimeout", XBL_MPSD__SO(constants.member_reserved_timeout), TIMEOUT, 0),
+    XBL_MPSD__K("inactiveRemovalTimeout", XBL_MPSD__SO(constants.member_inactive_timeout), TIMEOUT, 0),
+    XBL_MPSD__K("readyRemovalTimeout", XBL_MPSD__SO(constants.member_ready_timeout), TIMEOUT, 0),
+    XBL_MPSD__K("sessionEmptyTimeout", XBL_MPSD__SO(constants.session_empty_timeout), TIMEOUT, 0),
+    XBL_MPSD__K("metrics", 0, OBJ, XBL_MPSD__T_METRICS),
+    XBL_MPSD__K("memberInitialization", 0, OBJ_NULL, XBL_MPSD__T_MINIT),
+    XBL_MPSD__K("peerToPeerRequirements", 0, OBJ_NULL, XBL_MPSD__T_P2P),
+    XBL_MPSD__K("peerToHostRequirements", 0, OBJ_NULL, XBL_MPSD__T_P2H),
+    XBL_MPSD__K("measurementServerAddresses", XBL_MPSD__SO(constants.measurement_server_addresses_json), RAW_OBJ, 0),
+    XBL_MPSD__K("cloudComputePackage", XBL_MPSD__SO(constants.session_cloud_compute_package_constants_json), RAW_OBJ, 0),
+    XBL_MPSD__K("capabilities", 0, OBJ, XBL_MPSD__T_CAPS)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_metrics_keys[] = {
+    XBL_MPSD__K("latency", XBL_MPSD__SO(constants.enable_metrics_latency), BOOL, 0),
+    XBL_MPSD__K("bandwidthDown", XBL_MPSD__SO(constants.enable_metrics_bandwidth_down), BOOL, 0),
+    XBL_MPSD__K("bandwidthUp", XBL_MPSD__SO(constants.enable_metrics_bandwidth_up), BOOL, 0),
+    XBL_MPSD__K("custom", XBL_MPSD__SO(constants.enable_metrics_custom), BOOL, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_minit[] = {
+    XBL_MPSD__K("joinTimeout", XBL_MPSD__SO(member_initialization.join_timeout), TIMEOUT, 0),
+    XBL_MPSD__K("measurementTimeout", XBL_MPSD__SO(member_initialization.measurement_timeout), TIMEOUT, 0),
+    XBL_MPSD__K("evaluationTimeout", XBL_MPSD__SO(member_initialization.evaluation_timeout), TIMEOUT, 0),
+    XBL_MPSD__K("externalEvaluation", XBL_MPSD__SO(member_initialization.external_evaluation), BOOL, 0),
+    XBL_MPSD__K("membersNeededToStart", XBL_MPSD__SO(member_initialization.members_needed_to_start), U32, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_p2p[] = {
+    XBL_MPSD__K("latencyMaximum", XBL_MPSD__SO(constants.peer_to_peer_requirements.latency_maximum), U64, 0),
+    XBL_MPSD__K("bandwidthMinimum", XBL_MPSD__SO(constants.peer_to_peer_requirements.bandwidth_minimum_in_kbps), U64, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_p2h[] = {
+    XBL_MPSD__K("latencyMaximum", XBL_MPSD__SO(constants.peer_to_host_requirements.latency_maximum), U64, 0),
+    XBL_MPSD__K("bandwidthDownMinimum",
+                XBL_MPSD__SO(constants.peer_to_host_requirements.bandwidth_down_minimum_in_kbps), U64, 0),
+    XBL_MPSD__K("bandwidthUpMinimum", XBL_MPSD__SO(constants.peer_to_host_requirements.bandwidth_up_minimum_in_kbps), U64, 0),
+    XBL_MPSD__K("hostSelectionMetric", XBL_MPSD__SO(constants.peer_to_host_requirements.host_selection_metric), ENUM,
+                XBL_MPSD__E_METRICS)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_caps[] = {
+    XBL_MPSD__K("connectivity", XBL_MPSD__SO(constants.session_capabilities.connectivity), BOOL, 0),
+    XBL_MPSD__K("suppressPresenceActivityCheck",
+                XBL_MPSD__SO(constants.session_capabilities.suppress_presence_activity_check), BOOL, 0),
+    XBL_MPSD__K("gameplay", XBL_MPSD__SO(constants.session_capabilities.gameplay), BOOL, 0),
+    XBL_MPSD__K("large", XBL_MPSD__SO(constants.session_capabilities.large), BOOL, 0),
+    XBL_MPSD__K("connectionRequiredForActiveMembers",
+                XBL_MPSD__SO(constants.session_capabilities.connection_required_for_active_members), BOOL, 0),
+    XBL_MPSD__K("userAuthorizationStyle", XBL_MPSD__SO(constants.session_capabilities.user_authorization_style), BOOL, 0),
+    XBL_MPSD__K("crossPlay", XBL_MPSD__SO(constants.session_capabilities.crossplay), BOOL, 0),
+    XBL_MPSD__K("searchable", XBL_MPSD__SO(constants.session_capabilities.searchable), BOOL, 0),
+    XBL_MPSD__K("hasOwners", XBL_MPSD__SO(constants.session_capabilities.has_owners), BOOL, 0),
+    XBL_MPSD__K("clientMatchmaking", XBL_MPSD__SO(constants.client_matchmaking_capable), BOOL, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_prop[] = {
+    XBL_MPSD__K("system", 0, OBJ, XBL_MPSD__T_PSYS),
+    XBL_MPSD__K("custom", XBL_MPSD__SO(properties.session_custom_properties_json), RAW_OBJ, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_psys[] = {
+    XBL_MPSD__K("keywords", XBL_MPSD__SO(properties.keywords), STRS, 0),
+    XBL_MPSD__K("joinRestriction", XBL_MPSD__SO(properties.join_restriction), ENUM, XBL_MPSD__E_RESTRICTION),
+    XBL_MPSD__K("readRestriction", XBL_MPSD__SO(properties.read_restriction), ENUM, XBL_MPSD__E_RESTRICTION),
+    XBL_MPSD__K("turn", XBL_MPSD__SO(properties.turn_collection), U32S, 0),
+    XBL_MPSD__K("matchmaking", 0, OBJ, XBL_MPSD__T_PMM),
+    XBL_MPSD__K("serverConnectionStringCandidates", XBL_MPSD__SO(properties.server_connection_string_candidates), STRS, 0),
+    XBL_MPSD__K("owners", XBL_MPSD__SO(properties.session_owner_member_ids), U32S, 0),
+    XBL_MPSD__K("host", XBL_MPSD__SO(properties.host_device_token.value), FIXED, XBL_MPSD_DEVICE_TOKEN_MAX_LENGTH),
+    XBL_MPSD__K("closed", XBL_MPSD__SO(properties.closed), BOOL, 0),
+    XBL_MPSD__K("locked", XBL_MPSD__SO(properties.locked), BOOL, 0),
+    XBL_MPSD__K("allocateCloudCompute", XBL_MPSD__SO(properties.allocate_cloud_compute), BOOL, 0),
+    XBL_MPSD__K("matchmakingResubmit", XBL_MPSD__SO(properties.matchmaking_resubmit), BOOL, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_pmm[] = {
+    XBL_MPSD__K("targetSessionConstants", XBL_MPSD__SO(properties.matchmaking_target_session_constants_json), RAW_OBJ, 0),
+    XBL_MPSD__K("serverConnectionString", XBL_MPSD__SO(properties.matchmaking_server_connection_string), STR, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_init[] = {
+    XBL_MPSD__K("stage", XBL_MPSD__SO(initialization.stage), ENUM, XBL_MPSD__E_STAGE),
+    XBL_MPSD__K("stageStartTime", XBL_MPSD__SO(initialization.stage_start_time), TIME, 0),
+    XBL_MPSD__K("episode", XBL_MPSD__SO(initialization.episode), U32, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_info[] = {
+    XBL_MPSD__K("first", 0, CALL, XBL_MPSD__C_FIRST),
+    XBL_MPSD__K("next", 0, CALL, XBL_MPSD__C_NEXT),
+    XBL_MPSD__K("accepted", XBL_MPSD__SO(members_accepted), U32, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_servers[] = {
+    XBL_MPSD__K("matchmaking", 0, OBJ_NULL, XBL_MPSD__T_SMM)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_smm[] = {
+    XBL_MPSD__K("properties", 0, OBJ, XBL_MPSD__T_SMMP)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_smmp[] = {
+    XBL_MPSD__K("system", 0, OBJ, XBL_MPSD__T_SMMS)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_smms[] = {
+    XBL_MPSD__K("status", XBL_MPSD__SO(matchmaking_server.status), ENUM, XBL_MPSD__E_MM_STATUS),
+    XBL_MPSD__K("statusDetails", XBL_MPSD__SO(matchmaking_server.status_details), STR, 0),
+    XBL_MPSD__K("typicalWait", XBL_MPSD__SO(matchmaking_server.typical_wait_in_seconds), U32, 0),
+    XBL_MPSD__K("targetSessionRef", 0, OBJ, XBL_MPSD__T_TREF)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_tref[] = {
+    XBL_MPSD__K("scid", XBL_MPSD__SO(matchmaking_server.target_session_ref.scid), FIXED, XBL_MPSD_SCID_LENGTH),
+    XBL_MPSD__K("templateName", XBL_MPSD__SO(matchmaking_server.target_session_ref.session_template_name), FIXED,
+                XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH),
+    XBL_MPSD__K("name", XBL_MPSD__SO(matchmaking_server.target_session_ref.session_name), FIXED,
+                XBL_MPSD_SESSION_NAME_MAX_LENGTH)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_type[] = {   /* a role type (roleTypes map element) */
+    XBL_MPSD__K("ownerManaged", (uint16_t)offsetof(xbl_mpsd_role_type, owner_managed), BOOL, 0),
+    XBL_MPSD__K("mutableRoleSettings", (uint16_t)offsetof(xbl_mpsd_role_type, mutable_role_settings), FLAGS,
+                XBL_MPSD__E_ROLE_SETTINGS),
+    XBL_MPSD__K("roles", 0, MAP, XBL_MPSD__T_ROLES)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_role[] = {   /* a role (roles map element) */
+    XBL_MPSD__K("count", (uint16_t)offsetof(xbl_mpsd_role, member_count), U32, 0),
+    XBL_MPSD__K("target", (uint16_t)offsetof(xbl_mpsd_role, target_count), U32, 0),
+    XBL_MPSD__K("max", (uint16_t)offsetof(xbl_mpsd_role, max_member_count), U32, 0),
+    XBL_MPSD__K("memberXuids", 0, CALL, XBL_MPSD__C_ROLE_XUIDS)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_member_keys[] = {
+    XBL_MPSD__K("constants", 0, OBJ, XBL_MPSD__T_MCONST),
+    XBL_MPSD__K("properties", 0, OBJ, XBL_MPSD__T_MPROP),
+    XBL_MPSD__K("roles", 0, CALL, XBL_MPSD__C_MEMBER_ROLES),
+    XBL_MPSD__K("gamertag", XBL_MPSD__MO(gamertag), CUT, XBL_MPSD_GAMERTAG_CHAR_SIZE),
+    XBL_MPSD__K("deviceToken", XBL_MPSD__MO(device_token.value), FIXED, XBL_MPSD_DEVICE_TOKEN_MAX_LENGTH),
+    XBL_MPSD__K("nat", XBL_MPSD__MO(nat), ENUM, XBL_MPSD__E_NAT),
+    XBL_MPSD__K("reserved", 0, CALL, XBL_MPSD__C_RESERVED),
+    XBL_MPSD__K("activeTitleId", XBL_MPSD__MO(active_title_id), DEC32, 0),
+    XBL_MPSD__K("joinTime", XBL_MPSD__MO(join_time), TIME, 0),
+    XBL_MPSD__K("turn", XBL_MPSD__MO(is_turn_available), BOOL, 0),
+    XBL_MPSD__K("initializationFailure", XBL_MPSD__MO(initialization_failure_cause), ENUM, XBL_MPSD__E_FAILURE),
+    XBL_MPSD__K("initializationEpisode", XBL_MPSD__MO(initialization_episode), U32, 0),
+    XBL_MPSD__K("next", 0, CALL, XBL_MPSD__C_MEMBER_NEXT)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_mconst[] = {
+    XBL_MPSD__K("system", 0, OBJ, XBL_MPSD__T_MCSYS),
+    XBL_MPSD__K("custom", 0, CALL, XBL_MPSD__C_MEMBER_CUSTOM)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_mcsys[] = {
+    XBL_MPSD__K("xuid", XBL_MPSD__MO(xuid), DEC64, 0),
+    XBL_MPSD__K("initialize", XBL_MPSD__MO(initialize_requested), BOOL, 0),
+    XBL_MPSD__K("matchmakingResult", 0, OBJ, XBL_MPSD__T_MMR)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_mmr[] = {
+    XBL_MPSD__K("serverMeasurements", XBL_MPSD__MO(matchmaking_result_server_measurements_json), RAW_OBJ, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_mprop[] = {
+    XBL_MPSD__K("system", 0, OBJ, XBL_MPSD__T_MPSYS),
+    XBL_MPSD__K("custom", XBL_MPSD__MO(custom_properties_json), RAW_OBJ, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_mpsys[] = {
+    XBL_MPSD__K("active", 0, CALL, XBL_MPSD__C_ACTIVE),
+    XBL_MPSD__K("ready", 0, CALL, XBL_MPSD__C_READY),
+    XBL_MPSD__K("secureDeviceAddress", XBL_MPSD__MO(secure_device_base_address64), STR, 0),
+    XBL_MPSD__K("initializationGroup", XBL_MPSD__MO(members_in_group_ids), U32S, 0),
+    XBL_MPSD__K("groups", XBL_MPSD__MO(groups), STRS, 0),
+    XBL_MPSD__K("encounters", XBL_MPSD__MO(encounters), STRS, 0),
+    XBL_MPSD__K("measurements", XBL_MPSD__MO(qos_measurements_json), RAW_OBJ, 0),
+    XBL_MPSD__K("serverMeasurements", XBL_MPSD__MO(server_measurements_json), RAW_OBJ, 0),
+    XBL_MPSD__K("subscription", 0, OBJ, XBL_MPSD__T_SUB)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_sub[] = {
+    XBL_MPSD__K("changeTypes", 0, CALL, XBL_MPSD__C_SUBSCRIPTION)
+};
+
+#define XBL_MPSD__TABLE(keys, id, required) { keys, (uint8_t)(sizeof(keys) / sizeof(keys[0])), id, required }
+static const xbl_mpsd__rd_table xbl_mpsd__rd_tables[] = {
+    XBL_MPSD__TABLE(xbl_mpsd__rd_root, XBL_MPSD__T_ROOT, 2),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_const, XBL_MPSD__T_CONST, 1),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_csys, XBL_MPSD__T_CSYS, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_metrics_keys, XBL_MPSD__T_METRICS, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_minit, XBL_MPSD__T_MINIT, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_p2p, XBL_MPSD__T_P2P, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_p2h, XBL_MPSD__T_P2H, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_caps, XBL_MPSD__T_CAPS, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_prop, XBL_MPSD__T_PROP, 1),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_psys, XBL_MPSD__T_PSYS, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_pmm, XBL_MPSD__T_PMM, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_init, XBL_MPSD__T_INIT, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_info, XBL_MPSD__T_INFO, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_servers, XBL_MPSD__T_SERVERS, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_smm, XBL_MPSD__T_SMM, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_smmp, XBL_MPSD__T_SMMP, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_smms, XBL_MPSD__T_SMMS, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_tref, XBL_MPSD__T_TREF, 0),
+    { NULL, 0, XBL_MPSD__T_TYPES, 0 },
+    XBL_MPSD__TABLE(xbl_mpsd__rd_type, XBL_MPSD__T_TYPE, 0),
+    { NULL, 0, XBL_MPSD__T_ROLES, 0 },
+    XBL_MPSD__TABLE(xbl_mpsd__rd_role, XBL_MPSD__T_ROLE, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_member_keys, XBL_MPSD__T_MEMBER, 2),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_mconst, XBL_MPSD__T_MCONST, 1),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_mcsys, XBL_MPSD__T_MCSYS, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_mmr, XBL_MPSD__T_MMR, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_mprop, XBL_MPSD__T_MPROP, 1),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_mpsys, XBL_MPSD__T_MPSYS, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_sub, XBL_MPSD__T_SUB, 0)
+};
+
+/* The value of the last `key` in the object at v, or SIZE_MAX: a peek into
+   title JSON, which was checked whole when it was kept. */
+static size_t xbl_mpsd__rd_find_last(xbl_mpsd__rd *r, size_t v, const char *key)
 {
-    xbl_mpsd_session_constants *c = &s->constants;
-    int cn = xbl_mpsd__rd_get(r, root, "constants", XBL_MPSD__RD_OBJECT, false);
-    int sys = xbl_mpsd__rd_get(r, cn, "system", XBL_MPSD__RD_OBJECT, false);
-    int v;
-    const char *raw;
-    if (cn < 0 || sys < 0) { r->bad = true; return; }
-
-    xbl_mpsd__rd_u32(r, sys, "maxMembersCount", &c->max_members_in_session);
-    XBL_MPSD__RD_ENUM(r, sys, "visibility", xbl_mpsd__rd_visibility, &c->visibility,
-            xbl_mpsd_session_visibility, XBL_MPSD_SESSION_VISIBILITY_PRIVATE_SESSION,
-            XBL_MPSD_SESSION_VISIBILITY_UNKNOWN);
-    v = xbl_mpsd__rd_get(r, sys, "initiators", XBL_MPSD__RD_ARRAY, false);
-    if (v >= 0 && xbl_mpsd__rd_size(r, v) > 0) {
-        c->initiator_xuids = xbl_mpsd__rd_xuids(r, v);
-        c->initiator_xuids_count = xbl_mpsd__rd_size(r, v);
+    size_t i, q, val, found = SIZE_MAX;
+    bool esc, fill = r->fill;
+    if (v == SIZE_MAX || r->js[v] != '{') return SIZE_MAX;
+    r->fill = true;   /* trusted text: quote scans and bracket skips */
+    for (i = xbl_mpsd__json_ws(r->js, r->n, v + 1); r->js[i] == '"';) {
+        q = xbl_mpsd__rd_str_end(r, i, &esc);
+        val = xbl_mpsd__json_ws(r->js, r->n, xbl_mpsd__json_ws(r->js, r->n, q) + 1);
+        if (xbl_mpsd__json_body_equals(r->js + i + 1, q - i - 2, key)) found = val;
+        i = xbl_mpsd__json_ws(r->js, r->n, xbl_mpsd__rd_skip(r, val, 0));
+        if (r->js[i] == ',') i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
     }
-    xbl_mpsd__rd_timeout(r, sys, "reservedRemovalTimeout", &c->member_reserved_timeout);
-    xbl_mpsd__rd_timeout(r, sys, "inactiveRemovalTimeout", &c->member_inactive_timeout);
-    xbl_mpsd__rd_timeout(r, sys, "readyRemovalTimeout", &c->member_ready_timeout);
-    xbl_mpsd__rd_timeout(r, sys, "sessionEmptyTimeout", &c->session_empty_timeout);
-
-    v = xbl_mpsd__rd_get(r, sys, "metrics", XBL_MPSD__RD_OBJECT, false);
-    xbl_mpsd__rd_bool(r, v, "latency", &c->enable_metrics_latency);
-    xbl_mpsd__rd_bool(r, v, "bandwidthDown", &c->enable_metrics_bandwidth_down);
-    xbl_mpsd__rd_bool(r, v, "bandwidthUp", &c->enable_metrics_bandwidth_up);
-    xbl_mpsd__rd_bool(r, v, "custom", &c->enable_metrics_custom);
-
-    v = xbl_mpsd__rd_get(r, sys, "memberInitialization", XBL_MPSD__RD_OBJECT, true);
-    if (v >= 0) {
-        xbl_mpsd_member_initialization *mi = &s->member_initialization;
-        xbl_mpsd__rd_timeout(r, v, "joinTimeout", &mi->join_timeout);
-        xbl_mpsd__rd_timeout(r, v, "measurementTimeout", &mi->measurement_timeout);
-        xbl_mpsd__rd_timeout(r, v, "evaluationTimeout", &mi->evaluation_timeout);
-        xbl_mpsd__rd_bool(r, v, "externalEvaluation", &mi->external_evaluation);
-        xbl_mpsd__rd_u32(r, v, "membersNeededToStart", &mi->members_needed_to_start);
-        c->member_initialization = mi;   /* points into s; the caller fixes it after copying s */
-    }
-
-    v = xbl_mpsd__rd_get(r, sys, "peerToPeerRequirements", XBL_MPSD__RD_OBJECT, true);
-    xbl_mpsd__rd_u64(r, v, "latencyMaximum", &c->peer_to_peer_requirements.latency_maximum);
-    xbl_mpsd__rd_u64(r, v, "bandwidthMinimum", &c->peer_to_peer_requirements.bandwidth_minimum_in_kbps);
-
-    /* D8: read from peerToHostRequirements; LATENCY when not given (also
-       when the whole object is absent, as XSAPI always reports). */
-    c->peer_to_host_requirements.host_selection_metric = XBL_MPSD_METRICS_LATENCY;
-    v = xbl_mpsd__rd_get(r, sys, "peerToHostRequirements", XBL_MPSD__RD_OBJECT, true);
-    xbl_mpsd__rd_u64(r, v, "latencyMaximum", &c->peer_to_host_requirements.latency_maximum);
-    xbl_mpsd__rd_u64(r, v, "bandwidthDownMinimum", &c->peer_to_host_requirements.bandwidth_down_minimum_in_kbps);
-    xbl_mpsd__rd_u64(r, v, "bandwidthUpMinimum", &c->peer_to_host_requirements.bandwidth_up_minimum_in_kbps);
-    XBL_MPSD__RD_ENUM(r, v, "hostSelectionMetric", xbl_mpsd__rd_metrics,
-            &c->peer_to_host_requirements.host_selection_metric, xbl_mpsd_metrics,
-            XBL_MPSD_METRICS_BANDWIDTH_UP, XBL_MPSD_METRICS_UNKNOWN);
-
-    raw = xbl_mpsd__rd_raw_obj(r, sys, "measurementServerAddresses");
-    if (raw) c->measurement_server_addresses_json = raw;
-    raw = xbl_mpsd__rd_raw_obj(r, sys, "cloudComputePackage");
-    if (raw) c->session_cloud_compute_package_constants_json = raw;
-
-    v = xbl_mpsd__rd_get(r, sys, "capabilities", XBL_MPSD__RD_OBJECT, false);
-    xbl_mpsd__rd_bool(r, v, "connectivity", &c->session_capabilities.connectivity);
-    xbl_mpsd__rd_bool(r, v, "suppressPresenceActivityCheck", &c->session_capabilities.suppress_presence_activity_check);
-    xbl_mpsd__rd_bool(r, v, "gameplay", &c->session_capabilities.gameplay);
-    xbl_mpsd__rd_bool(r, v, "large", &c->session_capabilities.large);
-    xbl_mpsd__rd_bool(r, v, "connectionRequiredForActiveMembers",
-            &c->session_capabilities.connection_required_for_active_members);
-    xbl_mpsd__rd_bool(r, v, "userAuthorizationStyle", &c->session_capabilities.user_authorization_style);
-    xbl_mpsd__rd_bool(r, v, "crossPlay", &c->session_capabilities.crossplay);
-    xbl_mpsd__rd_bool(r, v, "searchable", &c->session_capabilities.searchable);
-    xbl_mpsd__rd_bool(r, v, "hasOwners", &c->session_capabilities.has_owners);
-    xbl_mpsd__rd_bool(r, v, "clientMatchmaking", &c->client_matchmaking_capable);
-
-    /* constants.custom: title JSON of any type, kept verbatim; null = none */
-    v = xbl_mpsd__rd_get(r, cn, "custom", XBL_MPSD__RD_ANY, true);
-    if (v >= 0) c->custom_json = xbl_mpsd__rd_raw(r, v);
+    r->fill = fill;
+    return found;
 }
 
-static void xbl_mpsd__rd_properties(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
+static void xbl_mpsd__rd_hook_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v, size_t key, size_t key_end)
 {
-    xbl_mpsd_session_properties *p = &s->properties;
-    int pr = xbl_mpsd__rd_get(r, root, "properties", XBL_MPSD__RD_OBJECT, false);
-    int sys = xbl_mpsd__rd_get(r, pr, "system", XBL_MPSD__RD_OBJECT, false);
-    int v;
-    const char *str;
-    if (pr < 0 || sys < 0) { r->bad = true; return; }
-
-    xbl_mpsd__rd_strings(r, sys, "keywords", &p->keywords, &p->keyword_count);
-    XBL_MPSD__RD_ENUM(r, sys, "joinRestriction", xbl_mpsd__rd_restriction, &p->join_restriction,
-            xbl_mpsd_session_restriction, XBL_MPSD_SESSION_RESTRICTION_NONE, XBL_MPSD_SESSION_RESTRICTION_UNKNOWN);
-    XBL_MPSD__RD_ENUM(r, sys, "readRestriction", xbl_mpsd__rd_restriction, &p->read_restriction,
-            xbl_mpsd_session_restriction, XBL_MPSD_SESSION_RESTRICTION_NONE, XBL_MPSD_SESSION_RESTRICTION_UNKNOWN);
-    xbl_mpsd__rd_u32s(r, sys, "turn", &p->turn_collection, &p->turn_collection_count);
-
-    v = xbl_mpsd__rd_get(r, sys, "matchmaking", XBL_MPSD__RD_OBJECT, false);
-    str = xbl_mpsd__rd_raw_obj(r, v, "targetSessionConstants");
-    if (str) p->matchmaking_target_session_constants_json = str;
-    str = xbl_mpsd__rd_str(r, v, "serverConnectionString");
-    if (str) p->matchmaking_server_connection_string = str;
-
-    xbl_mpsd__rd_strings(r, sys, "serverConnectionStringCandidates",
-            &p->server_connection_string_candidates, &p->server_connection_string_candidates_count);
-    xbl_mpsd__rd_u32s(r, sys, "owners", &p->session_owner_member_ids, &p->session_owner_member_ids_count);
-    xbl_mpsd__rd_fixed(r, sys, "host", p->host_device_token.value, sizeof p->host_device_token.value);
-    xbl_mpsd__rd_bool(r, sys, "closed", &p->closed);
-    xbl_mpsd__rd_bool(r, sys, "locked", &p->locked);
-    xbl_mpsd__rd_bool(r, sys, "allocateCloudCompute", &p->allocate_cloud_compute);
-    xbl_mpsd__rd_bool(r, sys, "matchmakingResubmit", &p->matchmaking_resubmit);
-
-    /* properties.custom: the local custom object (API.md §1.5), "{}" when none */
-    str = xbl_mpsd__rd_raw_obj(r, pr, "custom");
-    if (str) p->session_custom_properties_json = str;
+    xbl_mpsd_session *s = r->s;
+    size_t n;
+    XBL_MPSD__UNUSED(key_end);
+    switch (f->t->id) {
+    case XBL_MPSD__T_MINIT: s->constants.member_initialization = &s->member_initialization; break;
+    case XBL_MPSD__T_INIT: s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN; break;
+    case XBL_MPSD__T_INFO: r->has_info = true; break;
+    case XBL_MPSD__T_SERVERS:   /* kept whole as well as read */
+        n = xbl_mpsd__rd_skip(r, v, 1);
+        if (n != SIZE_MAX) s->raw_servers_json = xbl_mpsd__arena_strn(r->a, r->js + v, n - v);
+        break;
+    case XBL_MPSD__T_SMMS: s->has_matchmaking_server = true; break;
+    case XBL_MPSD__T_TYPES: case XBL_MPSD__T_ROLES:
+        n = xbl_mpsd__rd_count(r, v);
+        if (n == 0) break;
+        if (f->t->id == XBL_MPSD__T_TYPES) {
+            xbl_mpsd_role_type *types = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_role_type, n);
+            f->elems = (unsigned char *)types;
+            s->role_types = types;
+            s->role_types_count = n;
+        } else {
+            xbl_mpsd_role_type *type = (xbl_mpsd_role_type *)(void *)r->f[r->depth - 2].base;
+            xbl_mpsd_role *roles = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_role, n);
+            f->elems = (unsigned char *)roles;
+            type->roles = roles;
+            type->role_count = n;
+        }
+        break;
+    case XBL_MPSD__T_TYPE: {
+        xbl_mpsd_role_type *type = (xbl_mpsd_role_type *)(void *)f->base;
+        XBL_MPSD_MEMSET(type, 0, sizeof *type);
+        xbl_mpsd__rd_string(r, key, &type->name);
+        break;
+    }
+    case XBL_MPSD__T_ROLE: {
+        xbl_mpsd_role *role = (xbl_mpsd_role *)(void *)f->base;
+        XBL_MPSD_MEMSET(role, 0, sizeof *role);
+        role->role_type = (const xbl_mpsd_role_type *)(void *)r->f[r->depth - 3].base;
+        xbl_mpsd__rd_string(r, key, &role->name);
+        r->role_xuids = 0;
+        break;
+    }
+    default: break;
+    }
 }
 
-/* One role (key token rk, object value after it) of the role type `owner`
-   (NULL when measuring). false on a document error. */
-static bool xbl_mpsd__rd_role(xbl_mpsd__rd *r, int rk, const xbl_mpsd_role_type *owner, xbl_mpsd_role *role)
+static void xbl_mpsd__rd_hook_close(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f)
 {
-    int rv = rk + 1, v;
-    XBL_MPSD_MEMSET(role, 0, sizeof *role);
-    if (xbl_mpsd__rd_kind(r, rv) != XBL_MPSD__RD_OBJECT) return false;
-    role->role_type = owner;
-    role->name = xbl_mpsd__rd_string(r, rk);
-    xbl_mpsd__rd_u32(r, rv, "count", &role->member_count);
-    xbl_mpsd__rd_u32(r, rv, "target", &role->target_count);
-    xbl_mpsd__rd_u32(r, rv, "max", &role->max_member_count);
+    const xbl_mpsd_role *role = (const xbl_mpsd_role *)(void *)f->base;
     /* memberXuids is required when count > 0 (MPSD §4.7) and its length is
        member_count (API.md §4.12) */
-    v = xbl_mpsd__rd_get(r, rv, "memberXuids", XBL_MPSD__RD_ARRAY, false);
-    if (v < 0) return role->member_count == 0;
-    if (xbl_mpsd__rd_size(r, v) != role->member_count) return false;
-    role->member_xuids = xbl_mpsd__rd_xuids(r, v);
-    return true;
+    if (f->t->id == XBL_MPSD__T_ROLE && (r->role_xuids == 0 ? role->member_count != 0
+                                                            : r->role_xuids - 1 != role->member_count))
+        r->bad = true;
 }
 
-/* One role type (key token k, object value after it) into *type, its roles
-   pointing back at `owner`. false on a document error. */
-static bool xbl_mpsd__rd_role_type(xbl_mpsd__rd *r, int k, const xbl_mpsd_role_type *owner, xbl_mpsd_role_type *type)
+/* A bool into one of the XBL_MPSD__RM_* bits of the member being read. */
+static size_t xbl_mpsd__rd_member_flag(xbl_mpsd__rd *r, size_t v, uint32_t bit)
 {
-    int tv = k + 1, rl, rk, v;
-    size_t j, nr;
-    xbl_mpsd_role *roles;
-    XBL_MPSD_MEMSET(type, 0, sizeof *type);
-    if (xbl_mpsd__rd_kind(r, tv) != XBL_MPSD__RD_OBJECT) return false;
-    type->name = xbl_mpsd__rd_string(r, k);
-    xbl_mpsd__rd_bool(r, tv, "ownerManaged", &type->owner_managed);
-    v = xbl_mpsd__rd_get(r, tv, "mutableRoleSettings", XBL_MPSD__RD_ARRAY, false);
-    if (v >= 0) type->mutable_role_settings = xbl_mpsd__rd_flags(r, v, xbl_mpsd__rd_role_settings, 2);
-    rl = xbl_mpsd__rd_get(r, tv, "roles", XBL_MPSD__RD_OBJECT, false);
-    nr = xbl_mpsd__rd_size(r, rl);
-    if (nr == 0) return true;
-    roles = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_role, nr);
-    /* jsmn (strict) gives an object of size nr exactly nr key/value pairs */
-    for (j = 0, rk = rl + 1; j < nr; j++, rk = xbl_mpsd__rd_skip(r, rk + 1)) {
-        xbl_mpsd_role role;
-        if (!xbl_mpsd__rd_role(r, rk, owner, &role)) return false;
-        if (roles) roles[j] = role;
-    }
-    type->roles = roles;
-    type->role_count = nr;
-    return true;
+    char c = r->js[v];
+    if (c != 't' && c != 'f') return xbl_mpsd__rd_wrong(r, v);
+    if (c == 't') r->member_flags |= bit;
+    else r->member_flags &= ~bit;
+    return xbl_mpsd__json_scalar_end(r->js, r->n, v);
 }
 
-static void xbl_mpsd__rd_role_types(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
+/* A member entry's roles: { "<type>": "<role>" } or null. */
+static size_t xbl_mpsd__rd_member_roles(xbl_mpsd__rd *r, size_t v, xbl_mpsd_session_member *m)
 {
-    int rt = xbl_mpsd__rd_get(r, root, "roleTypes", XBL_MPSD__RD_OBJECT, false), k;
-    size_t c, nt = xbl_mpsd__rd_size(r, rt);
-    xbl_mpsd_role_type *types;
-    if (nt == 0) return;
-    types = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_role_type, nt);
-    for (c = 0, k = rt + 1; c < nt; c++, k = xbl_mpsd__rd_skip(r, k + 1)) {
-        xbl_mpsd_role_type type;
-        if (!xbl_mpsd__rd_role_type(r, k, types ? &types[c] : NULL, &type)) { r->bad = true; return; }
-        if (types) types[c] = type;
-    }
-    s->role_types = types;
-    s->role_types_count = nt;
-}
-
-/* A member's constants (object cn, its system object cs) into *m. */
-static void xbl_mpsd__rd_member_constants(xbl_mpsd__rd *r, int cn, int cs, xbl_mpsd_session_member *m)
-{
-    int v, w;
-    uint64_t x;
-    v = xbl_mpsd__rd_get(r, cs, "xuid", XBL_MPSD__RD_STRING, true);
-    if (v >= 0 && xbl_mpsd__rd_dec_tok(r, v, UINT64_MAX, &x)) m->xuid = x;
-    xbl_mpsd__rd_bool(r, cs, "initialize", &m->initialize_requested);
-    v = xbl_mpsd__rd_get(r, cs, "matchmakingResult", XBL_MPSD__RD_OBJECT, false);
-    m->matchmaking_result_server_measurements_json = xbl_mpsd__rd_raw_obj(r, v, "serverMeasurements");
-    v = xbl_mpsd__rd_get(r, cn, "custom", XBL_MPSD__RD_ANY, true);
-    if (v < 0) return;
-    m->custom_constants_json = xbl_mpsd__rd_raw(r, v);
-    /* title JSON: only peek, ignore other shapes */
-    w = xbl_mpsd__rd_find(r, xbl_mpsd__rd_find(r, v, "matchmakingResult"), "initialTeam");
-    if (xbl_mpsd__rd_kind(r, w) == XBL_MPSD__RD_STRING) m->initial_team = xbl_mpsd__rd_string(r, w);
-}
-
-/* A member's properties (object pr, its system object ps) into *m, except
-   active and ready; returns the subscription's change types. */
-static xbl_mpsd_session_change_types xbl_mpsd__rd_member_properties(xbl_mpsd__rd *r, int pr, int ps,
-        xbl_mpsd_session_member *m)
-{
-    int v;
-    m->secure_device_base_address64 = xbl_mpsd__rd_str(r, ps, "secureDeviceAddress");
-    xbl_mpsd__rd_u32s(r, ps, "initializationGroup", &m->members_in_group_ids, &m->members_in_group_count);
-    xbl_mpsd__rd_strings(r, ps, "groups", &m->groups, &m->groups_count);
-    xbl_mpsd__rd_strings(r, ps, "encounters", &m->encounters, &m->encounters_count);
-    m->qos_measurements_json = xbl_mpsd__rd_raw_obj(r, ps, "measurements");
-    m->server_measurements_json = xbl_mpsd__rd_raw_obj(r, ps, "serverMeasurements");
-    m->custom_properties_json = xbl_mpsd__rd_raw_obj(r, pr, "custom");
-    v = xbl_mpsd__rd_get(r, ps, "subscription", XBL_MPSD__RD_OBJECT, false);
-    v = xbl_mpsd__rd_get(r, v, "changeTypes", XBL_MPSD__RD_ARRAY, false);
-    if (v < 0) return XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
-    return xbl_mpsd__rd_flags(r, v, xbl_mpsd__rd_change_types, 9);
-}
-
-/* A member entry's roles: { "<type>": "<role>" } or null. false on a
-   document error. */
-static bool xbl_mpsd__rd_member_roles(xbl_mpsd__rd *r, int e, xbl_mpsd_session_member *m)
-{
-    int v = xbl_mpsd__rd_get(r, e, "roles", XBL_MPSD__RD_OBJECT, true), k;
-    size_t c, n = xbl_mpsd__rd_size(r, v);
+    size_t n, c = 0, i;
     xbl_mpsd_session_member_role *roles;
-    if (n == 0) return true;
-    roles = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member_role, n);
-    /* jsmn (strict) gives an object of size n exactly n key/value pairs */
-    for (c = 0, k = v + 1; c < n; c++, k = xbl_mpsd__rd_skip(r, k + 1)) {
+    if (r->js[v] == 'n') return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+    if (r->js[v] != '{') return xbl_mpsd__rd_wrong(r, v);
+    if (r->depth0 + r->depth >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
+    n = xbl_mpsd__rd_count(r, v);
+    roles = n ? XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member_role, n) : NULL;
+    if (n) { m->roles = roles; m->roles_count = n; }
+    for (i = xbl_mpsd__json_ws(r->js, r->n, v + 1); ; c++) {
         xbl_mpsd_session_member_role role;
-        if (xbl_mpsd__rd_kind(r, k + 1) != XBL_MPSD__RD_STRING) return false;
-        role.role_type_name = xbl_mpsd__rd_string(r, k);
-        role.role_name = xbl_mpsd__rd_string(r, k + 1);
+        size_t e;
+        if (i >= r->n) return SIZE_MAX;
+        if (r->js[i] == '}') return i + 1;
+        if (c > 0) {
+            if (r->js[i] != ',') return SIZE_MAX;
+            i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+        }
+        e = xbl_mpsd__json_key_end(r->js, r->n, i);
+        if (e >= r->n) return SIZE_MAX;
+        xbl_mpsd__rd_string(r, i, &role.role_type_name);
+        role.role_name = "";
+        if (r->js[e] != '"') e = xbl_mpsd__rd_wrong(r, e);
+        else e = xbl_mpsd__rd_string(r, e, &role.role_name);
+        if (e == SIZE_MAX) return e;
         if (roles) roles[c] = role;
+        i = xbl_mpsd__json_ws(r->js, r->n, e);
     }
-    m->roles = roles;
-    m->roles_count = n;
-    return true;
 }
 
-/* One member entry (object token e) into *m. *sub gets the entry's
-   subscription change types. */
-static void xbl_mpsd__rd_member(xbl_mpsd__rd *r, int e, uint32_t id, xbl_mpsd_session_member *m,
-        xbl_mpsd_session_change_types *sub)
+static size_t xbl_mpsd__rd_call(xbl_mpsd__rd *r, unsigned handler, unsigned char *p, size_t v)
 {
-    int cn = xbl_mpsd__rd_get(r, e, "constants", XBL_MPSD__RD_OBJECT, false);
-    int pr = xbl_mpsd__rd_get(r, e, "properties", XBL_MPSD__RD_OBJECT, false);
-    int cs = xbl_mpsd__rd_get(r, cn, "system", XBL_MPSD__RD_OBJECT, false);
-    int ps = xbl_mpsd__rd_get(r, pr, "system", XBL_MPSD__RD_OBJECT, false);
-    int v;
-    uint64_t x;
-    bool active = false, ready = false, reserved = false;
+    xbl_mpsd_session_member *m = (xbl_mpsd_session_member *)(void *)p;
+    size_t end;
+    uint64_t x = 0;
+    uint32_t flags = 0;
+    switch (handler) {
+    case XBL_MPSD__C_FIRST: case XBL_MPSD__C_NEXT:
+        if (!xbl_mpsd__rd_uint(r, v, UINT32_MAX - 1, &x, &end)) x = UINT64_MAX;
+        if (handler == XBL_MPSD__C_FIRST) r->first = x;
+        else r->next = x;
+        return end;
+    case XBL_MPSD__C_MEMBER_NEXT:   /* a bad `next` breaks the chain, which only matters on it */
+        end = xbl_mpsd__rd_skip(r, v, r->depth0 + r->depth);
+        r->member_next = end != SIZE_MAX && xbl_mpsd__parse_dec(r->js + v, end - v, UINT32_MAX - 1, &x)
+                       ? x : UINT64_MAX;
+        return end;
+    case XBL_MPSD__C_ACTIVE: return xbl_mpsd__rd_member_flag(r, v, XBL_MPSD__RM_ACTIVE);
+    case XBL_MPSD__C_READY: return xbl_mpsd__rd_member_flag(r, v, XBL_MPSD__RM_READY);
+    case XBL_MPSD__C_RESERVED: return xbl_mpsd__rd_member_flag(r, v, XBL_MPSD__RM_RESERVED);
+    case XBL_MPSD__C_SUBSCRIPTION:
+        if (r->js[v] != '[') return xbl_mpsd__rd_wrong(r, v);
+        end = xbl_mpsd__rd_array(r, v, XBL_MPSD__RT_FLAGS, NULL, &xbl_mpsd__rd_enums[XBL_MPSD__E_CHANGE_TYPES], &flags);
+        r->member_sub = (xbl_mpsd_session_change_types)flags;
+        return end;
+    case XBL_MPSD__C_MEMBER_ROLES: return xbl_mpsd__rd_member_roles(r, v, m);
+    case XBL_MPSD__C_MEMBER_CUSTOM:
+        if (r->js[v] == 'n') return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+        end = xbl_mpsd__rd_raw(r, v, &m->custom_constants_json);
+        if (end != SIZE_MAX) {   /* title JSON: only peek, ignore other shapes */
+            size_t t = xbl_mpsd__rd_find_last(r, xbl_mpsd__rd_find_last(r, v, "matchmakingResult"), "initialTeam");
+            m->initial_team = NULL;
+            if (t != SIZE_MAX && r->js[t] == '"') xbl_mpsd__rd_string(r, t, &m->initial_team);
+        }
+        return end;
+    default: {   /* XBL_MPSD__C_ROLE_XUIDS: the role's member XUIDs */
+        xbl_mpsd_role *role = (xbl_mpsd_role *)(void *)p;
+        uint64_t *arr;
+        size_t n;
+        if (r->js[v] != '[') return xbl_mpsd__rd_wrong(r, v);
+        n = xbl_mpsd__rd_count(r, v);
+        arr = n ? XBL_MPSD__ALLOC_ARRAY(r->a, uint64_t, n) : NULL;
+        role->member_xuids = arr;
+        r->role_xuids = (uint32_t)(n > UINT32_MAX - 1 ? UINT32_MAX : n + 1);
+        return xbl_mpsd__rd_array(r, v, XBL_MPSD__RT_XUIDS, arr, NULL, NULL);
+    }
+    }
+}
+
+/* The escaped key body at s (len bytes, between the quotes) decoded into
+   buf as a C string; NULL when it does not fit (no known key is that long)
+   or decodes to a NUL. */
+static const char *xbl_mpsd__rd_key_text(const char *s, size_t len, char *buf, size_t cap)
+{
+    size_t i = xbl_mpsd__json_decode(s, len, NULL);
+    if (i == SIZE_MAX || i >= cap) return NULL;
+    xbl_mpsd__json_decode(s, len, buf);
+    buf[i] = '\0';
+    return buf;
+}
+
+/* The entry of t named by the len bytes at key. */
+/* The entry of t named by the len bytes at key. The search starts at *at
+   (the entry after the last match: documents list keys in a stable order)
+   and leaves the match's index there. */
+static const xbl_mpsd__rd_key *xbl_mpsd__rd_lookup(const xbl_mpsd__rd_table *t, const char *key, size_t len,
+        unsigned *at)
+{
+    unsigned c, j = *at;
+    for (c = 0; c < t->count; c++, j++) {
+        const char *name;
+        size_t q = 0;
+        if (j >= t->count) j = 0;
+        name = t->keys[j].name;
+        while (q < len && name[q] == key[q]) q++;
+        if (q == len && name[q] == '\0') { *at = j; return &t->keys[j]; }
+    }
+    return NULL;
+}
+
+/* Walk results; a value handler also returns these past the last index. */
+#define XBL_MPSD__RW_PUSHED (SIZE_MAX - 1)   /* a frame was opened */
+#define XBL_MPSD__RW_YIELD  (SIZE_MAX - 2)   /* hand the value to the caller */
+enum { XBL_MPSD__RW_DONE, XBL_MPSD__RW_STOP, XBL_MPSD__RW_BAD_TEXT };
+
+
+/* Opens a frame for the object at v; the walk goes on inside it. */
+static size_t xbl_mpsd__rd_push(xbl_mpsd__rd *r, unsigned table, unsigned char *base, bool map, size_t v,
+        size_t key, size_t key_end)
+{
+    xbl_mpsd__rd_frame *f;
+    if (r->depth0 + r->depth >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
+    XBL_MPSD_ASSERT(r->depth < XBL_MPSD__RD_FRAMES);
+    f = &r->f[r->depth++];
+    f->t = &xbl_mpsd__rd_tables[table];
+    f->base = base;
+    f->seen = 0;
+    f->started = 0;
+    f->hint = 0;
+    f->map = map;
+    f->index = 0;
+    f->elems = NULL;
+    r->i = v + 1;
+    xbl_mpsd__rd_hook_open(r, f, v, key, key_end);
+    return XBL_MPSD__RW_PUSHED;
+}
+
+/* The value at v of a known key, into the top frame's target. */
+static size_t xbl_mpsd__rd_value(xbl_mpsd__rd *r, const xbl_mpsd__rd_key *k, size_t v)
+{
+    unsigned char *p = r->f[r->depth - 1].base + k->off;
+    const xbl_mpsd__rd_enum *e = &xbl_mpsd__rd_enums[k->type == XBL_MPSD__RT_ENUM || k->type == XBL_MPSD__RT_FLAGS ? k->arg : 0];
+    char c = r->js[v], buf[24];
+    uint64_t x = 0;
+    uint32_t flags = 0;
+    size_t end;
+    bool fits, null = c == 'n', str = c == '"';
+    int at;
+    switch (k->type) {
+    case XBL_MPSD__RT_BOOL:
+        if (c != 't' && c != 'f') return xbl_mpsd__rd_wrong(r, v);
+        *(bool *)(void *)p = c == 't';
+        return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+    case XBL_MPSD__RT_TIMEOUT:
+        if (null) {
+            *(uint64_t *)(void *)p = XBL_MPSD_TIMEOUT_INFINITE;
+            return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+        }
+        /* fall through */
+    case XBL_MPSD__RT_U64:
+    case XBL_MPSD__RT_U32:
+        if (!xbl_mpsd__rd_uint(r, v, k->type == XBL_MPSD__RT_U32 ? UINT32_MAX : UINT64_MAX, &x, &end)) return end;
+        if (k->type == XBL_MPSD__RT_U32) *(uint32_t *)(void *)p = (uint32_t)x;
+        else *(uint64_t *)(void *)p = x;
+        return end;
+    case XBL_MPSD__RT_TIME:
+        if (!str) return xbl_mpsd__rd_wrong(r, v);
+        end = xbl_mpsd__rd_str_end(r, v, &fits);
+        if (end != SIZE_MAX && !xbl_mpsd__parse_time(r->js + v + 1, end - v - 2, (time_t *)(void *)p)) r->bad = true;
+        return end;
+    case XBL_MPSD__RT_RAW: case XBL_MPSD__RT_RAW_OBJ:
+        if (null) return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+        if (c != '{' && k->type == XBL_MPSD__RT_RAW_OBJ) return xbl_mpsd__rd_wrong(r, v);
+        return xbl_mpsd__rd_raw(r, v, (const char **)(void *)p);
+    case XBL_MPSD__RT_STRS: case XBL_MPSD__RT_U32S: case XBL_MPSD__RT_XUIDS: case XBL_MPSD__RT_TOKENS:
+        return xbl_mpsd__rd_array_field(r, v, k->type, p);
+    case XBL_MPSD__RT_FLAGS:
+        if (c != '[') return xbl_mpsd__rd_wrong(r, v);
+        end = xbl_mpsd__rd_array(r, v, XBL_MPSD__RT_FLAGS, NULL, e, &flags);
+        xbl_mpsd__rd_store(p, e->size, flags);
+        return end;
+    case XBL_MPSD__RT_OBJ: case XBL_MPSD__RT_OBJ_NULL: case XBL_MPSD__RT_MAP:
+        if (null && k->type == XBL_MPSD__RT_OBJ_NULL) return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+        if (c != '{') return xbl_mpsd__rd_wrong(r, v);
+        return xbl_mpsd__rd_push(r, k->arg, p, k->type == XBL_MPSD__RT_MAP, v, 0, 0);
+    case XBL_MPSD__RT_CALL:
+        return xbl_mpsd__rd_call(r, k->arg, p, v);
+    case XBL_MPSD__RT_YIELD:
+        return XBL_MPSD__RW_YIELD;
+    default: break;
+    }
+    /* the string kinds: null reads as absent */
+    if (null) return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+    if (!str) return xbl_mpsd__rd_wrong(r, v);
+    switch (k->type) {
+    case XBL_MPSD__RT_ENUM:
+        at = xbl_mpsd__rd_enum_index(r, v, e, &end);
+        xbl_mpsd__rd_store(p, e->size, at < 0 ? 0u : (uint32_t)(e->first + at));
+        return end;
+    case XBL_MPSD__RT_STR:
+        return xbl_mpsd__rd_string(r, v, (const char **)(void *)p);
+    case XBL_MPSD__RT_FIXED: case XBL_MPSD__RT_CUT:
+        end = xbl_mpsd__rd_text(r, v, (char *)p, k->arg, k->type == XBL_MPSD__RT_CUT, &fits);
+        if (!fits) r->bad = true;
+        return end;
+    default:   /* XBL_MPSD__RT_DEC64, XBL_MPSD__RT_DEC32 */
+        end = xbl_mpsd__rd_text(r, v, buf, sizeof buf, false, &fits);
+        if (end == SIZE_MAX) return end;
+        if (!fits || !xbl_mpsd__parse_dec(buf, xbl_mpsd__strlen(buf),
+                k->type == XBL_MPSD__RT_DEC32 ? UINT32_MAX : UINT64_MAX, &x)) r->bad = true;
+        else if (k->type == XBL_MPSD__RT_DEC32) *(uint32_t *)(void *)p = (uint32_t)x;
+        else *(uint64_t *)(void *)p = x;
+        return end;
+    }
+}
+
+/* Closes the top frame: required keys, then its hook. */
+static void xbl_mpsd__rd_close(xbl_mpsd__rd *r)
+{
+    xbl_mpsd__rd_frame *f = &r->f[r->depth - 1];
+    uint32_t need = ((uint32_t)1 << f->t->required) - 1;
+    if ((f->seen & need) != need) r->bad = true;
+    xbl_mpsd__rd_hook_close(r, f);
+    r->depth--;
+}
+
+/* One member of a map frame: the value must be an object, an element of
+   the map's array (or of scratch when measuring). */
+static size_t xbl_mpsd__rd_element(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t key, size_t v)
+{
+    static const size_t size[2] = { sizeof(xbl_mpsd_role_type), sizeof(xbl_mpsd_role) };
+    bool roles = f->t->id == XBL_MPSD__T_ROLES;
+    unsigned char *base = roles ? (unsigned char *)&r->sc.role : (unsigned char *)&r->sc.type;
+    if (r->js[v] != '{') return xbl_mpsd__rd_wrong(r, v);
+    if (f->elems) base = f->elems + size[roles] * f->index;
+    f->index++;
+    return xbl_mpsd__rd_push(r, (unsigned)f->t->id + 1u, base, false, v, key, v);
+}
+
+/* Walks from r->i until the frame at depth `stop` closes (DONE), a key of
+   type YIELD comes (STOP, r->i at its value), or the text is malformed. */
+static int xbl_mpsd__rd_walk(xbl_mpsd__rd *r, unsigned stop)
+{
+    char key[40];
+    while (r->depth > stop) {
+        xbl_mpsd__rd_frame *f = &r->f[r->depth - 1];
+        const xbl_mpsd__rd_key *k = NULL;
+        size_t i = xbl_mpsd__json_ws(r->js, r->n, r->i), v, end, q;
+        unsigned at = 0;
+        bool esc;
+        if (i >= r->n) return XBL_MPSD__RW_BAD_TEXT;
+        if (r->js[i] == '}') { r->i = i + 1; xbl_mpsd__rd_close(r); continue; }
+        if (f->started) {
+            if (r->js[i] != ',') return XBL_MPSD__RW_BAD_TEXT;
+            i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+        }
+        f->started = 1;
+        if (i >= r->n || r->js[i] != '"') return XBL_MPSD__RW_BAD_TEXT;
+        q = xbl_mpsd__rd_str_end(r, i, &esc);
+        if (q == SIZE_MAX) return XBL_MPSD__RW_BAD_TEXT;
+        v = xbl_mpsd__json_ws(r->js, r->n, q);
+        if (v >= r->n || r->js[v] != ':') return XBL_MPSD__RW_BAD_TEXT;
+        v = xbl_mpsd__json_ws(r->js, r->n, v + 1);
+        if (v >= r->n) return XBL_MPSD__RW_BAD_TEXT;
+        if (f->map) end = xbl_mpsd__rd_element(r, f, i, v);
+        else {
+            at = f->hint;
+            if (!esc) k = xbl_mpsd__rd_lookup(f->t, r->js + i + 1, q - i - 2, &at);
+            else if (xbl_mpsd__rd_key_text(r->js + i + 1, q - i - 2, key, sizeof key))
+                k = xbl_mpsd__rd_lookup(f->t, key, xbl_mpsd__strlen(key), &at);
+            if (k) f->hint = (uint8_t)(at + 1);
+            if (k == NULL) end = xbl_mpsd__rd_skip(r, v, r->depth0 + r->depth);
+            else {
+                f->seen |= (uint32_t)1 << at;
+                end = xbl_mpsd__rd_value(r, k, v);
+            }
+        }
+        if (end == XBL_MPSD__RW_PUSHED) continue;
+        if (end == XBL_MPSD__RW_YIELD) { r->i = v; return XBL_MPSD__RW_STOP; }
+        if (end == SIZE_MAX) return XBL_MPSD__RW_BAD_TEXT;
+        r->i = end;
+    }
+    return XBL_MPSD__RW_DONE;
+}
+
+/* ---- members (MPSD §4.6) ---- */
+
+/* Reads the member entry (object) at v into m with index id; returns the
+   index after it or SIZE_MAX. The walk starts a fresh frame stack above
+   `under` open frames. */
+static size_t xbl_mpsd__rd_member(xbl_mpsd__rd *r, size_t v, uint64_t id, xbl_mpsd_session_member *m, unsigned under)
+{
+    bool active, ready, reserved;
     XBL_MPSD_MEMSET(m, 0, sizeof *m);
-    m->member_id = id;
+    m->member_id = (uint32_t)id;
     m->initialization_failure_cause = XBL_MPSD_MEASUREMENT_FAILURE_NONE;
-    *sub = XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
-    if (cn < 0 || pr < 0 || cs < 0 || ps < 0) { r->bad = true; return; }
-
-    xbl_mpsd__rd_member_constants(r, cn, cs, m);
-    xbl_mpsd__rd_bool(r, ps, "active", &active);
-    xbl_mpsd__rd_bool(r, ps, "ready", &ready);
-    *sub = xbl_mpsd__rd_member_properties(r, pr, ps, m);
-    if (!xbl_mpsd__rd_member_roles(r, e, m)) { r->bad = true; return; }
-
-    /* entry level */
-    v = xbl_mpsd__rd_get(r, e, "gamertag", XBL_MPSD__RD_STRING, true);
-    if (v >= 0) xbl_mpsd__rd_fixed_tok(r, v, m->gamertag, sizeof m->gamertag, true);
-    xbl_mpsd__rd_fixed(r, e, "deviceToken", m->device_token.value, sizeof m->device_token.value);
-    XBL_MPSD__RD_ENUM(r, e, "nat", xbl_mpsd__rd_nat, &m->nat, xbl_mpsd_network_address_translation_setting,
-            XBL_MPSD_NETWORK_ADDRESS_TRANSLATION_SETTING_OPEN, XBL_MPSD_NETWORK_ADDRESS_TRANSLATION_SETTING_UNKNOWN);
-    xbl_mpsd__rd_bool(r, e, "reserved", &reserved);
-    v = xbl_mpsd__rd_get(r, e, "activeTitleId", XBL_MPSD__RD_STRING, true);
-    if (v >= 0 && xbl_mpsd__rd_dec_tok(r, v, UINT32_MAX, &x)) m->active_title_id = (uint32_t)x;
-    xbl_mpsd__rd_time(r, e, "joinTime", &m->join_time);
-    xbl_mpsd__rd_bool(r, e, "turn", &m->is_turn_available);
-    XBL_MPSD__RD_ENUM(r, e, "initializationFailure", xbl_mpsd__rd_failure, &m->initialization_failure_cause,
-            xbl_mpsd_measurement_failure, XBL_MPSD_MEASUREMENT_FAILURE_TIMEOUT, XBL_MPSD_MEASUREMENT_FAILURE_UNKNOWN);
-    xbl_mpsd__rd_u32(r, e, "initializationEpisode", &m->initialization_episode);
-
+    r->member_flags = 0;
+    r->member_next = UINT64_MAX;
+    r->member_sub = XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
+    if (xbl_mpsd__rd_push(r, XBL_MPSD__T_MEMBER, (unsigned char *)m, false, v, 0, 0) == SIZE_MAX ||
+            xbl_mpsd__rd_walk(r, under) != XBL_MPSD__RW_DONE) return SIZE_MAX;
     /* status rule, API.md §3.8 */
+    active = (r->member_flags & XBL_MPSD__RM_ACTIVE) != 0;
+    ready = (r->member_flags & XBL_MPSD__RM_READY) != 0;
+    reserved = (r->member_flags & XBL_MPSD__RM_RESERVED) != 0;
     m->status = active ? XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE
               : ready ? XBL_MPSD_SESSION_MEMBER_STATUS_READY
               : reserved ? XBL_MPSD_SESSION_MEMBER_STATUS_RESERVED
               : XBL_MPSD_SESSION_MEMBER_STATUS_INACTIVE;
+    return r->i;
 }
 
-/* members[key] for a member index. The general lookup scans every entry
-   (the last occurrence wins), which makes a whole read quadratic in the
-   member count. The service lists members in chain order, so while each key
-   is known to be unique the search resumes after the entry found last and
-   one step usually finds it. */
-static int xbl_mpsd__rd_member_entry(xbl_mpsd__rd *r, int members, uint32_t index)
+/* Starts measuring members from an aligned start into r->probe, a copy of
+   the arena without its limit; returns where it starts. */
+static size_t xbl_mpsd__rd_probe_begin(xbl_mpsd__rd *r)
 {
-    char dec[21];
-    size_t n = xbl_mpsd__u64_to_dec(index, dec), c, entries;
-    dec[n] = '\0';
-    if (!r->members_unique) return xbl_mpsd__rd_find(r, members, dec);
-    entries = xbl_mpsd__rd_size(r, members);
-    for (c = 0; c < entries; c++) {
-        int k;
-        if (r->member_at >= entries) {
-            r->member_at = 0;
-            r->member_key = members + 1;
+    r->probe = *r->a;
+    r->probe.size = SIZE_MAX;
+    r->probe.failed = false;
+    xbl_mpsd__arena_alloc(&r->probe, 0, XBL_MPSD__ALIGN);
+    return r->probe.used;
+}
+
+/* Reads the member entry at v into scratch, its arena bytes counted in
+   r->probe: whether it is valid (*bad), its `next` in r->member_next. r->bad
+   and the arena are left as they were. */
+static size_t xbl_mpsd__rd_member_probe(xbl_mpsd__rd *r, size_t v, unsigned under, bool *bad)
+{
+    xbl_mpsd__arena *keep = r->a;
+    bool was_bad = r->bad;
+    size_t end;
+    r->a = &r->probe;
+    r->bad = false;
+    end = xbl_mpsd__rd_member(r, v, 0, &r->sc.member, under);
+    *bad = r->bad;
+    r->a = keep;
+    r->bad = was_bad;
+    return end;
+}
+
+/* A member key that is the decimal of an index (no escapes, no leading 0). */
+static bool xbl_mpsd__rd_index_key(const char *s, size_t len, uint64_t *index)
+{
+    return len > 0 && (s[0] != '0' || len == 1) && xbl_mpsd__parse_dec(s, len, UINT32_MAX - 1, index);
+}
+
+/* First walk, at the members object (v): checks every entry and measures
+   it. r->chain_ok tells whether the entries are the chain in document
+   order with rising indices; then the chain's arena bytes are known too. */
+static size_t xbl_mpsd__rd_members_scan(xbl_mpsd__rd *r, size_t v)
+{
+    size_t i, count = 0, start;
+    uint64_t prev_next = 0;
+    if (r->js[v] != '{') return xbl_mpsd__rd_wrong(r, v);
+    start = xbl_mpsd__rd_probe_begin(r);
+    r->members_at = v;
+    r->entries = 0;
+    r->chain_ok = true;
+    r->chain_bytes = 0;
+    r->chain_bad = false;
+    r->me_at = 0;
+    r->depth0 = 1;
+    for (i = xbl_mpsd__json_ws(r->js, r->n, v + 1); ; count++) {
+        size_t e, end, q;
+        uint64_t index = 0;
+        bool bad = false, indexed, me;
+        if (i >= r->n) return SIZE_MAX;
+        if (r->js[i] == '}') break;
+        if (count > 0) {
+            if (r->js[i] != ',') return SIZE_MAX;
+            i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
         }
-        k = r->member_key;
-        r->member_at++;
-        r->member_key = xbl_mpsd__rd_skip(r, k + 1);
-        if (k + 1 < r->n && r->t[k].type == JSMN_STRING &&
-                xbl_mpsd__json_body_equals(xbl_mpsd__rd_text(r, k), xbl_mpsd__rd_len(r, k), dec))
-            return k + 1;
+        e = xbl_mpsd__json_key_end(r->js, r->n, i);
+        if (e >= r->n) return SIZE_MAX;
+        for (q = i + 1; r->js[q] != '"'; q++) {}
+        indexed = xbl_mpsd__rd_index_key(r->js + i + 1, q - i - 1, &index);
+        me = q - i - 1 == 2 && r->js[i + 1] == 'm' && r->js[i + 2] == 'e';
+        if (r->js[e] != '{') {
+            end = xbl_mpsd__json_skip(r->js, r->n, e, 2);
+            r->chain_ok = false;
+        } else if (me) {   /* measured alone: in a large session it is the only member */
+            xbl_mpsd__arena chain = r->probe;
+            size_t at = xbl_mpsd__rd_probe_begin(r);
+            end = xbl_mpsd__rd_member_probe(r, e, 1, &bad);
+            r->me_bytes = r->probe.used - at;
+            r->probe = chain;
+            r->chain_ok = false;
+        } else {
+            end = xbl_mpsd__rd_member_probe(r, e, 1, &bad);
+            if (!indexed || (count > 0 && index != prev_next) || r->member_next <= index) r->chain_ok = false;
+            if (count == 0) r->chain_first = index;
+            prev_next = r->member_next;
+            r->chain_bad |= bad;
+        }
+        if (me) {
+            r->me_at = e;
+            r->me_bad = bad || r->js[e] != '{';
+        }
+        if (end == SIZE_MAX) return end;
+        i = xbl_mpsd__json_ws(r->js, r->n, end);
     }
-    return -1;
+    r->depth0 = 0;
+    r->chain_bytes = r->probe.used - start;
+    r->entries = count;
+    r->chain_next = prev_next;
+    r->members_end = i + 1;
+    return r->members_end;
 }
 
-/* Restarts the cursor lookup at the first entry. */
-static void xbl_mpsd__rd_member_rewind(xbl_mpsd__rd *r, int members, bool unique)
+/* The last entry of the members object keyed by `index`, or 0. */
+static size_t xbl_mpsd__rd_member_find(const xbl_mpsd__rd *r, uint64_t index)
 {
-    r->members_unique = unique;
-    r->member_at = xbl_mpsd__rd_size(r, members);   /* the next lookup wraps to entry 0 */
-    r->member_key = members + 1;
+    const char *k, *val;
+    size_t kl, vl, i = 0, found = 0;
+    char dec[21];
+    dec[xbl_mpsd__u64_to_dec(index, dec)] = '\0';
+    while (xbl_mpsd__json_object_next(r->js + r->members_at, r->members_end - r->members_at, &i,
+                                      &k, &kl, &val, &vl))
+        if (xbl_mpsd__json_body_equals(k, kl, dec)) found = (size_t)(val - r->js);
+    return found;
 }
 
-/* A large session's member list: only "me", with index `first`. */
-static void xbl_mpsd__rd_large_members(xbl_mpsd__rd *r, int members, uint32_t first, xbl_mpsd_session *s,
-        xbl_mpsd_session_change_types *sub)
+/* The member list: the chain from membersInfo.first through each entry's
+   next until membersInfo.next; large sessions show only "me". The first
+   walk checks it and counts its arena bytes, the second fills s. */
+static void xbl_mpsd__rd_members(xbl_mpsd__rd *r, xbl_mpsd_session *s)
 {
-    int me = xbl_mpsd__rd_get(r, members, "me", XBL_MPSD__RD_OBJECT, false);
-    xbl_mpsd_session_member m, *arr;
-    xbl_mpsd_session_change_types t;
-    if (me < 0) return;
-    arr = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member, 1);
-    xbl_mpsd__rd_member(r, me, first, &m, &t);
-    if (arr) arr[0] = m;
-    if (m.xuid == s->xuid) *sub = t;
-    s->members = arr;
-    s->members_count = s->document_members_count = 1;
-}
-
-/* Walks the member chain from first to next, checking each link; returns
-   its length, or 0 with r->bad set when a link is missing or it loops.
-   With the cursor lookup on, the indices must also rise (the service hands
-   them out in join order): distinct indices are what make that lookup exact. */
-static size_t xbl_mpsd__rd_chain_count(xbl_mpsd__rd *r, int members, uint64_t first, uint64_t next)
-{
-    size_t count = 0, entries = xbl_mpsd__rd_size(r, members);
+    bool large = s->constants.session_capabilities.large, fast, bad;
+    size_t count = 0, bytes = 0, e, i, start;
     uint64_t cur;
-    for (cur = first; cur != next; count++) {
-        const uint64_t at = cur;
-        int e;
-        if (count >= entries) break;   /* more links than entries: a loop */
-        e = xbl_mpsd__rd_member_entry(r, members, (uint32_t)cur);
-        if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_OBJECT) break;
-        e = xbl_mpsd__rd_find(r, e, "next");
-        if (e < 0 || !xbl_mpsd__rd_uint_tok(r, e, UINT32_MAX - 1, &cur)) break;
-        if (r->members_unique && cur <= at) break;
-    }
-    if (cur == next) return count;
-    r->bad = true;
-    return 0;
-}
-
-/* The member list (MPSD §4.6): a linked list from membersInfo.first through
-   each entry's next until membersInfo.next; large sessions show only "me". */
-static void xbl_mpsd__rd_members(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s, xbl_mpsd_session_change_types *sub)
-{
-    int info = xbl_mpsd__rd_get(r, root, "membersInfo", XBL_MPSD__RD_OBJECT, false);
-    int members = xbl_mpsd__rd_get(r, root, "members", XBL_MPSD__RD_OBJECT, false);
-    int f = xbl_mpsd__rd_find(r, info, "first"), nx = xbl_mpsd__rd_find(r, info, "next");
-    uint64_t first = 0, next = 0, cur;
-    size_t count, i;
-    bool bad_before;
     xbl_mpsd_session_member *arr;
-    if (info < 0) return;
-    if (f < 0 || nx < 0 || !xbl_mpsd__rd_uint_tok(r, f, UINT32_MAX - 1, &first) ||
-            !xbl_mpsd__rd_uint_tok(r, nx, UINT32_MAX - 1, &next)) {
-        r->bad = true;
-        return;
-    }
-    xbl_mpsd__rd_u32(r, info, "accepted", &s->members_accepted);
-    if (r->bad) return;
-
-    if (s->constants.session_capabilities.large) {
-        xbl_mpsd__rd_large_members(r, members, (uint32_t)first, s, sub);
-        return;
-    }
-    /* A chain visits distinct indices, so one that covers every entry proves
-       each key unique and the cursor lookup exact. Anything else (duplicate
-       or orphan entries, a broken chain) is decided by the general lookup. */
-    bad_before = r->bad;
-    xbl_mpsd__rd_member_rewind(r, members, true);
-    count = xbl_mpsd__rd_chain_count(r, members, first, next);
-    if (count != xbl_mpsd__rd_size(r, members)) {
-        r->bad = bad_before;
-        xbl_mpsd__rd_member_rewind(r, members, false);
-        count = xbl_mpsd__rd_chain_count(r, members, first, next);
-    }
+    xbl_mpsd_session_change_types sub = XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
+    r->depth0 = 2;
+    if (!r->has_info) return;
+    if (r->first == UINT64_MAX || r->next == UINT64_MAX) { r->bad = true; return; }
+    fast = !large && r->members_at && r->chain_ok && r->entries > 0 && r->chain_first == r->first
+        && r->chain_next == r->next;
+    if (large) {
+        if (r->me_at == 0) return;
+        if (r->me_bad) { r->bad = true; return; }
+        count = 1;
+        bytes = r->me_bytes;
+    } else if (fast) {
+        if (r->chain_bad) { r->bad = true; return; }
+        count = r->entries;
+        bytes = r->chain_bytes;
+    } else if (!r->fill) {   /* any other shape: follow the links, each looked up by key */
+        start = xbl_mpsd__rd_probe_begin(r);
+        for (cur = r->first; cur != r->next; count++) {
+            if (count >= r->entries) { r->bad = true; return; }   /* more links than entries: a loop */
+            e = r->members_at ? xbl_mpsd__rd_member_find(r, cur) : 0;
+            if (e == 0 || r->js[e] != '{') { r->bad = true; return; }
+            xbl_mpsd__rd_member_probe(r, e, 0, &bad);
+            if (bad || r->member_next == UINT64_MAX) { r->bad = true; return; }
+            cur = r->member_next;
+        }
+        bytes = r->probe.used - start;
+        r->chain_count = count;
+    } else count = r->chain_count;
     if (count == 0) return;
-
-    /* pass 2: fill */
-    xbl_mpsd__rd_member_rewind(r, members, r->members_unique);
     arr = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_session_member, count);
-    for (i = 0, cur = first; i < count; i++) {
-        int e = xbl_mpsd__rd_member_entry(r, members, (uint32_t)cur);
-        xbl_mpsd_session_member m;
-        xbl_mpsd_session_change_types t;
-        uint64_t step = 0;
-        xbl_mpsd__rd_member(r, e, (uint32_t)cur, &m, &t);
-        if (r->bad) return;
-        if (arr) arr[i] = m;
-        if (m.xuid == s->xuid) *sub = t;   /* the last match is the current user (API.md §1.5) */
-        xbl_mpsd__rd_uint_tok(r, xbl_mpsd__rd_find(r, e, "next"), UINT32_MAX - 1, &step);
-        cur = step;
-    }
     s->members = arr;
     s->members_count = s->document_members_count = count;
-}
-
-static void xbl_mpsd__rd_servers(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
-{
-    xbl_mpsd_matchmaking_server *ms = &s->matchmaking_server;
-    int sv = xbl_mpsd__rd_get(r, root, "servers", XBL_MPSD__RD_OBJECT, false), v, ref;
-    const char *str;
-    if (sv < 0) return;
-    s->raw_servers_json = xbl_mpsd__rd_raw(r, sv);
-    v = xbl_mpsd__rd_get(r, sv, "matchmaking", XBL_MPSD__RD_OBJECT, true);
-    v = xbl_mpsd__rd_get(r, v, "properties", XBL_MPSD__RD_OBJECT, false);
-    v = xbl_mpsd__rd_get(r, v, "system", XBL_MPSD__RD_OBJECT, false);
-    if (v < 0) return;
-    s->has_matchmaking_server = true;
-    XBL_MPSD__RD_ENUM(r, v, "status", xbl_mpsd__rd_mm_status, &ms->status, xbl_mpsd_matchmaking_status,
-            XBL_MPSD_MATCHMAKING_STATUS_SEARCHING, XBL_MPSD_MATCHMAKING_STATUS_UNKNOWN);
-    str = xbl_mpsd__rd_str(r, v, "statusDetails");
-    if (str) ms->status_details = str;
-    xbl_mpsd__rd_u32(r, v, "typicalWait", &ms->typical_wait_in_seconds);
-    ref = xbl_mpsd__rd_get(r, v, "targetSessionRef", XBL_MPSD__RD_OBJECT, false);
-    xbl_mpsd__rd_fixed(r, ref, "scid", ms->target_session_ref.scid, sizeof ms->target_session_ref.scid);
-    xbl_mpsd__rd_fixed(r, ref, "templateName", ms->target_session_ref.session_template_name,
-            sizeof ms->target_session_ref.session_template_name);
-    xbl_mpsd__rd_fixed(r, ref, "name", ms->target_session_ref.session_name,
-            sizeof ms->target_session_ref.session_name);
-}
-
-/* initializing (API.md §4.17) */
-static void xbl_mpsd__rd_initializing(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
-{
-    int v = xbl_mpsd__rd_get(r, root, "initializing", XBL_MPSD__RD_OBJECT, false);
-    s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_NONE;
-    if (v < 0) return;
-    s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN;
-    XBL_MPSD__RD_ENUM(r, v, "stage", xbl_mpsd__rd_stage, &s->initialization.stage,
-            xbl_mpsd_initialization_stage, XBL_MPSD_INITIALIZATION_STAGE_JOINING,
-            XBL_MPSD_INITIALIZATION_STAGE_UNKNOWN);
-    xbl_mpsd__rd_time(r, v, "stageStartTime", &s->initialization.stage_start_time);
-    xbl_mpsd__rd_u32(r, v, "episode", &s->initialization.episode);
-}
-
-/* hostCandidates: device tokens, each must fit */
-static void xbl_mpsd__rd_host_candidates(xbl_mpsd__rd *r, int root, xbl_mpsd_session *s)
-{
-    int v = xbl_mpsd__rd_get(r, root, "hostCandidates", XBL_MPSD__RD_ARRAY, false), e;
-    size_t c, n = xbl_mpsd__rd_size(r, v);
-    xbl_mpsd_device_token *arr;
-    if (n == 0) return;
-    arr = XBL_MPSD__ALLOC_ARRAY(r->a, xbl_mpsd_device_token, n);
-    /* jsmn gives an array of size n exactly n elements */
-    for (c = 0, e = v + 1; c < n; c++, e = xbl_mpsd__rd_skip(r, e)) {
-        xbl_mpsd_device_token tok;
-        XBL_MPSD_MEMSET(&tok, 0, sizeof tok);
-        if (xbl_mpsd__rd_kind(r, e) != XBL_MPSD__RD_STRING ||
-                !xbl_mpsd__rd_fixed_tok(r, e, tok.value, sizeof tok.value, false)) {
-            r->bad = true;
-            return;
-        }
-        if (arr) arr[c] = tok;
+    xbl_mpsd__arena_alloc(r->a, 0, XBL_MPSD__ALIGN);
+    if (!r->fill) {
+        xbl_mpsd__arena_alloc(r->a, bytes, 1);
+        return;
     }
-    s->host_candidates = arr;
-    s->host_candidates_count = n;
+    /* second walk: fill in chain order */
+    e = large ? r->me_at : r->members_at;
+    i = xbl_mpsd__json_ws(r->js, r->n, r->members_at + 1);
+    for (cur = r->first, count = 0; count < s->members_count; count++) {
+        if (!large && fast) {
+            e = xbl_mpsd__json_key_end(r->js, r->n, i);
+        } else if (!large) e = xbl_mpsd__rd_member_find(r, cur);
+        i = xbl_mpsd__rd_member(r, e, large ? r->first : cur, &arr[count], 0);
+        if (arr[count].xuid == s->xuid) sub = r->member_sub;   /* the last match is the current user (API.md §1.5) */
+        cur = r->member_next;
+        i = xbl_mpsd__json_ws(r->js, r->n, i);
+        if (i < r->n && r->js[i] == ',') i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+    }
+    s->subscription_change_types = sub;
 }
 
-/* Fills s (freshly reset, arena possibly in measure mode) from the tokens.
-   r->bad tells a document error, s->arena.failed a short arena. */
-static void xbl_mpsd__rd_fill(xbl_mpsd__rd *r, xbl_mpsd_session *s, const xbl_mpsd__response_meta *meta)
+/* One walk over the document into r->sc.session: measuring (first) or
+   filling (second). false when the body is not a valid document. */
+static bool xbl_mpsd__rd_session(xbl_mpsd__rd *r, const xbl_mpsd__response_meta *meta,
+        unsigned char *arena, size_t arena_size, bool fill)
 {
-    const int root = 0;
-    xbl_mpsd_session_change_types sub = XBL_MPSD_SESSION_CHANGE_TYPES_NONE;
-
+    xbl_mpsd_session *s = &r->sc.session;
+    size_t i = xbl_mpsd__json_ws(r->js, r->n, 0);
+    int res;
+    xbl_mpsd__session_reset(s, arena, arena_size);
+    s->arena.measure = !fill;
+    r->s = s;
+    r->a = &s->arena;
+    r->bad = false;
+    r->fill = fill;
+    r->depth = r->depth0 = 0;
+    r->has_info = false;
+    r->first = r->next = UINT64_MAX;
     s->state = XBL_MPSD__STATE_DOCUMENT | XBL_MPSD__STATE_SERVICE;
     s->xuid = meta->xuid;
     if (meta->etag != NULL && meta->etag_len > 0) s->etag = xbl_mpsd__arena_strn(r->a, meta->etag, meta->etag_len);
     s->time_of_session = meta->date;
     if (meta->reference != NULL) s->reference = *meta->reference;
     s->write_status = meta->write_status;
-    if (xbl_mpsd__rd_kind(r, root) != XBL_MPSD__RD_OBJECT) { r->bad = true; return; }
-
-    /* info (API.md §4.16) */
-    xbl_mpsd__rd_u32(r, root, "contractVersion", &s->info.contract_version);
-    xbl_mpsd__rd_fixed(r, root, "branch", s->info.branch, sizeof s->info.branch);
-    xbl_mpsd__rd_u64(r, root, "changeNumber", &s->info.change_number);
-    xbl_mpsd__rd_fixed(r, root, "correlationId", s->info.correlation_id, sizeof s->info.correlation_id);
-    xbl_mpsd__rd_time(r, root, "startTime", &s->info.start_time);
-    xbl_mpsd__rd_time(r, root, "nextTimer", &s->info.next_timer);
-    xbl_mpsd__rd_fixed(r, root, "searchHandle", s->info.search_handle_id, sizeof s->info.search_handle_id);
-
-    xbl_mpsd__rd_constants(r, root, s);
-    xbl_mpsd__rd_properties(r, root, s);
-    xbl_mpsd__rd_initializing(r, root, s);
-    xbl_mpsd__rd_host_candidates(r, root, s);
-    if (r->bad) return;
-    xbl_mpsd__rd_role_types(r, root, s);
-    if (r->bad) return;
-    xbl_mpsd__rd_members(r, root, s, &sub);
-    if (r->bad) return;
-    s->subscription_change_types = sub;
-    xbl_mpsd__rd_servers(r, root, s);
+    s->initialization.stage = XBL_MPSD_INITIALIZATION_STAGE_NONE;
+    /* D8: LATENCY when not given (also when the whole object is absent, as XSAPI always reports) */
+    s->constants.peer_to_host_requirements.host_selection_metric = XBL_MPSD_METRICS_LATENCY;
+    if (i >= r->n || r->js[i] != '{') return false;
+    xbl_mpsd__rd_push(r, XBL_MPSD__T_ROOT, (unsigned char *)s, false, i, 0, 0);
+    while ((res = xbl_mpsd__rd_walk(r, 0)) == XBL_MPSD__RW_STOP) {   /* at "members" */
+        if (fill && r->i == r->members_at) r->i = r->members_end;
+        else if (fill) r->i = xbl_mpsd__rd_skip(r, r->i, 1);
+        else r->i = xbl_mpsd__rd_members_scan(r, r->i);
+        r->depth0 = 0;
+        if (r->i == SIZE_MAX) return false;
+    }
+    if (res != XBL_MPSD__RW_DONE || xbl_mpsd__json_ws(r->js, r->n, r->i) != r->n || r->bad) return false;
+    xbl_mpsd__rd_members(r, s);
+    return !r->bad;
 }
 
 static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
         const char *body, size_t body_len, const xbl_mpsd__response_meta *meta,
-        jsmntok_t *tokens, size_t token_cap, size_t *tokens_needed)
+        void *scratch, size_t scratch_size, size_t *scratch_needed)
 {
-    xbl_mpsd_session tmp;
-    xbl_mpsd__rd r;
-    jsmn_parser p;
+    xbl_mpsd__rd *r;
+    size_t pad = (size_t)((XBL_MPSD__ALIGN - ((uintptr_t)scratch & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1));
     size_t start, len;
-    int n = JSMN_ERROR_NOMEM;
     uint32_t counter;
 
-    if (tokens_needed) *tokens_needed = 0;
-    if (out == NULL || meta == NULL || tokens_needed == NULL || (body == NULL && body_len > 0))
+    if (scratch_needed) *scratch_needed = 0;
+    if (out == NULL || meta == NULL || scratch_needed == NULL || (body == NULL && body_len > 0))
         return XBL_MPSD_E_INVALIDARG;
-    /* the whole grammar first, so jsmn only tokenizes well-formed text */
-    if (body_len == 0 || body_len > (size_t)0x7FFFFFFE ||
-            !xbl_mpsd__json_check(body, body_len, &start, &len) || body[start] != '{')
-        return XBL_MPSD_E_INVALID_JSON_STRING;
-    jsmn_init(&p);
-    if (tokens != NULL && token_cap > 0)
-        n = jsmn_parse(&p, body, body_len, tokens,
-                (unsigned int)(token_cap > (size_t)0x7FFFFFFF ? (size_t)0x7FFFFFFF : token_cap));
-    if (n == JSMN_ERROR_NOMEM) {
-        jsmn_init(&p);
-        n = jsmn_parse(&p, body, body_len, NULL, 0);
-        if (n <= 0) return XBL_MPSD_E_INVALID_JSON_STRING;
-        *tokens_needed = (size_t)n;
+    if (body_len == 0 || body_len > (size_t)0x7FFFFFFE) return XBL_MPSD_E_INVALID_JSON_STRING;
+    if (scratch == NULL || scratch_size < pad || scratch_size - pad < sizeof *r) {
+        /* invalid JSON wins over a short scratch buffer */
+        if (!xbl_mpsd__json_check(body, body_len, &start, &len) || body[start] != '{')
+            return XBL_MPSD_E_INVALID_JSON_STRING;
+        *scratch_needed = pad + sizeof *r;
         return XBL_MPSD_E_OUTOFMEMORY;
     }
-    if (n <= 0) return XBL_MPSD_E_INVALID_JSON_STRING;
-    *tokens_needed = (size_t)n;
+    *scratch_needed = pad + sizeof *r;
+    r = (xbl_mpsd__rd *)(void *)((unsigned char *)scratch + pad);
+    r->js = body;
+    r->n = body_len;
+    r->members_at = r->members_end = 0;
+    r->entries = 0;
+    r->chain_count = 0;
+    r->me_at = 0;
 
-    r.js = body;
-    r.t = tokens;
-    r.n = n;
-
-    /* dry run: validate and measure; out stays untouched */
-    xbl_mpsd__session_reset(&tmp, out->arena.base, out->arena.size);
-    tmp.arena.measure = true;
-    r.a = &tmp.arena;
-    r.bad = false;
-    r.members_unique = false;
-    r.member_at = 0;
-    r.member_key = 0;
-    xbl_mpsd__rd_fill(&r, &tmp, meta);
-    if (r.bad) return XBL_MPSD_E_INVALID_JSON_STRING;
-    if (tmp.arena.failed) {
-        *tokens_needed = 0;
+    /* first walk: validate and measure; out stays untouched */
+    if (!xbl_mpsd__rd_session(r, meta, out->arena.base, out->arena.size, false)) return XBL_MPSD_E_INVALID_JSON_STRING;
+    if (r->sc.session.arena.failed) {
+        *scratch_needed = 0;
         return XBL_MPSD_E_OUTOFMEMORY;
     }
 
-    /* real run: same walk, cannot fail now */
+    /* second walk: the same tables into out's arena; cannot fail now */
     counter = out->random_counter;
-    xbl_mpsd__session_reset(&tmp, out->arena.base, out->arena.size);
-    r.a = &tmp.arena;
-    xbl_mpsd__rd_fill(&r, &tmp, meta);
-    XBL_MPSD_ASSERT(!r.bad && !tmp.arena.failed);
-    tmp.random_counter = counter;
-    *out = tmp;
+    xbl_mpsd__rd_session(r, meta, out->arena.base, out->arena.size, true);
+    XBL_MPSD_ASSERT(!r->bad && !r->sc.session.arena.failed);
+    r->sc.session.random_counter = counter;
+    *out = r->sc.session;
     if (out->constants.member_initialization) out->constants.member_initialization = &out->member_initialization;
     xbl_mpsd__session_mark_current_user(out);
     xbl_mpsd__session_new_subscription_id(out);
     return XBL_MPSD_OK;
 }
+
 /* ===========================================================================
    HTTP/1.1 request writer
    Buffer layout of an async while a request is out:
@@ -5742,10 +6174,6 @@ static void xbl_mpsd__wipe_tokens(xbl_mpsd_async *a)
 #define XBL_MPSD__HF_IS_GET      0x800u
 
 /* streaming token counter states */
-#define XBL_MPSD__TK_OUT     0u
-#define XBL_MPSD__TK_STRING  1u
-#define XBL_MPSD__TK_ESCAPE  2u
-#define XBL_MPSD__TK_PRIM    3u
 
 static void xbl_mpsd__hr_init(xbl_mpsd__http_response *r, bool is_get)
 {
@@ -6000,32 +6428,6 @@ static xbl_mpsd_result xbl_mpsd__hr_line(xbl_mpsd__http_response *r, const char 
     }
 }
 
-/* Counts the tokens jsmn will need for the body, byte by byte, so the count
-   is known even for a body that did not fit. */
-static void xbl_mpsd__count_tokens(xbl_mpsd__http_response *r, const unsigned char *p, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++) {
-        unsigned char c = p[i];
-        if (r->tok_state == XBL_MPSD__TK_STRING) {
-            if (c == '\\') r->tok_state = XBL_MPSD__TK_ESCAPE;
-            else if (c == '"') r->tok_state = XBL_MPSD__TK_OUT;
-            continue;
-        }
-        if (r->tok_state == XBL_MPSD__TK_ESCAPE) { r->tok_state = XBL_MPSD__TK_STRING; continue; }
-        if (r->tok_state == XBL_MPSD__TK_PRIM) {
-            if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ',' && c != ':' && c != ']' && c != '}') continue;
-            r->tok_state = XBL_MPSD__TK_OUT;
-        }
-        switch (c) {
-        case '{': case '[': r->tokens++; break;
-        case '"': r->tokens++; r->tok_state = XBL_MPSD__TK_STRING; break;
-        case ' ': case '\t': case '\r': case '\n': case ',': case ':': case ']': case '}': break;
-        default: r->tokens++; r->tok_state = XBL_MPSD__TK_PRIM; break;
-        }
-    }
-}
-
 /* Takes n decoded body bytes from the front of the raw area. A session body
    is kept while it fits; an error body only as far as the error text goes. */
 static void xbl_mpsd__hr_body(xbl_mpsd__http_response *r, unsigned char *win, size_t n)
@@ -6033,7 +6435,6 @@ static void xbl_mpsd__hr_body(xbl_mpsd__http_response *r, unsigned char *win, si
     unsigned char *p = win + r->body_len;
     size_t limit = (r->flags & XBL_MPSD__HF_WANT_BODY) ? SIZE_MAX : XBL_MPSD__ERROR_TEXT_CAP - 1;
     size_t keep = 0;
-    if (r->flags & XBL_MPSD__HF_WANT_BODY) xbl_mpsd__count_tokens(r, p, n);
     if (!(r->flags & XBL_MPSD__HF_OVERFLOW) && r->body_len < limit)
         keep = n < limit - r->body_len ? n : limit - r->body_len;
     if (keep < n) XBL_MPSD_MEMMOVE(p + keep, p + n, r->raw_len - n);
@@ -6293,39 +6694,30 @@ static void xbl_mpsd__keep_error_text(xbl_mpsd_async *a)
     a->error_text[n] = '\0';
 }
 
-/* Where the JSON tokens go: right after the kept body, aligned. */
-static jsmntok_t *xbl_mpsd__tokens(const xbl_mpsd_async *a, size_t *cap)
+/* The reader's scratch space: the rest of the buffer after the kept body. */
+static unsigned char *xbl_mpsd__scratch(const xbl_mpsd_async *a, size_t *cap)
 {
-    uintptr_t at = (uintptr_t)(a->buffer + xbl_mpsd__window_start(a) + a->response.body_len);
-    uintptr_t end = (uintptr_t)(a->buffer + a->buffer_size);
-    size_t align = sizeof(int);
-    at = (at + (align - 1)) & ~(uintptr_t)(align - 1);
-    *cap = at < end ? (size_t)(end - at) / sizeof(jsmntok_t) : 0;
-    return (jsmntok_t *)at;
+    size_t at = xbl_mpsd__window_start(a) + a->response.body_len;
+    *cap = a->buffer_size - at;
+    return a->buffer + at;
 }
 
-/* The body is a session to load: it must have fit, and so must its tokens. */
+/* Scratch bytes the reader needs after the body, whatever its alignment. */
+#define XBL_MPSD__READ_SCRATCH (sizeof(xbl_mpsd__rd) + XBL_MPSD__ALIGN - 1)
+
+/* The body is a session to load: it must have fit, and so must the
+   reader's scratch space. */
 static xbl_mpsd_result xbl_mpsd__check_body(xbl_mpsd_async *a)
 {
     const xbl_mpsd__http_response *r = &a->response;
-    size_t tok_bytes = (r->tokens > (SIZE_MAX - r->body_total - sizeof(int)) / sizeof(jsmntok_t))
-        ? SIZE_MAX : r->body_total + sizeof(int) - 1 + r->tokens * sizeof(jsmntok_t);
-    size_t cap, need = tok_bytes > r->need ? tok_bytes : r->need;
-    jsmntok_t *tokens = xbl_mpsd__tokens(a, &cap);
-    jsmn_parser p;
-    int n;
-    if ((r->flags & XBL_MPSD__HF_OVERFLOW) || r->tokens > cap) {
-        xbl_mpsd__set_needed(a, need);
+    size_t cap, want = r->body_total > SIZE_MAX - XBL_MPSD__READ_SCRATCH ? SIZE_MAX
+                     : r->body_total + XBL_MPSD__READ_SCRATCH;
+    xbl_mpsd__scratch(a, &cap);
+    if ((r->flags & XBL_MPSD__HF_OVERFLOW) || cap < XBL_MPSD__READ_SCRATCH) {
+        xbl_mpsd__set_needed(a, want > r->need ? want : r->need);
         return XBL_MPSD_E_OUTOFMEMORY;
     }
-    jsmn_init(&p);
-    n = jsmn_parse(&p, (const char *)a->buffer + xbl_mpsd__window_start(a), r->body_len,
-                   tokens, (unsigned)(cap > UINT32_MAX ? UINT32_MAX : cap));
-    if (n == JSMN_ERROR_NOMEM) {   /* the streaming count fell short of jsmn's */
-        a->needed = a->buffer_size * 2;
-        return XBL_MPSD_E_OUTOFMEMORY;
-    }
-    return n < 1 ? XBL_MPSD_E_INVALID_JSON_STRING : XBL_MPSD_OK;
+    return XBL_MPSD_OK;
 }
 
 /* A by-handle exchange learns the session reference from Content-Location. */
@@ -6468,10 +6860,17 @@ static xbl_mpsd_result xbl_mpsd__step_send(xbl_mpsd_async *a)
 {
     xbl_mpsd_client *c = a->client;
     const uint8_t *data;
-    size_t len;
+    size_t len, head_end = a->body_len + a->head_len;
     int32_t n;
     if (!(a->flags & XBL_MPSD__AF_TRACED)) { a->flags |= XBL_MPSD__AF_TRACED; xbl_mpsd__trace_request(a); }
-    if (a->sent < a->head_len) {
+    /* One send when the body fits again after the head (the response window
+       takes that room later; the body itself stays at buffer[0] for a resend) */
+    bool one = a->body_len > 0 && a->buffer_size - head_end >= a->body_len;
+    if (one) {
+        if (a->sent == 0) XBL_MPSD_MEMCPY(a->buffer + head_end, a->buffer, a->body_len);
+        data = a->buffer + a->body_len + a->sent;
+        len = a->head_len + a->body_len - a->sent;
+    } else if (a->sent < a->head_len) {
         data = a->buffer + a->body_len + a->sent;
         len = a->head_len - a->sent;
     } else {
@@ -6486,6 +6885,9 @@ static xbl_mpsd_result xbl_mpsd__step_send(xbl_mpsd_async *a)
     if (a->sent == a->head_len + a->body_len) {
         xbl_mpsd__wipe_tokens(a);
         a->state = XBL_MPSD__OP_RECV;
+        /* the answer takes a round trip: let the caller wait for the socket
+           rather than spend a receive that can only say "not yet" */
+        return XBL_MPSD_PENDING;
     }
     return XBL_MPSD__CONTINUE;
 }
@@ -6779,8 +7181,8 @@ static xbl_mpsd_result xbl_mpsd__deliver(xbl_mpsd_async *a, xbl_mpsd_session *ou
     const xbl_mpsd__http_response *r = &a->response;
     bool write = xbl_mpsd__is_write(a);
     xbl_mpsd__response_meta meta;
-    size_t cap, tokens_needed = 0;
-    jsmntok_t *tokens;
+    size_t cap, scratch_needed = 0;
+    unsigned char *scratch;
     xbl_mpsd_result res;
     if (out == NULL) { a->flags |= XBL_MPSD__AF_TAKEN; return a->result; }
     if (r->status == 204 || r->body_len == 0) {
@@ -6796,12 +7198,11 @@ static xbl_mpsd_result xbl_mpsd__deliver(xbl_mpsd_async *a, xbl_mpsd_session *ou
     meta.etag_len = r->etag_len;
     meta.date = r->date;
     meta.write_status = write ? xbl_mpsd__write_status_of(r->status) : XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
-    tokens = xbl_mpsd__tokens(a, &cap);
+    scratch = xbl_mpsd__scratch(a, &cap);
     res = xbl_mpsd__session_load(out, (const char *)a->buffer + xbl_mpsd__window_start(a), r->body_len,
-                                 &meta, tokens, cap, &tokens_needed);
-    if (res == XBL_MPSD_E_OUTOFMEMORY && tokens_needed <= cap) return res;   /* out's arena: not consumed */
-    if (res == XBL_MPSD_E_OUTOFMEMORY)
-        a->needed = (size_t)((unsigned char *)(tokens + tokens_needed) - a->buffer);
+                                 &meta, scratch, cap, &scratch_needed);
+    if (res == XBL_MPSD_E_OUTOFMEMORY && scratch_needed <= cap) return res;   /* out's arena: not consumed */
+    if (res == XBL_MPSD_E_OUTOFMEMORY) a->needed = (size_t)(scratch - a->buffer) + scratch_needed;
     a->flags |= XBL_MPSD__AF_TAKEN;
     return res;
 }
@@ -7773,8 +8174,8 @@ static bool xbl_mpsd__json_array_next(const char *s, size_t n, size_t *i, const 
     size_t k = xbl_mpsd__json_ws(s, n, *i), v;
     if (k < n && (s[k] == '[' || s[k] == ',')) k = xbl_mpsd__json_ws(s, n, k + 1);
     if (k >= n || s[k] == ']') return false;
-    v = k;
-    if (!xbl_mpsd__json_scan_value(s, n, &v, 1)) return false;
+    v = xbl_mpsd__json_skip(s, n, k, 1);
+    if (v == SIZE_MAX) return false;
     *value = s + k;
     *value_len = v - k;
     *i = xbl_mpsd__json_ws(s, n, v);

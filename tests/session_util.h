@@ -155,7 +155,7 @@ static inline void su_golden(xbl_mpsd_session *s, xbl_mpsd_result (*build)(xbl_m
     assert_body(s, golden_bodies[i].body);
 }
 
-static jsmntok_t su_tokens[2048] SU_UNUSED;
+static union { unsigned char b[16384]; uint64_t u; void *p; } su_scratch SU_UNUSED;   /* the reader's scratch space */
 
 /* Turns s (with an arena) into a service session from body, for user xuid. */
 static inline void su_load_service(xbl_mpsd_session *s, void *arena, size_t arena_size, const char *body, uint64_t xuid)
@@ -171,7 +171,7 @@ static inline void su_load_service(xbl_mpsd_session *s, void *arena, size_t aren
     meta.etag = "\"e1\"";
     meta.etag_len = 4;
     meta.write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
-    EXPECT_OK(xbl_mpsd__session_load(s, body, strlen(body), &meta, su_tokens, sizeof su_tokens / sizeof su_tokens[0], &needed));
+    EXPECT_OK(xbl_mpsd__session_load(s, body, strlen(body), &meta, su_scratch.b, sizeof su_scratch.b, &needed));
 }
 
 #endif /* SESSION_UTIL_H */

@@ -151,7 +151,7 @@ static void build_local(xbl_mpsd_session *s, unsigned char *arena, size_t size)
     assert_int_equal(xbl_mpsd_session_add_member_reservation(s, XUID_ME + 1, "{}", false), XBL_MPSD_OK);
 }
 
-static jsmntok_t g_tokens[8192];
+static union { unsigned char b[16384]; uint64_t u; void *p; } g_scratch;   /* the reader's scratch space */
 
 static xbl_mpsd_result load(xbl_mpsd_session *s, const char *doc)
 {
@@ -163,7 +163,7 @@ static xbl_mpsd_result load(xbl_mpsd_session *s, const char *doc)
     meta.reference = &ref;
     meta.etag = "\"etag-1\"";
     meta.etag_len = 8;
-    return xbl_mpsd__session_load(s, doc, strlen(doc), &meta, g_tokens, 8192, &needed);
+    return xbl_mpsd__session_load(s, doc, strlen(doc), &meta, g_scratch.b, sizeof g_scratch.b, &needed);
 }
 
 static void build_doc(xbl_mpsd_session *s, unsigned char *arena, size_t size, const char *doc)

@@ -343,7 +343,7 @@ static void test_request_synchronized_with_etag(void **state)
     mock_reset_traffic(&g_mock);
     write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_SYNCHRONIZED_UPDATE);
     expect_request("PUT", REF_PATH, "If-Match: e200\r\n", "{}");
-    assert_string_equal(g_mock.calls, "Cssr");   /* kept alive: the liveness check answered OK */
+    assert_string_equal(g_mock.calls, "Csr");   /* kept alive: the liveness check answered OK */
 }
 
 static void test_request_by_handle(void **state)
@@ -822,6 +822,19 @@ static void test_fault_partial_sends(void **state)
     assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
 }
 
+/* Head and body leave in one send when the body fits again after the head;
+   the bytes are the same either way. */
+static void test_one_send_per_request(void **state)
+{
+    (void)state;
+    assert_int_equal(write_once(), XBL_MPSD_OK);
+    add_cl("HTTP/1.1 200 OK", "", DOC);
+    assert_int_equal(drive(&g_async, 100000), XBL_MPSD_OK);
+    expect_request("PUT", REF_PATH, "If-None-Match: *\r\n", JOIN_BODY);
+    assert_int_equal(g_mock.sends, 1);
+    assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
+}
+
 static void test_fault_send_error(void **state)
 {
     (void)state;
@@ -1027,12 +1040,12 @@ static void test_keep_alive_reuse_and_close(void **state)
     add_cl("HTTP/1.1 200 OK", "Connection: close\r\n", DOC);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_OK);
-    assert_string_equal(g_mock.calls, "Cssrx");   /* checked, reused, closed as asked */
+    assert_string_equal(g_mock.calls, "Csrx");   /* checked, reused, closed as asked */
     assert_false(g_client.connected);
     assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
     mock_reset_traffic(&g_mock);
     write_with_mode(&g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING);
-    assert_string_equal(g_mock.calls, "cssr");   /* a new connection */
+    assert_string_equal(g_mock.calls, "csr");   /* a new connection */
     assert_int_equal(g_mock.connects, 3);
     /* an HTTP error response leaves the connection usable */
     assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
@@ -1060,7 +1073,7 @@ static void test_stale_keep_alive_resent_once(void **state)
     (void)state;
     stale_connection(XBL_MPSD_E_EOF, false);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_OK);
-    assert_string_equal(g_mock.calls, "Cssrxcssr");   /* dead after the check: resent once */
+    assert_string_equal(g_mock.calls, "Csrxcsr");   /* dead after the check: resent once */
     assert_int_equal(g_auth.calls, 3);   /* the token is asked for again */
     half = g_mock.sent_len / 2;
     assert_memory_equal(g_mock.sent, g_mock.sent + half, half);   /* the same request twice */
@@ -1069,7 +1082,7 @@ static void test_stale_keep_alive_resent_once(void **state)
 
     stale_connection(XBL_MPSD_E_IO, false);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_OK);
-    assert_string_equal(g_mock.calls, "Cssrxcssr");
+    assert_string_equal(g_mock.calls, "Csrxcsr");
 }
 
 static void test_stale_keep_alive_never_twice(void **state)
@@ -1077,7 +1090,7 @@ static void test_stale_keep_alive_never_twice(void **state)
     (void)state;
     stale_connection(XBL_MPSD_E_EOF, true);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_E_CONNECTION_CLOSED);
-    assert_string_equal(g_mock.calls, "Cssrxcssrx");
+    assert_string_equal(g_mock.calls, "Csrxcsrx");
     /* send failure on the kept connection: resent; fails again: ends */
     kept_connection();
     mock_add_send(&g_mock, XBL_MPSD_E_IO);
@@ -1091,7 +1104,7 @@ static void test_stale_keep_alive_never_twice(void **state)
     mock_add_code(&g_mock, XBL_MPSD_E_EOF);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_E_CONNECTION_CLOSED);
-    assert_string_equal(g_mock.calls, "Cssrrx");
+    assert_string_equal(g_mock.calls, "Csrrx");
 }
 
 /* The server closed the kept connection while it sat idle: the liveness
@@ -1108,7 +1121,7 @@ static void test_dead_idle_connection_costs_no_send(void **state)
     add_cl("HTTP/1.1 200 OK", "ETag: fresh\r\n", DOC);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_OK);
-    assert_string_equal(g_mock.calls, "ccssr");
+    assert_string_equal(g_mock.calls, "ccsr");
     assert_int_equal(g_auth.calls, 2);   /* no second token: nothing was resent */
     assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_OK);
     assert_string_equal(xbl_mpsd_session_etag(&g_session), "fresh");
@@ -1122,7 +1135,7 @@ static void test_dead_idle_connection_costs_no_send(void **state)
     mock_add_code(&g_mock, XBL_MPSD_E_EOF);
     assert_int_equal(xbl_mpsd_write_session_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &g_async), XBL_MPSD_OK);
     assert_int_equal(drive(&g_async, 100), XBL_MPSD_E_CONNECTION_CLOSED);
-    assert_string_equal(g_mock.calls, "ccssrx");
+    assert_string_equal(g_mock.calls, "ccsrx");
     assert_int_equal(xbl_mpsd_write_session_result(&g_async, &g_session), XBL_MPSD_E_CONNECTION_CLOSED);
 
     /* the liveness check fails outright: the port's code, nothing sent */
@@ -1335,6 +1348,7 @@ int main(void)
         cmocka_unit_test(test_fault_connect_timeout),
         cmocka_unit_test(test_fault_eof_mid_response),
         cmocka_unit_test(test_fault_partial_sends),
+        cmocka_unit_test(test_one_send_per_request),
         cmocka_unit_test(test_fault_send_error),
         cmocka_unit_test(test_fault_would_block_storm),
         cmocka_unit_test(test_idle_polls_timeout_at_deadline),

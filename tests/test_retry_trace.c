@@ -193,7 +193,8 @@ static void test_retry_honours_retry_after(void **state)
     mock_add_bytes(&g_mock, r503, strlen(r503));
     mock_add_bytes(&g_mock, OK_RESP("e2"), strlen(OK_RESP("e2")));
     start_write();
-    assert_int_equal(xbl_mpsd_async_poll(&g_async), XBL_MPSD_PENDING);   /* sent, 503 read: waiting */
+    assert_int_equal(xbl_mpsd_async_poll(&g_async), XBL_MPSD_PENDING);   /* sent */
+    assert_int_equal(xbl_mpsd_async_poll(&g_async), XBL_MPSD_PENDING);   /* the 503 read: waiting */
     one = g_mock.sent_len;
     assert_true(one > 0);
     assert_waiting(5);

@@ -4,17 +4,17 @@
    Input: [meta][body bytes...]; meta bit 0 picks the client's XUID (one that
    the seeds use as a member, or another), bits 1-2 the ETag shape.
 
-   Properties (besides no sanitizer report; the body, token array and arena
+   Properties (besides no sanitizer report; the body, scratch buffer and arena
    are heap blocks of exactly their size):
-   - a failed load returns INVALID_JSON_STRING, OUTOFMEMORY (tokens, with
-     the count needed) or nothing else, and leaves the session byte-identical
+   - a failed load returns INVALID_JSON_STRING, OUTOFMEMORY (scratch, with
+     the bytes needed) or nothing else, and leaves the session byte-identical
      (struct and used arena);
    - a loaded session keeps every pointer inside its arena (or on a string
      literal of the SDK), its arrays are as long as their counts say, and
      every getter is safe to walk;
    - the measure is exact: the same body loads into an arena of exactly
      `used` bytes, and fails cleanly with OUTOFMEMORY in one byte less;
-   - a token buffer one short of tokens_needed fails with OUTOFMEMORY;
+   - a scratch buffer one byte short of what it needs fails with OUTOFMEMORY;
    - the loaded session copies (xbl_mpsd_session_copy) into an arena of the
      same used size, the copy reads the same through the getters, and the
      next write body of both is the same valid JSON (own validator and jsmn). */
@@ -23,7 +23,7 @@
 #include "fuzz_util.h"
 
 #define FZ_ARENA 65536
-#define FZ_TOKENS 8192
+#define FZ_SCRATCH 8192   /* bytes: the reader's walker state */
 
 static const uint64_t fz_xuids[2] = { UINT64_C(2814600000000001), UINT64_C(1234) };
 
@@ -205,11 +205,11 @@ static void check_body(const xbl_mpsd_session *s, char *out, size_t *len)
 }
 
 static xbl_mpsd_result load(xbl_mpsd_session *s, const char *body, size_t n, const xbl_mpsd__response_meta *meta,
-        size_t token_cap, size_t *needed)
+        size_t scratch_size, size_t *needed)
 {
-    jsmntok_t *tok = token_cap ? (jsmntok_t *)malloc(token_cap * sizeof *tok) : NULL;
-    xbl_mpsd_result r = xbl_mpsd__session_load(s, body, n, meta, tok, token_cap, needed);
-    free(tok);
+    void *scratch = scratch_size ? malloc(scratch_size) : NULL;
+    xbl_mpsd_result r = xbl_mpsd__session_load(s, body, n, meta, scratch, scratch_size, needed);
+    free(scratch);
     return r;
 }
 
@@ -238,16 +238,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     FZ_CHECK(xbl_mpsd_session_init(&s, meta.xuid, NULL, NULL, arena, FZ_ARENA) == XBL_MPSD_OK);
     snap_take(&s);
-    r = load(&s, body, size - 1, &meta, FZ_TOKENS, &needed);
+    r = load(&s, body, size - 1, &meta, FZ_SCRATCH, &needed);
     if (r != XBL_MPSD_OK) {
         FZ_CHECK(r == XBL_MPSD_E_INVALID_JSON_STRING || r == XBL_MPSD_E_OUTOFMEMORY);
-        if (r == XBL_MPSD_E_OUTOFMEMORY) FZ_CHECK(needed > FZ_TOKENS || needed == 0);
+        if (r == XBL_MPSD_E_OUTOFMEMORY) FZ_CHECK(needed > FZ_SCRATCH || needed == 0);
         snap_same(&s);
         free(body);
         free(arena);
         return 0;
     }
-    FZ_CHECK(needed > 0 && needed <= FZ_TOKENS);
+    FZ_CHECK(needed > 0 && needed <= FZ_SCRATCH);
     check_session(&s);
     used = s.arena.used;
 
@@ -258,13 +258,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (used > 0) {
         tight.arena.size = used - 1;
         snap_take(&tight);
-        FZ_CHECK(load(&tight, body, size - 1, &meta, FZ_TOKENS, &needed) == XBL_MPSD_E_OUTOFMEMORY);
+        FZ_CHECK(load(&tight, body, size - 1, &meta, FZ_SCRATCH, &needed) == XBL_MPSD_E_OUTOFMEMORY);
         snap_same(&tight);
         tight.arena.size = used;
     }
-    FZ_CHECK(load(&tight, body, size - 1, &meta, FZ_TOKENS, &needed) == XBL_MPSD_OK);
+    FZ_CHECK(load(&tight, body, size - 1, &meta, FZ_SCRATCH, &needed) == XBL_MPSD_OK);
     FZ_CHECK(tight.arena.used == used);
-    /* one token short */
+    /* one scratch byte short */
     snap_take(&tight);
     FZ_CHECK(load(&tight, body, size - 1, &meta, needed - 1, &needed) == XBL_MPSD_E_OUTOFMEMORY);
     snap_same(&tight);

@@ -1,14 +1,15 @@
 /* Part 1, document reading: one parser over one session document.
    usage: read_bench PARSER FILE MODE
      PARSER  jsmn   jsmn tokenization alone (the floor: xbl_mpsd's reader
-                    tokenizes with jsmn, configured as the SDK does)
+                    walked tokens with jsmn until issue 15, configured as
+                    the SDK did)
              xbl    xbl_mpsd reading the document into a session (the
-                    reader behind every *_result call: grammar check, jsmn,
-                    measuring walk, filling walk)
+                    reader behind every *_result call: a checking and
+                    measuring walk, then a filling walk, no tokens)
              cjson  cJSON_ParseWithLength + cJSON_Delete
      MODE    count  one warm-up, then ITER parses between callgrind toggles
              time   best of 5 wall-clock batches of >= 60 ms
-             mem    bytes the parser needs (token array, arena, heap peak
+             mem    bytes the parser needs (token array or reader scratch, arena, heap peak
                     when heapcount.so is preloaded)
    Prints key=value pairs on one line. */
 #include "bench_common.h"   /* first: it sets _GNU_SOURCE */
@@ -24,7 +25,7 @@ static xbl_mpsd_session g_s;
 
 static const char *g_doc;
 static size_t g_len;
-static size_t g_tokens_used, g_arena_used;
+static size_t g_tokens_used, g_arena_used, g_scratch_used;
 
 static int parse_jsmn(void)
 {
@@ -50,8 +51,8 @@ static int parse_xbl(void)
     m.etag_len = strlen(m.etag);
     m.date = (time_t)1709290000;
     m.write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
-    r = xbl_mpsd__session_load(&g_s, g_doc, g_len, &m, g_tok, sizeof g_tok / sizeof g_tok[0], &need);
-    g_tokens_used = need;
+    r = xbl_mpsd__session_load(&g_s, g_doc, g_len, &m, g_tok, sizeof g_tok, &need);
+    g_scratch_used = need;
     g_arena_used = g_s.arena.used;
     return r == XBL_MPSD_OK ? 0 : -1;
 }
@@ -127,9 +128,9 @@ int main(int argc, char **argv)
                 allocs = h->allocs;
             }
         }
-        printf("parser=%s bytes=%zu tokens=%zu token_bytes=%zu arena=%zu heap_peak=%zu heap_allocs=%lu heap=%s\n",
-               parser, g_len, g_tokens_used, g_tokens_used * sizeof(jsmntok_t), g_arena_used, heap_peak, allocs,
-               h ? "counted" : "none");
+        printf("parser=%s bytes=%zu tokens=%zu token_bytes=%zu scratch=%zu arena=%zu heap_peak=%zu heap_allocs=%lu "
+               "heap=%s\n", parser, g_len, g_tokens_used, g_tokens_used * sizeof(jsmntok_t), g_scratch_used,
+               g_arena_used, heap_peak, allocs, h ? "counted" : "none");
         return 0;
     }
     fprintf(stderr, "unknown mode %s\n", mode);

@@ -9,6 +9,7 @@ usage: run.py BUILD_DIR [--update BENCHMARKS.md]
 Environment: BENCH_ARM_FLAGS_<PORT> extra arm-none-eabi flags for a port
 (e.g. its include paths), BENCH_SKIP=1,4 to skip parts.
 """
+import json
 import os
 import platform
 import re
@@ -126,11 +127,11 @@ def part1():
             if p == 'jsmn':
                 mem, memtxt = int(m['token_bytes']), '%s tokens = %d B' % (m['tokens'], int(m['token_bytes']))
             elif p == 'xbl':
-                mem = int(m['token_bytes']) + int(m['arena'])
-                memtxt = 'arena %d B + tokens %d B' % (int(m['arena']), int(m['token_bytes']))
+                mem = int(m['scratch']) + int(m['arena'])
+                memtxt = 'arena %d B + scratch %d B' % (int(m['arena']), int(m['scratch']))
             else:
                 mem, memtxt = int(m['heap_peak']), 'heap peak %d B in %s allocs' % (int(m['heap_peak']), m['heap_allocs'])
-            res[(n, p)] = dict(ir=per, bytes=size, mbs=float(t['mb_per_s']), mem=mem)
+            res[(n, p)] = dict(ir=per, bytes=size, mbs=float(t['mb_per_s']), mem=mem, arena=int(m.get('arena', 0)))
             rows.append([n, size, label, '%.0f' % per, '%.1f' % (per / size), t['mb_per_s'], memtxt,
                          '%.1fx' % (mem / size)])
     table('Part 1: reading a session document (per parse)',
@@ -138,9 +139,10 @@ def part1():
           rows,
           ['instructions: callgrind, user space, one parse (mean of up to 100 collected parses, after a warm-up).',
            'MB/s: best of 5 wall-clock batches on this machine (noisy: shared cores); instructions are the figure to compare.',
-           'xbl_mpsd: xbl_mpsd__session_load, what every *_result call runs: full-grammar check, jsmn '
-           'tokenization, a measuring walk and a filling walk into the session arena.',
-           'memory: jsmn/xbl_mpsd token array (20 B a token) and arena; cJSON/RapidJSON: peak heap '
+           'xbl_mpsd: xbl_mpsd__session_load, what every *_result call runs: a walk that checks the grammar and '
+           'the schema and measures the arena (key tables, no tokens), then a filling walk into the session arena.',
+           'memory: jsmn token array (20 B a token); xbl_mpsd arena and reader scratch (walker state and the '
+           'structs of the measuring walk, the same for every document); cJSON/RapidJSON: peak heap '
            '(usable bytes, heapcount.so) while the tree is alive. None of them counts the document text.'])
     rows = []
     for n in SIZES:
@@ -427,7 +429,39 @@ def part4():
            'Core = error strings, number/text helpers, arena, switch tables and string literals shared by several '
            'functions.'] + (['arm-none-eabi-gcc warnings (-Wall -Wextra): ' + ' / '.join(
                l.replace(ROOT + '/', '') for l in warn if 'warning:' in l)[:600]] if warn else []))
-    return dict(total=total, parts=parts, ours_jh=ours_jh)
+    fam = families(lib, total['-Os'])
+    return dict(total=total, parts=parts, ours_jh=ours_jh, chapters=per_opt['-Os'], **fam)
+
+
+def switches():
+    """The header's family switches: every XBL_MPSD_NO_<FAMILY> it tests, so
+    a family added later is picked up without touching this script."""
+    with open(os.path.join(ROOT, 'xbl_mpsd.h')) as f:
+        text = f.read()
+    return sorted(set(re.findall(r'(?:#\s*if(?:n?def)?\s+|defined\s*\(?\s*)(XBL_MPSD_NO_[A-Z0-9_]+)', text)))
+
+
+def families(lib, total_os):
+    """Cortex-M4 -Os bytes (text + rodata) of the minimal build (every family
+    switched off) and of each family (the default build minus the build
+    without it)."""
+    def size_with(defs, name):
+        obj, r = arm_compile(lib, name, '-Os', ['-D' + d for d in defs])
+        if r.returncode != 0:
+            sys.exit('arm-none-eabi-gcc failed with %s:\n%s' % (' '.join(defs), r.stderr))
+        return sum(v for k, v in sections(obj).items() if k.startswith(('.text', '.rodata')))
+    sw = switches()
+    fams = {d[len('XBL_MPSD_NO_'):].lower(): total_os - size_with([d], 'sdk_' + d.lower()) for d in sw}
+    minimal = size_with(sw, 'sdk_minimal') if sw else total_os
+    rows = [['default build (every family)', total_os, kb(total_os)], ['minimal build (no optional family)', minimal,
+                                                                       kb(minimal)]]
+    rows += [['family: %s (XBL_MPSD_NO_%s leaves it out)' % (f, f.upper()), v, kb(v)] for f, v in sorted(fams.items())]
+    table('Part 4c: ARM Cortex-M4 -Os size of the default build, the minimal build and each family',
+          ['build', 'bytes', 'KB'], rows,
+          ['Families are the header\'s XBL_MPSD_NO_<FAMILY> switches (found in the header: %s); a family\'s size '
+           'is the default build minus the build without it; the minimal build switches every one off (the '
+           'write/read path and the session model).' % (', '.join(sw) or 'none yet')])
+    return dict(minimal=minimal, families=fams)
 
 
 def arm_port_flags(name):
@@ -508,17 +542,21 @@ def part5(ka_port):
            'Port structs with a TLS or TCP stack inside (mbedTLS contexts) depend on that stack\'s configuration: '
            'x86-64 uses Debian\'s, ARM tools/bench/arm/bench_mbedtls_user.h (Debian\'s minus OS features).'])
 
-    rows = []
+    rows, need = [], {}
     for n in SIZES:
         r = kv(sh([os.path.join(B, 'ka_xbl'), ka_port, 'needed', str(n)]).stdout)
         size = os.path.getsize(os.path.join(DOCS, 'doc_%d.json' % n))
-        rows.append([n, size, r['arena_bytes'], r['async_bytes'], '%.1fx' % (int(r['async_bytes']) / size)])
+        need[n] = dict(arena=int(r['arena_bytes']), asyn=int(r['async_bytes']))
+        rows.append([n, size, r['arena_bytes'], r['async_bytes'], '%.2fx' % (int(r['async_bytes']) / size),
+                     '%.2fx' % (int(r['arena_bytes']) / size)])
     table('Part 5b: memory a GET of each document needs (x86-64)',
-          ['members', 'document bytes', 'session arena B', 'async buffer B', 'async / document'], rows,
+          ['members', 'document bytes', 'session arena B', 'async buffer B', 'async / document', 'arena / document'],
+          rows,
           ['async buffer: found with xbl_mpsd_async_needed_bytes after an XBL_MPSD_E_OUTOFMEMORY, then confirmed '
-           'by a successful GET with exactly that buffer (request + 1.3 KB token + response + jsmn tokens).',
+           'by a successful GET with exactly that buffer (request + 1.3 KB token + response + the reader\'s '
+           'scratch: its walker state, the same size for every document).',
            'arena: xbl_mpsd session arena used after the result call.'])
-    stack()
+    return dict(need=need, stack=stack())
 
 
 def ci_graph(path):
@@ -638,7 +676,7 @@ def library_frames():
 
 def stack():
     rows = []
-    graphs = {}
+    graphs, every = {}, {}
     for opt in ('-Os', '-O1'):
         graphs['ARM ' + opt] = ci_graph(os.path.join(B, 'arm', 'sdk_%s.ci' % opt.strip('-')))
     host_ci = os.path.join(B, 'stack_x86.ci')
@@ -663,10 +701,19 @@ def stack():
         if isinstance(row[1], int) and e in measured and measured[e] > row[1]:
             over.append('%s (%d measured, %d estimated)' % (e, measured[e], row[1]))
         rows.append(row + [note])
+    nodes, edges = graphs['ARM -Os']
+    public = sorted({v[0] for v in nodes.values() if re.match(r'^xbl_mpsd_[a-z]', v[0]) and v[2] != 'builtin'})
+    for e in public:
+        v, _ = worst_stack(nodes, edges, e)
+        if v is not None:
+            every[e] = v
+    deepest = max(every, key=lambda e: every[e])
+    rows.append(['deepest of all %d public entry points: %s' % (len(every), deepest), every[deepest], '', '',
+                 'build/bench/results.json lists each'])
     table('Part 5c: worst-case stack depth from each entry point (bytes)',
           ['entry point', 'ARM -Os', 'ARM -O1', 'x86-64 -O2', 'ARM -Os measured', 'note'], rows,
           ['gcc -fstack-usage -fcallgraph-info=su: the deepest path of static frames through the call graph; '
-           'the recursive JSON scanner is charged its maximum nesting (XBL_MPSD_JSON_MAX_DEPTH = 32); the port '
+           'a recursive cycle (the SDK has none now) would be charged XBL_MPSD_JSON_MAX_DEPTH times; the port '
            'and auth callbacks (indirect calls) come on top. ARM library calls (memcpy, the 64-bit division '
            '__aeabi_uldivmod, ...) are charged their deepest stack as linked by make arm-test (libgcc, picolibc; '
            '%s); on x86-64 they count 0.' % ('read from its image' if lib else 'absent: counted 0'),
@@ -677,8 +724,9 @@ def stack():
                                                              + '; '.join(over) + '.' if over else
                                                              'No measured peak is above its estimate.'
                                                              if measured else 'Not measured: run make arm-test first.'),
-           'The result calls hold a whole xbl_mpsd_session on the stack while the response is read '
-           '(xbl_mpsd__session_load builds the new session beside the old one).'])
+           'The result calls read the response with their walker state and the new session in the async '
+           'buffer (after the body), not on the stack.'])
+    return every
 
 
 def headline(h):
@@ -717,6 +765,34 @@ def headline(h):
     return text
 
 
+def write_json(h, p5):
+    """build/bench/results.json for scripts; keys are never renamed, only added."""
+    out = {}
+    if 'read' in h:
+        r = h['read']
+        out['read'] = [dict(members=n, bytes=r[(n, 'xbl')]['bytes'],
+                            instructions={p: int(round(r[(n, p)]['ir'])) for p in ('xbl', 'jsmn', 'cjson', 'rapidjson')},
+                            arena_bytes=(p5['need'][n]['arena'] if p5 else r[(n, 'xbl')].get('arena', 0)),
+                            async_bytes=(p5['need'][n]['asyn'] if p5 else 0)) for n in SIZES]
+        for e in out['read']:
+            e['instructions']['xbl_mpsd'] = e['instructions'].pop('xbl')
+    if 'ka' in h:
+        k = h['ka']
+        out['write'] = dict(instructions=dict(xbl_mpsd=int(round(k['xbl']['ir'])), curl_rapidjson=int(round(k['curl']['ir']))),
+                            syscalls=dict(xbl_mpsd=round(k['xbl']['sys'], 2), curl_rapidjson=round(k['curl']['sys'], 2)),
+                            heap_allocs=dict(xbl_mpsd=int(round(k['xbl']['allocs'])),
+                                             curl_rapidjson=int(round(k['curl']['allocs']))))
+    if 'size' in h:
+        z = h['size']
+        out['size_arm_os'] = dict(total=z['total']['-Os'], minimal=z['minimal'], chapters=z['chapters'],
+                                  families=z['families'])
+    if p5:
+        out['stack_arm_os'] = p5['stack']
+    with open(os.path.join(B, 'results.json'), 'w') as f:
+        json.dump(out, f, indent=1, sort_keys=True)
+        f.write('\n')
+
+
 def update_doc(path, head_text):
     with open(path) as f:
         doc = f.read()
@@ -739,7 +815,7 @@ def main():
         with open(os.path.join(DOCS, 'doc_%d.json' % n), 'w') as f:
             f.write(sh([sys.executable, os.path.join(ROOT, 'tools', 'bench', 'gen_doc.py'), str(n)]).stdout)
     machine()
-    headline_data = {}
+    headline_data, part5_data = {}, None
     if '1' not in SKIP:
         headline_data['read'] = part1()
     if '2' not in SKIP:
@@ -751,11 +827,12 @@ def main():
         if '4' not in SKIP:
             headline_data['size'] = part4()
             if '5' not in SKIP:
-                part5(port)
+                part5_data = part5(port)
     finally:
         server.kill()
         server.wait()
     head_text = headline(headline_data)
+    write_json(headline_data, part5_data)
     with open(os.path.join(B, 'results.md'), 'w') as f:
         f.write(head_text + '\n\n' + '\n\n'.join(OUT) + '\n')
     if UPDATE:
