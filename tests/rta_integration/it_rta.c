@@ -614,6 +614,156 @@ static void subscription_gone_after_leave(void **state)
     assert_int_equal(conn_field(id, "tapsSent"), sent);
 }
 
+/* ---- the emulator's RTA fault modes ---------------------------------------- */
+
+/* Arms `fault` (count 1) and resets Bob's socket: the next connection meets it. */
+static void reconnect_into(const char *fault)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"fault\": \"%s\", \"count\": 1}", fault);
+    emu_post("/_emu/rta/fault", body);
+    snprintf(body, sizeof body, "{\"connection\": \"%s\", \"mode\": \"reset\"}", xbl_mpsd_rta_connection_id(&bob.rta));
+    emu_post("/_emu/rta/drop", body);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
+}
+
+/* Connected again with a new ID: Bob stamps it; his own tap follows. */
+static void connected_and_stamped(void)
+{
+    char id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH];
+    expect_reconnect(id);
+    bob_restamp();
+    expect_tap(xbl_mpsd_session_get_info(&bob.session)->change_number);
+}
+
+/* Alice changes a custom property; Bob hears it through the tap. */
+static void alice_change_heard(const char *value)
+{
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "fault", value), XBL_MPSD_OK);
+    alice_write();
+    assert_int_equal(tap_then_compare(), XBL_MPSD_SESSION_CHANGE_TYPES_CUSTOM_PROPERTY_CHANGE);
+}
+
+/* Odd but valid server framing: the 101 and a ping in one write, every
+   message in 7-byte fragments with a ping between, every frame dripped. */
+static void odd_framing_still_delivers(void **state)
+{
+    (void)state;
+    bob_creates();
+    alice_joins();
+    (void)tap_then_compare();
+    reconnect_into("coalesce");
+    connected_and_stamped();
+    alice_change_heard("1");
+    reconnect_into("fragment=7");
+    connected_and_stamped();
+    alice_change_heard("2");
+    reconnect_into("drip");
+    connected_and_stamped();
+    alice_change_heard("3");
+}
+
+/* A broken frame or an oversized message loses the connection with the
+   close code Bob sent; he reconnects. Bad JSON and unknown types are ignored. */
+static void broken_messages(void **state)
+{
+    char id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH], out[64];
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    strcpy(id, xbl_mpsd_rta_connection_id(&bob.rta));
+    emu_post("/_emu/rta/fault", "{\"fault\": \"badjson,unknowntype\", \"count\": 1}");
+    alice_change_heard("4");   /* "[3," and "[99,1]" went first */
+    assert_string_equal(xbl_mpsd_rta_connection_id(&bob.rta), id);
+
+    emu_post("/_emu/rta/fault", "{\"fault\": \"badframe=rsv\", \"count\": 1}");
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "fault", "5"), XBL_MPSD_OK);
+    alice_write();
+    ev = expect_event(XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
+    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
+    assert_int_equal(ev.result, XBL_MPSD_E_WS_PROTOCOL);
+    assert_int_equal(ev.close_code, 1002);
+    assert_string_equal(emu_get(out, sizeof out, "/_emu/rta", "d['closed'][-1]['clientCloseCode']"), "1002");
+    connected_and_stamped();
+
+    emu_post("/_emu/rta/fault", "{\"fault\": \"badframe=bigmsg=20000\", \"count\": 1}");
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "fault", "6"), XBL_MPSD_OK);
+    alice_write();
+    ev = expect_event(XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
+    assert_int_equal(ev.result, XBL_MPSD_E_WS_MESSAGE_TOO_BIG);
+    assert_int_equal(ev.close_code, 1009);
+    assert_true(xbl_mpsd_rta_needed_bytes(&bob.rta) >= 20000);
+    assert_string_equal(emu_get(out, sizeof out, "/_emu/rta", "d['closed'][-1]['clientCloseCode']"), "1009");
+    connected_and_stamped();
+}
+
+/* Polls until an attempt has failed with `want` (no event: the state stays
+   CONNECTING), then moves the RTA clock past the back-off (1 s, no jitter;
+   Retry-After: 1 for a 503). */
+static void attempt_fails_then_backoff(xbl_mpsd_result want)
+{
+    xbl_mpsd_rta_event ev;
+    int i;
+    for (i = 0; i < POLLS && xbl_mpsd_rta_last_result(&bob.rta) != want; i++) {
+        assert_int_equal(xbl_mpsd_rta_poll(&bob.rta, &ev), XBL_MPSD_PENDING);
+        sleep_ms(1);
+    }
+    assert_int_equal(xbl_mpsd_rta_last_result(&bob.rta), want);
+    assert_int_equal(xbl_mpsd_rta_connection_state(&bob.rta), XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
+    bob.skew.skew += 1000u;
+}
+
+/* Handshake refusals: the attempt fails silently, the next one waits the
+   back-off and succeeds; last_result keeps the cause. */
+static void refused_handshakes_retry(void **state)
+{
+    (void)state;
+    reconnect_into("reject=503");
+    attempt_fails_then_backoff(XBL_MPSD_E_HTTP_STATUS(503));
+    connected_and_stamped();
+    assert_int_equal(xbl_mpsd_rta_last_result(&bob.rta), XBL_MPSD_E_HTTP_STATUS(503));
+    reconnect_into("badaccept");
+    attempt_fails_then_backoff(XBL_MPSD_E_WS_HANDSHAKE);
+    connected_and_stamped();
+    reconnect_into("badprotocol");
+    attempt_fails_then_backoff(XBL_MPSD_E_WS_HANDSHAKE);
+    connected_and_stamped();
+    alice_change_heard("7");
+}
+
+/* A subscribe never answered: after timeout_ms (moved on the RTA clock) the
+   connection is dropped without a close frame and a new one subscribes. */
+static void unanswered_subscribe_reconnects(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    reconnect_into("noreply");
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED);
+    assert_int_equal(xbl_mpsd_rta_poll(&bob.rta, &ev), XBL_MPSD_PENDING);   /* the subscribe goes out */
+    bob.skew.skew += 10001u;
+    ev = expect_event(XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
+    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
+    assert_int_equal(ev.result, XBL_MPSD_E_TIMEOUT);
+    assert_int_equal(ev.close_code, 1006);
+    connected_and_stamped();
+    alice_change_heard("8");
+}
+
+/* A reply without a ConnectionId: SUBSCRIPTION_LOST(E_RTA_PROTOCOL), off. */
+static void reply_without_connection_id(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    reconnect_into("noconnectionid");
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED);
+    ev = expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST);
+    assert_int_equal(ev.result, XBL_MPSD_E_RTA_PROTOCOL);
+    assert_false(xbl_mpsd_subscriptions_enabled(&bob.client));
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&bob.client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
+    connected_and_stamped();
+}
+
 /* Disabled: SUBSCRIPTION_LOST(OK), the unsubscribe, a graceful close. */
 static void disable_closes(void **state)
 {
@@ -671,6 +821,11 @@ int main(void)
         cmocka_unit_test(resync),
         cmocka_unit_test(subscription_gone_after_removal),
         cmocka_unit_test(subscription_gone_after_leave),
+        cmocka_unit_test(odd_framing_still_delivers),
+        cmocka_unit_test(broken_messages),
+        cmocka_unit_test(refused_handshakes_retry),
+        cmocka_unit_test(unanswered_subscribe_reconnects),
+        cmocka_unit_test(reply_without_connection_id),
         cmocka_unit_test(disable_closes),
     };
 #ifdef IT_TLS
