@@ -322,7 +322,7 @@ static void expect_tap(uint64_t change_number)
     xbl_mpsd_rta_event ev = expect_event(XBL_MPSD_RTA_EVENT_SESSION_CHANGED);
     assert_int_equal(ev.result, XBL_MPSD_OK);
     assert_string_equal(ev.session_change.session_reference.scid, SCID);
-    assert_string_equal(ev.session_change.session_reference.session_template_name, "quick");
+    assert_string_equal(ev.session_change.session_reference.session_template_name, g_ref.session_template_name);
     assert_string_equal(ev.session_change.session_reference.session_name, g_ref.session_name);
     assert_string_equal(ev.session_change.branch, xbl_mpsd_session_get_info(&bob.session)->branch);
     assert_int_equal(ev.session_change.change_number, change_number);
@@ -355,18 +355,23 @@ static void bob_restamp(void)
     assert_int_equal(xbl_mpsd_async_http_status(&bob.op), 200);
 }
 
-static void new_session_ref(void)
+static void new_session_ref_in(const char *template_name)
 {
     char name[64];
     snprintf(name, sizeof name, "rta-%ld-%d", (long)time(NULL), ++g_serial);
-    g_ref = xbl_mpsd_session_reference_create(SCID, "quick", name);
+    g_ref = xbl_mpsd_session_reference_create(SCID, template_name, name);
+}
+
+static void new_session_ref(void)
+{
+    new_session_ref_in("quick");
 }
 
 /* Bob creates the watched session: a member, active, subscribed to everything. */
-static void bob_creates(void)
+static void bob_creates_in(const char *template_name)
 {
     char out[128];
-    new_session_ref();
+    new_session_ref_in(template_name);
     assert_int_equal(xbl_mpsd_session_init(&bob.session, bob.xuid, &g_ref, NULL, bob.arena, sizeof bob.arena), XBL_MPSD_OK);
     assert_int_equal(xbl_mpsd_session_join(&bob.session, NULL, false, true), XBL_MPSD_OK);
     assert_int_equal(xbl_mpsd_session_set_session_change_subscription(&bob.session, XBL_MPSD_SESSION_CHANGE_TYPES_EVERYTHING), XBL_MPSD_OK);
@@ -374,6 +379,11 @@ static void bob_creates(void)
     assert_int_equal(xbl_mpsd_async_http_status(&bob.op), 201);
     assert_string_equal(stored_connection(out, sizeof out, bob.xuid), xbl_mpsd_rta_connection_id(&bob.rta));
     expect_tap(1);   /* the writer is tapped too: not newer than his copy */
+}
+
+static void bob_creates(void)
+{
+    bob_creates_in("quick");
 }
 
 static void alice_joins(void)
@@ -764,6 +774,32 @@ static void reply_without_connection_id(void **state)
     connected_and_stamped();
 }
 
+/* connectionRequiredStrict: on a session with connectionRequiredForActiveMembers
+   an active write must name a live connection of the writer. Bob's stamped
+   writes pass; with subscriptions off (no stamp) the service refuses. */
+static void connection_required_strict(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    emu_post("/_emu/templates", "{\"name\": \"strict\", \"template\": {\"contractVersion\": 107, \"constants\": "
+             "{\"system\": {\"version\": 1, \"maxMembersCount\": 8, \"capabilities\": {\"connectionRequiredForActiveMembers\": true}}}}}");
+    emu_post("/_emu/options", "{\"connectionRequiredStrict\": true}");
+    bob_creates_in("strict");   /* stamped: accepted */
+
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&bob.client, false), XBL_MPSD_OK);
+    ev = expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST);
+    assert_int_equal(ev.result, XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED);
+    assert_int_equal(xbl_mpsd_session_current_user_set_status(&bob.session, XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE), XBL_MPSD_OK);
+    assert_int_equal(write_session(&bob, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING), XBL_MPSD_E_HTTP_STATUS(400));
+    assert_non_null(strstr(xbl_mpsd_async_error_text(&bob.op), "connection required for active members"));
+
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&bob.client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
+    connected_and_stamped();
+    emu_post("/_emu/options", "{\"connectionRequiredStrict\": false}");
+}
+
 /* Disabled: SUBSCRIPTION_LOST(OK), the unsubscribe, a graceful close. */
 static void disable_closes(void **state)
 {
@@ -826,6 +862,7 @@ int main(void)
         cmocka_unit_test(refused_handshakes_retry),
         cmocka_unit_test(unanswered_subscribe_reconnects),
         cmocka_unit_test(reply_without_connection_id),
+        cmocka_unit_test(connection_required_strict),
         cmocka_unit_test(disable_closes),
     };
 #ifdef IT_TLS
