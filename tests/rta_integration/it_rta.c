@@ -153,7 +153,7 @@ static void user_init(it_user *u, uint64_t xuid, const char *gamertag)
     assert_int_equal(xbl_mpsd_async_init(&u->op, u->work, sizeof u->work), XBL_MPSD_OK);
 }
 
-static void rta_init(it_user *u)
+static void rta_init_with(it_user *u, uint32_t ping_interval_ms)
 {
     xbl_mpsd_rta_config rc;
     link_init(&u->ws_link);
@@ -171,7 +171,13 @@ static void rta_init(it_user *u)
     rc.port_number = emu_port();
     rc.timeout_ms = 10000;
     rc.random = zero_random;
+    rc.ping_interval_ms = ping_interval_ms;
     assert_int_equal(xbl_mpsd_rta_init(&u->rta, &u->client, &rc, u->rta_buf, sizeof u->rta_buf), XBL_MPSD_OK);
+}
+
+static void rta_init(it_user *u)
+{
+    rta_init_with(u, 0);
 }
 
 /* ---- the emulator's admin API ------------------------------------------ */
@@ -737,6 +743,12 @@ static void refused_handshakes_retry(void **state)
     reconnect_into("badprotocol");
     attempt_fails_then_backoff(XBL_MPSD_E_WS_HANDSHAKE);
     connected_and_stamped();
+    reconnect_into("extensions");
+    attempt_fails_then_backoff(XBL_MPSD_E_WS_HANDSHAKE);
+    connected_and_stamped();
+    reconnect_into("noupgrade");
+    attempt_fails_then_backoff(XBL_MPSD_E_WS_HANDSHAKE);
+    connected_and_stamped();
     alice_change_heard("7");
 }
 
@@ -772,6 +784,76 @@ static void reply_without_connection_id(void **state)
     assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&bob.client, true), XBL_MPSD_OK);
     expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
     connected_and_stamped();
+}
+
+/* The server pings every 20 ms: every pong echoes its payload. */
+static void server_pings_answered(void **state)
+{
+    char expr[256], out[64];
+    const char *id;
+    xbl_mpsd_rta_event ev;
+    int i;
+    (void)state;
+    reconnect_into("ping=20");
+    connected_and_stamped();
+    id = xbl_mpsd_rta_connection_id(&bob.rta);
+    snprintf(expr, sizeof expr, "[str(c['pongs']['matched'])+' '+str(c['pongs']['mismatched']) for c in d['connections'] if c['id']=='%s'][0]", id);
+    for (i = 0; i < 200; i++) {
+        int j;
+        for (j = 0; j < 20; j++) {
+            assert_int_equal(xbl_mpsd_rta_poll(&bob.rta, &ev), XBL_MPSD_PENDING);
+            sleep_ms(1);
+        }
+        if (atol(emu_get(out, sizeof out, "/_emu/rta", expr)) >= 3) break;
+    }
+    assert_true(atol(out) >= 3);
+    assert_non_null(strstr(out, " 0"));   /* none mismatched */
+    alice_change_heard("9");
+}
+
+/* The server ends the connection after its lifetime (close 1001): reconnect. */
+static void server_lifetime_close(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    reconnect_into("lifetime=200");
+    connected_and_stamped();
+    ev = expect_event(XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
+    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
+    assert_int_equal(ev.result, XBL_MPSD_E_WS_CLOSED);
+    assert_int_equal(ev.close_code, 1001);
+    connected_and_stamped();
+}
+
+/* With a keepalive: a server gone silent (`drop` silent) is detected by the
+   unanswered ping (the RTA clock moved past two intervals), and Bob reconnects. */
+static void keepalive_detects_silent_server(void **state)
+{
+    char body[256];
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&bob.client, false), XBL_MPSD_OK);
+    (void)expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED);
+    xbl_mpsd_rta_close(&bob.rta);
+    link_free(&bob.ws_link);
+    rta_init_with(&bob, 60000);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&bob.client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
+    connected_and_stamped();
+
+    snprintf(body, sizeof body, "{\"connection\": \"%s\", \"mode\": \"silent\"}", xbl_mpsd_rta_connection_id(&bob.rta));
+    emu_post("/_emu/rta/drop", body);
+    bob.skew.skew += 60001u;
+    assert_int_equal(xbl_mpsd_rta_poll(&bob.rta, &ev), XBL_MPSD_PENDING);   /* the keepalive ping goes out */
+    assert_int_equal(xbl_mpsd_rta_poll(&bob.rta, &ev), XBL_MPSD_PENDING);
+    bob.skew.skew += 60001u;
+    ev = expect_event(XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
+    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
+    assert_int_equal(ev.result, XBL_MPSD_E_TIMEOUT);
+    assert_int_equal(ev.close_code, 1006);
+    connected_and_stamped();
+    alice_change_heard("10");
 }
 
 /* connectionRequiredStrict: on a session with connectionRequiredForActiveMembers
@@ -862,6 +944,9 @@ int main(void)
         cmocka_unit_test(refused_handshakes_retry),
         cmocka_unit_test(unanswered_subscribe_reconnects),
         cmocka_unit_test(reply_without_connection_id),
+        cmocka_unit_test(server_pings_answered),
+        cmocka_unit_test(server_lifetime_close),
+        cmocka_unit_test(keepalive_detects_silent_server),
         cmocka_unit_test(connection_required_strict),
         cmocka_unit_test(disable_closes),
     };
