@@ -1,8 +1,9 @@
 # The RTA object against the emulator's RTA endpoint (tests/rta_integration/):
 #   make rta-test   Bob watches a session over his WebSocket while Alice changes
-#                   it, reconnects after the emulator drops the socket, throttled
-#                   and refused subscribes, resync, the subscription gone with the
-#                   member; over plain TCP, then over TLS with the mbedTLS port
+#                   it, reconnects after the emulator drops the socket, the
+#                   emulator's RTA fault modes, resync, the subscription gone
+#                   with the member; over plain TCP, then over TLS with the
+#                   mbedTLS port (about 25 s: a make check stage)
 
 DEB_PKGS     += libcmocka-dev libmbedtls-dev openssl python3
 CHECK_STAGES += rta-test

@@ -1,14 +1,19 @@
 /* The RTA object against the emulator's RTA endpoint, through the POSIX
    port (with -DIT_TLS through the mbedTLS port over it): Bob watches a
    session over his WebSocket while Alice changes it; the connection ID and
-   the writes that stamp it; reconnects after the emulator drops the socket;
-   a throttled and a refused subscribe; resync; the subscription gone with
-   the member. Run by tests/rta_integration/run.sh, which starts the
-   emulator (MPSD_PORT; MPSD_CA_FILE for TLS). The emulator's admin API is
-   reached through tests/rta_integration/emu.py.
-   The RTA port's clock is the real one plus a skew the test moves (the
-   resync quiet time); the random source is all zeros, so a reconnect has no
-   jitter. No assertion depends on timing: every wait is a bounded loop. */
+   the writes that stamp it, checked in the stored session; reconnects after
+   the emulator drops the socket; throttled, refused, unanswered and ID-less
+   subscribes; refused handshakes; odd and broken framing; server pings, a
+   server lifetime, a keepalive that finds a silent server; resync; the
+   subscription gone with the member; connectionRequiredStrict.
+   Run by tests/rta_integration/run.sh, which starts the emulator
+   (MPSD_PORT; MPSD_CA_FILE for TLS). The emulator's admin API is reached
+   through tests/rta_integration/emu.py. The cases run in order and share
+   Bob's connection.
+   The RTA port's clock is the real one plus a skew the test moves (resync
+   quiet time, back-off, reply timeout, keepalive); the random source is all
+   zeros, so a reconnect has no jitter. No assertion depends on timing:
+   every wait is a bounded loop. */
 #define _POSIX_C_SOURCE 200809L
 #define XBL_MPSD_IMPLEMENTATION
 #define XBL_MPSD_PORT_POSIX_IMPLEMENTATION
@@ -310,6 +315,15 @@ static void expect_state(xbl_mpsd_real_time_activity_connection_state state)
     assert_int_equal(ev.connection_state, state);
 }
 
+/* The connection was lost: CONNECTING with the cause and the close code. */
+static void expect_connection_lost(xbl_mpsd_result result, uint16_t close_code)
+{
+    xbl_mpsd_rta_event ev = expect_event(XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
+    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
+    assert_int_equal(ev.result, result);
+    assert_int_equal(ev.close_code, close_code);
+}
+
 /* A fresh connection: CONNECTING (from `result`), CONNECTED, the new ID. */
 static void expect_reconnect(char *id_out)
 {
@@ -468,15 +482,11 @@ static void drop_and_reconnect(const char *mode, xbl_mpsd_result want_result, ui
 {
     char old_id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH], new_id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH];
     char body[256], out[128];
-    xbl_mpsd_rta_event ev;
     long dropped;
     strcpy(old_id, xbl_mpsd_rta_connection_id(&bob.rta));
     snprintf(body, sizeof body, "{\"connection\": \"%s\", \"mode\": \"%s\", \"code\": 1001}", old_id, mode);
     emu_post("/_emu/rta/drop", body);
-    ev = expect_event(XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
-    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
-    assert_int_equal(ev.result, want_result);
-    assert_int_equal(ev.close_code, want_code);
+    expect_connection_lost(want_result, want_code);
     assert_int_equal(xbl_mpsd_rta_last_result(&bob.rta), want_result);
     expect_reconnect(new_id);
     assert_string_not_equal(new_id, old_id);
@@ -694,10 +704,7 @@ static void broken_messages(void **state)
     emu_post("/_emu/rta/fault", "{\"fault\": \"badframe=rsv\", \"count\": 1}");
     assert_int_equal(xbl_mpsd_session_set_custom_property_json(&alice.session, "fault", "5"), XBL_MPSD_OK);
     alice_write();
-    ev = expect_event(XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
-    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
-    assert_int_equal(ev.result, XBL_MPSD_E_WS_PROTOCOL);
-    assert_int_equal(ev.close_code, 1002);
+    expect_connection_lost(XBL_MPSD_E_WS_PROTOCOL, 1002);
     assert_string_equal(emu_get(out, sizeof out, "/_emu/rta", "d['closed'][-1]['clientCloseCode']"), "1002");
     connected_and_stamped();
 
@@ -762,10 +769,7 @@ static void unanswered_subscribe_reconnects(void **state)
     expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED);
     assert_int_equal(xbl_mpsd_rta_poll(&bob.rta, &ev), XBL_MPSD_PENDING);   /* the subscribe goes out */
     bob.skew.skew += 10001u;
-    ev = expect_event(XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
-    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
-    assert_int_equal(ev.result, XBL_MPSD_E_TIMEOUT);
-    assert_int_equal(ev.close_code, 1006);
+    expect_connection_lost(XBL_MPSD_E_TIMEOUT, 1006);
     connected_and_stamped();
     alice_change_heard("8");
 }
@@ -814,14 +818,10 @@ static void server_pings_answered(void **state)
 /* The server ends the connection after its lifetime (close 1001): reconnect. */
 static void server_lifetime_close(void **state)
 {
-    xbl_mpsd_rta_event ev;
     (void)state;
     reconnect_into("lifetime=200");
     connected_and_stamped();
-    ev = expect_event(XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
-    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
-    assert_int_equal(ev.result, XBL_MPSD_E_WS_CLOSED);
-    assert_int_equal(ev.close_code, 1001);
+    expect_connection_lost(XBL_MPSD_E_WS_CLOSED, 1001);
     connected_and_stamped();
 }
 
@@ -848,10 +848,7 @@ static void keepalive_detects_silent_server(void **state)
     assert_int_equal(xbl_mpsd_rta_poll(&bob.rta, &ev), XBL_MPSD_PENDING);   /* the keepalive ping goes out */
     assert_int_equal(xbl_mpsd_rta_poll(&bob.rta, &ev), XBL_MPSD_PENDING);
     bob.skew.skew += 60001u;
-    ev = expect_event(XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
-    assert_int_equal(ev.connection_state, XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
-    assert_int_equal(ev.result, XBL_MPSD_E_TIMEOUT);
-    assert_int_equal(ev.close_code, 1006);
+    expect_connection_lost(XBL_MPSD_E_TIMEOUT, 1006);
     connected_and_stamped();
     alice_change_heard("10");
 }
