@@ -488,6 +488,16 @@ static void drop_and_reconnect(const char *mode, xbl_mpsd_result want_result, ui
     emu_post("/_emu/rta/drop", body);
     expect_connection_lost(want_result, want_code);
     assert_int_equal(xbl_mpsd_rta_last_result(&bob.rta), want_result);
+    /* between connections there is no ID: a write that does not set the
+       member active goes out unstamped, one that does is refused unsent */
+    assert_string_equal(xbl_mpsd_rta_connection_id(&bob.rta), "");
+    assert_int_equal(xbl_mpsd_session_set_custom_property_json(&bob.session, "gap", "true"), XBL_MPSD_OK);
+    assert_int_equal(write_session(&bob, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_async_http_status(&bob.op), 200);
+    assert_string_equal(stored_connection(out, sizeof out, bob.xuid), old_id);
+    assert_int_equal(xbl_mpsd_session_current_user_set_status(&bob.session, XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_write_session_async(&bob.client, &bob.session, XBL_MPSD_SESSION_WRITE_MODE_UPDATE_EXISTING, &bob.op),
+                     XBL_MPSD_E_RTA_NO_CONNECTION_ID);
     expect_reconnect(new_id);
     assert_string_not_equal(new_id, old_id);
     assert_true(xbl_mpsd_subscriptions_enabled(&bob.client));
