@@ -871,7 +871,7 @@ static void connection_required_strict(void **state)
     xbl_mpsd_rta_event ev;
     (void)state;
     emu_post("/_emu/templates", "{\"name\": \"strict\", \"template\": {\"contractVersion\": 107, \"constants\": "
-             "{\"system\": {\"version\": 1, \"maxMembersCount\": 8, \"capabilities\": {\"connectionRequiredForActiveMembers\": true}}}}}");
+             "{\"system\": {\"version\": 1, \"maxMembersCount\": 8, \"inactiveRemovalTimeout\": 7200000, \"capabilities\": {\"connectionRequiredForActiveMembers\": true}}}}}");
     emu_post("/_emu/options", "{\"connectionRequiredStrict\": true}");
     bob_creates_in("strict");   /* stamped: accepted */
 
@@ -887,6 +887,40 @@ static void connection_required_strict(void **state)
     expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING);
     connected_and_stamped();
     emu_post("/_emu/options", "{\"connectionRequiredStrict\": false}");
+}
+
+/* connectionRequiredForActiveMembers: MPSD sets a member inactive the grace
+   time after its connection ended, unless a write named a new one. Bob's
+   rewrite after CONNECTION_ID_CHANGED keeps him active; without it he goes
+   inactive (the emulator clock moved past the grace). */
+static void disconnect_grace_needs_the_rewrite(void **state)
+{
+    char body[256];
+    (void)state;
+    snprintf(body, sizeof body, "{\"connection\": \"%s\", \"mode\": \"reset\"}", xbl_mpsd_rta_connection_id(&bob.rta));
+    emu_post("/_emu/rta/drop", body);
+    expect_connection_lost(XBL_MPSD_E_IO, 1006);
+    connected_and_stamped();
+    emu_post("/_emu/clock", "{\"advanceMs\": 30001}");
+    assert_int_equal(get_fresh(&bob, &g_ref), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_current_user(&bob.fresh)->status, XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE);
+    assert_int_equal(xbl_mpsd_session_compare(&bob.fresh, &bob.session), XBL_MPSD_SESSION_CHANGE_TYPES_NONE);
+
+    snprintf(body, sizeof body, "{\"connection\": \"%s\", \"mode\": \"reset\"}", xbl_mpsd_rta_connection_id(&bob.rta));
+    emu_post("/_emu/rta/drop", body);
+    expect_connection_lost(XBL_MPSD_E_IO, 1006);
+    {
+        char id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH];
+        expect_reconnect(id);   /* no rewrite this time */
+    }
+    emu_post("/_emu/clock", "{\"advanceMs\": 30001}");
+    assert_int_equal(get_fresh(&bob, &g_ref), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_session_current_user(&bob.fresh)->status, XBL_MPSD_SESSION_MEMBER_STATUS_INACTIVE);
+    assert_int_equal(xbl_mpsd_session_compare(&bob.fresh, &bob.session), XBL_MPSD_SESSION_CHANGE_TYPES_MEMBER_STATUS_CHANGE);
+    assert_int_equal(xbl_mpsd_session_copy(&bob.session, &bob.fresh), XBL_MPSD_OK);
+    bob_restamp();   /* active again, on the new connection */
+    assert_int_equal(xbl_mpsd_session_current_user(&bob.session)->status, XBL_MPSD_SESSION_MEMBER_STATUS_ACTIVE);
+    expect_tap(xbl_mpsd_session_get_info(&bob.session)->change_number);
 }
 
 /* Disabled: SUBSCRIPTION_LOST(OK), the unsubscribe, a graceful close. */
@@ -955,6 +989,7 @@ int main(void)
         cmocka_unit_test(server_lifetime_close),
         cmocka_unit_test(keepalive_detects_silent_server),
         cmocka_unit_test(connection_required_strict),
+        cmocka_unit_test(disconnect_grace_needs_the_rewrite),
         cmocka_unit_test(disable_closes),
     };
 #ifdef IT_TLS
