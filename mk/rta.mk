@@ -4,10 +4,11 @@
 #                   emulator's RTA fault modes, resync, the subscription gone
 #                   with the member; over plain TCP, then over TLS with the
 #                   mbedTLS port (about 25 s: a make check stage)
+#   make rta-sanitize  the same under ASan+UBSan (clang)
 
-DEB_PKGS     += libcmocka-dev libmbedtls-dev openssl python3
-CHECK_STAGES += rta-test
-.PHONY: rta-test
+DEB_PKGS     += libcmocka-dev libmbedtls-dev openssl python3 clang
+CHECK_STAGES += rta-test rta-sanitize
+.PHONY: rta-test rta-sanitize
 
 RTA_IT_DIR  := $(BUILD)/rta_integration
 RTA_IT_DEPS := tests/rta_integration/it_rta.c $(HDRS) port/xbl_mpsd_port_posix.h port/xbl_mpsd_port_mbedtls.h
@@ -23,3 +24,12 @@ $(RTA_IT_DIR)/it_rta_tls: $(RTA_IT_DEPS) | $(RTA_IT_DIR)
 
 rta-test: $(RTA_IT_DIR)/it_rta $(RTA_IT_DIR)/it_rta_tls
 	bash tests/rta_integration/run.sh $(RTA_IT_DIR)
+
+$(RTA_IT_DIR)/it_rta_asan: $(RTA_IT_DEPS) | $(RTA_IT_DIR)
+	$(CLANG) $(STRICT) -O1 -g $(SAN) -I. -o $@ $< -lcmocka
+
+$(RTA_IT_DIR)/it_rta_tls_asan: $(RTA_IT_DEPS) | $(RTA_IT_DIR)
+	$(CLANG) $(STRICT) -O1 -g $(SAN) -DIT_TLS -I. -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto -lcmocka
+
+rta-sanitize: $(RTA_IT_DIR)/it_rta_asan $(RTA_IT_DIR)/it_rta_tls_asan
+	ASAN_OPTIONS=detect_leaks=1 bash tests/rta_integration/run.sh $(RTA_IT_DIR) _asan
