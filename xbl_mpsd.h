@@ -246,6 +246,16 @@
       subscribe reply overdue by timeout_ms reconnects; a connection is
       renewed after max_connection_ms (90 minutes). Failures are events,
       never return values; no callback runs inside the SDK.
+      A watch loop (examples/watch_session.c): skip a tap whose branch equals
+      your copy's (ignoring case) and whose change number is not above its
+      one (your own writes are tapped too); otherwise GET, compare, keep the
+      new copy. After CONNECTION_ID_CHANGED the service still names the old
+      ID and drops taps sent to it: set the member active again and write
+      (the answer is the latest session; compare it). A member that leaves
+      or is removed gets one last tap (the GET shows no current user, or
+      204 once the session is gone), then none. The object needs a port of
+      its own: a second connection beside the client's (with TLS, a second
+      TLS port over a second lower port).
       Memory: sizeof(xbl_mpsd_rta) is 632 bytes on x86-64, 464 on Cortex-M4
       (the WebSocket object included); the buffer is the WebSocket's (at
       least XBL_MPSD_RTA_MIN_BUFFER_SIZE, 2048; a tap is about 350 bytes, so

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The example session story against a local emulator: two users, create,
-# join by handle, an update with a conflict resolved, leave. Run by `make demo`.
+# join by handle, an update with a conflict resolved, leave, and real-time
+# notifications of another session's changes over RTA. Run by `make demo`.
 # With TLS=1 (`make demo TLS=1`) the same story runs over HTTPS: the
 # examples built with the mbedTLS port (build/tls/examples), the emulator
 # serving a certificate minted by tests/tls/mint_certs.sh.
@@ -70,6 +71,9 @@ step "The session as the command line shows it: ${CLI[*]} get $SCID quick $NAME"
 
 step "4. Both leave; the emptied session is deleted (204)"
 "$BIN/leave" 127.0.0.1 "$port" "$NAME"
+
+step "5. Bob watches a session of his over RTA while Alice joins, changes it and leaves"
+"$BIN/watch_session" 127.0.0.1 "$port" "watch-$$"
 
 echo
 echo "== what the emulator saw (one line per request)"
