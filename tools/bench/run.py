@@ -177,8 +177,9 @@ def part2():
           rows,
           ['Bodies are byte-identical (write_bench checks before measuring).',
            'join: create with init args + join active + subscription + secure device address + member custom '
-           'property; properties: session custom property x2 + join restriction on a read session (whole custom '
-           'object written); leave: members.me = null.',
+           'property; properties: session custom property x2 + join restriction on a read session (the two changed '
+           'custom keys written, the default; cJSON also parses the read object, as a DOM SDK keeps it); '
+           'leave: members.me = null.',
            'xbl_mpsd setters validate every caller JSON text; cJSON parses the same texts with cJSON_Parse.'])
     return res
 
