@@ -24,7 +24,7 @@
 #define SCEN_LEAVE 2
 
 static unsigned char g_arena[1u << 20];
-static jsmntok_t g_tok[8192];
+static union { unsigned char b[16384]; uint64_t u; void *p; } g_scratch;   /* the reader's scratch space */
 static xbl_mpsd_session g_s;
 static char g_body[65536];
 static size_t g_body_len;
@@ -60,7 +60,7 @@ static void prepare(int scen)
         m.etag = "\"0x8DC3A1B2C3D4E5F\"";
         m.etag_len = strlen(m.etag);
         if (xbl_mpsd_session_init(&g_s, XUID_ME, &g_ref, NULL, g_arena, sizeof g_arena) != XBL_MPSD_OK ||
-            xbl_mpsd__session_load(&g_s, g_doc, g_doc_len, &m, g_tok, sizeof g_tok / sizeof g_tok[0], &need)
+            xbl_mpsd__session_load(&g_s, g_doc, g_doc_len, &m, g_scratch.b, sizeof g_scratch.b, &need)
                 != XBL_MPSD_OK) exit(3);
     }
 }
