@@ -1,0 +1,238 @@
+/* The RTA object's less travelled paths, through the public API on the
+   scripted mock port and the injected clock: subscriptions turned off while
+   the connection is still being made, subscribe replies without a SUBID or
+   with an unusable connection ID, replies that arrive after the
+   subscription was no longer wanted, messages that must be ignored, taps
+   with unusable resources, requests held back while a pong is owed, 503
+   and out-of-range Retry-After answers, a series ending without a loss, a
+   close that turns into a reconnect, and a port that breaks its contract. */
+#define XBL_MPSD_IMPLEMENTATION
+#include "xbl_mpsd.h"
+#include "mock_port.h"
+#include "test_auth.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <cmocka.h>
+#include "rta_fixture.h"
+
+#define SUB2 "[1,2,\"https://sessiondirectory.xboxlive.com/connections/\"]"
+
+/* Frames in one read: the client parses all of them before it sends. */
+static void srv_chunk(const char *a, size_t an, const char *b, size_t bn)
+{
+    uint8_t raw[256];
+    assert_true(an + bn <= sizeof raw);
+    memcpy(raw, a, an);
+    memcpy(raw + an, b, bn);
+    mock_add_bytes(&g_mock, pool(raw, an + bn), an + bn);
+}
+
+static void expect_event(xbl_mpsd_rta_event_type type, xbl_mpsd_result result)
+{
+    xbl_mpsd_rta_event ev;
+    assert_int_equal(next_event(&ev, 10), type);
+    if (ev.result != result) fail_msg("event %d result %s", (int)type, xbl_mpsd_result_string(ev.result));
+}
+
+static void expect_client_frame(unsigned opcode, const char *want)
+{
+    char got[512];
+    unsigned op = 0;
+    assert_true(next_client_text(got, sizeof got, &op));
+    assert_int_equal(op, opcode);
+    assert_string_equal(got, want);
+}
+
+/* The server echoes the client's close 1000 and ends the stream. */
+static void echo_close(void)
+{
+    expect_client_close(1000);
+    srv_frame(0x88, "\x03\xE8", 2);
+    mock_add_code(&g_mock, XBL_MPSD_E_EOF);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_OK, 1000);
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void disabled_before_and_during_the_attempt(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    init_rta();
+    /* still waiting to start the attempt: back to DISCONNECTED, nothing dialled */
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_OK, 0);
+    assert_int_equal(g_mock.connects, 0);
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    /* the attempt is on its way (upgrade request out, no answer yet): dropped, port closed */
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_rta.ws.phase, XBL_MPSD__WS_HS_RECV);
+    assert_int_equal(g_mock.connects, 1);
+    assert_true(g_mock.sent_len > 0 && memcmp(g_mock.sent, "GET /connect HTTP/1.1\r\n", 23) == 0);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_OK, 0);
+    assert_int_equal(g_mock.closes, 1);
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_mock.connects, 1);
+}
+
+/* A success without a usable SUBID or connection ID is a protocol failure;
+   with a SUBID the subscription is removed again. */
+static void subscribe_reply_without_subid_or_id(void **state)
+{
+    static const struct { const char *reply; bool unsub; } cases[] = {
+        { "[1,1,0]", false },
+        { "[1,1,0,\"42\",{\"ConnectionId\":\"c\"}]", false },
+        { "[1,1,0,42]", true },
+        { "[1,1,0,42,\"c\"]", true },
+        { "[1,1,0,42,{\"ConnectionId\":5}]", true },
+        { "[1,1,0,42,{\"ConnectionId\":\"\"}]", true },
+        { "[1,1,0,42,{\"ConnectionId\":\"caf\\u00e9\"}]", true },
+        { "[1,1,0,42,{\"ConnectionId\":\"0123456789012345678901234567890123456789012345678901234567890123\"}]", true },
+    };
+    size_t k;
+    (void)state;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        xbl_mpsd_rta_event ev;
+        setup(NULL);
+        open_subscribing();
+        srv_text(cases[k].reply);
+        assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST);
+        if (ev.result != XBL_MPSD_E_RTA_PROTOCOL) fail_msg("case %zu: %s", k, xbl_mpsd_result_string(ev.result));
+        assert_false(xbl_mpsd_subscriptions_enabled(&g_client));
+        assert_string_equal(xbl_mpsd_rta_connection_id(&g_rta), "");
+        if (cases[k].unsub) {
+            expect_client_text("[2,1,42]");
+            srv_text("[2,1,0]");
+        }
+        assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+        echo_close();
+        assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+        xbl_mpsd_rta_close(&g_rta);
+    }
+}
+
+/* Disabled while the subscribe is in flight: the one SUBSCRIPTION_LOST was
+   the disable's; whatever the reply, nothing more is reported, and a SUBID
+   it carries is unsubscribed. */
+static void reply_after_disable_while_subscribing(void **state)
+{
+    static const struct { const char *reply; bool unsub; } cases[] = {
+        { "[1,1,1001]", false },
+        { "[1,1,2]", false },
+        { "[1,1,0]", false },
+        { "[1,1,0,42,{\"ConnectionId\":\"" CID "\"}]", true },
+    };
+    size_t k;
+    (void)state;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        xbl_mpsd_rta_event ev;
+        setup(NULL);
+        open_subscribing();
+        assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+        expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_OK);
+        assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);   /* the reply is awaited */
+        assert_int_equal(g_mock.sent_len, g_seen);
+        srv_text(cases[k].reply);
+        if (cases[k].unsub) {
+            expect_client_text("[2,1,42]");
+            srv_text("[2,1,0]");
+        }
+        assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+        assert_string_equal(xbl_mpsd_rta_connection_id(&g_rta), "");
+        echo_close();
+        xbl_mpsd_rta_close(&g_rta);
+    }
+}
+
+/* Messages that do not fit the state are ignored: no event, nothing sent. */
+static void out_of_place_messages_are_ignored(void **state)
+{
+    static const char *const subscribing[] = {
+        "[]", "[\"1\",1,0]", "[1,1]", "[1,\"1\",0]", "[1,1,\"0\"]", "[2,1,0]", "[3,1,{}]", "[2,9,0]",
+    };
+    static const char *const active[] = {
+        "[1,1,0,43,{\"ConnectionId\":\"other\"}]", "[2,1,0]", "[3,42,5]", "[3,42,{}]",
+        "[3,42,{\"shoulderTaps\":5}]", "[3,42,{\"shoulderTaps\":[]}]",
+    };
+    xbl_mpsd_rta_event ev;
+    size_t k;
+    (void)state;
+    open_subscribing();
+    for (k = 0; k < sizeof subscribing / sizeof subscribing[0]; k++) srv_text(subscribing[k]);
+    assert_int_equal(next_event(&ev, 20), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_rta.sub_state, XBL_MPSD__SUB_SUBSCRIBING);
+    srv_text("[1,1,0,42,{\"ConnectionId\":\"" CID "\"}]");
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED);
+    for (k = 0; k < sizeof active / sizeof active[0]; k++) srv_text(active[k]);
+    assert_int_equal(next_event(&ev, 20), XBL_MPSD_RTA_EVENT_NONE);
+    assert_string_equal(xbl_mpsd_rta_connection_id(&g_rta), CID);
+    assert_int_equal(g_mock.sent_len, g_seen);
+    /* while unsubscribing: a reply for another SEQ and a late resync change nothing */
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_OK);
+    expect_client_text("[2,1,42]");
+    g_mock.now += 300000;
+    srv_text("[2,2,0]");
+    srv_text("[4]");
+    assert_int_equal(next_event(&ev, 10), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_mock.sent_len, g_seen);
+    srv_text("[2,1,0]");
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    echo_close();
+}
+
+/* A resource is "{scid}~{template}~{name}" with three non-empty parts that
+   fit; every other tap is skipped and the next one handed out. */
+static void taps_with_unusable_resources_are_skipped(void **state)
+{
+    static char msg[1024];
+    static const char *const bad[] = {
+        "abc", "a~bc", "a~b~c~d", "~b~c", "a~~c", "a~b~",
+    };
+    xbl_mpsd_rta_event ev;
+    char longpart[XBL_MPSD_SESSION_REFERENCE_URI_MAX_LENGTH];
+    size_t k, n;
+    (void)state;
+    open_active();
+    n = (size_t)sprintf(msg, "[3,42,{\"shoulderTaps\":[{\"resource\":5},");
+    for (k = 0; k < sizeof bad / sizeof bad[0]; k++) n += (size_t)sprintf(msg + n, "{\"resource\":\"%s\"},", bad[k]);
+    memset(longpart, 's', 40);   /* each part one too long for its field, in turn */
+    longpart[40] = '\0';
+    n += (size_t)sprintf(msg + n, "{\"resource\":\"%s~t~n\"},", longpart);
+    memset(longpart, 't', 100); longpart[100] = '\0';
+    n += (size_t)sprintf(msg + n, "{\"resource\":\"s~%s~n\"},", longpart);
+    memset(longpart, 'n', 100); longpart[100] = '\0';
+    n += (size_t)sprintf(msg + n, "{\"resource\":\"s~t~%s\"},", longpart);
+    n += (size_t)sprintf(msg + n, "{\"resource\":\"s~t~n\",\"changeNumber\":\"9\",\"branch\":\"b\"}]}]");
+    assert_true(n < sizeof msg);
+    srv_text(msg);
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_SESSION_CHANGED);
+    assert_string_equal(ev.session_change.session_reference.scid, "s");
+    assert_string_equal(ev.session_change.session_reference.session_template_name, "t");
+    assert_string_equal(ev.session_change.session_reference.session_name, "n");
+    assert_string_equal(ev.session_change.branch, "b");
+    assert_int_equal(ev.session_change.change_number, 0);
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(disabled_before_and_during_the_attempt, setup, teardown),
+        cmocka_unit_test_setup_teardown(subscribe_reply_without_subid_or_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(reply_after_disable_while_subscribing, setup, teardown),
+        cmocka_unit_test_setup_teardown(out_of_place_messages_are_ignored, setup, teardown),
+        cmocka_unit_test_setup_teardown(taps_with_unusable_resources_are_skipped, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
