@@ -55,6 +55,47 @@ static void echo_close(void)
     expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_OK, 1000);
 }
 
+/* A port that breaks its contract once: a send or recv answering 0 bytes
+   or more than it was offered. Otherwise it is the mock port. */
+static int     g_lie_send, g_lie_recv;   /* 0 none, 1 answer 0, 2 answer one more than offered */
+static xbl_mpsd_port g_lie_port;
+
+static int32_t lie_send(void *ctx, const uint8_t *data, size_t len)
+{
+    int lie = g_lie_send;
+    g_lie_send = 0;
+    if (lie == 0) return mock_send(ctx, data, len);
+    return lie == 1 ? 0 : (int32_t)len + 1;
+}
+
+static int32_t lie_recv(void *ctx, uint8_t *buf, size_t cap)
+{
+    int lie = g_lie_recv;
+    g_lie_recv = 0;
+    if (lie == 0) return mock_recv(ctx, buf, cap);
+    return lie == 1 ? 0 : (int32_t)cap + 1;
+}
+
+static void use_lying_port(void)
+{
+    g_lie_port = g_port;
+    g_lie_port.send = lie_send;
+    g_lie_port.recv = lie_recv;
+    g_lie_send = g_lie_recv = 0;
+    g_cfg.port = &g_lie_port;
+}
+
+/* One failed attempt from its first poll; the back-off it chose. */
+static uint32_t failed_attempt(xbl_mpsd_result want)
+{
+    xbl_mpsd_rta_event ev;
+    assert_int_equal(next_event(&ev, 10), XBL_MPSD_RTA_EVENT_NONE);
+    if (xbl_mpsd_rta_last_result(&g_rta) != want)
+        fail_msg("attempt ended with %s", xbl_mpsd_result_string(xbl_mpsd_rta_last_result(&g_rta)));
+    assert_int_equal(g_rta.phase, XBL_MPSD__RTA_WAIT);
+    return g_rta.wait_ms;
+}
+
 /* ------------------------------------------------------------------ tests */
 
 static void disabled_before_and_during_the_attempt(void **state)
@@ -225,6 +266,233 @@ static void taps_with_unusable_resources_are_skipped(void **state)
     assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
 }
 
+/* A ping read together with a message leaves a pong owed: the subscribe
+   and the unsubscribe wait for it, the pong goes out first. */
+static void requests_wait_for_an_owed_pong(void **state)
+{
+    static const char ping[] = "\x89\x01p";
+    static const char throttled[] = "\x81\x0a[1,1,1001]";
+    static const char other[] = "\x81\x04[99]";
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    open_subscribing();
+    srv_chunk(ping, 3, throttled, 12);   /* retried at once (the first throttle waits 0 s) */
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    expect_client_frame(0xA, "p");
+    expect_client_frame(1, SUB1);
+    srv_text("[1,1,0,42,{\"ConnectionId\":\"" CID "\"}]");
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED);
+    srv_chunk(ping, 3, other, 6);
+    assert_int_equal(next_event(&ev, 1), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_mock.sent_len, g_seen);   /* the pong is owed, not sent yet */
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_OK);
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    expect_client_frame(0xA, "p");
+    expect_client_frame(1, "[2,1,42]");
+    srv_text("[2,1,0]");
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    echo_close();
+    /* re-enabled while the unsubscribe still waits behind a pong, then the
+       connection drops: the next connection subscribes anew */
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    serve_handshake();
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
+    expect_client_text(SUB2);
+    srv_chunk(ping, 3, "\x81\x0a[1,2,0,42]", 12);
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_E_RTA_PROTOCOL);
+    assert_int_equal(g_rta.sub_state, XBL_MPSD__SUB_UNSUB_SEND);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    mock_add_code(&g_mock, XBL_MPSD_E_EOF);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_E_CONNECTION_CLOSED, 1006);
+    expect_client_frame(0xA, "p");
+    assert_int_equal(g_mock.sent_len, g_seen);   /* the unsubscribe never went out */
+    serve_handshake();
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
+    expect_client_text("[1,3,\"https://sessiondirectory.xboxlive.com/connections/\"]");
+}
+
+/* Enabled again before the reply to a subscribe made while disabled: the
+   reply counts; disabled while a throttled subscribe waits: nothing goes
+   out; disabled again while unsubscribing: one unsubscribe only. */
+static void toggles_between_request_and_reply(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    open_subscribing();
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    srv_text("[1,1,0,42,{\"ConnectionId\":\"" CID "\"}]");
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_CONNECTION_ID_CHANGED);
+    assert_string_equal(ev.connection_id, CID);
+    assert_int_equal(g_mock.sent_len, g_seen);
+    /* off, on, off while the unsubscribe is answered */
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_OK);
+    expect_client_text("[2,1,42]");
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_OK);
+    srv_text("[2,1,0]");
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    echo_close();
+    /* throttled twice (the second waits 1 s), then disabled: no subscribe */
+    setup(NULL);
+    xbl_mpsd_rta_close(&g_rta);
+    open_subscribing();
+    srv_text("[1,1,1001]");
+    expect_client_text(SUB1);
+    srv_text("[1,1,1002]");
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_rta.sub_state, XBL_MPSD__SUB_RETRY);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_OK);
+    g_mock.now += 1000;
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    echo_close();
+}
+
+/* Every disable between two polls queues its loss; the queue keeps eight. */
+static void a_full_queue_drops_further_losses(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    int i;
+    (void)state;
+    init_rta();
+    for (i = 0; i < XBL_MPSD__RTA_QUEUE + 1; i++) {
+        assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+        assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, false), XBL_MPSD_OK);
+    }
+    for (i = 0; i < XBL_MPSD__RTA_QUEUE; i++) expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_OK);
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_mock.connects, 0);
+}
+
+/* 503 honours Retry-After like 429; one over a day, one shorter than the
+   back-off, or one that is not a number leaves the back-off (1 s). */
+static void retry_after_bounds(void **state)
+{
+    static const struct { const char *head; xbl_mpsd_result result; uint32_t wait; } cases[] = {
+        { "HTTP/1.1 503 Busy\r\nRetry-After: 5\r\n\r\n", XBL_MPSD_E_HTTP_STATUS(503), 5000 },
+        { "HTTP/1.1 503 Busy\r\nRetry-After: 86401\r\n\r\n", XBL_MPSD_E_HTTP_STATUS(503), 1000 },
+        { "HTTP/1.1 429 Slow\r\nRetry-After: 0\r\n\r\n", XBL_MPSD_E_HTTP_STATUS(429), 1000 },
+        { "HTTP/1.1 429 Slow\r\nRetry-After: soon\r\n\r\n", XBL_MPSD_E_HTTP_STATUS(429), 1000 },
+        { "HTTP/1.1 500 Oops\r\nRetry-After: 30\r\n\r\n", XBL_MPSD_E_HTTP_STATUS(500), 1000 },
+    };
+    size_t k;
+    (void)state;
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        setup(NULL);
+        init_rta();
+        assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+        expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+        mock_add_bytes(&g_mock, cases[k].head, strlen(cases[k].head));
+        if (failed_attempt(cases[k].result) != cases[k].wait) fail_msg("case %zu: waits %u ms", k, (unsigned)g_rta.wait_ms);
+        xbl_mpsd_rta_close(&g_rta);
+    }
+}
+
+/* Activated without subscriptions: a series that gives up reports
+   DISCONNECTED only, no SUBSCRIPTION_LOST. */
+static void activated_series_gives_up_without_a_loss(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    int k;
+    (void)state;
+    init_rta();
+    g_mock.connect_default = XBL_MPSD_E_CONNECT;
+    assert_int_equal(xbl_mpsd_real_time_activity_activate(&g_client), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    for (k = 1; k <= 3; k++) {
+        assert_int_equal(failed_attempt(XBL_MPSD_E_CONNECT), (uint32_t)(k * k * 1000));
+        g_mock.now += g_rta.wait_ms;
+    }
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_E_CONNECT, 0);
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_mock.connects, 4);
+}
+
+/* A message read while closing is dropped; enabled again while closing,
+   the close ends in a new series instead of DISCONNECTED. */
+static void closing_then_wanted_again(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    open_subscribing();
+    srv_text("[1,1,0]");
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_E_RTA_PROTOCOL);
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    expect_client_close(1000);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    srv_text("[1,1,0,42,{\"ConnectionId\":\"late\"}]");
+    srv_frame(0x88, "\x03\xE8", 2);
+    mock_add_code(&g_mock, XBL_MPSD_E_EOF);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 1000);
+    serve_handshake();
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
+    expect_client_text(SUB2);
+}
+
+/* Port answers that break the contract, or fail, end the attempt or the
+   connection with their code. */
+static void port_failures_end_the_attempt(void **state)
+{
+    (void)state;
+    /* connect: would-block is pending, a positive non-OK answer a connect failure */
+    g_mock.connect_script[0] = XBL_MPSD_E_WOULD_BLOCK;
+    g_mock.connect_script[1] = (xbl_mpsd_result)5;
+    g_mock.connect_n = 2;
+    init_rta();
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    assert_int_equal(failed_attempt(XBL_MPSD_E_CONNECT), 1000);
+    assert_int_equal(g_mock.connects, 2);
+    xbl_mpsd_rta_close(&g_rta);
+    /* the upgrade request: a send error */
+    setup(NULL);
+    mock_add_send(&g_mock, XBL_MPSD_E_IO);
+    init_rta();
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    assert_int_equal(failed_attempt(XBL_MPSD_E_IO), 1000);
+    xbl_mpsd_rta_close(&g_rta);
+    /* the 101: a recv error */
+    setup(NULL);
+    mock_add_code(&g_mock, XBL_MPSD_E_IO);
+    init_rta();
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    assert_int_equal(failed_attempt(XBL_MPSD_E_IO), 1000);
+    xbl_mpsd_rta_close(&g_rta);
+}
+
+static void port_breaking_its_contract(void **state)
+{
+    int lie, where;
+    (void)state;
+    for (where = 0; where < 4; where++) {
+        for (lie = 1; lie <= 2; lie++) {
+            setup(NULL);
+            use_lying_port();
+            init_rta();
+            assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+            expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+            if (where < 2) {   /* the upgrade request, the 101 */
+                if (where == 0) g_lie_send = lie; else g_lie_recv = lie;
+                assert_int_equal(failed_attempt(XBL_MPSD_E_IO), 1000);
+            } else {   /* the subscribe, the first frame read */
+                serve_handshake();
+                expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
+                if (where == 2) g_lie_send = lie; else { expect_client_text(SUB1); g_lie_recv = lie; }
+                expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_E_IO, 1006);
+            }
+            xbl_mpsd_rta_close(&g_rta);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +501,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(reply_after_disable_while_subscribing, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_place_messages_are_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(taps_with_unusable_resources_are_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(requests_wait_for_an_owed_pong, setup, teardown),
+        cmocka_unit_test_setup_teardown(toggles_between_request_and_reply, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_full_queue_drops_further_losses, setup, teardown),
+        cmocka_unit_test_setup_teardown(retry_after_bounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(activated_series_gives_up_without_a_loss, setup, teardown),
+        cmocka_unit_test_setup_teardown(closing_then_wanted_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(port_failures_end_the_attempt, setup, teardown),
+        cmocka_unit_test_setup_teardown(port_breaking_its_contract, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
