@@ -106,10 +106,11 @@ static void expect_state(xbl_mpsd_real_time_activity_connection_state s, xbl_mps
     assert_int_equal(xbl_mpsd_rta_connection_state(&g_rta), s);
 }
 
-/* Once the client's upgrade request is out, the 101 that accepts its key. */
-static void serve_handshake(void)
+/* Once the client's upgrade request is out, a 101 that accepts its key,
+   with the given Sec-WebSocket-Protocol lines (and anything else). */
+static void serve_handshake_with(const char *protocol_lines)
 {
-    static char head[256];
+    static char head[512];
     unsigned char in[60], digest[20];
     char acc[28];
     xbl_mpsd_rta_event ev;
@@ -122,10 +123,16 @@ static void serve_handshake(void)
     memcpy(in + 24, "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", 36);
     xbl_mpsd__sha1(in, 60, digest);
     xbl_mpsd__base64(digest, 20, acc);
-    i = sprintf(head, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Accept: %.28s\r\nSec-WebSocket-Protocol: rta.xboxlive.com.V2\r\n\r\n", acc);
+    i = snprintf(head, sizeof head, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Accept: %.28s\r\n%s\r\n", acc, protocol_lines);
+    assert_true(i > 0 && (size_t)i < sizeof head);
     mock_add_bytes(&g_mock, pool(head, (size_t)i), (size_t)i);
     g_seen = g_mock.sent_len;
+}
+
+static void serve_handshake(void)
+{
+    serve_handshake_with("Sec-WebSocket-Protocol: rta.xboxlive.com.V2\r\n");
 }
 
 /* The next text frame the client sent after g_seen, unmasked, into out. */

@@ -46,6 +46,16 @@ static void expect_client_frame(unsigned opcode, const char *want)
     assert_string_equal(got, want);
 }
 
+/* A keepalive ping: four payload bytes from the random source. */
+static void expect_client_ping(void)
+{
+    char got[8];
+    unsigned op = 0;
+    assert_true(g_mock.sent_len - g_seen == 10 && g_mock.sent[g_seen + 1] == (0x80 | 4));
+    assert_true(next_client_text(got, sizeof got, &op));
+    assert_int_equal(op, 9);
+}
+
 /* The server echoes the client's close 1000 and ends the stream. */
 static void echo_close(void)
 {
@@ -493,6 +503,229 @@ static void port_breaking_its_contract(void **state)
     }
 }
 
+/* Arguments and objects the calls must refuse or see through. */
+static void api_checks_on_closed_and_moved_objects(void **state)
+{
+    xbl_mpsd_client_config cc;
+    xbl_mpsd_client other;
+    xbl_mpsd_rta second;
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    init_rta();
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_rta_poll(&g_rta, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(g_rta.phase, XBL_MPSD__RTA_IDLE);   /* nothing happened */
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    xbl_mpsd_rta_close(&g_rta);
+    /* a closed object reads as a fresh one */
+    assert_int_equal(xbl_mpsd_rta_connection_state(&g_rta), XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED);
+    assert_string_equal(xbl_mpsd_rta_connection_id(&g_rta), "");
+    assert_int_equal(xbl_mpsd_rta_last_result(&g_rta), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_rta_needed_bytes(&g_rta), 0);
+    /* the RTA object initialised again for another client: the first client
+       no longer reaches it once it is closed */
+    memset(&cc, 0, sizeof cc);
+    cc.port = &g_port;
+    cc.xuid = 2814639011617877ULL;
+    cc.auth = test_auth;
+    assert_int_equal(xbl_mpsd_client_init(&other, &cc), XBL_MPSD_OK);
+    init_rta();
+    assert_int_equal(xbl_mpsd_rta_init(&g_rta, &other, &g_cfg, g_buf, sizeof g_buf), XBL_MPSD_OK);
+    xbl_mpsd_rta_close(&g_rta);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_E_UNEXPECTED);
+    assert_int_equal(xbl_mpsd_real_time_activity_activate(&g_client), XBL_MPSD_E_UNEXPECTED);
+    assert_false(xbl_mpsd_subscriptions_enabled(&g_client));
+    /* the client initialised again while its RTA object lives: closing that
+       object leaves the one attached since alone */
+    assert_int_equal(xbl_mpsd_client_init(&g_client, &cc), XBL_MPSD_OK);
+    init_rta();
+    assert_int_equal(xbl_mpsd_client_init(&g_client, &cc), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_rta_init(&second, &g_client, &g_cfg, g_buf, sizeof g_buf), XBL_MPSD_OK);
+    xbl_mpsd_rta_close(&g_rta);
+    assert_ptr_equal(g_client.rta, &second);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    assert_true(xbl_mpsd_subscriptions_enabled(&g_client));
+    assert_int_equal(xbl_mpsd_rta_poll(&second, &ev), XBL_MPSD_OK);
+    assert_int_equal(ev.type, XBL_MPSD_RTA_EVENT_CONNECTION_STATE_CHANGED);
+    xbl_mpsd_rta_close(&second);
+}
+
+/* No host given: the service's own; a head longer than the buffer names
+   the size it needs. */
+static void default_host_and_needed_bytes(void **state)
+{
+    static char head[2300];
+    size_t n;
+    (void)state;
+    g_cfg.host = NULL;
+    assert_int_equal(xbl_mpsd_rta_init(&g_rta, &g_client, &g_cfg, g_buf, XBL_MPSD_RTA_MIN_BUFFER_SIZE), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    n = (size_t)sprintf(head, "HTTP/1.1 101 Switching Protocols\r\nX-Long: ");
+    memset(head + n, 'a', 2100);
+    n += 2100;
+    memcpy(head + n, "\r\n\r\n", 4);
+    mock_add_bytes(&g_mock, head, n + 4);
+    assert_int_equal(failed_attempt(XBL_MPSD_E_OUTOFMEMORY), 1000);
+    assert_string_equal(g_mock.last_host, XBL_MPSD_RTA_DEFAULT_HOST);
+    assert_int_equal(g_mock.last_port, 8080);
+    assert_true(g_mock.sent_len > 52 && memcmp(g_mock.sent, "GET /connect HTTP/1.1\r\nHost: rta.xboxlive.com:8080\r\n", 52) == 0);
+    assert_true(xbl_mpsd_rta_needed_bytes(&g_rta) > 2100 + 40);
+    assert_int_equal(xbl_mpsd_rta_needed_bytes(&g_rta), xbl_mpsd_ws_needed_bytes(&g_rta.ws));
+}
+
+/* The WebSocket calls refuse bad arguments and change nothing. */
+static void websocket_argument_checks(void **state)
+{
+    xbl_mpsd_ws ws, zero;
+    xbl_mpsd_ws_config wc, c;
+    xbl_mpsd_port p;
+    xbl_mpsd_client bare;
+    xbl_mpsd_ws_event ev;
+    int k;
+    (void)state;
+    memset(&wc, 0, sizeof wc);
+    wc.port = &g_port;
+    wc.client = &g_client;
+    wc.host = "127.0.0.1";
+    wc.path = "/connect";
+    wc.subprotocol = "rta.xboxlive.com.V2";
+    wc.random = counter_random;
+    memset(&bare, 0, sizeof bare);
+    memset(&zero, 0, sizeof zero);
+    for (k = 0; k < 13; k++) {
+        c = wc;
+        p = g_port;
+        c.port = &p;
+        switch (k) {
+        case 0: p.connect = NULL; break;
+        case 1: p.send = NULL; break;
+        case 2: p.recv = NULL; break;
+        case 3: p.close = NULL; break;
+        case 4: p.now_ms = NULL; break;
+        case 5: c.client = NULL; break;
+        case 6: c.client = &bare; break;   /* no auth callback */
+        case 7: c.host = ""; break;
+        case 8: c.host = "a\r\nX: 1"; break;
+        case 9: c.path = ""; break;
+        case 10: c.subprotocol = ""; break;
+        case 11: c.subprotocol = "v2\r\nX: 1"; break;
+        default: c.port = NULL; break;
+        }
+        memset(&ws, 0x5A, sizeof ws);
+        if (xbl_mpsd_ws_init(&ws, &c, g_buf, sizeof g_buf) != XBL_MPSD_E_INVALIDARG) fail_msg("case %d accepted", k);
+        assert_int_equal(((unsigned char *)&ws)[0], 0x5A);
+        assert_int_equal(((unsigned char *)&ws)[sizeof ws - 1], 0x5A);
+    }
+    assert_int_equal(xbl_mpsd_ws_connect(NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_ws_connect(&zero), XBL_MPSD_E_INVALIDARG);   /* never initialised */
+    assert_int_equal(xbl_mpsd_ws_init(&ws, &wc, g_buf, sizeof g_buf), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_ws_send_text(NULL, "x", 1), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_ws_send_text(&ws, NULL, 1), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_ws_send_text(&ws, NULL, 0), XBL_MPSD_E_UNEXPECTED);   /* valid, but not open */
+    assert_int_equal(xbl_mpsd_ws_close(NULL, 1000), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_ws_poll(&ws, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_ws_poll(&ws, &ev), XBL_MPSD_PENDING);
+    assert_int_equal(ev.type, XBL_MPSD_WS_EVENT_NONE);
+    assert_int_equal(g_mock.connects + g_mock.sends + g_mock.recvs, 0);
+}
+
+/* A keepalive ping once the connection was quiet for the interval, one at
+   a time; anything read restarts the wait. */
+static void keepalive_ping_one_at_a_time(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    g_cfg.ping_interval_ms = 1000;
+    open_active();
+    g_seen = g_mock.sent_len;
+    g_mock.now += 999;
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_mock.sent_len, g_seen);
+    g_mock.now += 1;
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    expect_client_ping();
+    g_mock.now += 500;
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_mock.sent_len, g_seen);   /* the ping is out: no second one */
+    srv_frame(0x8A, "", 0);
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    g_mock.now += 999;
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_mock.sent_len, g_seen);
+    g_mock.now += 1;
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    expect_client_ping();
+}
+
+/* A ping read after the client's close frame went out is not answered. */
+static void no_pong_after_the_close_frame(void **state)
+{
+    xbl_mpsd_rta_event ev;
+    (void)state;
+    open_subscribing();
+    srv_text("[1,1,0]");
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_E_RTA_PROTOCOL);
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    expect_client_close(1000);
+    srv_frame(0x89, "p", 1);
+    srv_frame(0x88, "\x03\xE8", 2);
+    mock_add_code(&g_mock, XBL_MPSD_E_EOF);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_OK, 1000);
+    assert_int_equal(g_mock.sent_len, g_seen);
+    assert_int_equal(g_mock.closes, 1);
+}
+
+/* A protocol error while the subscribe is still stuck in the port: the
+   subscribe is finished first, then the close frame, then the loss. */
+static void protocol_error_behind_a_blocked_frame(void **state)
+{
+    (void)state;
+    mock_add_send(&g_mock, 0);   /* the upgrade request */
+    mock_add_send(&g_mock, XBL_MPSD_E_WOULD_BLOCK);
+    mock_add_send(&g_mock, XBL_MPSD_E_WOULD_BLOCK);
+    init_rta();
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    serve_handshake();
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
+    srv_frame(0x83, "", 0);   /* a reserved opcode */
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_E_WS_PROTOCOL, 1002);
+    assert_int_equal(g_mock.send_i, 3);
+    expect_client_frame(1, SUB1);
+    expect_client_close(1002);
+    assert_int_equal(g_mock.sent_len, g_seen);
+}
+
+/* The 101's subprotocol must be the one asked for, once; header lines
+   that continue a previous one are refused; a pending connect is retried. */
+static void handshake_answers_refused(void **state)
+{
+    static const char *const lines[] = {
+        "Sec-WebSocket-Protocol: rta.xboxlive.com.V2\r\nSec-WebSocket-Protocol: rta.xboxlive.com.V2\r\n",
+        "Sec-WebSocket-Protocol: rta.xboxlive.com.V3\r\n",
+        "Sec-WebSocket-Protocol: rta.xboxlive.com\r\n",
+        "Sec-WebSocket-Protocol: rta.xboxlive.com.V2\r\nX-A: 1\r\n\tcontinued\r\n",
+    };
+    size_t k;
+    (void)state;
+    for (k = 0; k < sizeof lines / sizeof lines[0]; k++) {
+        setup(NULL);
+        if (k == 0) {
+            g_mock.connect_script[0] = XBL_MPSD_PENDING;
+            g_mock.connect_n = 1;
+        }
+        init_rta();
+        assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+        expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+        serve_handshake_with(lines[k]);
+        assert_int_equal(g_mock.connects, k == 0 ? 2 : 1);
+        assert_int_equal(failed_attempt(k == 3 ? XBL_MPSD_E_HTTP_PROTOCOL : XBL_MPSD_E_WS_HANDSHAKE), 1000);
+        assert_int_equal(g_mock.closes, 1);
+        xbl_mpsd_rta_close(&g_rta);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +742,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(closing_then_wanted_again, setup, teardown),
         cmocka_unit_test_setup_teardown(port_failures_end_the_attempt, setup, teardown),
         cmocka_unit_test_setup_teardown(port_breaking_its_contract, setup, teardown),
+        cmocka_unit_test_setup_teardown(api_checks_on_closed_and_moved_objects, setup, teardown),
+        cmocka_unit_test_setup_teardown(default_host_and_needed_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(websocket_argument_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(keepalive_ping_one_at_a_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(no_pong_after_the_close_frame, setup, teardown),
+        cmocka_unit_test_setup_teardown(protocol_error_behind_a_blocked_frame, setup, teardown),
+        cmocka_unit_test_setup_teardown(handshake_answers_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
