@@ -106,20 +106,15 @@ static void expect_state(xbl_mpsd_real_time_activity_connection_state s, xbl_mps
     assert_int_equal(xbl_mpsd_rta_connection_state(&g_rta), s);
 }
 
-/* Once the client's upgrade request is out, a 101 that accepts its key,
-   with the given Sec-WebSocket-Protocol lines (and anything else). */
-static void serve_handshake_with(const char *protocol_lines)
+/* A 101 that accepts `key`, with the given Sec-WebSocket-Protocol lines
+   (and anything else), as the server's next bytes. */
+static void serve_101(const char *key, const char *protocol_lines)
 {
     static char head[512];
     unsigned char in[60], digest[20];
     char acc[28];
-    xbl_mpsd_rta_event ev;
     int i;
-    if (g_rta.phase == XBL_MPSD__RTA_WAIT) g_mock.now += g_rta.wait_ms;   /* the back-off's jitter */
-    for (i = 0; i < 20 && g_rta.ws.phase != XBL_MPSD__WS_HS_RECV; i++)
-        assert_int_equal(xbl_mpsd_rta_poll(&g_rta, &ev), XBL_MPSD_PENDING);
-    assert_int_equal(g_rta.ws.phase, XBL_MPSD__WS_HS_RECV);
-    memcpy(in, g_rta.ws.key, 24);
+    memcpy(in, key, 24);
     memcpy(in + 24, "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", 36);
     xbl_mpsd__sha1(in, 60, digest);
     xbl_mpsd__base64(digest, 20, acc);
@@ -127,6 +122,18 @@ static void serve_handshake_with(const char *protocol_lines)
                  "Sec-WebSocket-Accept: %.28s\r\n%s\r\n", acc, protocol_lines);
     assert_true(i > 0 && (size_t)i < sizeof head);
     mock_add_bytes(&g_mock, pool(head, (size_t)i), (size_t)i);
+}
+
+/* Once the client's upgrade request is out, the 101 for its key. */
+static void serve_handshake_with(const char *protocol_lines)
+{
+    xbl_mpsd_rta_event ev;
+    int i;
+    if (g_rta.phase == XBL_MPSD__RTA_WAIT) g_mock.now += g_rta.wait_ms;   /* the back-off's jitter */
+    for (i = 0; i < 20 && g_rta.ws.phase != XBL_MPSD__WS_HS_RECV; i++)
+        assert_int_equal(xbl_mpsd_rta_poll(&g_rta, &ev), XBL_MPSD_PENDING);
+    assert_int_equal(g_rta.ws.phase, XBL_MPSD__WS_HS_RECV);
+    serve_101(g_rta.ws.key, protocol_lines);
     g_seen = g_mock.sent_len;
 }
 

@@ -146,6 +146,7 @@ static void subscribe_reply_without_subid_or_id(void **state)
         { "[1,1,0,42]", true },
         { "[1,1,0,42,\"c\"]", true },
         { "[1,1,0,42,{\"ConnectionId\":5}]", true },
+        { "[1,1,0,42,{\"ConnectionId\":42}]", true },
         { "[1,1,0,42,{\"ConnectionId\":\"\"}]", true },
         { "[1,1,0,42,{\"ConnectionId\":\"caf\\u00e9\"}]", true },
         { "[1,1,0,42,{\"ConnectionId\":\"0123456789012345678901234567890123456789012345678901234567890123\"}]", true },
@@ -246,7 +247,7 @@ static void out_of_place_messages_are_ignored(void **state)
    fit; every other tap is skipped and the next one handed out. */
 static void taps_with_unusable_resources_are_skipped(void **state)
 {
-    static char msg[1024];
+    static char msg[2048];
     static const char *const bad[] = {
         "abc", "a~bc", "a~b~c~d", "~b~c", "a~~c", "a~b~",
     };
@@ -255,7 +256,7 @@ static void taps_with_unusable_resources_are_skipped(void **state)
     size_t k, n;
     (void)state;
     open_active();
-    n = (size_t)sprintf(msg, "[3,42,{\"shoulderTaps\":[{\"resource\":5},");
+    n = (size_t)sprintf(msg, "[3,42,{\"shoulderTaps\":[{\"resource\":5},{\"resource\":true},{\"changeNumber\":1},");
     for (k = 0; k < sizeof bad / sizeof bad[0]; k++) n += (size_t)sprintf(msg + n, "{\"resource\":\"%s\"},", bad[k]);
     memset(longpart, 's', 40);   /* each part one too long for its field, in turn */
     longpart[40] = '\0';
@@ -264,6 +265,7 @@ static void taps_with_unusable_resources_are_skipped(void **state)
     n += (size_t)sprintf(msg + n, "{\"resource\":\"s~%s~n\"},", longpart);
     memset(longpart, 'n', 100); longpart[100] = '\0';
     n += (size_t)sprintf(msg + n, "{\"resource\":\"s~t~%s\"},", longpart);
+    n += (size_t)sprintf(msg + n, "{\"resource\":\"%s~%s~%s\"},", longpart, longpart, longpart);   /* over the URI limit */
     n += (size_t)sprintf(msg + n, "{\"resource\":\"s~t~n\",\"changeNumber\":\"9\",\"branch\":\"b\"}]}]");
     assert_true(n < sizeof msg);
     srv_text(msg);
@@ -593,7 +595,7 @@ static void websocket_argument_checks(void **state)
     wc.random = counter_random;
     memset(&bare, 0, sizeof bare);
     memset(&zero, 0, sizeof zero);
-    for (k = 0; k < 13; k++) {
+    for (k = 0; k < 15; k++) {
         c = wc;
         p = g_port;
         c.port = &p;
@@ -608,9 +610,11 @@ static void websocket_argument_checks(void **state)
         case 7: c.host = ""; break;
         case 8: c.host = "a\r\nX: 1"; break;
         case 9: c.path = ""; break;
+        case 13: c.host = NULL; break;
+        case 14: c.path = NULL; break;
         case 10: c.subprotocol = ""; break;
         case 11: c.subprotocol = "v2\r\nX: 1"; break;
-        default: c.port = NULL; break;
+        case 12: c.port = NULL; break;
         }
         memset(&ws, 0x5A, sizeof ws);
         if (xbl_mpsd_ws_init(&ws, &c, g_buf, sizeof g_buf) != XBL_MPSD_E_INVALIDARG) fail_msg("case %d accepted", k);
@@ -625,6 +629,7 @@ static void websocket_argument_checks(void **state)
     assert_int_equal(xbl_mpsd_ws_send_text(&ws, NULL, 0), XBL_MPSD_E_UNEXPECTED);   /* valid, but not open */
     assert_int_equal(xbl_mpsd_ws_close(NULL, 1000), XBL_MPSD_E_INVALIDARG);
     assert_int_equal(xbl_mpsd_ws_poll(&ws, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_ws_poll(NULL, &ev), XBL_MPSD_E_INVALIDARG);
     assert_int_equal(xbl_mpsd_ws_poll(&ws, &ev), XBL_MPSD_PENDING);
     assert_int_equal(ev.type, XBL_MPSD_WS_EVENT_NONE);
     assert_int_equal(g_mock.connects + g_mock.sends + g_mock.recvs, 0);
@@ -726,6 +731,61 @@ static void handshake_answers_refused(void **state)
     }
 }
 
+/* Without a subprotocol asked for, a 101 naming one is refused; one that
+   names none is accepted. */
+static void no_subprotocol_asked_for(void **state)
+{
+    xbl_mpsd_ws ws;
+    xbl_mpsd_ws_config wc;
+    xbl_mpsd_ws_event ev;
+    int k, i;
+    (void)state;
+    memset(&wc, 0, sizeof wc);
+    wc.port = &g_port;
+    wc.client = &g_client;
+    wc.host = "127.0.0.1";
+    wc.port_number = 8080;
+    wc.path = "/ws";
+    wc.random = counter_random;
+    for (k = 0; k < 2; k++) {
+        assert_int_equal(xbl_mpsd_ws_init(&ws, &wc, g_buf, sizeof g_buf), XBL_MPSD_OK);
+        assert_int_equal(xbl_mpsd_ws_connect(&ws), XBL_MPSD_OK);
+        for (i = 0; i < 10 && ws.phase != XBL_MPSD__WS_HS_RECV; i++)
+            assert_int_equal(xbl_mpsd_ws_poll(&ws, &ev), XBL_MPSD_PENDING);
+        assert_null(strstr((const char *)g_mock.sent, "Sec-WebSocket-Protocol"));
+        serve_101(ws.key, k == 0 ? "Sec-WebSocket-Protocol: rta.xboxlive.com.V2\r\n" : "");
+        for (i = 0; i < 10 && xbl_mpsd_ws_poll(&ws, &ev) == XBL_MPSD_PENDING; i++) {}
+        if (k == 0) {
+            assert_int_equal(ev.type, XBL_MPSD_WS_EVENT_CLOSED);
+            assert_int_equal(ev.result, XBL_MPSD_E_WS_HANDSHAKE);
+        } else {
+            assert_int_equal(ev.type, XBL_MPSD_WS_EVENT_OPENED);
+        }
+        xbl_mpsd_ws_abort(&ws);
+        mock_reset_traffic(&g_mock);
+    }
+}
+
+/* A head line that never ends is refused at the head limit, however big
+   the buffer. */
+static void endless_head_line(void **state)
+{
+    static unsigned char big[XBL_MPSD_HTTP_MAX_HEADER_BYTES + 4096];
+    static char head[XBL_MPSD_HTTP_MAX_HEADER_BYTES + 2048];
+    size_t n;
+    (void)state;
+    assert_int_equal(xbl_mpsd_rta_init(&g_rta, &g_client, &g_cfg, big, sizeof big), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    n = (size_t)sprintf(head, "HTTP/1.1 101 Switching Protocols\r\nX-Long: ");
+    memset(head + n, 'a', sizeof head - n);
+    mock_add_bytes(&g_mock, head, sizeof head);
+    assert_int_equal(failed_attempt(XBL_MPSD_E_HTTP_PROTOCOL), 1000);
+    assert_int_equal(g_mock.recv_i, 0);   /* refused within one read of the limit, the rest unread */
+    assert_true(g_mock.recv_off + 1 > XBL_MPSD_HTTP_MAX_HEADER_BYTES - XBL_MPSD_RTA_BUFFER_RESERVE);
+    assert_true(g_mock.recv_off < XBL_MPSD_HTTP_MAX_HEADER_BYTES + XBL_MPSD_RTA_BUFFER_RESERVE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -749,6 +809,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(no_pong_after_the_close_frame, setup, teardown),
         cmocka_unit_test_setup_teardown(protocol_error_behind_a_blocked_frame, setup, teardown),
         cmocka_unit_test_setup_teardown(handshake_answers_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(no_subprotocol_asked_for, setup, teardown),
+        cmocka_unit_test_setup_teardown(endless_head_line, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
