@@ -407,7 +407,8 @@ static void retry_after_bounds(void **state)
 }
 
 /* Activated without subscriptions: a series that gives up reports
-   DISCONNECTED only, no SUBSCRIPTION_LOST. */
+   DISCONNECTED only, no SUBSCRIPTION_LOST, and goes on at most a minute
+   apart. */
 static void activated_series_gives_up_without_a_loss(void **state)
 {
     xbl_mpsd_rta_event ev;
@@ -424,6 +425,16 @@ static void activated_series_gives_up_without_a_loss(void **state)
     expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_E_CONNECT, 0);
     assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
     assert_int_equal(g_mock.connects, 4);
+    /* it keeps trying, k * k seconds apart up to a minute */
+    assert_int_equal(g_rta.wait_ms, 16000);
+    for (k = 5; k <= 9; k++) {   /* CONNECTING while each runs, DISCONNECTED while waiting */
+        g_mock.now += g_rta.wait_ms;
+        expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_E_CONNECT, 0);
+        expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_DISCONNECTED, XBL_MPSD_E_CONNECT, 0);
+        assert_int_equal(g_rta.wait_ms, (uint32_t)(k < 8 ? k * k * 1000 : 60000));
+    }
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_mock.connects, 9);
 }
 
 /* A message read while closing is dropped; enabled again while closing,
