@@ -210,4 +210,26 @@ static void open_active(void)
     assert_string_equal(xbl_mpsd_rta_connection_id(&g_rta), CID);
 }
 
+/* From a fresh object: the subscribe is answered with `reply`, a failure:
+   one SUBSCRIPTION_LOST with `want`, subscriptions off, the SUBID (when
+   `unsub`) unsubscribed, then the connection closed as nothing wants it. */
+static void subscribe_fails(size_t k, const char *reply, xbl_mpsd_result want, bool unsub)
+{
+    xbl_mpsd_rta_event ev;
+    setup(NULL);
+    open_subscribing();
+    srv_text(reply);
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST);
+    if (ev.result != want) fail_msg("case %zu: %s", k, xbl_mpsd_result_string(ev.result));
+    assert_false(xbl_mpsd_subscriptions_enabled(&g_client));
+    assert_string_equal(xbl_mpsd_rta_connection_id(&g_rta), "");
+    if (unsub) {
+        expect_client_text("[2,1,42]");
+        srv_text("[2,1,0]");
+    }
+    assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
+    expect_client_close(1000);
+    xbl_mpsd_rta_close(&g_rta);
+}
+
 #endif /* RTA_FIXTURE_H */

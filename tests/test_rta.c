@@ -138,23 +138,8 @@ static void subscription_failures(void **state)
     };
     size_t k;
     (void)state;
-    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        xbl_mpsd_rta_event ev;
-        setup(NULL);
-        open_subscribing();
-        srv_text(cases[k].reply);
-        assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST);
-        if (ev.result != cases[k].want) fail_msg("case %zu: %s", k, xbl_mpsd_result_string(ev.result));
-        assert_false(xbl_mpsd_subscriptions_enabled(&g_client));
-        assert_string_equal(xbl_mpsd_rta_connection_id(&g_rta), "");
-        if (cases[k].want == XBL_MPSD_E_RTA_PROTOCOL) {   /* it had a SUBID: unsubscribed */
-            expect_client_text("[2,1,42]");
-            srv_text("[2,1,0]");
-        }
-        assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
-        expect_client_close(1000);   /* nothing wants the connection any more */
-        xbl_mpsd_rta_close(&g_rta);
-    }
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++)   /* with a SUBID: unsubscribed */
+        subscribe_fails(k, cases[k].reply, cases[k].want, cases[k].want == XBL_MPSD_E_RTA_PROTOCOL);
 }
 
 static void throttled_subscribe_backs_off(void **state)

@@ -95,6 +95,37 @@ static void use_lying_port(void)
     g_cfg.port = &g_lie_port;
 }
 
+/* A fresh object with subscriptions on: the series has started. */
+static void enable_connecting(void)
+{
+    init_rta();
+    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
+    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+}
+
+/* The subscribe fails: nothing wants the connection, the close 1000 is out. */
+static void close_after_a_failed_subscribe(void)
+{
+    xbl_mpsd_rta_event ev;
+    open_subscribing();
+    srv_text("[1,1,0]");
+    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_E_RTA_PROTOCOL);
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    expect_client_close(1000);
+}
+
+/* A WebSocket of its own on the mock port, no subprotocol. */
+static void ws_config(xbl_mpsd_ws_config *wc)
+{
+    memset(wc, 0, sizeof *wc);
+    wc->port = &g_port;
+    wc->client = &g_client;
+    wc->host = "127.0.0.1";
+    wc->port_number = 8080;
+    wc->path = "/ws";
+    wc->random = counter_random;
+}
+
 /* One failed attempt from its first poll; the back-off it chose. */
 static uint32_t failed_attempt(xbl_mpsd_result want)
 {
@@ -153,24 +184,8 @@ static void subscribe_reply_without_subid_or_id(void **state)
     };
     size_t k;
     (void)state;
-    for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-        xbl_mpsd_rta_event ev;
-        setup(NULL);
-        open_subscribing();
-        srv_text(cases[k].reply);
-        assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST);
-        if (ev.result != XBL_MPSD_E_RTA_PROTOCOL) fail_msg("case %zu: %s", k, xbl_mpsd_result_string(ev.result));
-        assert_false(xbl_mpsd_subscriptions_enabled(&g_client));
-        assert_string_equal(xbl_mpsd_rta_connection_id(&g_rta), "");
-        if (cases[k].unsub) {
-            expect_client_text("[2,1,42]");
-            srv_text("[2,1,0]");
-        }
-        assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
-        echo_close();
-        assert_int_equal(next_event(&ev, 5), XBL_MPSD_RTA_EVENT_NONE);
-        xbl_mpsd_rta_close(&g_rta);
-    }
+    for (k = 0; k < sizeof cases / sizeof cases[0]; k++)
+        subscribe_fails(k, cases[k].reply, XBL_MPSD_E_RTA_PROTOCOL, cases[k].unsub);
 }
 
 /* Disabled while the subscribe is in flight: the one SUBSCRIPTION_LOST was
@@ -397,9 +412,7 @@ static void retry_after_bounds(void **state)
     (void)state;
     for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         setup(NULL);
-        init_rta();
-        assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
-        expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+        enable_connecting();
         mock_add_bytes(&g_mock, cases[k].head, strlen(cases[k].head));
         if (failed_attempt(cases[k].result) != cases[k].wait) fail_msg("case %zu: waits %u ms", k, (unsigned)g_rta.wait_ms);
         xbl_mpsd_rta_close(&g_rta);
@@ -441,13 +454,8 @@ static void activated_series_gives_up_without_a_loss(void **state)
    the close ends in a new series instead of DISCONNECTED. */
 static void closing_then_wanted_again(void **state)
 {
-    xbl_mpsd_rta_event ev;
     (void)state;
-    open_subscribing();
-    srv_text("[1,1,0]");
-    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_E_RTA_PROTOCOL);
-    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
-    expect_client_close(1000);
+    close_after_a_failed_subscribe();
     assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
     srv_text("[1,1,0,42,{\"ConnectionId\":\"late\"}]");
     srv_frame(0x88, "\x03\xE8", 2);
@@ -467,26 +475,20 @@ static void port_failures_end_the_attempt(void **state)
     g_mock.connect_script[0] = XBL_MPSD_E_WOULD_BLOCK;
     g_mock.connect_script[1] = (xbl_mpsd_result)5;
     g_mock.connect_n = 2;
-    init_rta();
-    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
-    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    enable_connecting();
     assert_int_equal(failed_attempt(XBL_MPSD_E_CONNECT), 1000);
     assert_int_equal(g_mock.connects, 2);
     xbl_mpsd_rta_close(&g_rta);
     /* the upgrade request: a send error */
     setup(NULL);
     mock_add_send(&g_mock, XBL_MPSD_E_IO);
-    init_rta();
-    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
-    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    enable_connecting();
     assert_int_equal(failed_attempt(XBL_MPSD_E_IO), 1000);
     xbl_mpsd_rta_close(&g_rta);
     /* the 101: a recv error */
     setup(NULL);
     mock_add_code(&g_mock, XBL_MPSD_E_IO);
-    init_rta();
-    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
-    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    enable_connecting();
     assert_int_equal(failed_attempt(XBL_MPSD_E_IO), 1000);
     xbl_mpsd_rta_close(&g_rta);
 }
@@ -499,9 +501,7 @@ static void port_breaking_its_contract(void **state)
         for (lie = 1; lie <= 2; lie++) {
             setup(NULL);
             use_lying_port();
-            init_rta();
-            assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
-            expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+            enable_connecting();
             if (where < 2) {   /* the upgrade request, the 101 */
                 if (where == 0) g_lie_send = lie; else g_lie_recv = lie;
                 assert_int_equal(failed_attempt(XBL_MPSD_E_IO), 1000);
@@ -597,13 +597,8 @@ static void websocket_argument_checks(void **state)
     xbl_mpsd_ws_event ev;
     int k;
     (void)state;
-    memset(&wc, 0, sizeof wc);
-    wc.port = &g_port;
-    wc.client = &g_client;
-    wc.host = "127.0.0.1";
-    wc.path = "/connect";
+    ws_config(&wc);
     wc.subprotocol = "rta.xboxlive.com.V2";
-    wc.random = counter_random;
     memset(&bare, 0, sizeof bare);
     memset(&zero, 0, sizeof zero);
     for (k = 0; k < 15; k++) {
@@ -646,6 +641,18 @@ static void websocket_argument_checks(void **state)
     assert_int_equal(g_mock.connects + g_mock.sends + g_mock.recvs, 0);
 }
 
+/* Quiet for one millisecond less than the interval: nothing; then a ping. */
+static void ping_after_a_quiet_second(void)
+{
+    xbl_mpsd_rta_event ev;
+    g_mock.now += 999;
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    assert_int_equal(g_mock.sent_len, g_seen);
+    g_mock.now += 1;
+    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
+    expect_client_ping();
+}
+
 /* A keepalive ping once the connection was quiet for the interval, one at
    a time; anything read restarts the wait. */
 static void keepalive_ping_one_at_a_time(void **state)
@@ -655,35 +662,20 @@ static void keepalive_ping_one_at_a_time(void **state)
     g_cfg.ping_interval_ms = 1000;
     open_active();
     g_seen = g_mock.sent_len;
-    g_mock.now += 999;
-    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
-    assert_int_equal(g_mock.sent_len, g_seen);
-    g_mock.now += 1;
-    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
-    expect_client_ping();
+    ping_after_a_quiet_second();
     g_mock.now += 500;
     assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
     assert_int_equal(g_mock.sent_len, g_seen);   /* the ping is out: no second one */
     srv_frame(0x8A, "", 0);
     assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
-    g_mock.now += 999;
-    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
-    assert_int_equal(g_mock.sent_len, g_seen);
-    g_mock.now += 1;
-    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
-    expect_client_ping();
+    ping_after_a_quiet_second();
 }
 
 /* A ping read after the client's close frame went out is not answered. */
 static void no_pong_after_the_close_frame(void **state)
 {
-    xbl_mpsd_rta_event ev;
     (void)state;
-    open_subscribing();
-    srv_text("[1,1,0]");
-    expect_event(XBL_MPSD_RTA_EVENT_SUBSCRIPTION_LOST, XBL_MPSD_E_RTA_PROTOCOL);
-    assert_int_equal(next_event(&ev, 3), XBL_MPSD_RTA_EVENT_NONE);
-    expect_client_close(1000);
+    close_after_a_failed_subscribe();
     srv_frame(0x89, "p", 1);
     srv_frame(0x88, "\x03\xE8", 2);
     mock_add_code(&g_mock, XBL_MPSD_E_EOF);
@@ -700,9 +692,7 @@ static void protocol_error_behind_a_blocked_frame(void **state)
     mock_add_send(&g_mock, 0);   /* the upgrade request */
     mock_add_send(&g_mock, XBL_MPSD_E_WOULD_BLOCK);
     mock_add_send(&g_mock, XBL_MPSD_E_WOULD_BLOCK);
-    init_rta();
-    assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
-    expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+    enable_connecting();
     serve_handshake();
     expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTED, XBL_MPSD_OK, 0);
     srv_frame(0x83, "", 0);   /* a reserved opcode */
@@ -731,9 +721,7 @@ static void handshake_answers_refused(void **state)
             g_mock.connect_script[0] = XBL_MPSD_PENDING;
             g_mock.connect_n = 1;
         }
-        init_rta();
-        assert_int_equal(xbl_mpsd_set_subscriptions_enabled(&g_client, true), XBL_MPSD_OK);
-        expect_state(XBL_MPSD_REAL_TIME_ACTIVITY_CONNECTION_STATE_CONNECTING, XBL_MPSD_OK, 0);
+        enable_connecting();
         serve_handshake_with(lines[k]);
         assert_int_equal(g_mock.connects, k == 0 ? 2 : 1);
         assert_int_equal(failed_attempt(k == 3 ? XBL_MPSD_E_HTTP_PROTOCOL : XBL_MPSD_E_WS_HANDSHAKE), 1000);
@@ -751,13 +739,7 @@ static void no_subprotocol_asked_for(void **state)
     xbl_mpsd_ws_event ev;
     int k, i;
     (void)state;
-    memset(&wc, 0, sizeof wc);
-    wc.port = &g_port;
-    wc.client = &g_client;
-    wc.host = "127.0.0.1";
-    wc.port_number = 8080;
-    wc.path = "/ws";
-    wc.random = counter_random;
+    ws_config(&wc);
     for (k = 0; k < 2; k++) {
         assert_int_equal(xbl_mpsd_ws_init(&ws, &wc, g_buf, sizeof g_buf), XBL_MPSD_OK);
         assert_int_equal(xbl_mpsd_ws_connect(&ws), XBL_MPSD_OK);
