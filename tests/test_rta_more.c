@@ -1,11 +1,14 @@
-/* The RTA object's less travelled paths, through the public API on the
-   scripted mock port and the injected clock: subscriptions turned off while
-   the connection is still being made, subscribe replies without a SUBID or
-   with an unusable connection ID, replies that arrive after the
-   subscription was no longer wanted, messages that must be ignored, taps
-   with unusable resources, requests held back while a pong is owed, 503
-   and out-of-range Retry-After answers, a series ending without a loss, a
-   close that turns into a reconnect, and a port that breaks its contract. */
+/* The RTA object's and its WebSocket's less travelled paths, through the
+   public API on the scripted mock port and the injected clock: subscriptions
+   turned off while the connection is still being made, subscribe replies
+   without a SUBID or with an unusable connection ID, replies after the
+   subscription stopped being wanted, messages that must be ignored, taps
+   with unusable resources, requests held back while a pong is owed, a full
+   event queue, 503 and out-of-range Retry-After answers, a series that
+   gives up without a loss and backs off up to a minute, a close that turns
+   into a reconnect, port failures and a port breaking its contract, closed
+   and re-initialised objects, the WebSocket calls' argument checks, the
+   keepalive ping, refused 101 answers, an endless head line. */
 #define XBL_MPSD_IMPLEMENTATION
 #include "xbl_mpsd.h"
 #include "mock_port.h"
