@@ -8096,7 +8096,7 @@ static bool xbl_mpsd__rta_wanted(const xbl_mpsd_rta *rta)
 static void xbl_mpsd__rta_push(xbl_mpsd_rta *rta, unsigned type, xbl_mpsd_result result, uint16_t close_code)
 {
     xbl_mpsd__rta_queued *q;
-    if (rta->queue_len >= XBL_MPSD__RTA_QUEUE) return;   /* cannot happen: one cause queues at most three */
+    if (rta->queue_len >= XBL_MPSD__RTA_QUEUE) return;   /* full only after many disables between two polls */
     q = &rta->queue[(rta->queue_head + rta->queue_len) % XBL_MPSD__RTA_QUEUE];
     q->type = (uint8_t)type;
     q->state = rta->state;
@@ -8130,7 +8130,7 @@ static uint32_t xbl_mpsd__rta_jitter(xbl_mpsd_rta *rta)
 
 static uint32_t xbl_mpsd__rta_backoff_ms(uint32_t k)
 {
-    return (k >= 8 ? 60u : (k * k < 60u ? k * k : 60u)) * 1000u;
+    return (k >= 8 ? 60u : k * k) * 1000u;
 }
 
 /* The connection ended: the subscription is wanted again on the next one. */
