@@ -89,9 +89,15 @@ async function main() {
     assert(await log.locator('tr.request[data-status="204"]').count() >= 1, 'the 204 of the last leave');
 
     // filtering the request log by session keeps only its rows
+    // (the page re-renders on its own schedule: wait for the filtered table)
     await page.selectOption('#filter-session', key);
-    const rows = await log.locator('tr.request').evaluateAll(trs => trs.map(tr => tr.dataset.session));
-    assert(rows.length > 0 && rows.every(s => s === key), 'the filter shows this session only');
+    await page.waitForFunction(k => {
+      const rows = [...document.querySelectorAll('#request-log tr.request')];
+      return rows.length > 0 && rows.every(tr => tr.dataset.session === k);
+    }, key, { timeout: WAIT_MS }).catch(async () => {
+      const rows = await log.locator('tr.request').evaluateAll(trs => trs.map(tr => tr.dataset.session));
+      assert.fail('the filter shows this session only; rows: ' + JSON.stringify([...new Set(rows)]));
+    });
     await page.selectOption('#filter-session', '');
 
     assert.deepStrictEqual(errors, [], 'no script error on the page');
