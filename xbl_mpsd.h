@@ -95,7 +95,12 @@
       tokens), so body size + 4 KB is a safe start (a 100-member GET with a
       1.3 KB token needed 1.02 x the body, 1000 members 1.00 x);
       xbl_mpsd_async_needed_bytes tells the exact size an exchange needed
-      after it failed with XBL_MPSD_E_OUTOFMEMORY.
+      after it failed with XBL_MPSD_E_OUTOFMEMORY once its request was sent
+      (that size at the same address fits, one byte less does not; refused
+      before sending, the token size is not known yet, and a response
+      header line longer than the whole window cannot be measured: then it
+      is a size that gets further). A result call refused for out's arena
+      sets xbl_mpsd_async_needed_arena_bytes to the exact arena it needs.
 
    5. PORTS
       All I/O goes through xbl_mpsd_port (port/README.md is the contract):
@@ -137,6 +142,14 @@
       xbl_mpsd_json_argument_error() the rule a refused JSON text broke.
       An OK write result means the service answered: its write status
       says whether the write was applied (OutOfSync: it was not).
+      A write the service applied (200, 201, 204) whose document does not
+      fit the async buffer or out's arena still ends with
+      XBL_MPSD_E_OUTOFMEMORY and leaves out untouched, but
+      xbl_mpsd_async_applied() says true and xbl_mpsd_async_etag() and
+      xbl_mpsd_async_session_reference() give the written session's ETag
+      and reference (by handle: from Content-Location): do not create it
+      again; read it back with bigger storage. The rest of its body was
+      read, so the connection stays usable.
       xbl_mpsd_async_retry_after() gives a 429/503's Retry-After; the
       client config's retry policy retries those and connection failures
       inside the operation, and its trace hook shows every exchange.
@@ -1332,8 +1345,12 @@ xbl_mpsd_result xbl_mpsd_write_session_async(
    later, or set a retry policy), XBL_MPSD_E_INVALID_JSON_STRING for a body
    that is no session; in these cases out is unchanged and keeps its local
    edits. out: NULL, or a session with an arena (the written one is usual).
-   XBL_MPSD_E_OUTOFMEMORY: out's arena is too small; call again with a bigger
-   one (the result stays). XBL_MPSD_E_UNEXPECTED once the result was taken. */
+   XBL_MPSD_E_OUTOFMEMORY: out's arena is too small (out untouched; call again
+   with an arena of xbl_mpsd_async_needed_arena_bytes, the result stays), or
+   the async buffer was (xbl_mpsd_async_needed_bytes). Either way
+   xbl_mpsd_async_applied says whether the service applied the write, with
+   xbl_mpsd_async_etag and xbl_mpsd_async_session_reference for the session
+   it wrote. XBL_MPSD_E_UNEXPECTED once the result was taken. */
 xbl_mpsd_result xbl_mpsd_write_session_result(xbl_mpsd_async *async, xbl_mpsd_session *out /* may be NULL */);
 
 /* As xbl_mpsd_write_session_async, but PUT /handles/{handle_id}/session:
