@@ -17,7 +17,6 @@
 
 #define REF_PATH "/serviceconfigs/" GOLDEN_SCID "/sessionTemplates/" GOLDEN_TMPL "/sessions/" GOLDEN_SNAME
 #define HANDLE "6f6a1f7e-1111-4222-8333-444455556666"
-#define TOKEN "XBL3.0 x=1;tok"
 #define MAX_WORK 16384
 
 static mock_port        g_mock;
@@ -32,16 +31,7 @@ static unsigned char    g_out_arena[16384];
 static unsigned char    g_work_store[MAX_WORK + 16];
 static char             g_resp[16384];
 
-static xbl_mpsd_result test_auth(void *user, const char *method, const char *path,
-        const uint8_t *body, size_t body_len, char *authorization, size_t authorization_cap,
-        char *signature, size_t signature_cap)
-{
-    (void)user; (void)method; (void)path; (void)body; (void)body_len;
-    if (sizeof TOKEN > authorization_cap || signature_cap < 4) return XBL_MPSD_E_OUTOFMEMORY;
-    memcpy(authorization, TOKEN, sizeof TOKEN);
-    memcpy(signature, "sig", 4);
-    return XBL_MPSD_OK;
-}
+#include "test_auth.h"
 
 enum { OP_CREATE, OP_CREATE_HANDLE, OP_GET };
 
