@@ -6833,12 +6833,13 @@ static xbl_mpsd_result xbl_mpsd__outcome(xbl_mpsd_async *a)
     if (!body) return xbl_mpsd__is_write(a) ? XBL_MPSD_OK : XBL_MPSD_E_INVALID_JSON_STRING;
     /* learned before the size check: an applied write that does not fit
        still names the session it made */
-    located = (a->kind != XBL_MPSD__KIND_WRITE_BY_HANDLE || a->reference.scid[0] != '\0')
-           || xbl_mpsd__location_reference(a);
+    located = true;
+    if (a->kind == XBL_MPSD__KIND_GET_BY_HANDLE
+        || (a->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE && a->reference.scid[0] == '\0'))
+        located = xbl_mpsd__location_reference(a);
     res = xbl_mpsd__check_body(a);
     if (res != XBL_MPSD_OK) return res;
-    if (a->kind == XBL_MPSD__KIND_GET_BY_HANDLE && !xbl_mpsd__location_reference(a)) return XBL_MPSD_E_INVALIDARG;
-    if (!located) return XBL_MPSD_E_FAIL;
+    if (!located) return a->kind == XBL_MPSD__KIND_GET_BY_HANDLE ? XBL_MPSD_E_INVALIDARG : XBL_MPSD_E_FAIL;
     return XBL_MPSD_OK;
 }
 

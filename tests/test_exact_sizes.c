@@ -33,7 +33,7 @@ static char             g_resp[16384];
 
 #include "test_auth.h"
 
-enum { OP_CREATE, OP_CREATE_HANDLE, OP_GET };
+enum { OP_CREATE, OP_CREATE_HANDLE, OP_GET, OP_GET_HANDLE };
 
 typedef struct exchange {
     int op;
@@ -86,14 +86,16 @@ static xbl_mpsd_result start(const exchange *ex, size_t size, unsigned char *wor
     case OP_CREATE_HANDLE:
         return xbl_mpsd_write_session_by_handle_async(&g_client, &g_session, XBL_MPSD_SESSION_WRITE_MODE_CREATE_NEW,
                                                       HANDLE, &g_async);
-    default:
+    case OP_GET:
         return xbl_mpsd_get_session_async(&g_client, &ref, &g_async);
+    default:
+        return xbl_mpsd_get_session_by_handle_async(&g_client, HANDLE, &g_async);
     }
 }
 
 static xbl_mpsd_result take(const exchange *ex, xbl_mpsd_session *out)
 {
-    return ex->op == OP_GET ? xbl_mpsd_get_session_result(&g_async, out)
+    return ex->op >= OP_GET ? xbl_mpsd_get_session_result(&g_async, out)
                             : xbl_mpsd_write_session_result(&g_async, out);
 }
 
@@ -187,7 +189,7 @@ static void sweep_buffer(const exchange *ex, size_t offset, bool applied, const 
         if (at.needed != fit) fail_msg("buffer %zu at +%zu: needed %zu, fits at %zu", n, offset, at.needed, fit);
         assert_int_equal(at.applied, applied);
         assert_string_equal(at.etag, etag);
-        if (ex->op == OP_CREATE_HANDLE) assert_string_equal(at.ref_name, GOLDEN_SNAME);
+        assert_string_equal(at.ref_name, GOLDEN_SNAME);   /* by handle: from Content-Location */
         /* the body was drained: the next request reuses the connection */
         assert_true(g_client.connected);
         assert_true(strchr(at.calls, 'x') == NULL);
@@ -246,6 +248,8 @@ static const exchange k_create = { OP_CREATE, "HTTP/1.1 201 Created", "ETag: \"e
 static const exchange k_create_handle = { OP_CREATE_HANDLE, "HTTP/1.1 201 Created",
     "ETag: \"h201\"\r\nContent-Location: " REF_PATH "\r\n", golden_doc_410 };
 static const exchange k_get = { OP_GET, "HTTP/1.1 200 OK", "ETag: \"g200\"\r\n", golden_doc_410 };
+static const exchange k_get_handle = { OP_GET_HANDLE, "HTTP/1.1 200 OK",
+    "ETag: \"g201\"\r\nContent-Location: " REF_PATH "\r\n", golden_doc_410 };
 static const exchange k_412 = { OP_CREATE, "HTTP/1.1 412 Precondition Failed", "ETag: \"p412\"\r\n", golden_doc_410 };
 
 static void silence(void) { (void)mock_add_code; (void)mock_add_send; }
@@ -269,6 +273,7 @@ static void test_get_exact_never_applied(void **state)
     (void)state;
     sweep_buffer(&k_get, 1, false, "\"g200\"");
     sweep_buffer(&k_get, 0, false, "\"g200\"");
+    sweep_buffer(&k_get_handle, 7, false, "\"g201\"");
 }
 
 static void test_412_exact_not_applied(void **state)
