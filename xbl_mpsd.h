@@ -95,7 +95,12 @@
       tokens), so body size + 4 KB is a safe start (a 100-member GET with a
       1.3 KB token needed 1.02 x the body, 1000 members 1.00 x);
       xbl_mpsd_async_needed_bytes tells the exact size an exchange needed
-      after it failed with XBL_MPSD_E_OUTOFMEMORY.
+      after it failed with XBL_MPSD_E_OUTOFMEMORY once its request was sent
+      (that size at the same address fits, one byte less does not; refused
+      before sending, the token size is not known yet, and a response
+      header line longer than the whole window cannot be measured: then it
+      is a size that gets further). A result call refused for out's arena
+      sets xbl_mpsd_async_needed_arena_bytes to the exact arena it needs.
 
    5. PORTS
       All I/O goes through xbl_mpsd_port (port/README.md is the contract):
@@ -137,6 +142,14 @@
       xbl_mpsd_json_argument_error() the rule a refused JSON text broke.
       An OK write result means the service answered: its write status
       says whether the write was applied (OutOfSync: it was not).
+      A write the service applied (200, 201, 204) whose document does not
+      fit the async buffer or out's arena still ends with
+      XBL_MPSD_E_OUTOFMEMORY and leaves out untouched, but
+      xbl_mpsd_async_applied() says true and xbl_mpsd_async_etag() and
+      xbl_mpsd_async_session_reference() give the written session's ETag
+      and reference (by handle: from Content-Location): do not create it
+      again; read it back with bigger storage. The rest of its body was
+      read, so the connection stays usable.
       xbl_mpsd_async_retry_after() gives a 429/503's Retry-After; the
       client config's retry policy retries those and connection failures
       inside the operation, and its trace hook shows every exchange.
@@ -861,6 +874,7 @@ struct xbl_mpsd_async {
     size_t           head_len;     /* whole head once the tokens are in */
     size_t           sent;         /* of head + body */
     size_t           needed;       /* xbl_mpsd_async_needed_bytes */
+    size_t           arena_needed; /* xbl_mpsd_async_needed_arena_bytes */
     size_t           head_need;    /* buffer bytes the request with its tokens needs */
     uint64_t         xuid;         /* the client's user, for the delivered session */
     uint32_t         attempts;     /* retries started under the retry policy */
@@ -1331,8 +1345,12 @@ xbl_mpsd_result xbl_mpsd_write_session_async(
    later, or set a retry policy), XBL_MPSD_E_INVALID_JSON_STRING for a body
    that is no session; in these cases out is unchanged and keeps its local
    edits. out: NULL, or a session with an arena (the written one is usual).
-   XBL_MPSD_E_OUTOFMEMORY: out's arena is too small; call again with a bigger
-   one (the result stays). XBL_MPSD_E_UNEXPECTED once the result was taken. */
+   XBL_MPSD_E_OUTOFMEMORY: out's arena is too small (out untouched; call again
+   with an arena of xbl_mpsd_async_needed_arena_bytes, the result stays), or
+   the async buffer was (xbl_mpsd_async_needed_bytes). Either way
+   xbl_mpsd_async_applied says whether the service applied the write, with
+   xbl_mpsd_async_etag and xbl_mpsd_async_session_reference for the session
+   it wrote. XBL_MPSD_E_UNEXPECTED once the result was taken. */
 xbl_mpsd_result xbl_mpsd_write_session_result(xbl_mpsd_async *async, xbl_mpsd_session *out /* may be NULL */);
 
 /* As xbl_mpsd_write_session_async, but PUT /handles/{handle_id}/session:
@@ -1406,8 +1424,38 @@ xbl_mpsd_result xbl_mpsd_async_poll(xbl_mpsd_async *async);
    No-op for NULL, an idle or a finished async. */
 void xbl_mpsd_async_cancel(xbl_mpsd_async *async);
 /* After XBL_MPSD_E_OUTOFMEMORY from a *_async call or an operation: the
-   async buffer size that exchange needed; 0 otherwise. */
+   async buffer size that exchange needed; 0 otherwise. Once the request was
+   sent the figure is exact for this buffer's address: the same exchange in a
+   buffer of that size fits, one byte less does not. A refusal by the *_async
+   call itself (the request does not fit) counts XBL_MPSD_AUTH_RESERVE bytes
+   for the tokens not yet asked for, so it is a size to start with, not the
+   exact size of the exchange. */
 size_t xbl_mpsd_async_needed_bytes(const xbl_mpsd_async *async);
+
+/* After a result call answered XBL_MPSD_E_OUTOFMEMORY because out's arena is
+   too small: the exact arena size that session needs (a session given an
+   arena of that size at the same address takes the result; one byte less
+   does not). 0 otherwise. */
+size_t xbl_mpsd_async_needed_arena_bytes(const xbl_mpsd_async *async);
+
+/* Whether the service applied the write: a finished write whose status was
+   200, 201 or 204, also when its document could not be kept (the operation
+   or the result call ended with XBL_MPSD_E_OUTOFMEMORY: the session exists or
+   changed; do not create it again, read it with a bigger buffer or arena).
+   false for a 412 (nothing written), other statuses, a get, a NULL or an
+   unfinished async. */
+bool xbl_mpsd_async_applied(const xbl_mpsd_async *async);
+
+/* After completion: the response's ETag (NUL-terminated, "" when it had none
+   or for NULL or an unfinished async), kept even when the document did not
+   fit: after an applied write, it is the written session's ETag. */
+const char *xbl_mpsd_async_etag(const xbl_mpsd_async *async);
+
+/* After completion: the reference of the session the exchange was about (the
+   one asked for, or, by handle, the one the response's Content-Location
+   names), also when the document did not fit; NULL when none is known, for
+   NULL or an unfinished async. */
+const xbl_mpsd_session_reference *xbl_mpsd_async_session_reference(const xbl_mpsd_async *async);
 
 /* After completion: the HTTP status (0 if none arrived) and the service's
    plain-text error reason, if any (NUL-terminated, "" when none). */
@@ -2551,7 +2599,7 @@ static xbl_mpsd_result xbl_mpsd__session_write_body(const xbl_mpsd_session *s, c
    needs, 0 when only the arena was short). On failure out is untouched. */
 static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
         const char *body, size_t body_len, const xbl_mpsd__response_meta *meta,
-        void *scratch, size_t scratch_size, size_t *scratch_needed);
+        void *scratch, size_t scratch_size, size_t *scratch_needed, size_t *arena_needed);
 
 /* A result with no session (204, 412 without body, empty 200/201): out keeps
    its arena, loses its document and records the write status. */
@@ -5827,9 +5875,17 @@ static bool xbl_mpsd__rd_session(xbl_mpsd__rd *r, const xbl_mpsd__response_meta 
     return !r->bad;
 }
 
+/* Arena bytes a session at `base` may be measured against: unbounded, so
+   the measuring walk counts the whole need (it writes nothing). */
+static size_t xbl_mpsd__measure_room(const unsigned char *base)
+{
+    uintptr_t room = UINTPTR_MAX - (uintptr_t)base;
+    return room > (uintptr_t)SIZE_MAX ? SIZE_MAX : (size_t)room;
+}
+
 static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
         const char *body, size_t body_len, const xbl_mpsd__response_meta *meta,
-        void *scratch, size_t scratch_size, size_t *scratch_needed)
+        void *scratch, size_t scratch_size, size_t *scratch_needed, size_t *arena_needed)
 {
     xbl_mpsd__rd *r;
     size_t pad = (size_t)((XBL_MPSD__ALIGN - ((uintptr_t)scratch & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1));
@@ -5857,9 +5913,11 @@ static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
     r->me_at = 0;
 
     /* first walk: validate and measure; out stays untouched */
-    if (!xbl_mpsd__rd_session(r, meta, out->arena.base, out->arena.size, false)) return XBL_MPSD_E_INVALID_JSON_STRING;
-    if (r->sc.session.arena.failed) {
+    if (!xbl_mpsd__rd_session(r, meta, out->arena.base, xbl_mpsd__measure_room(out->arena.base), false))
+        return XBL_MPSD_E_INVALID_JSON_STRING;
+    if (r->sc.session.arena.failed || r->sc.session.arena.used > out->arena.size) {
         *scratch_needed = 0;
+        if (arena_needed != NULL && !r->sc.session.arena.failed) *arena_needed = r->sc.session.arena.used;
         return XBL_MPSD_E_OUTOFMEMORY;
     }
 
@@ -6083,11 +6141,28 @@ typedef struct xbl_mpsd__auth_request {
    answers. OK: *end is where the head now ends and *need the room these
    tokens need whatever the split; E_OUTOFMEMORY from the callback: *need
    is a buffer size to suggest. */
+/* The caps the token room splits into (a quarter, at most
+   XBL_MPSD__SIGNATURE_CAP, for the signature; the rest for the token). */
+static size_t xbl_mpsd__sig_cap(size_t room)
+{
+    return room / 4 < XBL_MPSD__SIGNATURE_CAP ? room / 4 : XBL_MPSD__SIGNATURE_CAP;
+}
+
+/* The smallest token room whose split fits these tokens: both caps grow
+   with the room, so this is exact (needed_bytes after a response relies on it). */
+static size_t xbl_mpsd__token_room(size_t auth_len, size_t sig_len)
+{
+    size_t room = 4 * (sig_len + 1), r = (auth_len + 1) + (auth_len + 1) / 3;
+    while (r > 0 && r - 1 - xbl_mpsd__sig_cap(r - 1) >= auth_len + 1) r--;
+    while (r - xbl_mpsd__sig_cap(r) < auth_len + 1) r++;
+    return r > room ? r : room;
+}
+
 static xbl_mpsd_result xbl_mpsd__put_tokens(const xbl_mpsd_client *c, const xbl_mpsd__auth_request *q,
         unsigned char *buf, size_t buf_size, size_t start, size_t *end, size_t *need)
 {
     size_t room = buf_size - start - xbl_mpsd__token_overhead();
-    size_t sig_cap = room / 4 < XBL_MPSD__SIGNATURE_CAP ? room / 4 : XBL_MPSD__SIGNATURE_CAP;
+    size_t sig_cap = xbl_mpsd__sig_cap(room);
     size_t auth_cap = room - sig_cap;
     char *head = (char *)buf + start;
     char *auth = head + (sizeof xbl_mpsd__auth_prefix - 1);
@@ -6118,8 +6193,7 @@ static xbl_mpsd_result xbl_mpsd__put_tokens(const xbl_mpsd_client *c, const xbl_
     }
     XBL_MPSD_MEMCPY(head + at, "\r\n\r\n", 4);
     *end = start + at + 4;
-    /* room that splits (above) into caps these tokens fit, whatever the split */
-    *need = start + xbl_mpsd__token_overhead() + auth_len + 1 + 4 * (sig_len + 1) + XBL_MPSD__SIGNATURE_CAP;
+    *need = start + xbl_mpsd__token_overhead() + xbl_mpsd__token_room(auth_len, sig_len);
     /* a long authorization can push the head's end into the signature's
        area: wipe only what lies past the head */
     if ((char *)buf + *end > sig) sig = (char *)buf + *end;
@@ -6712,18 +6786,25 @@ static unsigned char *xbl_mpsd__scratch(const xbl_mpsd_async *a, size_t *cap)
     return a->buffer + at;
 }
 
-/* Scratch bytes the reader needs after the body, whatever its alignment. */
-#define XBL_MPSD__READ_SCRATCH (sizeof(xbl_mpsd__rd) + XBL_MPSD__ALIGN - 1)
+/* Scratch bytes the reader needs when its space starts at address `at`:
+   the padding that aligns it there, then the reader itself. */
+static size_t xbl_mpsd__read_scratch_at(uintptr_t at)
+{
+    return (size_t)((XBL_MPSD__ALIGN - (at & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1)) + sizeof(xbl_mpsd__rd);
+}
 
 /* The body is a session to load: it must have fit, and so must the
-   reader's scratch space. */
+   reader's scratch space right after it (its padding counted from where
+   the body would end in this buffer, so the figure is exact). */
 static xbl_mpsd_result xbl_mpsd__check_body(xbl_mpsd_async *a)
 {
     const xbl_mpsd__http_response *r = &a->response;
-    size_t cap, want = r->body_total > SIZE_MAX - XBL_MPSD__READ_SCRATCH ? SIZE_MAX
-                     : r->body_total + XBL_MPSD__READ_SCRATCH;
+    size_t cap, scratch;
+    uintptr_t end = (uintptr_t)a->buffer + xbl_mpsd__window_start(a) + (uintptr_t)r->body_total;
+    scratch = xbl_mpsd__read_scratch_at(end);
     xbl_mpsd__scratch(a, &cap);
-    if ((r->flags & XBL_MPSD__HF_OVERFLOW) || cap < XBL_MPSD__READ_SCRATCH) {
+    if ((r->flags & XBL_MPSD__HF_OVERFLOW) || cap < scratch) {
+        size_t want = r->body_total > SIZE_MAX - scratch ? SIZE_MAX : r->body_total + scratch;
         xbl_mpsd__set_needed(a, want > r->need ? want : r->need);
         return XBL_MPSD_E_OUTOFMEMORY;
     }
@@ -6742,7 +6823,7 @@ static bool xbl_mpsd__location_reference(xbl_mpsd_async *a)
 static xbl_mpsd_result xbl_mpsd__outcome(xbl_mpsd_async *a)
 {
     const xbl_mpsd__http_response *r = &a->response;
-    bool body = r->body_total > 0;
+    bool body = r->body_total > 0, located;
     xbl_mpsd_result res;
     if (!(r->flags & XBL_MPSD__HF_WANT_BODY)) {
         if (r->status == 204) return xbl_mpsd__is_write(a) ? XBL_MPSD_OK : XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND;
@@ -6750,11 +6831,15 @@ static xbl_mpsd_result xbl_mpsd__outcome(xbl_mpsd_async *a)
         return XBL_MPSD_E_HTTP_STATUS(r->status);
     }
     if (!body) return xbl_mpsd__is_write(a) ? XBL_MPSD_OK : XBL_MPSD_E_INVALID_JSON_STRING;
+    /* learned before the size check: an applied write that does not fit
+       still names the session it made */
+    located = true;
+    if (a->kind == XBL_MPSD__KIND_GET_BY_HANDLE
+        || (a->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE && a->reference.scid[0] == '\0'))
+        located = xbl_mpsd__location_reference(a);
     res = xbl_mpsd__check_body(a);
     if (res != XBL_MPSD_OK) return res;
-    if (a->kind == XBL_MPSD__KIND_GET_BY_HANDLE && !xbl_mpsd__location_reference(a)) return XBL_MPSD_E_INVALIDARG;
-    if (a->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE && a->reference.scid[0] == '\0'
-        && !xbl_mpsd__location_reference(a)) return XBL_MPSD_E_FAIL;
+    if (!located) return a->kind == XBL_MPSD__KIND_GET_BY_HANDLE ? XBL_MPSD_E_INVALIDARG : XBL_MPSD_E_FAIL;
     return XBL_MPSD_OK;
 }
 
@@ -6984,6 +7069,30 @@ size_t xbl_mpsd_async_needed_bytes(const xbl_mpsd_async *a)
     return a == NULL ? 0 : a->needed;
 }
 
+size_t xbl_mpsd_async_needed_arena_bytes(const xbl_mpsd_async *a)
+{
+    return a == NULL ? 0 : a->arena_needed;
+}
+
+bool xbl_mpsd_async_applied(const xbl_mpsd_async *a)
+{
+    uint32_t st;
+    if (a == NULL || a->state != XBL_MPSD__OP_DONE || !xbl_mpsd__is_write(a)) return false;
+    st = a->response.status;
+    return st == 200 || st == 201 || st == 204;
+}
+
+const char *xbl_mpsd_async_etag(const xbl_mpsd_async *a)
+{
+    return (a == NULL || a->state != XBL_MPSD__OP_DONE) ? "" : a->response.etag;
+}
+
+const xbl_mpsd_session_reference *xbl_mpsd_async_session_reference(const xbl_mpsd_async *a)
+{
+    if (a == NULL || a->state != XBL_MPSD__OP_DONE || a->reference.scid[0] == '\0') return NULL;
+    return &a->reference;
+}
+
 uint32_t xbl_mpsd_async_http_status(const xbl_mpsd_async *a)
 {
     return (a == NULL || a->state != XBL_MPSD__OP_DONE) ? 0 : a->response.status;
@@ -7209,8 +7318,9 @@ static xbl_mpsd_result xbl_mpsd__deliver(xbl_mpsd_async *a, xbl_mpsd_session *ou
     meta.date = r->date;
     meta.write_status = write ? xbl_mpsd__write_status_of(r->status) : XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
     scratch = xbl_mpsd__scratch(a, &cap);
+    a->arena_needed = 0;
     res = xbl_mpsd__session_load(out, (const char *)a->buffer + xbl_mpsd__window_start(a), r->body_len,
-                                 &meta, scratch, cap, &scratch_needed);
+                                       &meta, scratch, cap, &scratch_needed, &a->arena_needed);
     if (res == XBL_MPSD_E_OUTOFMEMORY && scratch_needed <= cap) return res;   /* out's arena: not consumed */
     if (res == XBL_MPSD_E_OUTOFMEMORY) a->needed = (size_t)(scratch - a->buffer) + scratch_needed;
     a->flags |= XBL_MPSD__AF_TAKEN;

@@ -171,7 +171,7 @@ static inline void su_load_service(xbl_mpsd_session *s, void *arena, size_t aren
     meta.etag = "\"e1\"";
     meta.etag_len = 4;
     meta.write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
-    EXPECT_OK(xbl_mpsd__session_load(s, body, strlen(body), &meta, su_scratch.b, sizeof su_scratch.b, &needed));
+    EXPECT_OK(xbl_mpsd__session_load(s, body, strlen(body), &meta, su_scratch.b, sizeof su_scratch.b, &needed, NULL));
 }
 
 #endif /* SESSION_UTIL_H */

@@ -163,7 +163,7 @@ static xbl_mpsd_result load(xbl_mpsd_session *s, const char *doc)
     meta.reference = &ref;
     meta.etag = "\"etag-1\"";
     meta.etag_len = 8;
-    return xbl_mpsd__session_load(s, doc, strlen(doc), &meta, g_scratch.b, sizeof g_scratch.b, &needed);
+    return xbl_mpsd__session_load(s, doc, strlen(doc), &meta, g_scratch.b, sizeof g_scratch.b, &needed, NULL);
 }
 
 static void build_doc(xbl_mpsd_session *s, unsigned char *arena, size_t size, const char *doc)

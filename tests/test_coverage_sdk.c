@@ -549,12 +549,12 @@ static void session_load_argument_checks(void **state)
     (void)state;
     memset(&meta, 0, sizeof meta);
     assert_int_equal(xbl_mpsd_session_init(&s, 1, NULL, NULL, arena, sizeof arena), XBL_MPSD_OK);
-    assert_int_equal(xbl_mpsd__session_load(NULL, "{}", 2, &meta, tokens, 8, &need), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd__session_load(NULL, "{}", 2, &meta, tokens, 8, &need, NULL), XBL_MPSD_E_INVALIDARG);
     assert_int_equal(need, 0);
-    assert_int_equal(xbl_mpsd__session_load(&s, "{}", 2, NULL, tokens, 8, &need), XBL_MPSD_E_INVALIDARG);
-    assert_int_equal(xbl_mpsd__session_load(&s, "{}", 2, &meta, tokens, 8, NULL), XBL_MPSD_E_INVALIDARG);
-    assert_int_equal(xbl_mpsd__session_load(&s, NULL, 2, &meta, tokens, 8, &need), XBL_MPSD_E_INVALIDARG);
-    assert_int_equal(xbl_mpsd__session_load(&s, "", 0, &meta, tokens, 8, &need), XBL_MPSD_E_INVALID_JSON_STRING);
+    assert_int_equal(xbl_mpsd__session_load(&s, "{}", 2, NULL, tokens, 8, &need, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd__session_load(&s, "{}", 2, &meta, tokens, 8, NULL, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd__session_load(&s, NULL, 2, &meta, tokens, 8, &need, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd__session_load(&s, "", 0, &meta, tokens, 8, &need, NULL), XBL_MPSD_E_INVALID_JSON_STRING);
     assert_true(xbl_mpsd_session_has_document(&s));   /* untouched by every refusal */
 }
 

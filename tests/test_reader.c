@@ -65,7 +65,7 @@ static xbl_mpsd_result load_as(xbl_mpsd_session *s, const char *body, uint64_t x
 {
     xbl_mpsd__response_meta m = meta_for(xuid);
     size_t need = 0;
-    return xbl_mpsd__session_load(s, body, strlen(body), &m, g_scratch, SCRATCH_CAP, &need);
+    return xbl_mpsd__session_load(s, body, strlen(body), &m, g_scratch, SCRATCH_CAP, &need, NULL);
 }
 
 static xbl_mpsd_result load(xbl_mpsd_session *s, const char *body)
@@ -683,7 +683,7 @@ static void test_minimal_document_defaults(void **state)
     m.date = 0;
     m.write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
     q(DOC_MIN);
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, strlen(g_text), &m, g_scratch, SCRATCH_CAP, &need), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, strlen(g_text), &m, g_scratch, SCRATCH_CAP, &need, NULL), XBL_MPSD_OK);
     /* the reader's scratch: its walker state, whatever the document */
     assert_true(need >= sizeof(xbl_mpsd__rd) && need < sizeof(xbl_mpsd__rd) + XBL_MPSD__ALIGN);
     assert_int_equal(s.arena.used, 0);
@@ -842,7 +842,7 @@ static void test_100_members(void **state)
     (void)state;
     len = build_100(g_text, TEXT_CAP);
     new_session(&s, g_arena.b, ARENA_SIZE);
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need, NULL), XBL_MPSD_OK);
     print_message("arena bytes used by the 100-member document: %zu (%zu tokens)\n", s.arena.used, need);
     assert_int_equal(xbl_mpsd_session_members(&s, &members, &n), XBL_MPSD_OK);
     assert_int_equal(n, 100);
@@ -1139,18 +1139,18 @@ static void test_truncated_bodies(void **state)
     q_into(g_text2, DOC_FULL);
     len = strlen(g_text2);
     for (cut = 0; cut < len; cut++) {
-        assert_int_equal(xbl_mpsd__session_load(&s, g_text2, cut, &m, g_scratch, SCRATCH_CAP, &need),
+        assert_int_equal(xbl_mpsd__session_load(&s, g_text2, cut, &m, g_scratch, SCRATCH_CAP, &need, NULL),
                 XBL_MPSD_E_INVALID_JSON_STRING);
         assert_snap(&s);
     }
     /* a NUL inside the body */
     memcpy(g_text, g_text2, len + 1);
     g_text[len / 2] = '\0';
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need),
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need, NULL),
             XBL_MPSD_E_INVALID_JSON_STRING);
     assert_snap(&s);
     /* NULL body */
-    assert_int_equal(xbl_mpsd__session_load(&s, NULL, 0, &m, g_scratch, SCRATCH_CAP, &need),
+    assert_int_equal(xbl_mpsd__session_load(&s, NULL, 0, &m, g_scratch, SCRATCH_CAP, &need, NULL),
             XBL_MPSD_E_INVALID_JSON_STRING);
     assert_snap(&s);
 }
@@ -1191,7 +1191,7 @@ static void test_mutated_bodies(void **state)
             }
         }
         take_snap(&s);
-        r = xbl_mpsd__session_load(&s, g_text, n, &m, g_scratch, SCRATCH_CAP, &need);
+        r = xbl_mpsd__session_load(&s, g_text, n, &m, g_scratch, SCRATCH_CAP, &need, NULL);
         if (r == XBL_MPSD_OK) { ok++; continue; }
         assert_int_equal(r, XBL_MPSD_E_INVALID_JSON_STRING);
         assert_snap(&s);
@@ -1210,7 +1210,7 @@ static void test_arena_too_small_at_every_size(void **state)
     q(DOC_FULL);
     len = strlen(g_text);
     new_session(&s, g_arena.b, ARENA_SIZE);
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need, NULL), XBL_MPSD_OK);
     needed = s.arena.used;
     assert_true(needed > 0);
     for (size = 0; size < needed; size++) {
@@ -1218,7 +1218,7 @@ static void test_arena_too_small_at_every_size(void **state)
         new_session(&s, g_arena.b, size);
         take_snap(&s);
         need = 12345;
-        assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need),
+        assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need, NULL),
                 XBL_MPSD_E_OUTOFMEMORY);
         assert_int_equal(need, 0);
         assert_snap(&s);
@@ -1228,7 +1228,7 @@ static void test_arena_too_small_at_every_size(void **state)
         }
     }
     new_session(&s, g_arena.b, needed);
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need, NULL), XBL_MPSD_OK);
     assert_int_equal(s.arena.used, needed);
     assert_int_equal(xbl_mpsd_session_get_member(&s, 3)->xuid, XUID2);
     assert_int_equal(g_arena.b[needed], 0xA5);
@@ -1238,7 +1238,7 @@ static void test_arena_too_small_at_every_size(void **state)
     assert_int_equal(load(&s, q(DOC_MPSD_EXAMPLE)), XBL_MPSD_OK);
     take_snap(&s);
     q(DOC_FULL);
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need), XBL_MPSD_E_OUTOFMEMORY);
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need, NULL), XBL_MPSD_E_OUTOFMEMORY);
     assert_snap(&s);
 }
 
@@ -1253,7 +1253,7 @@ static void test_scratch_too_small(void **state)
     q(DOC_FULL);
     len = strlen(g_text);
     new_session(&s, g_arena.b, ARENA_SIZE);
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, SCRATCH_CAP, &need, NULL), XBL_MPSD_OK);
     exact = need;
     assert_true(exact > 100);
     assert_int_equal(load(&s, q(DOC_MPSD_EXAMPLE)), XBL_MPSD_OK);
@@ -1261,26 +1261,26 @@ static void test_scratch_too_small(void **state)
     q(DOC_FULL);
     for (cap = 0; cap < exact; cap++) {
         need = 0;
-        assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, cap, &need),
+        assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, cap, &need, NULL),
                 XBL_MPSD_E_OUTOFMEMORY);
         assert_int_equal(need, exact);
         assert_snap(&s);
     }
     need = 0;
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, NULL, 0, &need), XBL_MPSD_E_OUTOFMEMORY);
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, NULL, 0, &need, NULL), XBL_MPSD_E_OUTOFMEMORY);
     assert_int_equal(need, exact);
     assert_snap(&s);
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, exact, &need), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, exact, &need, NULL), XBL_MPSD_OK);
     assert_int_equal(need, exact);
     assert_int_equal(s.members_count, 2);
 
     /* 100 members: exact count too */
     len = build_100(g_text, TEXT_CAP);
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, 10, &need), XBL_MPSD_E_OUTOFMEMORY);
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, 10, &need, NULL), XBL_MPSD_E_OUTOFMEMORY);
     exact = need;
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, exact - 1, &need), XBL_MPSD_E_OUTOFMEMORY);
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, exact - 1, &need, NULL), XBL_MPSD_E_OUTOFMEMORY);
     assert_int_equal(need, exact);
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, exact, &need), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, len, &m, g_scratch, exact, &need, NULL), XBL_MPSD_OK);
     assert_int_equal(s.members_count, 100);
 }
 
@@ -1293,7 +1293,7 @@ static void test_invalid_json_before_scratch_shortage(void **state)
     (void)state;
     new_session(&s, g_arena.b, ARENA_SIZE);
     q("{'constants': {'system': {}}, 'properties': {'system': {}}, 'x': [1 2]}");
-    assert_int_equal(xbl_mpsd__session_load(&s, g_text, strlen(g_text), &m, g_scratch, 1, &need),
+    assert_int_equal(xbl_mpsd__session_load(&s, g_text, strlen(g_text), &m, g_scratch, 1, &need, NULL),
             XBL_MPSD_E_INVALID_JSON_STRING);
     assert_int_equal(need, 0);
 }

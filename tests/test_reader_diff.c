@@ -247,7 +247,7 @@ static void compare_body(const char *body, size_t n, const xbl_mpsd__response_me
     b.arena.base = g_arena_new.b;
     ra = xbl_mpsd_oracle__session_load(&a, body, n, meta, g_oracle_tok,
             sizeof g_oracle_tok / sizeof g_oracle_tok[0], &need_a);
-    rb = xbl_mpsd__session_load(&b, body, n, meta, g_diff_scratch.b, sizeof g_diff_scratch.b, &need_b);
+    rb = xbl_mpsd__session_load(&b, body, n, meta, g_diff_scratch.b, sizeof g_diff_scratch.b, &need_b, NULL);
     g_stats.compared++;
     if (ra == XBL_MPSD_OK) g_stats.ok++; else g_stats.failed++;
     if (ra == rb && ra != XBL_MPSD_OK) return;
@@ -288,13 +288,13 @@ static void compare_body(const char *body, size_t n, const xbl_mpsd__response_me
 /* The unit tests' loads go through here: compared, then the new reader
    answers the test with its own arguments. */
 static xbl_mpsd_result diff_load(xbl_mpsd_session *out, const char *body, size_t body_len,
-        const xbl_mpsd__response_meta *meta, void *scratch, size_t scratch_size, size_t *scratch_needed)
+        const xbl_mpsd__response_meta *meta, void *scratch, size_t scratch_size, size_t *scratch_needed, size_t *arena_needed)
 {
     if (out != NULL && meta != NULL && (body != NULL || body_len == 0)) {
         g_label = "test_reader.c";
         compare_body(body, body_len, meta, out, DIFF_ARENA);   /* the arena tests size it for the new reader */
     }
-    return xbl_mpsd__session_load(out, body, body_len, meta, scratch, scratch_size, scratch_needed);
+    return xbl_mpsd__session_load(out, body, body_len, meta, scratch, scratch_size, scratch_needed, arena_needed);
 }
 
 #define xbl_mpsd__session_load diff_load
@@ -542,9 +542,9 @@ static void test_edge_bodies(void **state)
         m.reference = &ref;
         memset(&s, 0, sizeof s);
         xbl_mpsd__session_reset(&s, g_arena_new.b, DIFF_ARENA);
-        if (xbl_mpsd__session_load(&s, buf, i, &m, g_diff_scratch.b, sizeof g_diff_scratch.b, &need) != g_edges[k].want)
+        if (xbl_mpsd__session_load(&s, buf, i, &m, g_diff_scratch.b, sizeof g_diff_scratch.b, &need, NULL) != g_edges[k].want)
             fprintf(stderr, "edge body #%zu: want %d: %s\n", k, (int)g_edges[k].want, buf);
-        assert_int_equal(xbl_mpsd__session_load(&s, buf, i, &m, g_diff_scratch.b, sizeof g_diff_scratch.b, &need),
+        assert_int_equal(xbl_mpsd__session_load(&s, buf, i, &m, g_diff_scratch.b, sizeof g_diff_scratch.b, &need, NULL),
                          g_edges[k].want);
         assert_int_equal(g_stats.mismatches, mism);
     }

@@ -208,7 +208,7 @@ static xbl_mpsd_result load(xbl_mpsd_session *s, const char *body, size_t n, con
         size_t scratch_size, size_t *needed)
 {
     void *scratch = scratch_size ? malloc(scratch_size) : NULL;
-    xbl_mpsd_result r = xbl_mpsd__session_load(s, body, n, meta, scratch, scratch_size, needed);
+    xbl_mpsd_result r = xbl_mpsd__session_load(s, body, n, meta, scratch, scratch_size, needed, NULL);
     free(scratch);
     return r;
 }

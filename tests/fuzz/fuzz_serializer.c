@@ -461,7 +461,7 @@ static void round_trip(const xbl_mpsd_session *a)
     memset(&meta, 0, sizeof meta);
     meta.xuid = a->xuid;
     FZ_CHECK(xbl_mpsd_session_init(&b, a->xuid, NULL, NULL, g_arena_b, sizeof g_arena_b) == XBL_MPSD_OK);
-    rc = xbl_mpsd__session_load(&b, g_doc_buf, dlen, &meta, g_load_scratch.b, sizeof g_load_scratch.b, &needed);
+    rc = xbl_mpsd__session_load(&b, g_doc_buf, dlen, &meta, g_load_scratch.b, sizeof g_load_scratch.b, &needed, NULL);
     if (getenv("FZ_DEBUG")) fprintf(stderr, "body: %s\ndoc: %.*s\n", g_body, (int)dlen, g_doc_buf);
     if (rc != XBL_MPSD_OK) {
         fprintf(stderr, "body: %s\ndoc: %.*s\nload: %s\n", g_body, (int)dlen, g_doc_buf, xbl_mpsd_result_string(rc));
@@ -640,7 +640,7 @@ static void start_session(xbl_mpsd_session *s, unsigned char *arena, size_t size
         meta.etag = "\"e\"";
         meta.etag_len = 3;
         FZ_CHECK(xbl_mpsd_session_init(s, XUID_ME, NULL, NULL, arena, size) == XBL_MPSD_OK);
-        if (xbl_mpsd__session_load(s, fz_service_doc, sizeof fz_service_doc - 1, &meta, scratch.b, sizeof scratch.b, &needed) == XBL_MPSD_OK)
+        if (xbl_mpsd__session_load(s, fz_service_doc, sizeof fz_service_doc - 1, &meta, scratch.b, sizeof scratch.b, &needed, NULL) == XBL_MPSD_OK)
             return;
         FZ_CHECK(size < FZ_ARENA_BIG);
         return;

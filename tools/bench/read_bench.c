@@ -51,7 +51,7 @@ static int parse_xbl(void)
     m.etag_len = strlen(m.etag);
     m.date = (time_t)1709290000;
     m.write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
-    r = xbl_mpsd__session_load(&g_s, g_doc, g_len, &m, g_tok, sizeof g_tok, &need);
+    r = xbl_mpsd__session_load(&g_s, g_doc, g_len, &m, g_tok, sizeof g_tok, &need, NULL);
     g_scratch_used = need;
     g_arena_used = g_s.arena.used;
     return r == XBL_MPSD_OK ? 0 : -1;

@@ -60,7 +60,7 @@ static void prepare(int scen)
         m.etag = "\"0x8DC3A1B2C3D4E5F\"";
         m.etag_len = strlen(m.etag);
         if (xbl_mpsd_session_init(&g_s, XUID_ME, &g_ref, NULL, g_arena, sizeof g_arena) != XBL_MPSD_OK ||
-            xbl_mpsd__session_load(&g_s, g_doc, g_doc_len, &m, g_scratch.b, sizeof g_scratch.b, &need)
+            xbl_mpsd__session_load(&g_s, g_doc, g_doc_len, &m, g_scratch.b, sizeof g_scratch.b, &need, NULL)
                 != XBL_MPSD_OK) exit(3);
     }
 }
