@@ -5266,13 +5266,13 @@ static const xbl_mpsd__rd_table xbl_mpsd__rd_tables[] = {
    title JSON, which was checked whole when it was kept. */
 static size_t xbl_mpsd__rd_find_last(xbl_mpsd__rd *r, size_t v, const char *key)
 {
-    size_t i, q, val, found = SIZE_MAX;
+    size_t i, found = SIZE_MAX;
     bool esc, fill = r->fill;
     if (v == SIZE_MAX || r->js[v] != '{') return SIZE_MAX;
     r->fill = true;   /* trusted text: quote scans and bracket skips */
     for (i = xbl_mpsd__json_ws(r->js, r->n, v + 1); r->js[i] == '"';) {
-        q = xbl_mpsd__rd_str_end(r, i, &esc);
-        val = xbl_mpsd__json_ws(r->js, r->n, xbl_mpsd__json_ws(r->js, r->n, q) + 1);
+        size_t q = xbl_mpsd__rd_str_end(r, i, &esc);
+        size_t val = xbl_mpsd__json_ws(r->js, r->n, xbl_mpsd__json_ws(r->js, r->n, q) + 1);
         if (xbl_mpsd__json_body_equals(r->js + i + 1, q - i - 2, key)) found = val;
         i = xbl_mpsd__json_ws(r->js, r->n, xbl_mpsd__rd_skip(r, val, 0));
         if (r->js[i] == ',') i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
@@ -6154,6 +6154,7 @@ static size_t xbl_mpsd__token_room(size_t auth_len, size_t sig_len)
 {
     size_t room = 4 * (sig_len + 1), r = (auth_len + 1) + (auth_len + 1) / 3;
     while (r > 0 && r - 1 - xbl_mpsd__sig_cap(r - 1) >= auth_len + 1) r--;
+    /* cppcheck-suppress knownConditionTrueFalse ; false when the first loop moved r, true when its start was short */
     while (r - xbl_mpsd__sig_cap(r) < auth_len + 1) r++;
     return r > room ? r : room;
 }
