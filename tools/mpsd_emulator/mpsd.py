@@ -54,7 +54,6 @@ class Ctx:
         self.now = now
         self.grant = grant
         self.creating = creating
-        self.removed = []         # xuids removed by this write
 
 
 class Emulator(HandleStore):
@@ -159,12 +158,13 @@ class Emulator(HandleStore):
         if s is None:
             return None
         w = copy.deepcopy(s)
-        changed, deleted, removed = catch_up(w, now)
+        # who was removed is left to the commit observers (handle lifetimes)
+        changed, deleted, _ = catch_up(w, now)
         cause = 'timer'
         if not deleted and self.apply_disconnects(w, now):
             cause = 'disconnect'
-            _, deleted, more = catch_up(w, now)
-            changed, removed = True, removed + more
+            _, deleted, _ = catch_up(w, now)
+            changed = True
         if deleted:
             del self.sessions[key]
             self.notify_commit(key, s, None, cause)
@@ -344,7 +344,7 @@ class Emulator(HandleStore):
                 if mv is not None:
                     bad('members.%s: only null (remove) is supported' % mk)
                 if int(mk) in w['members']:
-                    ctx.removed.append(remove_member(w, int(mk), ctx.now)['xuid'])
+                    remove_member(w, int(mk), ctx.now)
             else:
                 bad("members: unknown key '%s'" % mk)
         writes_other = 'properties' in body or 'roleTypes' in body or \
@@ -415,7 +415,7 @@ class Emulator(HandleStore):
         idx, m = find_member(w, ident.xuid)
         if mv is None:
             if m is not None:
-                ctx.removed.append(remove_member(w, idx, ctx.now)['xuid'])
+                remove_member(w, idx, ctx.now)
             return
         check_obj(mv, 'members.me')
         for k in mv:
