@@ -39,6 +39,10 @@
                               their old values back.
       XBL_MPSD_NO_RTA         leaves out the real-time family (the WebSocket
                               client of section 9 and what is built on it)
+      XBL_MPSD_NO_HANDLES     leaves out the handles family of section 11
+                              (activities, transfer handles, invites, search
+                              handles, session queries)
+      XBL_MPSD_NO_TRACE       leaves out the trace hook (config.trace)
       XBL_MPSD_RTA_CLOSE_TIMEOUT_MS
                               how long a WebSocket close handshake may take
                               (default 2000 ms), see section 9
@@ -275,6 +279,29 @@
       16 KB holds any burst), messages are read in place without tokens.
       The WebSocket client and the RTA object together add about 8.5 KB of
       Cortex-M4 -Os code.
+
+   11. FIND AND BE FOUND: HANDLES, ACTIVITIES, INVITES, SEARCH, QUERIES
+      (XBL_MPSD_NO_HANDLES leaves them out). The rest of MPSD's REST
+      surface, with XSAPI's names: set and clear a user's activity (a
+      handle friends join by), activities for users and for a social
+      group (plain, or with the sessions' custom properties), transfer
+      handles, invites (one POST per invited XUID), search handles (create,
+      query with a filter, delete; getters, copy, clear) and session
+      queries. Each call is polled on the client's connection like a
+      session write, with the same rules: arguments are checked by the
+      *_async call (nothing is sent on a refusal), every 2xx body is
+      checked by its reader as the exchange completes (so the final poll
+      value is the outcome), count and size calls come before the result
+      call and never consume, a result call with storage too small answers
+      XBL_MPSD_E_OUTOFMEMORY without consuming, and no failure touches the
+      caller's storage. Clear activity (a query, then a DELETE) and invites
+      (N POSTs) run several exchanges in one operation, each with its own
+      timeout_ms; an invite operation keeps 48 bytes per invited XUID at the
+      end of the async's buffer. Where XSAPI returns half-filled results for
+      a malformed body, compacts failed invites away or reports argument
+      errors only on completion, these calls answer
+      XBL_MPSD_E_INVALID_JSON_STRING, keep one slot per invited XUID ("" for
+      a failed invite) and refuse bad arguments at once.
 */
 #ifndef XBL_MPSD_H
 #define XBL_MPSD_H
