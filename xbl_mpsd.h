@@ -5186,7 +5186,7 @@ static size_t xbl_mpsd__rd_array(xbl_mpsd__rd *r, size_t v, unsigned kind, void 
             if (arr) ((const char **)arr)[c] = str;
         } else if (kind == XBL_MPSD__RT_FLAGS) {
             int k = xbl_mpsd__rd_enum_index(r, i, e, &end);
-            if (k >= 0) *flags |= (uint32_t)1 << k;
+            if (k >= 0 && flags != NULL) *flags |= (uint32_t)1 << k;
         } else if (kind == XBL_MPSD__RT_XUIDS) {
             end = xbl_mpsd__rd_text(r, i, buf, sizeof buf, false, &fits);
             if (end != SIZE_MAX && (!fits || !xbl_mpsd__parse_dec(buf, xbl_mpsd__strlen(buf), UINT64_MAX, &x)))
