@@ -9554,19 +9554,37 @@ static bool xbl_mpsd__rta_resource(const char *r, xbl_mpsd_session_reference *re
     return true;
 }
 
+/* The three keys of a shoulder tap, found in one pass over its members
+   (the first of a repeated key counts). */
+typedef struct xbl_mpsd__rta_tap_keys {
+    const char *v[3];
+    size_t      n[3];
+} xbl_mpsd__rta_tap_keys;
+
+static void xbl_mpsd__rta_tap_scan(const char *t, size_t n, xbl_mpsd__rta_tap_keys *keys)
+{
+    static const char *const names[3] = { "resource", "changeNumber", "branch" };
+    size_t i = 0, kn, vn, j;
+    const char *k, *v;
+    XBL_MPSD_MEMSET(keys, 0, sizeof *keys);
+    if (n == 0 || t[0] != '{') return;
+    while (xbl_mpsd__json_object_next(t, n, &i, &k, &kn, &v, &vn))
+        for (j = 0; j < 3; j++)
+            if (keys->v[j] == NULL && xbl_mpsd__json_body_equals(k, kn, names[j])) { keys->v[j] = v; keys->n[j] = vn; }
+}
+
 /* One shoulder tap; false when its resource is unusable (the tap is skipped). */
 static bool xbl_mpsd__rta_tap(const char *t, size_t n, xbl_mpsd_session_change_event_args *out)
 {
     char resource[XBL_MPSD_SESSION_REFERENCE_URI_MAX_LENGTH];
-    const char *v;
-    size_t vn;
+    xbl_mpsd__rta_tap_keys keys;
     uint64_t cn;
     XBL_MPSD_MEMSET(out, 0, sizeof *out);
-    if (!xbl_mpsd__rta_member(t, n, "resource", &v, &vn) || !xbl_mpsd__rta_string(v, vn, resource, sizeof resource)
+    xbl_mpsd__rta_tap_scan(t, n, &keys);
+    if (keys.v[0] == NULL || !xbl_mpsd__rta_string(keys.v[0], keys.n[0], resource, sizeof resource)
         || !xbl_mpsd__rta_resource(resource, &out->session_reference)) return false;
-    if (xbl_mpsd__rta_member(t, n, "changeNumber", &v, &vn) && xbl_mpsd__rta_int(v, vn, UINT64_MAX, &cn))
-        out->change_number = cn;
-    if (!xbl_mpsd__rta_member(t, n, "branch", &v, &vn) || !xbl_mpsd__rta_string(v, vn, out->branch, sizeof out->branch))
+    if (keys.v[1] != NULL && xbl_mpsd__rta_int(keys.v[1], keys.n[1], UINT64_MAX, &cn)) out->change_number = cn;
+    if (keys.v[2] == NULL || !xbl_mpsd__rta_string(keys.v[2], keys.n[2], out->branch, sizeof out->branch))
         out->branch[0] = '\0';
     return true;
 }
