@@ -162,7 +162,17 @@
       - JSON is checked by our own scanner (RFC 8259 grammar, UTF-8,
         escapes, depth with a bit stack, no recursion) and responses are
         read by a one-pass walker that dispatches each key through a table
-        (no token array); every field is checked for type and bounds.
+        (no token array); every field is checked for type and bounds. This
+        departs from the founding design's jsmn token walker: a token array
+        sized for the largest document cost more memory than the document,
+        and reading through it was several times slower than walking the
+        text once (BENCHMARKS.md). jsmn.h is still included (the tests use
+        it as an independent judge), so it must stay on the include path.
+      - The handles family's bodies (handle IDs, activity lists, search
+        handles, query results) are read by the same key-table walker; a
+        list is walked element by element, one frame each. Each key is seen
+        once: no field is looked up by rescanning its object (RTA shoulder
+        taps included, found in one pass over their members).
       - Custom-property writes send only the changed keys (deleted keys as
         null); XBL_MPSD_WRITE_WHOLE_CUSTOM 1 restores XSAPI's whole-object
         writes. The getters always show the whole local object.
