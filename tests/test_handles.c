@@ -435,6 +435,25 @@ static void test_activities_with_properties_layout(void **state)
     assert_string_equal(arr[0].handle_id, ID1);
 }
 
+static void test_activities_for_social_group_plain(void **state)
+{
+    xbl_mpsd_activity_details a[2], *arr = NULL;
+    size_t n = 0;
+    (void)state;
+    hf_reply("200 OK", TWO_ACTS);
+    assert_int_equal(xbl_mpsd_get_activities_for_social_group_async(&hf.client, HF_SCID, 2814600000000002ULL, "people",
+                     &hf.async), XBL_MPSD_OK);
+    assert_int_equal(hf_run(), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_get_activities_for_users_result_count(&hf.async, &n), XBL_MPSD_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(xbl_mpsd_get_activities_with_properties_for_social_group_result(&hf.async, 0, NULL,
+                     &arr, &n, NULL), XBL_MPSD_E_INVALIDARG);   /* a plain operation */
+    assert_int_equal(xbl_mpsd_get_activities_for_social_group_result(&hf.async, 2, a), XBL_MPSD_OK);
+    assert_string_equal(a[0].handle_id, ID1);
+    assert_string_equal(a[1].handle_id, ID2);
+    assert_null(a[1].custom_session_properties_json);
+}
+
 static void test_activities_with_properties_discard_and_empty(void **state)
 {
     static const uint64_t one = 7;
@@ -601,6 +620,7 @@ int main(void)
         cmocka_unit_test_setup(test_invites_arguments_and_buffer_need, hf_setup),
         cmocka_unit_test_setup(test_activities_for_users_request_and_plain_result, hf_setup),
         cmocka_unit_test_setup(test_activities_with_properties_layout, hf_setup),
+        cmocka_unit_test_setup(test_activities_for_social_group_plain, hf_setup),
         cmocka_unit_test_setup(test_activities_with_properties_discard_and_empty, hf_setup),
         cmocka_unit_test_setup(test_activity_list_bodies, hf_setup),
         cmocka_unit_test_setup(test_activities_split_at_every_byte, hf_setup),
