@@ -1,0 +1,11 @@
+# Handles family: the examples' flows against the emulator (issue 17).
+#   tests/integration/it_handles.c runs inside `make integration`
+#   (tests/integration/run.sh): activities, invites, transfer handles and
+#   their injected faults. The demo arms its refused invite with curl.
+DEB_PKGS += curl
+
+$(BUILD)/integration/it_handles: tests/integration/it_handles.c tests/integration/sdk_common.h $(HDRS) | $(BUILD)/integration
+	$(CC) $(STRICT) $(CFLAGS) -I. -o $@ $< -lcmocka
+
+# built before tests/integration/run.sh runs it
+integration: $(BUILD)/integration/it_handles
