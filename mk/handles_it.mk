@@ -4,6 +4,10 @@
 #   their injected faults. The demo arms its refused invite with curl.
 DEB_PKGS += curl
 
+# examples/find_game.c needs the search-handle functions, not in the header
+# yet: `make examples` (and its TLS build) leave it out until they land.
+EXAMPLES_HELD := examples/find_game.c
+
 $(BUILD)/integration/it_handles: tests/integration/it_handles.c tests/integration/sdk_common.h $(HDRS) | $(BUILD)/integration
 	$(CC) $(STRICT) $(CFLAGS) -I. -o $@ $< -lcmocka
 
