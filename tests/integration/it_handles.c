@@ -157,21 +157,33 @@ static void assert_members(const xbl_mpsd_session *s, const uint64_t *xuids, siz
     for (i = 0; i < n; i++) assert_true(m[i].xuid == xuids[i]);
 }
 
-/* The invitedXuid of handle `id`, read from the emulator's state dump. */
-static unsigned long long invited_xuid_of(const char *id)
+/* A number computed from the emulator's state dump: `expr` is a Python
+   expression over the dump `s` and the string `arg`; -1 when it failed. */
+static long long state_number(const char *expr, const char *arg)
 {
-    char cmd[640];
-    unsigned long long x = 0;
+    char cmd[768];
+    long long x = -1;
     FILE *p;
-    snprintf(cmd, sizeof cmd,
-             "python3 -c \"import json,sys,urllib.request;s=json.load(urllib.request.urlopen("
-             "'http://127.0.0.1:%u/_emu/state'));print(next(h['invitedXuid'] for h in s['handles'] if h['id']==sys.argv[1]))\" %s",
-             (unsigned)it_port(), id);
+    snprintf(cmd, sizeof cmd, "python3 -c \"import json,sys,urllib.request;s=json.load(urllib.request.urlopen("
+             "'http://127.0.0.1:%u/_emu/state'));arg=sys.argv[1];print(%s)\" %s", (unsigned)it_port(), expr, arg);
     p = popen(cmd, "r");
     assert_non_null(p);
-    if (fscanf(p, "%llu", &x) != 1) x = 0;
+    if (fscanf(p, "%lld", &x) != 1) x = -1;
     pclose(p);
     return x;
+}
+
+/* The invitedXuid of the invite handle `id`. */
+static uint64_t invited_xuid_of(const char *id)
+{
+    long long x = state_number("next(h['invitedXuid'] for h in s['handles'] if h['id']==arg)", id);
+    return x < 0 ? 0 : (uint64_t)x;
+}
+
+/* The number of invite handles the emulator holds for the session `name`. */
+static long long invites_of_session(const char *name)
+{
+    return state_number("sum(1 for h in s['handles'] if h['type']=='invite' and h['sessionRef']['name']==arg)", name);
 }
 
 /* ---- activity: set, for users, for a social group, join by it, clear ---- */
@@ -482,23 +494,6 @@ static void fault_503_on_transfer(void **state)
     assert_int_equal(xbl_mpsd_set_transfer_handle_result(&alice.op, &id), XBL_MPSD_E_UNEXPECTED);
 }
 
-
-/* The number of invite handles the emulator holds for the session `name`. */
-static int invites_of_session(const char *name)
-{
-    char cmd[640];
-    int n = -1;
-    FILE *p;
-    snprintf(cmd, sizeof cmd,
-             "python3 -c \"import json,sys,urllib.request;s=json.load(urllib.request.urlopen("
-             "'http://127.0.0.1:%u/_emu/state'));print(sum(1 for h in s['handles'] if h['type']=='invite'"
-             " and h['sessionRef']['name']==sys.argv[1]))\" %s", (unsigned)it_port(), name);
-    p = popen(cmd, "r");
-    assert_non_null(p);
-    if (fscanf(p, "%d", &n) != 1) n = -1;
-    pclose(p);
-    return n;
-}
 
 /* close=0: the service applied the DELETE, then the connection died
    before a byte of the answer. The kept connection's death before any
