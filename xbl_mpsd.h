@@ -7212,7 +7212,9 @@ static void xbl_mpsd__trace_response(const xbl_mpsd_async *a, const unsigned cha
    a fresh one (PENDING) when the peer dropped it, so a connection the
    server closed while idle costs no send. A kept connection that dies
    after that check, before any response byte, goes back to AUTH once, on
-   a new connection.
+   a new connection, when the request may be repeated (GET, PUT, DELETE and
+   the POSTs that only query); a POST that creates a handle is never sent
+   twice, and neither retried after a transport failure.
    =========================================================================== */
 
 static bool xbl_mpsd__is_write(const xbl_mpsd_async *a)
@@ -7386,6 +7388,18 @@ static xbl_mpsd_result xbl_mpsd__exchange_over(xbl_mpsd_async *a, xbl_mpsd_resul
     return xbl_mpsd__end(a, r);
 }
 
+/* Whether the request may go out again after the service may have acted on
+   it (RFC 9110 section 9.2.2): GET, PUT and DELETE are idempotent, and so are
+   the POSTs that only query. A POST that creates (an invite, a transfer or
+   search handle, an activity) is sent once: a second one could make a
+   second invite. */
+static bool xbl_mpsd__replayable(const xbl_mpsd_async *a)
+{
+    uint32_t k = a->kind;
+    return a->method != XBL_MPSD__M_POST || k == XBL_MPSD__KIND_ACTIVITIES || k == XBL_MPSD__KIND_ACTIVITIES_PROPS
+        || k == XBL_MPSD__KIND_CLEAR_ACTIVITY || k == XBL_MPSD__KIND_SEARCH_QUERY || k == XBL_MPSD__KIND_QUERY_SESSIONS;
+}
+
 /* Whether the retry policy covers failure r: a 429 or 503, or a transport
    failure before any response byte (the service cannot have answered). */
 static bool xbl_mpsd__retryable(const xbl_mpsd_async *a, xbl_mpsd_result r)
@@ -7393,7 +7407,7 @@ static bool xbl_mpsd__retryable(const xbl_mpsd_async *a, xbl_mpsd_result r)
     const xbl_mpsd_retry_policy *p = &a->client->config.retry;
     if (p->max_attempts <= 1 || a->attempts + 1 >= p->max_attempts) return false;
     if (r == XBL_MPSD_E_HTTP_STATUS(429) || r == XBL_MPSD_E_HTTP_STATUS(503)) return true;
-    if (a->flags & XBL_MPSD__AF_GOT_BYTE) return false;
+    if ((a->flags & XBL_MPSD__AF_GOT_BYTE) || !xbl_mpsd__replayable(a)) return false;
     return r == XBL_MPSD_E_CONNECT || r == XBL_MPSD_E_IO || r == XBL_MPSD_E_CONNECTION_CLOSED;
 }
 
@@ -7460,6 +7474,7 @@ static xbl_mpsd_result xbl_mpsd__complete(xbl_mpsd_async *a)
    did, PUT is idempotent (DESIGN.md §5). Only ever once. */
 static xbl_mpsd_result xbl_mpsd__resend_or(xbl_mpsd_async *a, xbl_mpsd_result r)
 {
+    if (!xbl_mpsd__replayable(a)) return r;
     if ((a->flags & (XBL_MPSD__AF_REUSED | XBL_MPSD__AF_RESENT | XBL_MPSD__AF_GOT_BYTE)) != XBL_MPSD__AF_REUSED)
         return r;
     xbl_mpsd__drop_connection(a->client);
@@ -8126,6 +8141,9 @@ static xbl_mpsd_result xbl_mpsd__handles_outcome(xbl_mpsd_async *a)
     size_t len;
     const char *body;
     xbl_mpsd_result res;
+    /* a DELETE resent after its connection died unanswered finds the
+       handle gone: the first one deleted it */
+    if (r->status == 404 && a->method == XBL_MPSD__M_DELETE && (a->flags & XBL_MPSD__AF_RESENT)) return XBL_MPSD_OK;
     if (r->status < 200 || r->status > 299) {
         xbl_mpsd__keep_error_text(a);
         return XBL_MPSD_E_HTTP_STATUS(r->status);

@@ -13,9 +13,3 @@ $(BUILD)/integration/it_handles: tests/integration/it_handles.c tests/integratio
 
 # built before tests/integration/run.sh runs it
 integration: $(BUILD)/integration/it_handles
-
-# A header bug found by it_handles, kept as a failing test (not in any
-# stage): POST /handles resent after the service applied it.
-handles-known-bugs: $(BUILD)/integration/it_handles
-	bash -c '. tools/emulator.sh && start_emulator --templates tests/integration/templates.json && IT_KNOWN_BUGS=1 $(BUILD)/integration/it_handles'
-.PHONY: handles-known-bugs

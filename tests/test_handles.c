@@ -308,14 +308,68 @@ static void test_invites_all_failed_gives_the_first_failure(void **state)
     (void)state;
     hf_reply("404 Not Found", "");
     hf_reply("200 OK", "{\"noid\":1}");
-    mock_add_code(&hf.mock, XBL_MPSD_E_IO);   /* on the kept connection, then on the fresh one of its resend */
-    mock_add_code(&hf.mock, XBL_MPSD_E_IO);
+    mock_add_code(&hf.mock, XBL_MPSD_E_IO);   /* on the kept connection: an invite is never sent twice */
     assert_int_equal(xbl_mpsd_send_invites_async(&hf.client, &ref, xuids, 3, 1, NULL, NULL, &hf.async), XBL_MPSD_OK);
     assert_int_equal(hf_run(), XBL_MPSD_E_HTTP_STATUS(404));
     memset(h, 0x5A, sizeof h);
     assert_int_equal(xbl_mpsd_send_invites_result(&hf.async, 3, h), XBL_MPSD_E_HTTP_STATUS(404));
     assert_int_equal((unsigned char)h[0].data[0], 0x5A);
-    assert_int_equal(hf.mock.sends, 4);   /* every invite was attempted, the last one twice */
+    assert_int_equal(hf.mock.sends, 3);   /* every invite was attempted, each once */
+}
+
+/* A kept connection found dead after the request went out, before any
+   answer: a query is sent again on a new connection, a POST that creates
+   is not (the service may have made the invite). */
+static void test_creating_posts_are_never_resent(void **state)
+{
+    static const uint64_t xuids[2] = { 11, 12 };
+    xbl_mpsd_session_reference ref = lobby();
+    xbl_mpsd_invite_handle h[2];
+    size_t n;
+    (void)state;
+    hf_reply("201 Created", "{\"id\":\"" ID1 "\"}");
+    mock_add_code(&hf.mock, XBL_MPSD_E_EOF);
+    assert_int_equal(xbl_mpsd_send_invites_async(&hf.client, &ref, xuids, 2, 1, NULL, NULL, &hf.async), XBL_MPSD_OK);
+    assert_int_equal(hf_run(), XBL_MPSD_OK);
+    assert_int_equal(hf.mock.sends, 2);
+    assert_int_equal(xbl_mpsd_send_invites_result(&hf.async, 2, h), XBL_MPSD_OK);
+    assert_string_equal(h[0].data, ID1);
+    assert_string_equal(h[1].data, "");
+    /* the activity query is resent once on a fresh connection */
+    mock_reset_traffic(&hf.mock);
+    hf_reply("200 OK", "{\"results\":[]}");
+    assert_int_equal(xbl_mpsd_get_activities_for_users_async(&hf.client, HF_SCID, xuids, 1, &hf.async), XBL_MPSD_OK);
+    assert_int_equal(hf_run(), XBL_MPSD_OK);   /* on a new connection: the old one was closed */
+    assert_int_equal(xbl_mpsd_get_activities_for_users_result(&hf.async, 0, NULL), XBL_MPSD_OK);
+    mock_reset_traffic(&hf.mock);
+    mock_add_code(&hf.mock, XBL_MPSD_E_EOF);
+    hf_reply("200 OK", "{\"results\":[]}");
+    n = hf.mock.sends;
+    assert_int_equal(xbl_mpsd_get_activities_for_users_async(&hf.client, HF_SCID, xuids, 1, &hf.async), XBL_MPSD_OK);
+    assert_int_equal(hf_run(), XBL_MPSD_OK);
+    assert_int_equal(hf.mock.sends - n, 2);
+    assert_string_equal(hf.mock.calls, "Csrxcsr");   /* kept, dead; a new connection, sent again */
+    assert_int_equal(xbl_mpsd_get_activities_for_users_result_count(&hf.async, &n), XBL_MPSD_OK);
+    assert_int_equal(n, 0);
+}
+
+/* The DELETE of clear activity resent after a dead connection finds the
+   handle gone (404): the first one deleted it, so the call succeeds. */
+static void test_clear_activity_resent_delete_404_is_success(void **state)
+{
+    (void)state;
+    hf_reply("200 OK", "{\"results\":[" ACT(ID1) "]}");
+    mock_add_code(&hf.mock, XBL_MPSD_E_EOF);
+    hf_reply("404 Not Found", "");
+    assert_int_equal(xbl_mpsd_clear_activity_async(&hf.client, HF_SCID, &hf.async), XBL_MPSD_OK);
+    assert_int_equal(hf_run(), XBL_MPSD_OK);
+    assert_int_equal(hf.mock.sends, 3);
+    /* without the resend a 404 is a 404 */
+    mock_reset_traffic(&hf.mock);
+    hf_reply("200 OK", "{\"results\":[" ACT(ID1) "]}");
+    hf_reply("404 Not Found", "");   /* without the resend a 404 is a 404 */
+    assert_int_equal(xbl_mpsd_clear_activity_async(&hf.client, HF_SCID, &hf.async), XBL_MPSD_OK);
+    assert_int_equal(hf_run(), XBL_MPSD_E_HTTP_STATUS(404));
 }
 
 static void test_invites_arguments_and_buffer_need(void **state)
@@ -617,6 +671,8 @@ int main(void)
         cmocka_unit_test_setup(test_invites_one_post_per_xuid_in_order, hf_setup),
         cmocka_unit_test_setup(test_invites_optional_attributes_left_out, hf_setup),
         cmocka_unit_test_setup(test_invites_all_failed_gives_the_first_failure, hf_setup),
+        cmocka_unit_test_setup(test_creating_posts_are_never_resent, hf_setup),
+        cmocka_unit_test_setup(test_clear_activity_resent_delete_404_is_success, hf_setup),
         cmocka_unit_test_setup(test_invites_arguments_and_buffer_need, hf_setup),
         cmocka_unit_test_setup(test_activities_for_users_request_and_plain_result, hf_setup),
         cmocka_unit_test_setup(test_activities_with_properties_layout, hf_setup),
