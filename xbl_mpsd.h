@@ -1486,6 +1486,276 @@ const char *xbl_mpsd_async_response_body(const xbl_mpsd_async *async, size_t *le
 /* The version of this header, as a string ("0.1.0"). */
 const char *xbl_mpsd_version(void);
 
+#ifndef XBL_MPSD_NO_HANDLES
+/* ===========================================================================
+   Search handles and session queries (left out by XBL_MPSD_NO_HANDLES)
+   A search handle makes a session findable by "session browse": a
+   reference plus tags, string and number attributes that queries filter
+   and sort on. A session query lists the sessions a user is in or that
+   carry a keyword. Like every call of the SDK they take no heap: the
+   caller passes the arrays and buffers, sized by the count and size calls.
+   =========================================================================== */
+
+/* Buffer size, NUL included, of a tag, an attribute name and a string
+   attribute's value (at most 99 bytes of text). */
+#define XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH 100
+
+/* A user's state in a session found by a session query. */
+typedef enum xbl_mpsd_session_status {
+    XBL_MPSD_SESSION_STATUS_UNKNOWN  = 0,
+    XBL_MPSD_SESSION_STATUS_ACTIVE   = 1,
+    XBL_MPSD_SESSION_STATUS_INACTIVE = 2,
+    XBL_MPSD_SESSION_STATUS_RESERVED = 3
+} xbl_mpsd_session_status;
+
+/* What a session query asks for. xuid_filters: the users whose sessions are
+   listed (one XUID is a GET, two or more a batch POST); keyword_filter:
+   NULL or "" for none; session_template_name_filter: "" lists the whole
+   SCID; visibility_filter: ANY for none; contract_version_filter: 0 for
+   none; max_items: 0 lets the service choose (it allows at most 100). */
+typedef struct xbl_mpsd_session_query {
+    char                        scid[XBL_MPSD_SCID_LENGTH];
+    uint32_t                    max_items;
+    bool                        include_private_sessions;
+    bool                        include_reservations;
+    bool                        include_inactive_sessions;
+    const uint64_t             *xuid_filters;
+    size_t                      xuid_filters_count;
+    const char                 *keyword_filter;
+    char                        session_template_name_filter[XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH];
+    xbl_mpsd_session_visibility visibility_filter;
+    uint32_t                    contract_version_filter;
+} xbl_mpsd_session_query;
+
+/* One session a query found. status, is_my_turn and xuid are set only for
+   sessions found by XUID; every field is 0, empty, false or UNKNOWN when
+   the service left it out. */
+typedef struct xbl_mpsd_session_query_result {
+    time_t                       start_time;
+    xbl_mpsd_session_reference   session_reference;
+    xbl_mpsd_session_status      status;
+    xbl_mpsd_session_visibility  visibility;
+    bool                         is_my_turn;
+    uint64_t                     xuid;
+    uint32_t                     accepted_member_count;
+    xbl_mpsd_session_restriction join_restriction;
+} xbl_mpsd_session_query_result;
+
+typedef struct xbl_mpsd_session_tag {
+    char value[XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH];
+} xbl_mpsd_session_tag;
+
+typedef struct xbl_mpsd_session_string_attribute {
+    char name[XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH];
+    char value[XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH];
+} xbl_mpsd_session_string_attribute;
+
+typedef struct xbl_mpsd_session_number_attribute {
+    char   name[XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH];
+    double value;
+} xbl_mpsd_session_number_attribute;
+
+/* ---------------------------------------------------------------------------
+   A search handle the caller owns. Complete so that it can live anywhere
+   (stack, static, array); every member is private. All zero is "cleared":
+   it holds nothing. A filled handle keeps its fixed-size fields here and
+   everything of variable size in the byte buffer given to the result call
+   or to copy, which must stay valid and untouched while the handle is used.
+   Assigning the struct makes a second view of the same buffer; copy makes
+   an independent one; there is nothing to close.
+   --------------------------------------------------------------------------- */
+typedef struct xbl_mpsd_search_handle {
+    const unsigned char                     *data;       /* its bytes of the buffer */
+    size_t                                   data_len;   /* (while read: where they start) */
+    bool                                     filled;     /* false: cleared */
+    bool                                     closed;
+    char                                     id[XBL_MPSD_GUID_LENGTH];
+    xbl_mpsd_session_reference               session_reference;
+    xbl_mpsd_session_visibility              visibility;
+    xbl_mpsd_session_restriction             join_restriction;
+    uint32_t                                 max_members_count;
+    uint32_t                                 members_count;
+    time_t                                   creation_time;
+    const char                              *custom_properties_json;
+    const uint64_t                          *owner_xuids;          /* pointer, then count */
+    size_t                                   owner_xuids_count;
+    const xbl_mpsd_session_tag              *tags;
+    size_t                                   tags_count;
+    const xbl_mpsd_session_string_attribute *strings;
+    size_t                                   strings_count;
+    const xbl_mpsd_session_number_attribute *numbers;
+    size_t                                   numbers_count;
+    const xbl_mpsd_role_type                *role_types;
+    size_t                                   role_types_count;
+} xbl_mpsd_search_handle;
+
+/* Deep-copies `src` into `dst`, its variable-size data into `buffer` (any
+   alignment). dst may equal src: the data then moves to the new buffer.
+   Returns XBL_MPSD_OK and the bytes used in *buffer_used (may be NULL);
+   XBL_MPSD_E_INVALIDARG for NULL dst or src, a cleared src, buffer NULL with
+   buffer_size > 0, or a buffer that overlaps src's data;
+   XBL_MPSD_E_OUTOFMEMORY when the data does not fit: dst and buffer are
+   unchanged and *buffer_used receives a size that fits at any address. */
+xbl_mpsd_result xbl_mpsd_search_handle_copy(
+    xbl_mpsd_search_handle *dst, const xbl_mpsd_search_handle *src,
+    void *buffer, size_t buffer_size, size_t *buffer_used /* may be NULL */);
+
+/* Makes the handle all zero (cleared); it forgets its buffer, which the SDK
+   no longer touches. NULL is a no-op. */
+void xbl_mpsd_search_handle_clear(xbl_mpsd_search_handle *handle);
+
+/* The getters below return XBL_MPSD_E_INVALIDARG and write nothing for a
+   NULL or cleared handle or a NULL output; otherwise XBL_MPSD_OK. Strings
+   and arrays point into the handle or its buffer and stay valid as long as
+   both do. */
+
+/* The session the handle finds (all fields empty when the service sent no
+   reference). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_reference(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_reference *session_ref);
+
+/* The handle's ID, NUL-terminated, never NULL ("" when the service sent none). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_id(const xbl_mpsd_search_handle *handle, const char **id);
+
+/* The session owners' XUIDs (count 0 when none; the pointer may then be NULL). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_owner_xuids(
+    const xbl_mpsd_search_handle *handle, const uint64_t **xuids, size_t *xuids_count);
+
+/* The tags, in the service's order (count 0 when none). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_tags(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_tag **tags, size_t *tags_count);
+
+/* The string attributes, in the service's key order (count 0 when none). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_string_attributes(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_string_attribute **attributes,
+    size_t *attributes_count);
+
+/* The number attributes, in the service's key order (count 0 when none). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_number_attributes(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_number_attribute **attributes,
+    size_t *attributes_count);
+
+/* The session's visibility (UNKNOWN when not sent). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_visibility(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_visibility *visibility);
+
+/* The session's join restriction (UNKNOWN when not sent). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_join_restriction(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_restriction *join_restriction);
+
+/* Whether the session is closed (false when not sent). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_closed(const xbl_mpsd_search_handle *handle, bool *closed);
+
+/* The session's maximum and current member counts (0, 0 when not sent);
+   either output may be NULL. */
+xbl_mpsd_result xbl_mpsd_search_handle_get_member_counts(
+    const xbl_mpsd_search_handle *handle, size_t *max_members /* may be NULL */,
+    size_t *current_members /* may be NULL */);
+
+/* When the handle was created (0 when not sent). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_creation_time(const xbl_mpsd_search_handle *handle, time_t *creation_time);
+
+/* The session's custom properties as JSON text, or NULL when there are none
+   (also for a null value), as XSAPI does. */
+xbl_mpsd_result xbl_mpsd_search_handle_get_custom_session_properties_json(
+    const xbl_mpsd_search_handle *handle, const char **custom_properties_json);
+
+/* SDK-only: the session's role types as the handle shows them. Each role's
+   member_count, target_count and max_member_count are set; member_xuids is
+   always NULL (a search result may list fewer holders than the count, and
+   the holders belong to the session). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_role_types(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_role_type **role_types, size_t *role_types_count);
+
+/* Starts POST /handles creating the session's search handle with these
+   tags and attributes. The reference must be valid; each array may be NULL
+   only with a count of 0; every tag, name and string value must be
+   NUL-terminated inside its field (UTF-8), tags and names non-empty,
+   numbers finite, and no two number (or two string) attributes may share a
+   name. Any of these gives XBL_MPSD_E_INVALIDARG and nothing is sent.
+   XBL_MPSD_E_UNEXPECTED: the async is busy; XBL_MPSD_E_BUSY: the client
+   runs another operation; XBL_MPSD_E_OUTOFMEMORY: the request does not fit
+   the async buffer (xbl_mpsd_async_needed_bytes). */
+xbl_mpsd_result xbl_mpsd_create_search_handle_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session_reference *session_ref,
+    const xbl_mpsd_session_tag *tags, size_t tags_count,
+    const xbl_mpsd_session_number_attribute *number_attributes, size_t number_attributes_count,
+    const xbl_mpsd_session_string_attribute *string_attributes, size_t string_attributes_count,
+    xbl_mpsd_async *async);
+
+/* SDK-only: the buffer bytes the created handle needs, at any buffer
+   address. Does not consume the result. Results of every result, count and
+   size call: XBL_MPSD_E_INVALIDARG for a NULL async or output (nothing
+   consumed) or an async that ran another kind of operation;
+   XBL_MPSD_E_UNEXPECTED before any operation or once the result was taken;
+   XBL_MPSD_PENDING while it runs; the operation's failure code (then the
+   result is consumed). */
+xbl_mpsd_result xbl_mpsd_create_search_handle_result_size(xbl_mpsd_async *async, size_t *result_size_in_bytes);
+
+/* The created handle into *handle, its data in `buffer` (buffer_size at
+   least the size call's value; *buffer_used receives the bytes used).
+   handle NULL discards the result. XBL_MPSD_E_OUTOFMEMORY when the buffer
+   is too small: nothing is consumed or written except *buffer_used, which
+   receives the size call's value. Consumes the result otherwise. */
+xbl_mpsd_result xbl_mpsd_create_search_handle_result(
+    xbl_mpsd_async *async, xbl_mpsd_search_handle *handle /* may be NULL */,
+    void *buffer, size_t buffer_size, size_t *buffer_used /* may be NULL */);
+
+/* Starts DELETE /handles/{handle_id}: the session is no longer searchable.
+   handle_id must be 1-39 path-safe characters (no / ? # % ~, space,
+   control or non-ASCII bytes). There is no result call: the final value of
+   xbl_mpsd_async_poll is the outcome and the async is then free. */
+xbl_mpsd_result xbl_mpsd_delete_search_handle_async(
+    xbl_mpsd_client *client, const char *handle_id, xbl_mpsd_async *async);
+
+/* Starts POST /handles/query for the search handles of one template.
+   scid: 1-39 bytes; session_template_name non-empty. order_by_attribute
+   sorts ascending or descending; search_filter is the service's filter
+   text; social_group ("people", "favorites") keeps handles of the client
+   user's group. The three are left out when NULL or "". */
+xbl_mpsd_result xbl_mpsd_get_search_handles_async(
+    xbl_mpsd_client *client, const char *scid, const char *session_template_name,
+    const char *order_by_attribute /* may be NULL */, bool order_ascending,
+    const char *search_filter /* may be NULL */, const char *social_group /* may be NULL */,
+    xbl_mpsd_async *async);
+
+/* The number of handles found (results as for the create size call). */
+xbl_mpsd_result xbl_mpsd_get_search_handles_result_count(xbl_mpsd_async *async, size_t *search_handle_count);
+
+/* SDK-only: the buffer bytes all found handles need together, at any
+   buffer address (0 when none). Does not consume the result. */
+xbl_mpsd_result xbl_mpsd_get_search_handles_result_size(xbl_mpsd_async *async, size_t *result_size_in_bytes);
+
+/* The found handles into search_handles[0 .. n-1] in the service's order,
+   all sharing `buffer`; needs search_handles_count >= the count and
+   buffer_size >= the size. search_handles NULL discards the result.
+   XBL_MPSD_E_OUTOFMEMORY when either is too small: nothing is consumed or
+   written except *buffer_used, which receives the size call's value. */
+xbl_mpsd_result xbl_mpsd_get_search_handles_result(
+    xbl_mpsd_async *async, xbl_mpsd_search_handle *search_handles, size_t search_handles_count,
+    void *buffer, size_t buffer_size, size_t *buffer_used /* may be NULL */);
+
+/* Starts the session query: GET .../sessions with the filters as query
+   parameters, or POST .../batch for two or more XUID filters. The keyword
+   is percent-encoded (every byte outside A-Z a-z 0-9 - . _ ~).
+   XBL_MPSD_E_INVALIDARG when the SCID or a non-empty template is not a
+   path segment (or lacks its NUL), xuid_filters is NULL with a count or
+   holds 0, there is neither a XUID filter nor a keyword, reservations or
+   inactive sessions are asked for without a XUID filter, or the visibility
+   filter is UNKNOWN or out of range. */
+xbl_mpsd_result xbl_mpsd_query_sessions_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session_query *session_query, xbl_mpsd_async *async);
+
+/* The number of sessions found (results as for the create size call). */
+xbl_mpsd_result xbl_mpsd_query_sessions_result_count(xbl_mpsd_async *async, size_t *session_count);
+
+/* The sessions into sessions[0 .. n-1] in the service's order; needs
+   session_count >= the count (XBL_MPSD_E_OUTOFMEMORY otherwise, nothing
+   written or consumed). sessions NULL discards the result. */
+xbl_mpsd_result xbl_mpsd_query_sessions_result(
+    xbl_mpsd_async *async, size_t session_count, xbl_mpsd_session_query_result *sessions);
+#endif /* XBL_MPSD_NO_HANDLES */
+
 #ifndef XBL_MPSD_NO_RTA
 /* ===========================================================================
    WebSocket client (RFC 6455, client role, version 13): the transport of the
@@ -4999,18 +5269,30 @@ enum {   /* tables, in xbl_mpsd__rd_tables order; a map's element table follows 
     XBL_MPSD__T_SMMP, XBL_MPSD__T_SMMS, XBL_MPSD__T_TREF, XBL_MPSD__T_TYPES, XBL_MPSD__T_TYPE,
     XBL_MPSD__T_ROLES, XBL_MPSD__T_ROLE, XBL_MPSD__T_MEMBER, XBL_MPSD__T_MCONST, XBL_MPSD__T_MCSYS,
     XBL_MPSD__T_MMR, XBL_MPSD__T_MPROP, XBL_MPSD__T_MPSYS, XBL_MPSD__T_SUB
+#ifndef XBL_MPSD_NO_HANDLES
+    , XBL_MPSD__T_HREF, XBL_MPSD__T_SH, XBL_MPSD__T_SHATTR, XBL_MPSD__T_SHINFO, XBL_MPSD__T_SHROLEINFO,
+    XBL_MPSD__T_SHTYPES, XBL_MPSD__T_SHTYPE, XBL_MPSD__T_SHROLES, XBL_MPSD__T_SHROLE, XBL_MPSD__T_SHLIST,
+    XBL_MPSD__T_QR, XBL_MPSD__T_QRLIST
+#endif
 };
 
 enum {   /* enum tables, in xbl_mpsd__rd_enums order */
     XBL_MPSD__E_VISIBILITY, XBL_MPSD__E_METRICS, XBL_MPSD__E_RESTRICTION, XBL_MPSD__E_STAGE,
     XBL_MPSD__E_MM_STATUS, XBL_MPSD__E_NAT, XBL_MPSD__E_FAILURE, XBL_MPSD__E_CHANGE_TYPES,
     XBL_MPSD__E_ROLE_SETTINGS
+#ifndef XBL_MPSD_NO_HANDLES
+    , XBL_MPSD__E_SESSION_STATUS
+#endif
 };
 
 enum {   /* handlers of xbl_mpsd__rd_call */
     XBL_MPSD__C_FIRST, XBL_MPSD__C_NEXT, XBL_MPSD__C_MEMBER_NEXT, XBL_MPSD__C_ACTIVE, XBL_MPSD__C_READY,
     XBL_MPSD__C_RESERVED, XBL_MPSD__C_SUBSCRIPTION, XBL_MPSD__C_MEMBER_ROLES, XBL_MPSD__C_MEMBER_CUSTOM,
     XBL_MPSD__C_ROLE_XUIDS
+#ifndef XBL_MPSD_NO_HANDLES
+    , XBL_MPSD__C_SH_TYPE, XBL_MPSD__C_SH_TAGS, XBL_MPSD__C_SH_STRINGS, XBL_MPSD__C_SH_NUMBERS,
+    XBL_MPSD__C_SH_ROLE_XUIDS, XBL_MPSD__C_TIME_OR_NULL
+#endif
 };
 
 static const char *const xbl_mpsd__rd_visibility[] = { "private", "visible", "full", "open" };
@@ -5027,6 +5309,9 @@ static const char *const xbl_mpsd__rd_change_types[] = {
     "membersStatus", "joinability", "customProperty", "membersCustomProperty"
 };
 static const char *const xbl_mpsd__rd_role_settings[] = { "max", "target" };
+#ifndef XBL_MPSD_NO_HANDLES
+static const char *const xbl_mpsd__rd_session_status[] = { "active", "inactive", "reserved" };
+#endif
 
 #define XBL_MPSD__RD_ENUM_OF(names, first, type) \
     { names, (uint8_t)(sizeof(names) / sizeof((names)[0])), (uint8_t)(first), (uint8_t)sizeof(type) }
@@ -5041,6 +5326,9 @@ static const xbl_mpsd__rd_enum xbl_mpsd__rd_enums[] = {
     XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_failure, XBL_MPSD_MEASUREMENT_FAILURE_TIMEOUT, xbl_mpsd_measurement_failure),
     XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_change_types, 0, xbl_mpsd_session_change_types),
     XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_role_settings, 0, xbl_mpsd_mutable_role_settings)
+#ifndef XBL_MPSD_NO_HANDLES
+    , XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_session_status, XBL_MPSD_SESSION_STATUS_ACTIVE, xbl_mpsd_session_status)
+#endif
 };
 
 #define XBL_MPSD__SO(f) ((uint16_t)offsetof(xbl_mpsd_session, f))
@@ -5235,6 +5523,72 @@ static const xbl_mpsd__rd_key xbl_mpsd__rd_sub[] = {
     XBL_MPSD__K("changeTypes", 0, CALL, XBL_MPSD__C_SUBSCRIPTION)
 };
 
+#ifndef XBL_MPSD_NO_HANDLES
+/* Handle documents: a search handle (its own struct is the target) and a
+   session query result; "results" lists yield to the caller, which walks
+   the array and opens a frame per element. */
+#define XBL_MPSD__HO(f) ((uint16_t)offsetof(xbl_mpsd_search_handle, f))
+#define XBL_MPSD__QO(f) ((uint16_t)offsetof(xbl_mpsd_session_query_result, f))
+static const xbl_mpsd__rd_key xbl_mpsd__rd_href[] = {   /* a sessionRef; each part optional, must fit */
+    XBL_MPSD__K("scid", (uint16_t)offsetof(xbl_mpsd_session_reference, scid), FIXED, XBL_MPSD_SCID_LENGTH),
+    XBL_MPSD__K("templateName", (uint16_t)offsetof(xbl_mpsd_session_reference, session_template_name), FIXED,
+                XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH),
+    XBL_MPSD__K("name", (uint16_t)offsetof(xbl_mpsd_session_reference, session_name), FIXED,
+                XBL_MPSD_SESSION_NAME_MAX_LENGTH)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_sh[] = {
+    XBL_MPSD__K("type", 0, CALL, XBL_MPSD__C_SH_TYPE),
+    XBL_MPSD__K("id", XBL_MPSD__HO(id), FIXED, XBL_MPSD_GUID_LENGTH),
+    XBL_MPSD__K("createTime", XBL_MPSD__HO(creation_time), CALL, XBL_MPSD__C_TIME_OR_NULL),
+    XBL_MPSD__K("sessionRef", XBL_MPSD__HO(session_reference), OBJ_NULL, XBL_MPSD__T_HREF),
+    XBL_MPSD__K("searchAttributes", 0, OBJ_NULL, XBL_MPSD__T_SHATTR),
+    XBL_MPSD__K("customProperties", XBL_MPSD__HO(custom_properties_json), RAW, 0),
+    XBL_MPSD__K("relatedInfo", 0, OBJ_NULL, XBL_MPSD__T_SHINFO),
+    XBL_MPSD__K("roleInfo", 0, OBJ_NULL, XBL_MPSD__T_SHROLEINFO)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_shattr[] = {
+    XBL_MPSD__K("tags", XBL_MPSD__HO(tags), CALL, XBL_MPSD__C_SH_TAGS),
+    XBL_MPSD__K("numbers", XBL_MPSD__HO(numbers), CALL, XBL_MPSD__C_SH_NUMBERS),
+    XBL_MPSD__K("strings", XBL_MPSD__HO(strings), CALL, XBL_MPSD__C_SH_STRINGS)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_shinfo[] = {   /* the two counts are required */
+    XBL_MPSD__K("membersCount", XBL_MPSD__HO(members_count), U32, 0),
+    XBL_MPSD__K("maxMembersCount", XBL_MPSD__HO(max_members_count), U32, 0),
+    XBL_MPSD__K("visibility", XBL_MPSD__HO(visibility), ENUM, XBL_MPSD__E_VISIBILITY),
+    XBL_MPSD__K("joinRestriction", XBL_MPSD__HO(join_restriction), ENUM, XBL_MPSD__E_RESTRICTION),
+    XBL_MPSD__K("closed", XBL_MPSD__HO(closed), BOOL, 0),
+    XBL_MPSD__K("sessionOwners", XBL_MPSD__HO(owner_xuids), XUIDS, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_shroleinfo[] = {
+    XBL_MPSD__K("roleTypes", XBL_MPSD__HO(role_types), MAP, XBL_MPSD__T_SHTYPES)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_shtype[] = {   /* a role type; its roles map below */
+    XBL_MPSD__K("ownerManaged", (uint16_t)offsetof(xbl_mpsd_role_type, owner_managed), BOOL, 0),
+    XBL_MPSD__K("mutableRoleSettings", (uint16_t)offsetof(xbl_mpsd_role_type, mutable_role_settings), FLAGS,
+                XBL_MPSD__E_ROLE_SETTINGS),
+    XBL_MPSD__K("roles", (uint16_t)offsetof(xbl_mpsd_role_type, roles), MAP, XBL_MPSD__T_SHROLES)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_shrole[] = {   /* memberXuids checked, not kept */
+    XBL_MPSD__K("count", (uint16_t)offsetof(xbl_mpsd_role, member_count), U32, 0),
+    XBL_MPSD__K("target", (uint16_t)offsetof(xbl_mpsd_role, target_count), U32, 0),
+    XBL_MPSD__K("max", (uint16_t)offsetof(xbl_mpsd_role, max_member_count), U32, 0),
+    XBL_MPSD__K("memberXuids", 0, CALL, XBL_MPSD__C_SH_ROLE_XUIDS)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_results_keys[] = {
+    XBL_MPSD__K("results", 0, YIELD, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_qr[] = {
+    XBL_MPSD__K("xuid", XBL_MPSD__QO(xuid), DEC64, 0),
+    XBL_MPSD__K("startTime", XBL_MPSD__QO(start_time), CALL, XBL_MPSD__C_TIME_OR_NULL),
+    XBL_MPSD__K("sessionRef", XBL_MPSD__QO(session_reference), OBJ_NULL, XBL_MPSD__T_HREF),
+    XBL_MPSD__K("accepted", XBL_MPSD__QO(accepted_member_count), U32, 0),
+    XBL_MPSD__K("status", XBL_MPSD__QO(status), ENUM, XBL_MPSD__E_SESSION_STATUS),
+    XBL_MPSD__K("visibility", XBL_MPSD__QO(visibility), ENUM, XBL_MPSD__E_VISIBILITY),
+    XBL_MPSD__K("joinRestriction", XBL_MPSD__QO(join_restriction), ENUM, XBL_MPSD__E_RESTRICTION),
+    XBL_MPSD__K("myTurn", XBL_MPSD__QO(is_my_turn), BOOL, 0)
+};
+#endif /* XBL_MPSD_NO_HANDLES */
+
 #define XBL_MPSD__TABLE(keys, id, required) { keys, (uint8_t)(sizeof(keys) / sizeof((keys)[0])), id, required }
 static const xbl_mpsd__rd_table xbl_mpsd__rd_tables[] = {
     XBL_MPSD__TABLE(xbl_mpsd__rd_root, XBL_MPSD__T_ROOT, 2),
@@ -5266,6 +5620,20 @@ static const xbl_mpsd__rd_table xbl_mpsd__rd_tables[] = {
     XBL_MPSD__TABLE(xbl_mpsd__rd_mprop, XBL_MPSD__T_MPROP, 1),
     XBL_MPSD__TABLE(xbl_mpsd__rd_mpsys, XBL_MPSD__T_MPSYS, 0),
     XBL_MPSD__TABLE(xbl_mpsd__rd_sub, XBL_MPSD__T_SUB, 0)
+#ifndef XBL_MPSD_NO_HANDLES
+    , XBL_MPSD__TABLE(xbl_mpsd__rd_href, XBL_MPSD__T_HREF, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_sh, XBL_MPSD__T_SH, 1),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_shattr, XBL_MPSD__T_SHATTR, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_shinfo, XBL_MPSD__T_SHINFO, 2),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_shroleinfo, XBL_MPSD__T_SHROLEINFO, 0),
+    { NULL, 0, XBL_MPSD__T_SHTYPES, 0 },
+    XBL_MPSD__TABLE(xbl_mpsd__rd_shtype, XBL_MPSD__T_SHTYPE, 0),
+    { NULL, 0, XBL_MPSD__T_SHROLES, 0 },
+    XBL_MPSD__TABLE(xbl_mpsd__rd_shrole, XBL_MPSD__T_SHROLE, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_results_keys, XBL_MPSD__T_SHLIST, 1),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_qr, XBL_MPSD__T_QR, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_results_keys, XBL_MPSD__T_QRLIST, 1)
+#endif
 };
 
 /* The value of the last `key` in the object at v, or SIZE_MAX: a peek into
@@ -5286,6 +5654,13 @@ static size_t xbl_mpsd__rd_find_last(xbl_mpsd__rd *r, size_t v, const char *key)
     r->fill = fill;
     return found;
 }
+
+#ifndef XBL_MPSD_NO_HANDLES
+/* The handle documents' hooks and handlers (sub-section "handle documents"). */
+static void xbl_mpsd__rd_handle_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v, size_t key);
+static void xbl_mpsd__rd_handle_close(xbl_mpsd__rd *r, const xbl_mpsd__rd_frame *f);
+static size_t xbl_mpsd__rd_handle_call(xbl_mpsd__rd *r, unsigned handler, unsigned char *p, size_t v);
+#endif
 
 static void xbl_mpsd__rd_hook_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v, size_t key, size_t key_end)
 {
@@ -5331,7 +5706,11 @@ static void xbl_mpsd__rd_hook_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_
         r->role_xuids = 0;
         break;
     }
-    default: break;
+    default:
+#ifndef XBL_MPSD_NO_HANDLES
+        xbl_mpsd__rd_handle_open(r, f, v, key);
+#endif
+        break;
     }
 }
 
@@ -5343,6 +5722,9 @@ static void xbl_mpsd__rd_hook_close(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f)
     if (f->t->id == XBL_MPSD__T_ROLE && (r->role_xuids == 0 ? role->member_count != 0
                                                             : r->role_xuids - 1 != role->member_count))
         r->bad = true;
+#ifndef XBL_MPSD_NO_HANDLES
+    xbl_mpsd__rd_handle_close(r, f);
+#endif
 }
 
 /* A bool into one of the XBL_MPSD__RM_* bits of the member being read. */
@@ -5422,6 +5804,11 @@ static size_t xbl_mpsd__rd_call(xbl_mpsd__rd *r, unsigned handler, unsigned char
             if (t != SIZE_MAX && r->js[t] == '"') xbl_mpsd__rd_string(r, t, &m->initial_team);
         }
         return end;
+#ifndef XBL_MPSD_NO_HANDLES
+    case XBL_MPSD__C_SH_TYPE: case XBL_MPSD__C_SH_TAGS: case XBL_MPSD__C_SH_STRINGS: case XBL_MPSD__C_SH_NUMBERS:
+    case XBL_MPSD__C_SH_ROLE_XUIDS: case XBL_MPSD__C_TIME_OR_NULL:
+        return xbl_mpsd__rd_handle_call(r, handler, p, v);
+#endif
     default: {   /* XBL_MPSD__C_ROLE_XUIDS: the role's member XUIDs */
         xbl_mpsd_role *role = (xbl_mpsd_role *)(void *)p;
         uint64_t *arr;
@@ -5591,6 +5978,9 @@ static size_t xbl_mpsd__rd_element(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_
 {
     static const size_t size[2] = { sizeof(xbl_mpsd_role_type), sizeof(xbl_mpsd_role) };
     bool roles = f->t->id == XBL_MPSD__T_ROLES;
+#ifndef XBL_MPSD_NO_HANDLES
+    roles = roles || f->t->id == XBL_MPSD__T_SHROLES;
+#endif
     unsigned char *base = roles ? (unsigned char *)&r->sc.role : (unsigned char *)&r->sc.type;
     if (r->js[v] != '{') return xbl_mpsd__rd_wrong(r, v);
     if (f->elems) base = f->elems + size[roles] * f->index;
@@ -5946,6 +6336,475 @@ static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
     xbl_mpsd__session_new_subscription_id(out);
     return XBL_MPSD_OK;
 }
+
+#ifndef XBL_MPSD_NO_HANDLES
+/* ---- handle documents ----
+   A search handle document (the create response, or each element of a
+   query's "results") fills an xbl_mpsd_search_handle: its fixed fields in
+   the struct, the rest (owners, tags, attributes, custom properties, role
+   types) in the caller's buffer through the arena, measured first against
+   an aligned base so the need holds at any buffer address. A session query
+   list fills the caller's array of xbl_mpsd_session_query_result. Lists
+   yield at "results": the caller walks the array and opens a frame per
+   element, like the members object. A "results" given twice is checked
+   twice and the last one is kept. */
+
+/* The handle readers' scratch: the engine's state first, so the handlers
+   reach the rest from the xbl_mpsd__rd they get. */
+typedef struct xbl_mpsd__hrd {
+    xbl_mpsd__rd                      r;
+    xbl_mpsd__arena                   arena;
+    xbl_mpsd_search_handle            sh;     /* measuring: the handle being read */
+    xbl_mpsd_session_query_result     qr;     /* measuring: the result being read */
+    xbl_mpsd_session_string_attribute tmp;    /* measuring: a tag or attribute */
+    size_t                            results_at;   /* the last "results" value */
+    size_t                            count;        /* its elements */
+} xbl_mpsd__hrd;
+
+static xbl_mpsd__hrd *xbl_mpsd__hrd_of(xbl_mpsd__rd *r)
+{
+    return (xbl_mpsd__hrd *)(void *)r;
+}
+
+/* 10^e for 0 <= e (exact up to 10^22). */
+static double xbl_mpsd__pow10(unsigned e)
+{
+    double x = 1.0, b = 10.0;
+    for (; e; e >>= 1, b *= b)
+        if (e & 1u) x *= b;
+    return x;
+}
+
+/* The digits of a checked JSON number into a mantissa of at most 19
+   significant digits and a power of ten. */
+static void xbl_mpsd__number_parts(const char *s, size_t n, uint64_t *m, long *exp10)
+{
+    size_t i = s[0] == '-' ? 1u : 0u;
+    unsigned digits = 0;
+    long e = 0, x = 0;
+    bool frac = false, neg_x = false;
+    *m = 0;
+    for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.') { frac = true; continue; }
+        if (digits < 19) {
+            *m = *m * 10u + (uint64_t)(s[i] - '0');
+            if (*m) digits++;
+            if (frac) e--;
+        } else if (!frac) e++;
+    }
+    if (i < n) {   /* exponent */
+        i++;
+        if (s[i] == '+' || s[i] == '-') neg_x = s[i++] == '-';
+        for (; i < n; i++)
+            if (x < 100000) x = x * 10 + (s[i] - '0');
+    }
+    *exp10 = e + (neg_x ? -x : x);
+}
+
+/* A checked JSON number (s, n) as a double; false when it is not finite.
+   Exact when the digits fit 2^53 and the power of ten is at most 22 (the
+   values titles use); otherwise within a few units in the last place. */
+static bool xbl_mpsd__parse_double(const char *s, size_t n, double *out)
+{
+    uint64_t m;
+    long e;
+    double v;
+    xbl_mpsd__number_parts(s, n, &m, &e);
+    v = (double)m;
+    if (m == 0 || e == 0) {
+    } else if (e > 0) {
+        v = e > 400 ? v * 1e300 * 1e300 : v * xbl_mpsd__pow10((unsigned)e);
+    } else if (e >= -300) {
+        v /= xbl_mpsd__pow10((unsigned)-e);
+    } else {
+        v = e < -400 ? 0.0 : v / 1e300 / xbl_mpsd__pow10((unsigned)(-e - 300));
+    }
+    if (s[0] == '-') v = -v;
+    if (v - v != 0.0) return false;   /* inf (inf - inf is NaN) */
+    *out = v;
+    return true;
+}
+
+/* A string field that must fit cap bytes (NUL included); bad otherwise. */
+static size_t xbl_mpsd__rd_fixed(xbl_mpsd__rd *r, size_t v, char *buf, size_t cap)
+{
+    bool fits;
+    size_t end;
+    if (r->js[v] != '"') return xbl_mpsd__rd_wrong(r, v);
+    end = xbl_mpsd__rd_text(r, v, buf, cap, false, &fits);
+    if (!fits) r->bad = true;
+    return end;
+}
+
+/* Allocates the n-element array of a "pointer, then count" field at p. */
+static unsigned char *xbl_mpsd__rd_list_field(xbl_mpsd__rd *r, unsigned char *p, size_t n, size_t size)
+{
+    unsigned char *arr = n ? (unsigned char *)xbl_mpsd__arena_alloc_array(r->a, n, size) : NULL;
+    if (n) {
+        XBL_MPSD_MEMCPY(p, &arr, sizeof arr);
+        XBL_MPSD_MEMCPY(p + sizeof arr, &n, sizeof n);
+    }
+    return arr;
+}
+
+/* searchAttributes.tags: an array of strings (or null) into tags[]. */
+static size_t xbl_mpsd__rd_tags(xbl_mpsd__rd *r, unsigned char *p, size_t v)
+{
+    xbl_mpsd__hrd *h = xbl_mpsd__hrd_of(r);
+    xbl_mpsd_session_tag *tags;
+    size_t i, c;
+    if (r->js[v] == 'n') return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+    if (r->js[v] != '[') return xbl_mpsd__rd_wrong(r, v);
+    if (r->depth0 + r->depth >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
+    tags = (xbl_mpsd_session_tag *)(void *)xbl_mpsd__rd_list_field(r, p, xbl_mpsd__rd_count(r, v),
+                                                                    sizeof(xbl_mpsd_session_tag));
+    i = xbl_mpsd__json_ws(r->js, r->n, v + 1);
+    if (i < r->n && r->js[i] == ']') return i + 1;
+    for (c = 0;; c++) {
+        size_t end = xbl_mpsd__rd_fixed(r, i, tags ? tags[c].value : h->tmp.value, sizeof h->tmp.value);
+        if (end == SIZE_MAX) return end;
+        i = xbl_mpsd__json_ws(r->js, r->n, end);
+        if (i < r->n && r->js[i] == ']') return i + 1;
+        if (i >= r->n || r->js[i] != ',') return SIZE_MAX;
+        i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+    }
+}
+
+/* One attribute value at v: a string into value[], or a finite number. */
+static size_t xbl_mpsd__rd_attribute_value(xbl_mpsd__rd *r, size_t v, bool numbers, unsigned char *attr)
+{
+    xbl_mpsd__hrd *h = xbl_mpsd__hrd_of(r);
+    size_t end;
+    double d = 0.0;
+    char c = r->js[v];
+    if (!numbers) {
+        char *value = attr ? ((xbl_mpsd_session_string_attribute *)(void *)attr)->value : h->tmp.value;
+        return xbl_mpsd__rd_fixed(r, v, value, sizeof h->tmp.value);
+    }
+    if (c != '-' && (c < '0' || c > '9')) return xbl_mpsd__rd_wrong(r, v);
+    end = xbl_mpsd__json_number_end(r->js, r->n, v);
+    if (end == SIZE_MAX) return end;
+    if (!xbl_mpsd__parse_double(r->js + v, end - v, &d)) r->bad = true;
+    if (attr) XBL_MPSD_MEMCPY(attr + offsetof(xbl_mpsd_session_number_attribute, value), &d, sizeof d);
+    return end;
+}
+
+/* searchAttributes.strings / .numbers: an object (or null) of attributes,
+   kept in key order. */
+static size_t xbl_mpsd__rd_attributes(xbl_mpsd__rd *r, unsigned char *p, size_t v, bool numbers)
+{
+    xbl_mpsd__hrd *h = xbl_mpsd__hrd_of(r);
+    size_t size = numbers ? sizeof(xbl_mpsd_session_number_attribute) : sizeof(xbl_mpsd_session_string_attribute);
+    unsigned char *arr;
+    size_t i, c;
+    if (r->js[v] == 'n') return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+    if (r->js[v] != '{') return xbl_mpsd__rd_wrong(r, v);
+    if (r->depth0 + r->depth >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
+    arr = xbl_mpsd__rd_list_field(r, p, xbl_mpsd__rd_count(r, v), size);
+    i = xbl_mpsd__json_ws(r->js, r->n, v + 1);
+    for (c = 0;; c++) {
+        unsigned char *attr = arr ? arr + c * size : NULL;
+        size_t e;
+        if (i >= r->n) return SIZE_MAX;
+        if (r->js[i] == '}') return i + 1;
+        if (c > 0) {
+            if (r->js[i] != ',') return SIZE_MAX;
+            i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+        }
+        e = xbl_mpsd__json_key_end(r->js, r->n, i);
+        if (e >= r->n) return SIZE_MAX;
+        /* the name is the first member of both attribute structs */
+        xbl_mpsd__rd_fixed(r, i, attr ? (char *)attr : h->tmp.name, sizeof h->tmp.name);
+        e = xbl_mpsd__rd_attribute_value(r, e, numbers, attr);
+        if (e == SIZE_MAX) return e;
+        i = xbl_mpsd__json_ws(r->js, r->n, e);
+    }
+}
+
+/* "type": a string equal to "search" without regard to case. */
+static size_t xbl_mpsd__rd_search_type(xbl_mpsd__rd *r, size_t v)
+{
+    char buf[8];
+    bool fits;
+    size_t end;
+    if (r->js[v] != '"') return xbl_mpsd__rd_wrong(r, v);
+    end = xbl_mpsd__rd_text(r, v, buf, sizeof buf, false, &fits);
+    if (end != SIZE_MAX && (!fits || !xbl_mpsd__ieq(buf, "search"))) r->bad = true;
+    return end;
+}
+
+/* An ISO-8601 UTC time into *(time_t *)p; null reads as absent. */
+static size_t xbl_mpsd__rd_time_or_null(xbl_mpsd__rd *r, unsigned char *p, size_t v)
+{
+    bool esc;
+    size_t end;
+    time_t t = 0;
+    if (r->js[v] == 'n') return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+    if (r->js[v] != '"') return xbl_mpsd__rd_wrong(r, v);
+    end = xbl_mpsd__rd_str_end(r, v, &esc);
+    if (end == SIZE_MAX) return end;
+    if (!xbl_mpsd__parse_time(r->js + v + 1, end - v - 2, &t)) r->bad = true;
+    else XBL_MPSD_MEMCPY(p, &t, sizeof t);
+    return end;
+}
+
+static size_t xbl_mpsd__rd_handle_call(xbl_mpsd__rd *r, unsigned handler, unsigned char *p, size_t v)
+{
+    switch (handler) {
+    case XBL_MPSD__C_SH_TYPE: return xbl_mpsd__rd_search_type(r, v);
+    case XBL_MPSD__C_SH_TAGS: return xbl_mpsd__rd_tags(r, p, v);
+    case XBL_MPSD__C_SH_STRINGS: return xbl_mpsd__rd_attributes(r, p, v, false);
+    case XBL_MPSD__C_SH_NUMBERS: return xbl_mpsd__rd_attributes(r, p, v, true);
+    case XBL_MPSD__C_SH_ROLE_XUIDS:   /* checked, not kept: the holders belong to the session */
+        if (r->js[v] != '[') return xbl_mpsd__rd_wrong(r, v);
+        r->role_xuids = 1;
+        return xbl_mpsd__rd_array(r, v, XBL_MPSD__RT_XUIDS, NULL, NULL, NULL);
+    default: return xbl_mpsd__rd_time_or_null(r, p, v);   /* XBL_MPSD__C_TIME_OR_NULL */
+    }
+}
+
+/* A role-type or roles map of a search handle: its array, "pointer, then
+   count" at the frame's target. */
+static void xbl_mpsd__rd_handle_map(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v)
+{
+    size_t size = f->t->id == XBL_MPSD__T_SHTYPES ? sizeof(xbl_mpsd_role_type) : sizeof(xbl_mpsd_role);
+    f->elems = xbl_mpsd__rd_list_field(r, f->base, xbl_mpsd__rd_count(r, v), size);
+}
+
+static void xbl_mpsd__rd_handle_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v, size_t key)
+{
+    switch (f->t->id) {
+    case XBL_MPSD__T_SH: {
+        xbl_mpsd_search_handle *sh = (xbl_mpsd_search_handle *)(void *)f->base;
+        XBL_MPSD_MEMSET(sh, 0, sizeof *sh);
+        sh->filled = true;
+        xbl_mpsd__arena_alloc(r->a, 0, XBL_MPSD__ALIGN);   /* each handle's data starts aligned */
+        sh->data_len = r->a->used;   /* until it closes: where its data starts */
+        break;
+    }
+    case XBL_MPSD__T_QR: XBL_MPSD_MEMSET(f->base, 0, sizeof(xbl_mpsd_session_query_result)); break;
+    case XBL_MPSD__T_SHTYPES: case XBL_MPSD__T_SHROLES: xbl_mpsd__rd_handle_map(r, f, v); break;
+    case XBL_MPSD__T_SHTYPE: {
+        xbl_mpsd_role_type *type = (xbl_mpsd_role_type *)(void *)f->base;
+        XBL_MPSD_MEMSET(type, 0, sizeof *type);
+        xbl_mpsd__rd_string(r, key, &type->name);
+        break;
+    }
+    case XBL_MPSD__T_SHROLE: {
+        xbl_mpsd_role *role = (xbl_mpsd_role *)(void *)f->base;
+        XBL_MPSD_MEMSET(role, 0, sizeof *role);
+        role->role_type = (const xbl_mpsd_role_type *)(void *)r->f[r->depth - 3].base;
+        xbl_mpsd__rd_string(r, key, &role->name);
+        r->role_xuids = 0;
+        break;
+    }
+    default: break;
+    }
+}
+
+static void xbl_mpsd__rd_handle_close(xbl_mpsd__rd *r, const xbl_mpsd__rd_frame *f)
+{
+    xbl_mpsd_search_handle *sh = (xbl_mpsd_search_handle *)(void *)f->base;
+    const xbl_mpsd_role *role = (const xbl_mpsd_role *)(void *)f->base;
+    if (f->t->id == XBL_MPSD__T_SHROLE && r->role_xuids == 0 && role->member_count != 0)
+        r->bad = true;   /* memberXuids is required when count > 0, its length not checked */
+    if (f->t->id != XBL_MPSD__T_SH) return;
+    sh->data = r->fill && r->a->used > sh->data_len ? r->a->base + sh->data_len : NULL;
+    sh->data_len = r->a->used - sh->data_len;
+}
+
+/* The "results" array at r->i: each element an object read by `table` into
+   elems[c] (`size` bytes apart), or into `probe` when elems is NULL. Returns
+   the index after it or SIZE_MAX; *count the elements. */
+static size_t xbl_mpsd__rd_results(xbl_mpsd__rd *r, unsigned table, unsigned char *elems, size_t size,
+        unsigned char *probe, size_t *count)
+{
+    size_t v = r->i, i, c;
+    *count = 0;
+    if (r->js[v] != '[') return xbl_mpsd__rd_wrong(r, v);
+    if (r->depth0 + r->depth >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
+    r->depth0 = 1;   /* the array encloses every element frame */
+    i = xbl_mpsd__json_ws(r->js, r->n, v + 1);
+    for (c = 0; i < r->n && r->js[i] != ']'; c++) {
+        size_t end;
+        if (c > 0) {
+            if (r->js[i] != ',') return SIZE_MAX;
+            i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+        }
+        if (i >= r->n) return SIZE_MAX;
+        if (r->js[i] != '{') end = xbl_mpsd__rd_wrong(r, i);
+        else if (xbl_mpsd__rd_push(r, table, elems ? elems + c * size : probe, false, i, 0, 0) == SIZE_MAX
+                 || xbl_mpsd__rd_walk(r, 1) != XBL_MPSD__RW_DONE) return SIZE_MAX;
+        else end = r->i;
+        if (end == SIZE_MAX) return end;
+        i = xbl_mpsd__json_ws(r->js, r->n, end);
+    }
+    if (i >= r->n) return SIZE_MAX;
+    r->depth0 = 0;
+    *count = c;
+    return i + 1;
+}
+
+/* One walk over a {"results": [...]} list: measuring (r->fill false, each
+   element into probe, the last "results" remembered) or filling elems. */
+static bool xbl_mpsd__rd_list(xbl_mpsd__hrd *h, unsigned list_table, unsigned elem_table,
+        unsigned char *elems, size_t size, unsigned char *probe)
+{
+    xbl_mpsd__rd *r = &h->r;
+    size_t i = xbl_mpsd__json_ws(r->js, r->n, 0);
+    int res;
+    if (i >= r->n || r->js[i] != '{') return false;
+    xbl_mpsd__rd_push(r, list_table, (unsigned char *)&h->tmp, false, i, 0, 0);
+    while ((res = xbl_mpsd__rd_walk(r, 0)) == XBL_MPSD__RW_STOP) {   /* at "results" */
+        size_t count;
+        if (r->fill && r->i != h->results_at) { r->i = xbl_mpsd__rd_skip(r, r->i, 1); continue; }
+        if (!r->fill) {   /* a later "results" replaces this one */
+            h->results_at = r->i;
+            r->a->used = 0;
+        }
+        r->i = xbl_mpsd__rd_results(r, elem_table, r->fill ? elems : NULL, size, probe, &count);
+        if (r->i == SIZE_MAX) return false;
+        h->count = count;
+    }
+    return res == XBL_MPSD__RW_DONE && xbl_mpsd__json_ws(r->js, r->n, r->i) == r->n && !r->bad;
+}
+
+/* One walk over a single search handle document into sh. */
+static bool xbl_mpsd__rd_search_doc(xbl_mpsd__hrd *h, xbl_mpsd_search_handle *sh)
+{
+    xbl_mpsd__rd *r = &h->r;
+    size_t i = xbl_mpsd__json_ws(r->js, r->n, 0);
+    if (i >= r->n || r->js[i] != '{') return false;
+    xbl_mpsd__rd_push(r, XBL_MPSD__T_SH, (unsigned char *)sh, false, i, 0, 0);
+    h->count = 1;
+    return xbl_mpsd__rd_walk(r, 0) == XBL_MPSD__RW_DONE && xbl_mpsd__json_ws(r->js, r->n, r->i) == r->n && !r->bad;
+}
+
+/* The reader's scratch inside the caller's space (aligned), set up for a
+   walk over body; NULL with *rc set when the body is empty or the space too
+   small (*need: the exact bytes; invalid JSON wins over a short space). */
+static xbl_mpsd__hrd *xbl_mpsd__hrd_begin(const char *body, size_t len, void *scratch, size_t cap,
+        size_t *need, xbl_mpsd_result *rc)
+{
+    size_t pad = (size_t)((XBL_MPSD__ALIGN - ((uintptr_t)scratch & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1));
+    size_t start, json_len;
+    xbl_mpsd__hrd *h;
+    *need = 0;
+    *rc = XBL_MPSD_E_INVALID_JSON_STRING;
+    if (body == NULL || len == 0 || len > (size_t)0x7FFFFFFE) return NULL;
+    if (scratch == NULL || cap < pad || cap - pad < sizeof *h) {
+        if (xbl_mpsd__json_check(body, len, &start, &json_len) && body[start] == '{') {
+            *need = pad + sizeof *h;
+            *rc = XBL_MPSD_E_OUTOFMEMORY;
+        }
+        return NULL;
+    }
+    *need = pad + sizeof *h;
+    *rc = XBL_MPSD_OK;
+    h = (xbl_mpsd__hrd *)(void *)((unsigned char *)scratch + pad);
+    h->r.js = body;
+    h->r.n = len;
+    h->results_at = 0;
+    h->count = 0;
+    return h;
+}
+
+/* Starts one walk: the arena at base (NULL: measuring from an aligned
+   zero, unbounded), the engine reset. */
+static void xbl_mpsd__hrd_walk_begin(xbl_mpsd__hrd *h, unsigned char *base, size_t size)
+{
+    XBL_MPSD_MEMSET(&h->arena, 0, sizeof h->arena);
+    h->arena.base = base;
+    h->arena.size = base ? size : SIZE_MAX;
+    h->arena.measure = base == NULL;
+    h->r.a = &h->arena;
+    h->r.bad = false;
+    h->r.fill = base != NULL;
+    h->r.depth = h->r.depth0 = 0;
+}
+
+/* Buffer bytes a layout of `used` bytes needs at any address. */
+static size_t xbl_mpsd__any_address(size_t used)
+{
+    return used == 0 ? 0 : used + XBL_MPSD__ALIGN - 1;
+}
+
+/* Check walk of search handle text (list: a query's results, else one
+   handle): validates it and measures *count handles and *bytes of buffer
+   (at any address). OK, INVALID_JSON_STRING, or OUTOFMEMORY with *need the
+   exact scratch bytes. */
+static xbl_mpsd_result xbl_mpsd__search_measure(const char *body, size_t len, bool list, void *scratch, size_t cap,
+        size_t *need, size_t *count, size_t *bytes, size_t *results_at)
+{
+    xbl_mpsd_result rc;
+    xbl_mpsd__hrd *h = xbl_mpsd__hrd_begin(body, len, scratch, cap, need, &rc);
+    bool ok;
+    if (h == NULL) return rc;
+    xbl_mpsd__hrd_walk_begin(h, NULL, 0);
+    ok = list ? xbl_mpsd__rd_list(h, XBL_MPSD__T_SHLIST, XBL_MPSD__T_SH, NULL, 0, (unsigned char *)&h->sh)
+              : xbl_mpsd__rd_search_doc(h, &h->sh);
+    if (!ok || h->arena.failed) return XBL_MPSD_E_INVALID_JSON_STRING;
+    *count = h->count;
+    *bytes = xbl_mpsd__any_address(h->arena.used);
+    *results_at = h->results_at;
+    return XBL_MPSD_OK;
+}
+
+/* Fill walk over text search_measure accepted (same scratch, the
+   results_at it gave): out[0 .. count-1] and their data in buffer (at least
+   the measured bytes). Cannot fail. */
+static void xbl_mpsd__search_fill(const char *body, size_t len, bool list, size_t results_at, void *scratch,
+        xbl_mpsd_search_handle *out, unsigned char *buffer, size_t buffer_size)
+{
+    size_t pad = (size_t)((XBL_MPSD__ALIGN - ((uintptr_t)buffer & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1));
+    size_t need;
+    xbl_mpsd_result rc;
+    xbl_mpsd__hrd *h = xbl_mpsd__hrd_begin(body, len, scratch, SIZE_MAX, &need, &rc);
+    bool ok;
+    XBL_MPSD_ASSERT(h != NULL);
+    if (buffer == NULL || buffer_size < pad) {   /* no data to place: an aligned base of size 0 */
+        buffer = (unsigned char *)h;
+        pad = buffer_size = 0;
+    }
+    xbl_mpsd__hrd_walk_begin(h, buffer + pad, buffer_size - pad);
+    h->results_at = results_at;
+    ok = list ? xbl_mpsd__rd_list(h, XBL_MPSD__T_SHLIST, XBL_MPSD__T_SH, (unsigned char *)out, sizeof *out, NULL)
+              : xbl_mpsd__rd_search_doc(h, out);
+    XBL_MPSD_ASSERT(ok && !h->arena.failed);
+    XBL_MPSD__UNUSED(ok);
+}
+
+/* Check walk of a session query list: validates it, *count results. */
+static xbl_mpsd_result xbl_mpsd__queries_measure(const char *body, size_t len, void *scratch, size_t cap,
+        size_t *need, size_t *count, size_t *results_at)
+{
+    xbl_mpsd_result rc;
+    xbl_mpsd__hrd *h = xbl_mpsd__hrd_begin(body, len, scratch, cap, need, &rc);
+    if (h == NULL) return rc;
+    xbl_mpsd__hrd_walk_begin(h, NULL, 0);
+    if (!xbl_mpsd__rd_list(h, XBL_MPSD__T_QRLIST, XBL_MPSD__T_QR, NULL, 0, (unsigned char *)&h->qr))
+        return XBL_MPSD_E_INVALID_JSON_STRING;
+    *count = h->count;
+    *results_at = h->results_at;
+    return XBL_MPSD_OK;
+}
+
+/* Fill walk over a list queries_measure accepted: out[0 .. count-1]. */
+static void xbl_mpsd__queries_fill(const char *body, size_t len, size_t results_at, void *scratch,
+        xbl_mpsd_session_query_result *out)
+{
+    size_t need;
+    xbl_mpsd_result rc;
+    xbl_mpsd__hrd *h = xbl_mpsd__hrd_begin(body, len, scratch, SIZE_MAX, &need, &rc);
+    bool ok;
+    XBL_MPSD_ASSERT(h != NULL);
+    xbl_mpsd__hrd_walk_begin(h, (unsigned char *)h, 0);
+    h->results_at = results_at;
+    ok = xbl_mpsd__rd_list(h, XBL_MPSD__T_QRLIST, XBL_MPSD__T_QR, (unsigned char *)out, sizeof *out, NULL);
+    XBL_MPSD_ASSERT(ok);
+    XBL_MPSD__UNUSED(ok);
+}
+#endif /* XBL_MPSD_NO_HANDLES */
 
 /* ===========================================================================
    HTTP/1.1 request writer
@@ -7389,6 +8248,200 @@ xbl_mpsd_result xbl_mpsd_get_session_by_handle_result(xbl_mpsd_async *async, xbl
 {
     return xbl_mpsd__result(async, out, false);
 }
+
+#ifndef XBL_MPSD_NO_HANDLES
+/* ===========================================================================
+   Search handles and session queries
+   The handle struct views the caller's buffer; getters hand out pointers
+   into it. copy moves a handle's data (one contiguous, aligned range of the
+   buffer, placed there by the reader) to a new buffer at the same
+   alignment and relocates every pointer into it.
+   =========================================================================== */
+
+static bool xbl_mpsd__sh_ok(const xbl_mpsd_search_handle *h)
+{
+    return h != NULL && h->filled;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_reference(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_reference *session_ref)
+{
+    if (!xbl_mpsd__sh_ok(handle) || session_ref == NULL) return XBL_MPSD_E_INVALIDARG;
+    *session_ref = handle->session_reference;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_id(const xbl_mpsd_search_handle *handle, const char **id)
+{
+    if (!xbl_mpsd__sh_ok(handle) || id == NULL) return XBL_MPSD_E_INVALIDARG;
+    *id = handle->id;
+    return XBL_MPSD_OK;
+}
+
+/* The array getters: *items and *count from a "pointer, then count" pair. */
+#define XBL_MPSD__SH_LIST(handle, items, count, field, n)                          \
+    do {                                                                        \
+        if (!xbl_mpsd__sh_ok(handle) || (items) == NULL || (count) == NULL)     \
+            return XBL_MPSD_E_INVALIDARG;                                       \
+        *(items) = (handle)->field;                                             \
+        *(count) = (handle)->n;                                                 \
+        return XBL_MPSD_OK;                                                     \
+    } while (0)
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_owner_xuids(
+    const xbl_mpsd_search_handle *handle, const uint64_t **xuids, size_t *xuids_count)
+{
+    XBL_MPSD__SH_LIST(handle, xuids, xuids_count, owner_xuids, owner_xuids_count);
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_tags(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_tag **tags, size_t *tags_count)
+{
+    XBL_MPSD__SH_LIST(handle, tags, tags_count, tags, tags_count);
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_string_attributes(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_string_attribute **attributes,
+    size_t *attributes_count)
+{
+    XBL_MPSD__SH_LIST(handle, attributes, attributes_count, strings, strings_count);
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_number_attributes(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_number_attribute **attributes,
+    size_t *attributes_count)
+{
+    XBL_MPSD__SH_LIST(handle, attributes, attributes_count, numbers, numbers_count);
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_role_types(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_role_type **role_types, size_t *role_types_count)
+{
+    XBL_MPSD__SH_LIST(handle, role_types, role_types_count, role_types, role_types_count);
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_visibility(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_visibility *visibility)
+{
+    if (!xbl_mpsd__sh_ok(handle) || visibility == NULL) return XBL_MPSD_E_INVALIDARG;
+    *visibility = handle->visibility;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_join_restriction(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_restriction *join_restriction)
+{
+    if (!xbl_mpsd__sh_ok(handle) || join_restriction == NULL) return XBL_MPSD_E_INVALIDARG;
+    *join_restriction = handle->join_restriction;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_closed(const xbl_mpsd_search_handle *handle, bool *closed)
+{
+    if (!xbl_mpsd__sh_ok(handle) || closed == NULL) return XBL_MPSD_E_INVALIDARG;
+    *closed = handle->closed;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_member_counts(
+    const xbl_mpsd_search_handle *handle, size_t *max_members, size_t *current_members)
+{
+    if (!xbl_mpsd__sh_ok(handle)) return XBL_MPSD_E_INVALIDARG;
+    if (max_members != NULL) *max_members = handle->max_members_count;
+    if (current_members != NULL) *current_members = handle->members_count;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_creation_time(const xbl_mpsd_search_handle *handle, time_t *creation_time)
+{
+    if (!xbl_mpsd__sh_ok(handle) || creation_time == NULL) return XBL_MPSD_E_INVALIDARG;
+    *creation_time = handle->creation_time;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_custom_session_properties_json(
+    const xbl_mpsd_search_handle *handle, const char **custom_properties_json)
+{
+    if (!xbl_mpsd__sh_ok(handle) || custom_properties_json == NULL) return XBL_MPSD_E_INVALIDARG;
+    *custom_properties_json = handle->custom_properties_json;
+    return XBL_MPSD_OK;
+}
+
+void xbl_mpsd_search_handle_clear(xbl_mpsd_search_handle *handle)
+{
+    if (handle != NULL) XBL_MPSD_MEMSET(handle, 0, sizeof *handle);
+}
+
+/* p moved from [from, from + len) to to; a pointer outside stays. */
+static const void *xbl_mpsd__moved(const void *p, const unsigned char *from, size_t len, unsigned char *to)
+{
+    uintptr_t at = (uintptr_t)p, base = (uintptr_t)from;
+    if (p == NULL || at < base || at - base >= len) return p;
+    return to + (at - base);
+}
+
+/* The role types of h, already copied to `to`, pointed into it. */
+static void xbl_mpsd__sh_move_roles(xbl_mpsd_search_handle *h, const unsigned char *from, size_t len,
+        unsigned char *to)
+{
+    size_t t, k;
+    xbl_mpsd_role_type *types = (xbl_mpsd_role_type *)(uintptr_t)xbl_mpsd__moved(h->role_types, from, len, to);
+    h->role_types = types;
+    for (t = 0; t < h->role_types_count; t++) {
+        xbl_mpsd_role *roles = (xbl_mpsd_role *)(uintptr_t)xbl_mpsd__moved(types[t].roles, from, len, to);
+        types[t].name = (const char *)xbl_mpsd__moved(types[t].name, from, len, to);
+        types[t].roles = roles;
+        for (k = 0; k < types[t].role_count; k++) {
+            roles[k].name = (const char *)xbl_mpsd__moved(roles[k].name, from, len, to);
+            roles[k].role_type = &types[t];
+        }
+    }
+}
+
+/* Points every field of h (data already copied to `to`) into the copy. */
+static void xbl_mpsd__sh_move(xbl_mpsd_search_handle *h, unsigned char *to)
+{
+    const unsigned char *from = h->data;
+    size_t len = h->data_len;
+    h->owner_xuids = (const uint64_t *)xbl_mpsd__moved(h->owner_xuids, from, len, to);
+    h->tags = (const xbl_mpsd_session_tag *)xbl_mpsd__moved(h->tags, from, len, to);
+    h->strings = (const xbl_mpsd_session_string_attribute *)xbl_mpsd__moved(h->strings, from, len, to);
+    h->numbers = (const xbl_mpsd_session_number_attribute *)xbl_mpsd__moved(h->numbers, from, len, to);
+    h->custom_properties_json = (const char *)xbl_mpsd__moved(h->custom_properties_json, from, len, to);
+    xbl_mpsd__sh_move_roles(h, from, len, to);
+    h->data = len ? to : NULL;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_copy(
+    xbl_mpsd_search_handle *dst, const xbl_mpsd_search_handle *src,
+    void *buffer, size_t buffer_size, size_t *buffer_used)
+{
+    unsigned char *b = (unsigned char *)buffer, *to;
+    size_t pad, len;
+    uintptr_t lo, hi;
+    xbl_mpsd_search_handle h;
+    if (dst == NULL || !xbl_mpsd__sh_ok(src) || (buffer == NULL && buffer_size > 0)) return XBL_MPSD_E_INVALIDARG;
+    len = src->data_len;
+    lo = (uintptr_t)b;
+    hi = lo + buffer_size;
+    if (len > 0 && buffer_size > 0 && lo < (uintptr_t)src->data + len && (uintptr_t)src->data < hi)
+        return XBL_MPSD_E_INVALIDARG;
+    pad = (size_t)((XBL_MPSD__ALIGN - (lo & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1));
+    if (len > 0 && (buffer_size < pad || buffer_size - pad < len)) {
+        if (buffer_used != NULL) *buffer_used = xbl_mpsd__any_address(len);
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    h = *src;
+    if (len > 0) {
+        to = b + pad;
+        XBL_MPSD_MEMCPY(to, src->data, len);
+        xbl_mpsd__sh_move(&h, to);
+    }
+    *dst = h;
+    if (buffer_used != NULL) *buffer_used = len ? pad + len : 0;
+    return XBL_MPSD_OK;
+}
+#endif /* XBL_MPSD_NO_HANDLES */
 
 #ifndef XBL_MPSD_NO_RTA
 /* ===========================================================================
