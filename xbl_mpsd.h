@@ -39,6 +39,10 @@
                               their old values back.
       XBL_MPSD_NO_RTA         leaves out the real-time family (the WebSocket
                               client of section 9 and what is built on it)
+      XBL_MPSD_NO_HANDLES     leaves out the handles family of section 11
+                              (activities, transfer handles, invites, search
+                              handles, session queries)
+      XBL_MPSD_NO_TRACE       leaves out the trace hook (config.trace)
       XBL_MPSD_RTA_CLOSE_TIMEOUT_MS
                               how long a WebSocket close handshake may take
                               (default 2000 ms), see section 9
@@ -158,7 +162,17 @@
       - JSON is checked by our own scanner (RFC 8259 grammar, UTF-8,
         escapes, depth with a bit stack, no recursion) and responses are
         read by a one-pass walker that dispatches each key through a table
-        (no token array); every field is checked for type and bounds.
+        (no token array); every field is checked for type and bounds. This
+        departs from the founding design's jsmn token walker: a token array
+        sized for the largest document cost more memory than the document,
+        and reading through it was several times slower than walking the
+        text once (BENCHMARKS.md). jsmn.h is still included (the tests use
+        it as an independent judge), so it must stay on the include path.
+      - The handles family's bodies (handle IDs, activity lists, search
+        handles, query results) are read by the same key-table walker; a
+        list is walked element by element, one frame each. Each key is seen
+        once: no field is looked up by rescanning its object (RTA shoulder
+        taps included, found in one pass over their members).
       - Custom-property writes send only the changed keys (deleted keys as
         null); XBL_MPSD_WRITE_WHOLE_CUSTOM 1 restores XSAPI's whole-object
         writes. The getters always show the whole local object.
@@ -275,6 +289,29 @@
       16 KB holds any burst), messages are read in place without tokens.
       The WebSocket client and the RTA object together add about 8.5 KB of
       Cortex-M4 -Os code.
+
+   11. FIND AND BE FOUND: HANDLES, ACTIVITIES, INVITES, SEARCH, QUERIES
+      (XBL_MPSD_NO_HANDLES leaves them out). The rest of MPSD's REST
+      surface, with XSAPI's names: set and clear a user's activity (a
+      handle friends join by), activities for users and for a social
+      group (plain, or with the sessions' custom properties), transfer
+      handles, invites (one POST per invited XUID), search handles (create,
+      query with a filter, delete; getters, copy, clear) and session
+      queries. Each call is polled on the client's connection like a
+      session write, with the same rules: arguments are checked by the
+      *_async call (nothing is sent on a refusal), every 2xx body is
+      checked by its reader as the exchange completes (so the final poll
+      value is the outcome), count and size calls come before the result
+      call and never consume, a result call with storage too small answers
+      XBL_MPSD_E_OUTOFMEMORY without consuming, and no failure touches the
+      caller's storage. Clear activity (a query, then a DELETE) and invites
+      (N POSTs) run several exchanges in one operation, each with its own
+      timeout_ms; an invite operation keeps 48 bytes per invited XUID at the
+      end of the async's buffer. Where XSAPI returns half-filled results for
+      a malformed body, compacts failed invites away or reports argument
+      errors only on completion, these calls answer
+      XBL_MPSD_E_INVALID_JSON_STRING, keep one slot per invited XUID ("" for
+      a failed invite) and refuse bad arguments at once.
 */
 #ifndef XBL_MPSD_H
 #define XBL_MPSD_H
@@ -828,7 +865,7 @@ typedef struct xbl_mpsd_client_config {
 #define XBL_MPSD__ETAG_CAP        128   /* MPSD ETags are GUID-like, ~40 bytes */
 #define XBL_MPSD__LOCATION_CAP    300   /* longest reference path is 281 bytes */
 #define XBL_MPSD__ERROR_TEXT_CAP  256   /* service reasons are one sentence */
-#define XBL_MPSD__PATH_CAP        288   /* reference path or /handles/{id}/session */
+#define XBL_MPSD__PATH_CAP        512   /* reference path, /handles/..., or a session query with its keyword */
 
 struct xbl_mpsd_client {
     xbl_mpsd_port          port;        /* copied: the caller's struct may go away */
@@ -859,6 +896,23 @@ typedef struct xbl_mpsd__http_response {
     char     location[XBL_MPSD__LOCATION_CAP];
 } xbl_mpsd__http_response;
 
+#ifndef XBL_MPSD_NO_HANDLES
+/* What a handles-family operation keeps between its exchanges and for its
+   result calls. */
+typedef struct xbl_mpsd__hstate {
+    size_t          count;        /* results, or invited XUIDs */
+    size_t          size;         /* buffer bytes the result call needs */
+    size_t          index;        /* the exchange under way (invites) */
+    size_t          xuid_at;      /* invite body: where invitedXuid's digits start */
+    size_t          xuid_len;
+    size_t          table_at;     /* invites: XUIDs, then IDs, at the buffer's end */
+    size_t          succeeded;    /* invites answered with a handle ID */
+    xbl_mpsd_result first_failure;
+    uint32_t        step;         /* clear activity: 0 query, 1 delete */
+    char            id[XBL_MPSD_GUID_LENGTH];   /* a handle ID read from a response */
+} xbl_mpsd__hstate;
+#endif
+
 struct xbl_mpsd_async {
     unsigned char   *buffer;
     size_t           buffer_size;
@@ -881,6 +935,11 @@ struct xbl_mpsd_async {
     uint32_t         backoff_start_ms;
     uint32_t         backoff_ms;   /* length of the current back-off */
     xbl_mpsd_result  resend_cause; /* what ended the kept connection a resend replaced */
+    size_t           capacity;     /* the whole buffer; buffer_size is what one exchange may use */
+    uint32_t         method;       /* XBL_MPSD__M_* */
+#ifndef XBL_MPSD_NO_HANDLES
+    xbl_mpsd__hstate h;            /* handles family: results and multi-exchange state */
+#endif
     xbl_mpsd__http_response response;
     xbl_mpsd_session_reference reference;  /* of the delivered session */
     char             path[XBL_MPSD__PATH_CAP];
@@ -1485,6 +1544,182 @@ const char *xbl_mpsd_async_response_body(const xbl_mpsd_async *async, size_t *le
 
 /* The version of this header, as a string ("0.1.0"). */
 const char *xbl_mpsd_version(void);
+
+#ifndef XBL_MPSD_NO_HANDLES
+/* ===========================================================================
+   Handles, activities and invites (public part; XBL_MPSD_NO_HANDLES leaves
+   the family out). Every *_async call below checks its arguments, builds the
+   complete request into the async's buffer and starts the operation without
+   I/O: the exchanges happen in xbl_mpsd_async_poll on the client's
+   connection, and nothing the caller passed is referenced after the call
+   returns. Common answers of every *_async call: XBL_MPSD_E_INVALIDARG for a
+   NULL pointer or an argument that breaks the call's rule (nothing is sent),
+   XBL_MPSD_E_UNEXPECTED while the async holds an unconsumed result or runs,
+   XBL_MPSD_E_BUSY while the client runs another operation,
+   XBL_MPSD_E_OUTOFMEMORY when the request does not fit the async's buffer
+   (xbl_mpsd_async_needed_bytes tells a size to give). A SCID argument is a
+   string of 1-39 bytes; strings that go into JSON bodies must be valid UTF-8.
+   Operations end with XBL_MPSD_OK, XBL_MPSD_E_HTTP_STATUS(n) for a non-2xx
+   status, XBL_MPSD_E_INVALID_JSON_STRING for a 2xx whose body is missing or
+   not what the call reads, a transport code, or XBL_MPSD_E_OUTOFMEMORY when
+   the response did not fit the async's buffer (a failure: needed_bytes
+   tells the size; the result is consumed like any failure).
+   Result, count and size calls: XBL_MPSD_E_INVALIDARG for a NULL async or
+   required output (nothing consumed) or an async running another kind of
+   operation; XBL_MPSD_E_UNEXPECTED when nothing was started or the result
+   was already taken; XBL_MPSD_PENDING while it runs; the operation's failure
+   code (consumed) when it failed. Caller storage too small:
+   XBL_MPSD_E_OUTOFMEMORY, nothing consumed, outputs unchanged except the
+   reported need. Count and size calls never consume; a result call that
+   succeeds does. A NULL result array discards the result (consumed, OK).
+   =========================================================================== */
+
+/* A transfer handle's ID (NUL-terminated). */
+typedef struct xbl_mpsd_session_handle_id {
+    char value[XBL_MPSD_GUID_LENGTH];
+} xbl_mpsd_session_handle_id;
+
+/* An invite handle's ID, or "" for an invite that failed (NUL-terminated). */
+typedef struct xbl_mpsd_invite_handle {
+    char data[XBL_MPSD_GUID_LENGTH];
+} xbl_mpsd_invite_handle;
+
+/* One user's activity: the session they play in and the handle to join it
+   by (xbl_mpsd_write_session_by_handle_async with handle_id). Absent fields
+   read as 0, empty, false or UNKNOWN. custom_session_properties_json is NULL
+   from the plain result calls and the session's custom properties as JSON
+   text ("null" when the service gave none) from the WithProperties ones. */
+typedef struct xbl_mpsd_activity_details {
+    xbl_mpsd_session_reference   session_reference;
+    char                         handle_id[XBL_MPSD_GUID_LENGTH];
+    uint32_t                     title_id;
+    xbl_mpsd_session_visibility  visibility;
+    xbl_mpsd_session_restriction join_restriction;
+    bool                         closed;
+    uint64_t                     owner_xuid;
+    uint32_t                     max_members_count;
+    uint32_t                     members_count;
+    const char                  *custom_session_properties_json;
+} xbl_mpsd_activity_details;
+
+/* Publishes "this user plays in this session" (POST /handles, type
+   activity). The reference must be valid (xbl_mpsd_session_reference_is_valid).
+   No result call: the final value of xbl_mpsd_async_poll is the outcome (any
+   2xx is XBL_MPSD_OK, whatever the body), and the async is free for the next
+   operation once it completed. */
+xbl_mpsd_result xbl_mpsd_set_activity_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session_reference *session_reference, xbl_mpsd_async *async);
+
+/* Deletes the client user's activity in `scid`: first the activity query
+   for the client's XUID, then DELETE /handles/{id} of the one activity it
+   returns. Ends with XBL_MPSD_E_INVALIDARG, and sends no DELETE, when the
+   query returns none or more than one (as XSAPI does);
+   XBL_MPSD_E_INVALID_JSON_STRING when the returned ID is not a safe path
+   segment; a failed query's code; XBL_MPSD_E_HTTP_STATUS(n) for a refused
+   DELETE. Each exchange has its own timeout_ms. No result call (as set). */
+xbl_mpsd_result xbl_mpsd_clear_activity_async(
+    xbl_mpsd_client *client, const char *scid, xbl_mpsd_async *async);
+
+/* Creates a transfer handle (POST /handles, type transfer) that lets the
+   members of the origin session into the target session. Both references
+   by value, both must be valid. The response must carry an `id` of 1-39
+   bytes, else the operation ends with XBL_MPSD_E_INVALID_JSON_STRING. */
+xbl_mpsd_result xbl_mpsd_set_transfer_handle_async(
+    xbl_mpsd_client *client, xbl_mpsd_session_reference target_session_reference,
+    xbl_mpsd_session_reference origin_session_reference, xbl_mpsd_async *async);
+
+/* The new transfer handle's ID into *handle_id (required). */
+xbl_mpsd_result xbl_mpsd_set_transfer_handle_result(xbl_mpsd_async *async, xbl_mpsd_session_handle_id *handle_id);
+
+/* Invites each XUID of xuids (count >= 1, no zero) to the session: one
+   POST /handles (type invite) per XUID, in order, each with its own
+   timeout_ms, every one attempted whatever happened to the previous ones.
+   title_id is sent as inviteAttributes.titleId; context_string_id (a
+   "///"-prefixed custom invite string ID) as contextString and
+   custom_activation_context as context, each left out when NULL or "". The
+   reference must be valid. The async keeps the XUIDs and the IDs: its buffer
+   needs 48 bytes per XUID beyond the largest exchange. The operation ends
+   with XBL_MPSD_OK when at least one invite was answered with a handle ID,
+   otherwise with the first invite's failure code. */
+xbl_mpsd_result xbl_mpsd_send_invites_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session_reference *session_reference,
+    const uint64_t *xuids, size_t xuids_count, uint32_t title_id,
+    const char *context_string_id /* may be NULL */, const char *custom_activation_context /* may be NULL */,
+    xbl_mpsd_async *async);
+
+/* The number of entries send_invites_result writes: the xuids_count of the
+   call (SDK-only: XSAPI has no count call). */
+xbl_mpsd_result xbl_mpsd_send_invites_result_count(xbl_mpsd_async *async, size_t *handles_count);
+
+/* One entry per invited XUID, in the order of the call's xuids:
+   handles[i].data is the invite ID for xuids[i], or "" when that invite
+   failed. handles_count below the count: XBL_MPSD_E_OUTOFMEMORY. */
+xbl_mpsd_result xbl_mpsd_send_invites_result(
+    xbl_mpsd_async *async, size_t handles_count, xbl_mpsd_invite_handle *handles);
+
+/* Activities of a social group in `scid` (POST /handles/query, owners.people
+   with moniker social_group, e.g. "people" or "favorites", of the user
+   social_group_owner_xuid, non-zero). At most 100, no paging. The plain and
+   WithProperties calls send the same request; they differ in their results. */
+xbl_mpsd_result xbl_mpsd_get_activities_for_social_group_async(
+    xbl_mpsd_client *client, const char *scid, uint64_t social_group_owner_xuid, const char *social_group,
+    xbl_mpsd_async *async);
+/* As xbl_mpsd_get_activities_for_social_group_async; the results carry the
+   sessions' custom properties. */
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_social_group_async(
+    xbl_mpsd_client *client, const char *scid, uint64_t social_group_owner_xuid, const char *social_group,
+    xbl_mpsd_async *async);
+
+/* The number of activities a plain activity query found (also for a
+   for-users query: the two owner forms are interchangeable). */
+xbl_mpsd_result xbl_mpsd_get_activities_for_social_group_result_count(xbl_mpsd_async *async, size_t *activity_count);
+
+/* Copies the activities into activities[0 .. n-1] in response order,
+   custom_session_properties_json NULL in each; activity_count below n:
+   XBL_MPSD_E_OUTOFMEMORY. A WithProperties operation here:
+   XBL_MPSD_E_INVALIDARG. */
+xbl_mpsd_result xbl_mpsd_get_activities_for_social_group_result(
+    xbl_mpsd_async *async, size_t activity_count, xbl_mpsd_activity_details *activities);
+
+/* The bytes of buffer the WithProperties result needs: 0 without
+   activities, otherwise enough at any buffer alignment. */
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_social_group_result_size(
+    xbl_mpsd_async *async, size_t *result_size_in_bytes);
+
+/* Lays out the activities as an array at the first aligned address of
+   buffer, followed by their custom-properties texts: *ptr_to_buffer the
+   array (NULL when none), *ptr_to_buffer_count the count, *buffer_used (when
+   given) the bytes used from buffer's start. buffer_size below the size
+   call's value: XBL_MPSD_E_OUTOFMEMORY, *buffer_used set to that value.
+   buffer NULL (size 0) discards the result. A plain operation here:
+   XBL_MPSD_E_INVALIDARG. */
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_social_group_result(
+    xbl_mpsd_async *async, size_t buffer_size, void *buffer,
+    xbl_mpsd_activity_details **ptr_to_buffer, size_t *ptr_to_buffer_count, size_t *buffer_used /* may be NULL */);
+
+/* Activities of the users xuids (count >= 1, no zero; duplicates kept) in
+   `scid` (POST /handles/query, owners.xuids). Results as for the social
+   group calls. */
+xbl_mpsd_result xbl_mpsd_get_activities_for_users_async(
+    xbl_mpsd_client *client, const char *scid, const uint64_t *xuids, size_t xuids_count, xbl_mpsd_async *async);
+/* As xbl_mpsd_get_activities_for_users_async; the results carry the
+   sessions' custom properties. */
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_users_async(
+    xbl_mpsd_client *client, const char *scid, const uint64_t *xuids, size_t xuids_count, xbl_mpsd_async *async);
+/* Same as xbl_mpsd_get_activities_for_social_group_result_count. */
+xbl_mpsd_result xbl_mpsd_get_activities_for_users_result_count(xbl_mpsd_async *async, size_t *activity_count);
+/* Same as xbl_mpsd_get_activities_for_social_group_result. */
+xbl_mpsd_result xbl_mpsd_get_activities_for_users_result(
+    xbl_mpsd_async *async, size_t activity_count, xbl_mpsd_activity_details *activities);
+/* Same as xbl_mpsd_get_activities_with_properties_for_social_group_result_size. */
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_users_result_size(
+    xbl_mpsd_async *async, size_t *result_size_in_bytes);
+/* Same as xbl_mpsd_get_activities_with_properties_for_social_group_result. */
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_users_result(
+    xbl_mpsd_async *async, size_t buffer_size, void *buffer,
+    xbl_mpsd_activity_details **ptr_to_buffer, size_t *ptr_to_buffer_count, size_t *buffer_used /* may be NULL */);
+#endif /* XBL_MPSD_NO_HANDLES */
+
 
 #ifndef XBL_MPSD_NO_HANDLES
 /* ===========================================================================
@@ -4920,6 +5155,28 @@ typedef struct xbl_mpsd__rd_scratch {
     xbl_mpsd_role            role;
 } xbl_mpsd__rd_scratch;
 
+#ifndef XBL_MPSD_NO_HANDLES
+/* The handle documents' reader state. */
+typedef struct xbl_mpsd__rd_h {
+    size_t                     count;        /* elements of the results list */
+    size_t                     lists;        /* results keys met */
+    xbl_mpsd_activity_details *acts;         /* the caller's array when filling */
+    bool                       with_text;    /* custom properties kept (WithProperties) */
+    bool                       custom_seen;  /* ...in the element being read */
+    char                       first_id[XBL_MPSD_GUID_LENGTH];
+    xbl_mpsd_search_handle    *shs;          /* the caller's search handles when filling */
+    xbl_mpsd_session_query_result *qrs;      /* the caller's query results when filling */
+    union {
+        xbl_mpsd_activity_details act;
+        struct {
+            xbl_mpsd_search_handle            sh;
+            xbl_mpsd_session_string_attribute tmp;   /* a tag or attribute */
+        } search;
+        xbl_mpsd_session_query_result qr;
+    } sc;                                    /* the element being measured */
+} xbl_mpsd__rd_h;
+#endif
+
 typedef struct xbl_mpsd__rd {
     const char        *js;       /* the text */
     size_t             n;
@@ -4949,6 +5206,9 @@ typedef struct xbl_mpsd__rd {
     size_t             chain_count;    /* links of a chain looked up by key */
     size_t             me_at, me_bytes;   /* the "me" entry (large sessions) */
     bool               me_bad;
+#ifndef XBL_MPSD_NO_HANDLES
+    xbl_mpsd__rd_h     h;              /* handle documents */
+#endif
 } xbl_mpsd__rd;
 
 #define XBL_MPSD__RM_ACTIVE   1u
@@ -5213,7 +5473,7 @@ static size_t xbl_mpsd__rd_array(xbl_mpsd__rd *r, size_t v, unsigned kind, void 
             if (arr) ((const char **)arr)[c] = str;
         } else if (kind == XBL_MPSD__RT_FLAGS) {
             int k = xbl_mpsd__rd_enum_index(r, i, e, &end);
-            if (k >= 0) *flags |= (uint32_t)1 << k;
+            if (k >= 0 && flags != NULL) *flags |= (uint32_t)1 << k;
         } else if (kind == XBL_MPSD__RT_XUIDS) {
             end = xbl_mpsd__rd_text(r, i, buf, sizeof buf, false, &fits);
             if (end != SIZE_MAX && (!fits || !xbl_mpsd__parse_dec(buf, xbl_mpsd__strlen(buf), UINT64_MAX, &x)))
@@ -5270,9 +5530,9 @@ enum {   /* tables, in xbl_mpsd__rd_tables order; a map's element table follows 
     XBL_MPSD__T_ROLES, XBL_MPSD__T_ROLE, XBL_MPSD__T_MEMBER, XBL_MPSD__T_MCONST, XBL_MPSD__T_MCSYS,
     XBL_MPSD__T_MMR, XBL_MPSD__T_MPROP, XBL_MPSD__T_MPSYS, XBL_MPSD__T_SUB
 #ifndef XBL_MPSD_NO_HANDLES
-    , XBL_MPSD__T_HREF, XBL_MPSD__T_SH, XBL_MPSD__T_SHATTR, XBL_MPSD__T_SHINFO, XBL_MPSD__T_SHROLEINFO,
-    XBL_MPSD__T_SHTYPES, XBL_MPSD__T_SHTYPE, XBL_MPSD__T_SHROLES, XBL_MPSD__T_SHROLE, XBL_MPSD__T_SHLIST,
-    XBL_MPSD__T_QR, XBL_MPSD__T_QRLIST
+    , XBL_MPSD__T_HID, XBL_MPSD__T_LIST_ROOT, XBL_MPSD__T_HREF, XBL_MPSD__T_ACTIVITY, XBL_MPSD__T_ARINFO
+    , XBL_MPSD__T_SH, XBL_MPSD__T_SHATTR, XBL_MPSD__T_SHINFO, XBL_MPSD__T_SHROLEINFO,
+    XBL_MPSD__T_SHTYPES, XBL_MPSD__T_SHTYPE, XBL_MPSD__T_SHROLES, XBL_MPSD__T_SHROLE, XBL_MPSD__T_QR
 #endif
 };
 
@@ -5290,6 +5550,7 @@ enum {   /* handlers of xbl_mpsd__rd_call */
     XBL_MPSD__C_RESERVED, XBL_MPSD__C_SUBSCRIPTION, XBL_MPSD__C_MEMBER_ROLES, XBL_MPSD__C_MEMBER_CUSTOM,
     XBL_MPSD__C_ROLE_XUIDS
 #ifndef XBL_MPSD_NO_HANDLES
+    , XBL_MPSD__C_TYPE_ACTIVITY, XBL_MPSD__C_ACTIVITY_CUSTOM
     , XBL_MPSD__C_SH_TYPE, XBL_MPSD__C_SH_TAGS, XBL_MPSD__C_SH_STRINGS, XBL_MPSD__C_SH_NUMBERS,
     XBL_MPSD__C_SH_ROLE_XUIDS, XBL_MPSD__C_TIME_OR_NULL
 #endif
@@ -5524,43 +5785,67 @@ static const xbl_mpsd__rd_key xbl_mpsd__rd_sub[] = {
 };
 
 #ifndef XBL_MPSD_NO_HANDLES
+#define XBL_MPSD__HO(f) ((uint16_t)offsetof(xbl_mpsd_activity_details, f))
+#define XBL_MPSD__RO(f) ((uint16_t)offsetof(xbl_mpsd_session_reference, f))
+
+static const xbl_mpsd__rd_key xbl_mpsd__rd_hid[] = {   /* a handle-ID document (transfer, invite) */
+    XBL_MPSD__K("id", 0, FIXED, XBL_MPSD_GUID_LENGTH)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_list_root[] = {
+    XBL_MPSD__K("results", 0, YIELD, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_href[] = {   /* a session reference, into xbl_mpsd_session_reference */
+    XBL_MPSD__K("scid", XBL_MPSD__RO(scid), FIXED, XBL_MPSD_SCID_LENGTH),
+    XBL_MPSD__K("templateName", XBL_MPSD__RO(session_template_name), FIXED, XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH),
+    XBL_MPSD__K("name", XBL_MPSD__RO(session_name), FIXED, XBL_MPSD_SESSION_NAME_MAX_LENGTH)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_activity[] = {   /* an element of an activity list */
+    XBL_MPSD__K("type", 0, CALL, XBL_MPSD__C_TYPE_ACTIVITY),
+    XBL_MPSD__K("id", XBL_MPSD__HO(handle_id), FIXED, XBL_MPSD_GUID_LENGTH),
+    XBL_MPSD__K("sessionRef", XBL_MPSD__HO(session_reference), OBJ_NULL, XBL_MPSD__T_HREF),
+    XBL_MPSD__K("titleId", XBL_MPSD__HO(title_id), DEC32, 0),
+    XBL_MPSD__K("ownerXuid", XBL_MPSD__HO(owner_xuid), DEC64, 0),
+    XBL_MPSD__K("relatedInfo", 0, OBJ_NULL, XBL_MPSD__T_ARINFO),
+    XBL_MPSD__K("customProperties", 0, CALL, XBL_MPSD__C_ACTIVITY_CUSTOM)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_arinfo[] = {   /* relatedInfo of an activity */
+    XBL_MPSD__K("visibility", XBL_MPSD__HO(visibility), ENUM, XBL_MPSD__E_VISIBILITY),
+    XBL_MPSD__K("joinRestriction", XBL_MPSD__HO(join_restriction), ENUM, XBL_MPSD__E_RESTRICTION),
+    XBL_MPSD__K("closed", XBL_MPSD__HO(closed), BOOL, 0),
+    XBL_MPSD__K("maxMembersCount", XBL_MPSD__HO(max_members_count), U32, 0),
+    XBL_MPSD__K("membersCount", XBL_MPSD__HO(members_count), U32, 0)
+};
+
 /* Handle documents: a search handle (its own struct is the target) and a
    session query result; "results" lists yield to the caller, which walks
    the array and opens a frame per element. */
-#define XBL_MPSD__HO(f) ((uint16_t)offsetof(xbl_mpsd_search_handle, f))
+#define XBL_MPSD__SHO(f) ((uint16_t)offsetof(xbl_mpsd_search_handle, f))
 #define XBL_MPSD__QO(f) ((uint16_t)offsetof(xbl_mpsd_session_query_result, f))
-static const xbl_mpsd__rd_key xbl_mpsd__rd_href[] = {   /* a sessionRef; each part optional, must fit */
-    XBL_MPSD__K("scid", (uint16_t)offsetof(xbl_mpsd_session_reference, scid), FIXED, XBL_MPSD_SCID_LENGTH),
-    XBL_MPSD__K("templateName", (uint16_t)offsetof(xbl_mpsd_session_reference, session_template_name), FIXED,
-                XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH),
-    XBL_MPSD__K("name", (uint16_t)offsetof(xbl_mpsd_session_reference, session_name), FIXED,
-                XBL_MPSD_SESSION_NAME_MAX_LENGTH)
-};
 static const xbl_mpsd__rd_key xbl_mpsd__rd_sh[] = {
     XBL_MPSD__K("type", 0, CALL, XBL_MPSD__C_SH_TYPE),
-    XBL_MPSD__K("id", XBL_MPSD__HO(id), FIXED, XBL_MPSD_GUID_LENGTH),
-    XBL_MPSD__K("createTime", XBL_MPSD__HO(creation_time), CALL, XBL_MPSD__C_TIME_OR_NULL),
-    XBL_MPSD__K("sessionRef", XBL_MPSD__HO(session_reference), OBJ_NULL, XBL_MPSD__T_HREF),
+    XBL_MPSD__K("id", XBL_MPSD__SHO(id), FIXED, XBL_MPSD_GUID_LENGTH),
+    XBL_MPSD__K("createTime", XBL_MPSD__SHO(creation_time), CALL, XBL_MPSD__C_TIME_OR_NULL),
+    XBL_MPSD__K("sessionRef", XBL_MPSD__SHO(session_reference), OBJ_NULL, XBL_MPSD__T_HREF),
     XBL_MPSD__K("searchAttributes", 0, OBJ_NULL, XBL_MPSD__T_SHATTR),
-    XBL_MPSD__K("customProperties", XBL_MPSD__HO(custom_properties_json), RAW, 0),
+    XBL_MPSD__K("customProperties", XBL_MPSD__SHO(custom_properties_json), RAW, 0),
     XBL_MPSD__K("relatedInfo", 0, OBJ_NULL, XBL_MPSD__T_SHINFO),
     XBL_MPSD__K("roleInfo", 0, OBJ_NULL, XBL_MPSD__T_SHROLEINFO)
 };
 static const xbl_mpsd__rd_key xbl_mpsd__rd_shattr[] = {
-    XBL_MPSD__K("tags", XBL_MPSD__HO(tags), CALL, XBL_MPSD__C_SH_TAGS),
-    XBL_MPSD__K("numbers", XBL_MPSD__HO(numbers), CALL, XBL_MPSD__C_SH_NUMBERS),
-    XBL_MPSD__K("strings", XBL_MPSD__HO(strings), CALL, XBL_MPSD__C_SH_STRINGS)
+    XBL_MPSD__K("tags", XBL_MPSD__SHO(tags), CALL, XBL_MPSD__C_SH_TAGS),
+    XBL_MPSD__K("numbers", XBL_MPSD__SHO(numbers), CALL, XBL_MPSD__C_SH_NUMBERS),
+    XBL_MPSD__K("strings", XBL_MPSD__SHO(strings), CALL, XBL_MPSD__C_SH_STRINGS)
 };
 static const xbl_mpsd__rd_key xbl_mpsd__rd_shinfo[] = {   /* the two counts are required */
-    XBL_MPSD__K("membersCount", XBL_MPSD__HO(members_count), U32, 0),
-    XBL_MPSD__K("maxMembersCount", XBL_MPSD__HO(max_members_count), U32, 0),
-    XBL_MPSD__K("visibility", XBL_MPSD__HO(visibility), ENUM, XBL_MPSD__E_VISIBILITY),
-    XBL_MPSD__K("joinRestriction", XBL_MPSD__HO(join_restriction), ENUM, XBL_MPSD__E_RESTRICTION),
-    XBL_MPSD__K("closed", XBL_MPSD__HO(closed), BOOL, 0),
-    XBL_MPSD__K("sessionOwners", XBL_MPSD__HO(owner_xuids), XUIDS, 0)
+    XBL_MPSD__K("membersCount", XBL_MPSD__SHO(members_count), U32, 0),
+    XBL_MPSD__K("maxMembersCount", XBL_MPSD__SHO(max_members_count), U32, 0),
+    XBL_MPSD__K("visibility", XBL_MPSD__SHO(visibility), ENUM, XBL_MPSD__E_VISIBILITY),
+    XBL_MPSD__K("joinRestriction", XBL_MPSD__SHO(join_restriction), ENUM, XBL_MPSD__E_RESTRICTION),
+    XBL_MPSD__K("closed", XBL_MPSD__SHO(closed), BOOL, 0),
+    XBL_MPSD__K("sessionOwners", XBL_MPSD__SHO(owner_xuids), XUIDS, 0)
 };
 static const xbl_mpsd__rd_key xbl_mpsd__rd_shroleinfo[] = {
-    XBL_MPSD__K("roleTypes", XBL_MPSD__HO(role_types), MAP, XBL_MPSD__T_SHTYPES)
+    XBL_MPSD__K("roleTypes", XBL_MPSD__SHO(role_types), MAP, XBL_MPSD__T_SHTYPES)
 };
 static const xbl_mpsd__rd_key xbl_mpsd__rd_shtype[] = {   /* a role type; its roles map below */
     XBL_MPSD__K("ownerManaged", (uint16_t)offsetof(xbl_mpsd_role_type, owner_managed), BOOL, 0),
@@ -5573,9 +5858,6 @@ static const xbl_mpsd__rd_key xbl_mpsd__rd_shrole[] = {   /* memberXuids checked
     XBL_MPSD__K("target", (uint16_t)offsetof(xbl_mpsd_role, target_count), U32, 0),
     XBL_MPSD__K("max", (uint16_t)offsetof(xbl_mpsd_role, max_member_count), U32, 0),
     XBL_MPSD__K("memberXuids", 0, CALL, XBL_MPSD__C_SH_ROLE_XUIDS)
-};
-static const xbl_mpsd__rd_key xbl_mpsd__rd_results_keys[] = {
-    XBL_MPSD__K("results", 0, YIELD, 0)
 };
 static const xbl_mpsd__rd_key xbl_mpsd__rd_qr[] = {
     XBL_MPSD__K("xuid", XBL_MPSD__QO(xuid), DEC64, 0),
@@ -5621,8 +5903,12 @@ static const xbl_mpsd__rd_table xbl_mpsd__rd_tables[] = {
     XBL_MPSD__TABLE(xbl_mpsd__rd_mpsys, XBL_MPSD__T_MPSYS, 0),
     XBL_MPSD__TABLE(xbl_mpsd__rd_sub, XBL_MPSD__T_SUB, 0)
 #ifndef XBL_MPSD_NO_HANDLES
-    , XBL_MPSD__TABLE(xbl_mpsd__rd_href, XBL_MPSD__T_HREF, 0),
-    XBL_MPSD__TABLE(xbl_mpsd__rd_sh, XBL_MPSD__T_SH, 1),
+    , XBL_MPSD__TABLE(xbl_mpsd__rd_hid, XBL_MPSD__T_HID, 1),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_list_root, XBL_MPSD__T_LIST_ROOT, 1),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_href, XBL_MPSD__T_HREF, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_activity, XBL_MPSD__T_ACTIVITY, 2),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_arinfo, XBL_MPSD__T_ARINFO, 0)
+    , XBL_MPSD__TABLE(xbl_mpsd__rd_sh, XBL_MPSD__T_SH, 1),
     XBL_MPSD__TABLE(xbl_mpsd__rd_shattr, XBL_MPSD__T_SHATTR, 0),
     XBL_MPSD__TABLE(xbl_mpsd__rd_shinfo, XBL_MPSD__T_SHINFO, 2),
     XBL_MPSD__TABLE(xbl_mpsd__rd_shroleinfo, XBL_MPSD__T_SHROLEINFO, 0),
@@ -5630,9 +5916,7 @@ static const xbl_mpsd__rd_table xbl_mpsd__rd_tables[] = {
     XBL_MPSD__TABLE(xbl_mpsd__rd_shtype, XBL_MPSD__T_SHTYPE, 0),
     { NULL, 0, XBL_MPSD__T_SHROLES, 0 },
     XBL_MPSD__TABLE(xbl_mpsd__rd_shrole, XBL_MPSD__T_SHROLE, 0),
-    XBL_MPSD__TABLE(xbl_mpsd__rd_results_keys, XBL_MPSD__T_SHLIST, 1),
-    XBL_MPSD__TABLE(xbl_mpsd__rd_qr, XBL_MPSD__T_QR, 0),
-    XBL_MPSD__TABLE(xbl_mpsd__rd_results_keys, XBL_MPSD__T_QRLIST, 1)
+    XBL_MPSD__TABLE(xbl_mpsd__rd_qr, XBL_MPSD__T_QR, 0)
 #endif
 };
 
@@ -5769,6 +6053,11 @@ static size_t xbl_mpsd__rd_member_roles(xbl_mpsd__rd *r, size_t v, xbl_mpsd_sess
     }
 }
 
+#ifndef XBL_MPSD_NO_HANDLES
+static size_t xbl_mpsd__rd_doc_type(xbl_mpsd__rd *r, size_t v, const char *want);
+static size_t xbl_mpsd__rd_activity_custom(xbl_mpsd__rd *r, unsigned char *p, size_t v);
+#endif
+
 static size_t xbl_mpsd__rd_call(xbl_mpsd__rd *r, unsigned handler, unsigned char *p, size_t v)
 {
     xbl_mpsd_session_member *m = (xbl_mpsd_session_member *)(void *)p;
@@ -5795,6 +6084,10 @@ static size_t xbl_mpsd__rd_call(xbl_mpsd__rd *r, unsigned handler, unsigned char
         r->member_sub = (xbl_mpsd_session_change_types)flags;
         return end;
     case XBL_MPSD__C_MEMBER_ROLES: return xbl_mpsd__rd_member_roles(r, v, m);
+#ifndef XBL_MPSD_NO_HANDLES
+    case XBL_MPSD__C_TYPE_ACTIVITY: return xbl_mpsd__rd_doc_type(r, v, "activity");
+    case XBL_MPSD__C_ACTIVITY_CUSTOM: return xbl_mpsd__rd_activity_custom(r, p, v);
+#endif
     case XBL_MPSD__C_MEMBER_CUSTOM:
         if (r->js[v] == 'n') return xbl_mpsd__json_scalar_end(r->js, r->n, v);
         end = xbl_mpsd__rd_raw(r, v, &m->custom_constants_json);
@@ -6338,33 +6631,162 @@ static xbl_mpsd_result xbl_mpsd__session_load(xbl_mpsd_session *out,
 }
 
 #ifndef XBL_MPSD_NO_HANDLES
+/* ---- handle documents (handle IDs, activity lists): the same engine.
+   A list document is {"results": [ {...}, ... ]}: the root table yields at
+   "results", and xbl_mpsd__rd_objects walks the array, one frame per
+   element, into the target its `begin` gives (scratch when measuring, the
+   caller's storage when filling) and calls `end` after each. A second
+   "results" key makes the body invalid. ---- */
+
+/* What a list reader does around each element. */
+typedef struct xbl_mpsd__rd_list {
+    unsigned table;                                              /* the element's table */
+    unsigned char *(*begin)(xbl_mpsd__rd *r, size_t index);      /* the element's target */
+    void (*end)(xbl_mpsd__rd *r, unsigned char *elem, size_t index);
+} xbl_mpsd__rd_list;
+
+/* A document `type` that must equal `want` (case-insensitive, HD5);
+   anything else (another string, null, another JSON type) makes the
+   element invalid. */
+static size_t xbl_mpsd__rd_doc_type(xbl_mpsd__rd *r, size_t v, const char *want)
+{
+    char buf[16];
+    bool fits;
+    size_t end;
+    if (r->js[v] != '"') return xbl_mpsd__rd_wrong(r, v);
+    end = xbl_mpsd__rd_text(r, v, buf, sizeof buf, false, &fits);
+    if (end != SIZE_MAX && (!fits || !xbl_mpsd__ieq(buf, want))) r->bad = true;
+    return end;
+}
+
+/* An activity's customProperties, any JSON value: measured, or copied into
+   the caller's buffer when the WithProperties result fills it. */
+static size_t xbl_mpsd__rd_activity_custom(xbl_mpsd__rd *r, unsigned char *p, size_t v)
+{
+    xbl_mpsd_activity_details *d = (xbl_mpsd_activity_details *)(void *)p;
+    size_t end = xbl_mpsd__rd_skip(r, v, r->depth0 + r->depth);
+    if (end == SIZE_MAX) return end;
+    r->h.custom_seen = true;
+    if (r->h.with_text) d->custom_session_properties_json = xbl_mpsd__arena_strn(r->a, r->js + v, end - v);
+    return end;
+}
+
+/* Walks the array of objects at v (r->i there) through l. */
+static size_t xbl_mpsd__rd_objects(xbl_mpsd__rd *r, size_t v, const xbl_mpsd__rd_list *l)
+{
+    size_t i, index = 0;
+    unsigned under = r->depth;
+    if (r->js[v] != '[') return xbl_mpsd__rd_wrong(r, v);
+    r->depth0 = 1;
+    for (i = xbl_mpsd__json_ws(r->js, r->n, v + 1); i < r->n && r->js[i] != ']'; index++) {
+        if (index > 0) {
+            if (r->js[i] != ',') return SIZE_MAX;
+            i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+        }
+        if (i >= r->n) return SIZE_MAX;
+        if (r->js[i] != '{') i = xbl_mpsd__rd_wrong(r, i);
+        else {
+            unsigned char *elem = l->begin(r, index);
+            if (xbl_mpsd__rd_push(r, l->table, elem, false, i, 0, 0) == SIZE_MAX
+                    || xbl_mpsd__rd_walk(r, under) != XBL_MPSD__RW_DONE) return SIZE_MAX;
+            l->end(r, elem, index);
+            i = r->i;
+        }
+        if (i == SIZE_MAX) return i;
+        i = xbl_mpsd__json_ws(r->js, r->n, i);
+    }
+    r->depth0 = 0;
+    r->h.count = index;
+    return i < r->n ? i + 1 : SIZE_MAX;
+}
+
+/* Prepares r for one walk over a handle document. */
+static void xbl_mpsd__rd_hdoc_begin(xbl_mpsd__rd *r, const char *body, size_t len, bool fill)
+{
+    r->js = body;
+    r->n = len;
+    r->bad = false;
+    r->fill = fill;
+    r->depth = r->depth0 = 0;
+    r->h.count = 0;
+    r->h.lists = 0;
+}
+
+/* One walk over a handle document whose root table is `table` into base;
+   l (NULL for a single object) reads its `results` list. false when the
+   body is not a valid document. */
+static bool xbl_mpsd__rd_hdoc(xbl_mpsd__rd *r, unsigned table, unsigned char *base, const xbl_mpsd__rd_list *l)
+{
+    size_t i = xbl_mpsd__json_ws(r->js, r->n, 0);
+    int res;
+    if (i >= r->n || r->js[i] != '{') return false;
+    xbl_mpsd__rd_push(r, table, base, false, i, 0, 0);
+    while ((res = xbl_mpsd__rd_walk(r, 0)) == XBL_MPSD__RW_STOP) {   /* at "results" */
+        if (l == NULL || ++r->h.lists > 1) r->bad = true;
+        r->i = l == NULL || r->h.lists > 1 ? xbl_mpsd__rd_skip(r, r->i, 1) : xbl_mpsd__rd_objects(r, r->i, l);
+        if (r->i == SIZE_MAX) return false;
+    }
+    if (res != XBL_MPSD__RW_DONE || xbl_mpsd__json_ws(r->js, r->n, r->i) != r->n) return false;
+    return !r->bad && (l == NULL || r->h.lists == 1);
+}
+
+/* The handle-ID document (§A of the result rules): `id`, 1-39 bytes. */
+static bool xbl_mpsd__rd_handle_id(xbl_mpsd__rd *r, const char *body, size_t len, char id[XBL_MPSD_GUID_LENGTH])
+{
+    xbl_mpsd_session_handle_id h;
+    h.value[0] = '\0';
+    xbl_mpsd__rd_hdoc_begin(r, body, len, false);
+    if (!xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_HID, (unsigned char *)&h, NULL) || h.value[0] == '\0') return false;
+    XBL_MPSD_MEMCPY(id, h.value, sizeof h.value);
+    return true;
+}
+
+/* Activity list elements: scratch when measuring, r->h.out[index] when filling. */
+static unsigned char *xbl_mpsd__rd_activity_begin(xbl_mpsd__rd *r, size_t index)
+{
+    xbl_mpsd_activity_details *d = r->h.acts != NULL ? &r->h.acts[index] : &r->h.sc.act;
+    XBL_MPSD_MEMSET(d, 0, sizeof *d);
+    r->h.custom_seen = false;
+    return (unsigned char *)d;
+}
+
+static void xbl_mpsd__rd_activity_end(xbl_mpsd__rd *r, unsigned char *elem, size_t index)
+{
+    xbl_mpsd_activity_details *d = (xbl_mpsd_activity_details *)(void *)elem;
+    if (d->handle_id[0] == '\0') r->bad = true;   /* id is required and non-empty */
+    if (index == 0) XBL_MPSD_MEMCPY(r->h.first_id, d->handle_id, sizeof d->handle_id);
+    if (r->h.with_text && !r->h.custom_seen) d->custom_session_properties_json = xbl_mpsd__arena_strn(r->a, "null", 4);
+}
+
+static const xbl_mpsd__rd_list xbl_mpsd__rd_activities = {
+    XBL_MPSD__T_ACTIVITY, xbl_mpsd__rd_activity_begin, xbl_mpsd__rd_activity_end
+};
+
+/* One walk over an activity list: measuring (acts NULL: count, first ID and
+   the WithProperties bytes in r->h) or filling acts, texts into arena when
+   with_text. */
+static bool xbl_mpsd__rd_activity_list(xbl_mpsd__rd *r, const char *body, size_t len,
+        xbl_mpsd_activity_details *acts, xbl_mpsd__arena *arena, bool with_text)
+{
+    unsigned char root = 0;
+    xbl_mpsd__rd_hdoc_begin(r, body, len, acts != NULL);
+    r->h.acts = acts;
+    r->h.with_text = with_text;
+    r->h.first_id[0] = '\0';
+    r->a = arena;
+    return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_LIST_ROOT, &root, &xbl_mpsd__rd_activities);
+}
+#endif /* XBL_MPSD_NO_HANDLES */
+
+#ifndef XBL_MPSD_NO_HANDLES
 /* ---- handle documents ----
    A search handle document (the create response, or each element of a
    query's "results") fills an xbl_mpsd_search_handle: its fixed fields in
    the struct, the rest (owners, tags, attributes, custom properties, role
    types) in the caller's buffer through the arena, measured first against
    an aligned base so the need holds at any buffer address. A session query
-   list fills the caller's array of xbl_mpsd_session_query_result. Lists
-   yield at "results": the caller walks the array and opens a frame per
-   element, like the members object. A "results" given twice is checked
-   twice and the last one is kept. */
-
-/* The handle readers' scratch: the engine's state first, so the handlers
-   reach the rest from the xbl_mpsd__rd they get. */
-typedef struct xbl_mpsd__hrd {
-    xbl_mpsd__rd                      r;
-    xbl_mpsd__arena                   arena;
-    xbl_mpsd_search_handle            sh;     /* measuring: the handle being read */
-    xbl_mpsd_session_query_result     qr;     /* measuring: the result being read */
-    xbl_mpsd_session_string_attribute tmp;    /* measuring: a tag or attribute */
-    size_t                            results_at;   /* the last "results" value */
-    size_t                            count;        /* its elements */
-} xbl_mpsd__hrd;
-
-static xbl_mpsd__hrd *xbl_mpsd__hrd_of(xbl_mpsd__rd *r)
-{
-    return (xbl_mpsd__hrd *)(void *)r;
-}
+   list fills the caller's array of xbl_mpsd_session_query_result. Both
+   lists go through xbl_mpsd__rd_objects like the activity lists. */
 
 /* 10^e for 0 <= e (exact up to 10^22). */
 static double xbl_mpsd__pow10(unsigned e)
@@ -6450,7 +6872,7 @@ static unsigned char *xbl_mpsd__rd_list_field(xbl_mpsd__rd *r, unsigned char *p,
 /* searchAttributes.tags: an array of strings (or null) into tags[]. */
 static size_t xbl_mpsd__rd_tags(xbl_mpsd__rd *r, unsigned char *p, size_t v)
 {
-    xbl_mpsd__hrd *h = xbl_mpsd__hrd_of(r);
+    xbl_mpsd_session_string_attribute *tmp = &r->h.sc.search.tmp;
     xbl_mpsd_session_tag *tags;
     size_t i, c;
     if (r->js[v] == 'n') return xbl_mpsd__json_scalar_end(r->js, r->n, v);
@@ -6461,7 +6883,7 @@ static size_t xbl_mpsd__rd_tags(xbl_mpsd__rd *r, unsigned char *p, size_t v)
     i = xbl_mpsd__json_ws(r->js, r->n, v + 1);
     if (i < r->n && r->js[i] == ']') return i + 1;
     for (c = 0;; c++) {
-        size_t end = xbl_mpsd__rd_fixed(r, i, tags ? tags[c].value : h->tmp.value, sizeof h->tmp.value);
+        size_t end = xbl_mpsd__rd_fixed(r, i, tags ? tags[c].value : tmp->value, sizeof tmp->value);
         if (end == SIZE_MAX) return end;
         i = xbl_mpsd__json_ws(r->js, r->n, end);
         if (i < r->n && r->js[i] == ']') return i + 1;
@@ -6473,13 +6895,13 @@ static size_t xbl_mpsd__rd_tags(xbl_mpsd__rd *r, unsigned char *p, size_t v)
 /* One attribute value at v: a string into value[], or a finite number. */
 static size_t xbl_mpsd__rd_attribute_value(xbl_mpsd__rd *r, size_t v, bool numbers, unsigned char *attr)
 {
-    xbl_mpsd__hrd *h = xbl_mpsd__hrd_of(r);
+    xbl_mpsd_session_string_attribute *tmp = &r->h.sc.search.tmp;
     size_t end;
     double d = 0.0;
     char c = r->js[v];
     if (!numbers) {
-        char *value = attr ? ((xbl_mpsd_session_string_attribute *)(void *)attr)->value : h->tmp.value;
-        return xbl_mpsd__rd_fixed(r, v, value, sizeof h->tmp.value);
+        char *value = attr ? ((xbl_mpsd_session_string_attribute *)(void *)attr)->value : tmp->value;
+        return xbl_mpsd__rd_fixed(r, v, value, sizeof tmp->value);
     }
     if (c != '-' && (c < '0' || c > '9')) return xbl_mpsd__rd_wrong(r, v);
     end = xbl_mpsd__json_number_end(r->js, r->n, v);
@@ -6493,7 +6915,7 @@ static size_t xbl_mpsd__rd_attribute_value(xbl_mpsd__rd *r, size_t v, bool numbe
    kept in key order. */
 static size_t xbl_mpsd__rd_attributes(xbl_mpsd__rd *r, unsigned char *p, size_t v, bool numbers)
 {
-    xbl_mpsd__hrd *h = xbl_mpsd__hrd_of(r);
+    xbl_mpsd_session_string_attribute *tmp = &r->h.sc.search.tmp;
     size_t size = numbers ? sizeof(xbl_mpsd_session_number_attribute) : sizeof(xbl_mpsd_session_string_attribute);
     unsigned char *arr;
     size_t i, c;
@@ -6514,23 +6936,11 @@ static size_t xbl_mpsd__rd_attributes(xbl_mpsd__rd *r, unsigned char *p, size_t 
         e = xbl_mpsd__json_key_end(r->js, r->n, i);
         if (e >= r->n) return SIZE_MAX;
         /* the name is the first member of both attribute structs */
-        xbl_mpsd__rd_fixed(r, i, attr ? (char *)attr : h->tmp.name, sizeof h->tmp.name);
+        xbl_mpsd__rd_fixed(r, i, attr ? (char *)attr : tmp->name, sizeof tmp->name);
         e = xbl_mpsd__rd_attribute_value(r, e, numbers, attr);
         if (e == SIZE_MAX) return e;
         i = xbl_mpsd__json_ws(r->js, r->n, e);
     }
-}
-
-/* "type": a string equal to "search" without regard to case. */
-static size_t xbl_mpsd__rd_search_type(xbl_mpsd__rd *r, size_t v)
-{
-    char buf[8];
-    bool fits;
-    size_t end;
-    if (r->js[v] != '"') return xbl_mpsd__rd_wrong(r, v);
-    end = xbl_mpsd__rd_text(r, v, buf, sizeof buf, false, &fits);
-    if (end != SIZE_MAX && (!fits || !xbl_mpsd__ieq(buf, "search"))) r->bad = true;
-    return end;
 }
 
 /* An ISO-8601 UTC time into *(time_t *)p; null reads as absent. */
@@ -6551,7 +6961,7 @@ static size_t xbl_mpsd__rd_time_or_null(xbl_mpsd__rd *r, unsigned char *p, size_
 static size_t xbl_mpsd__rd_handle_call(xbl_mpsd__rd *r, unsigned handler, unsigned char *p, size_t v)
 {
     switch (handler) {
-    case XBL_MPSD__C_SH_TYPE: return xbl_mpsd__rd_search_type(r, v);
+    case XBL_MPSD__C_SH_TYPE: return xbl_mpsd__rd_doc_type(r, v, "search");
     case XBL_MPSD__C_SH_TAGS: return xbl_mpsd__rd_tags(r, p, v);
     case XBL_MPSD__C_SH_STRINGS: return xbl_mpsd__rd_attributes(r, p, v, false);
     case XBL_MPSD__C_SH_NUMBERS: return xbl_mpsd__rd_attributes(r, p, v, true);
@@ -6613,196 +7023,58 @@ static void xbl_mpsd__rd_handle_close(xbl_mpsd__rd *r, const xbl_mpsd__rd_frame 
     sh->data_len = r->a->used - sh->data_len;
 }
 
-/* The "results" array at r->i: each element an object read by `table` into
-   elems[c] (`size` bytes apart), or into `probe` when elems is NULL. Returns
-   the index after it or SIZE_MAX; *count the elements. */
-static size_t xbl_mpsd__rd_results(xbl_mpsd__rd *r, unsigned table, unsigned char *elems, size_t size,
-        unsigned char *probe, size_t *count)
+/* Search handle list elements: scratch when measuring, r->h.shs[index]
+   when filling (the open hook clears it). */
+static unsigned char *xbl_mpsd__rd_sh_begin(xbl_mpsd__rd *r, size_t index)
 {
-    size_t v = r->i, i, c;
-    *count = 0;
-    if (r->js[v] != '[') return xbl_mpsd__rd_wrong(r, v);
-    if (r->depth0 + r->depth >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
-    r->depth0 = 1;   /* the array encloses every element frame */
-    i = xbl_mpsd__json_ws(r->js, r->n, v + 1);
-    for (c = 0; i < r->n && r->js[i] != ']'; c++) {
-        size_t end;
-        if (c > 0) {
-            if (r->js[i] != ',') return SIZE_MAX;
-            i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
-        }
-        if (i >= r->n) return SIZE_MAX;
-        if (r->js[i] != '{') end = xbl_mpsd__rd_wrong(r, i);
-        else if (xbl_mpsd__rd_push(r, table, elems ? elems + c * size : probe, false, i, 0, 0) == SIZE_MAX
-                 || xbl_mpsd__rd_walk(r, 1) != XBL_MPSD__RW_DONE) return SIZE_MAX;
-        else end = r->i;
-        if (end == SIZE_MAX) return end;
-        i = xbl_mpsd__json_ws(r->js, r->n, end);
-    }
-    if (i >= r->n) return SIZE_MAX;
-    r->depth0 = 0;
-    *count = c;
-    return i + 1;
+    return (unsigned char *)(r->h.shs != NULL ? &r->h.shs[index] : &r->h.sc.search.sh);
 }
 
-/* One walk over a {"results": [...]} list: measuring (r->fill false, each
-   element into probe, the last "results" remembered) or filling elems. */
-static bool xbl_mpsd__rd_list(xbl_mpsd__hrd *h, unsigned list_table, unsigned elem_table,
-        unsigned char *elems, size_t size, unsigned char *probe)
+static unsigned char *xbl_mpsd__rd_qr_begin(xbl_mpsd__rd *r, size_t index)
 {
-    xbl_mpsd__rd *r = &h->r;
-    size_t i = xbl_mpsd__json_ws(r->js, r->n, 0);
-    int res;
-    if (i >= r->n || r->js[i] != '{') return false;
-    xbl_mpsd__rd_push(r, list_table, (unsigned char *)&h->tmp, false, i, 0, 0);
-    while ((res = xbl_mpsd__rd_walk(r, 0)) == XBL_MPSD__RW_STOP) {   /* at "results" */
-        size_t count;
-        if (r->fill && r->i != h->results_at) { r->i = xbl_mpsd__rd_skip(r, r->i, 1); continue; }
-        if (!r->fill) {   /* a later "results" replaces this one */
-            h->results_at = r->i;
-            r->a->used = 0;
-        }
-        r->i = xbl_mpsd__rd_results(r, elem_table, r->fill ? elems : NULL, size, probe, &count);
-        if (r->i == SIZE_MAX) return false;
-        h->count = count;
-    }
-    return res == XBL_MPSD__RW_DONE && xbl_mpsd__json_ws(r->js, r->n, r->i) == r->n && !r->bad;
+    return (unsigned char *)(r->h.qrs != NULL ? &r->h.qrs[index] : &r->h.sc.qr);
 }
 
-/* One walk over a single search handle document into sh. */
-static bool xbl_mpsd__rd_search_doc(xbl_mpsd__hrd *h, xbl_mpsd_search_handle *sh)
+static void xbl_mpsd__rd_no_end(xbl_mpsd__rd *r, unsigned char *elem, size_t index)
 {
-    xbl_mpsd__rd *r = &h->r;
-    size_t i = xbl_mpsd__json_ws(r->js, r->n, 0);
-    if (i >= r->n || r->js[i] != '{') return false;
-    xbl_mpsd__rd_push(r, XBL_MPSD__T_SH, (unsigned char *)sh, false, i, 0, 0);
-    h->count = 1;
-    return xbl_mpsd__rd_walk(r, 0) == XBL_MPSD__RW_DONE && xbl_mpsd__json_ws(r->js, r->n, r->i) == r->n && !r->bad;
+    XBL_MPSD__UNUSED(r);
+    XBL_MPSD__UNUSED(elem);
+    XBL_MPSD__UNUSED(index);
 }
 
-/* The reader's scratch inside the caller's space (aligned), set up for a
-   walk over body; NULL with *rc set when the body is empty or the space too
-   small (*need: the exact bytes; invalid JSON wins over a short space). */
-static xbl_mpsd__hrd *xbl_mpsd__hrd_begin(const char *body, size_t len, void *scratch, size_t cap,
-        size_t *need, xbl_mpsd_result *rc)
+static const xbl_mpsd__rd_list xbl_mpsd__rd_search_handles = {
+    XBL_MPSD__T_SH, xbl_mpsd__rd_sh_begin, xbl_mpsd__rd_no_end
+};
+static const xbl_mpsd__rd_list xbl_mpsd__rd_query_results = {
+    XBL_MPSD__T_QR, xbl_mpsd__rd_qr_begin, xbl_mpsd__rd_no_end
+};
+
+/* One walk over search handle text (list: a query's results, else the one
+   handle of a create response). Measuring: shs NULL, arena a measuring
+   one, r->h.count and the arena's bytes tell the need. Filling: shs[0 ..
+   count-1], their data in arena (whose base is aligned). */
+static bool xbl_mpsd__rd_search(xbl_mpsd__rd *r, const char *body, size_t len, bool list,
+        xbl_mpsd_search_handle *shs, xbl_mpsd__arena *arena)
 {
-    size_t pad = (size_t)((XBL_MPSD__ALIGN - ((uintptr_t)scratch & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1));
-    size_t start, json_len;
-    xbl_mpsd__hrd *h;
-    *need = 0;
-    *rc = XBL_MPSD_E_INVALID_JSON_STRING;
-    if (body == NULL || len == 0 || len > (size_t)0x7FFFFFFE) return NULL;
-    if (scratch == NULL || cap < pad || cap - pad < sizeof *h) {
-        if (xbl_mpsd__json_check(body, len, &start, &json_len) && body[start] == '{') {
-            *need = pad + sizeof *h;
-            *rc = XBL_MPSD_E_OUTOFMEMORY;
-        }
-        return NULL;
-    }
-    *need = pad + sizeof *h;
-    *rc = XBL_MPSD_OK;
-    h = (xbl_mpsd__hrd *)(void *)((unsigned char *)scratch + pad);
-    h->r.js = body;
-    h->r.n = len;
-    h->results_at = 0;
-    h->count = 0;
-    return h;
+    unsigned char root = 0;
+    xbl_mpsd__rd_hdoc_begin(r, body, len, shs != NULL);
+    r->h.shs = shs;
+    r->a = arena;
+    if (list) return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_LIST_ROOT, &root, &xbl_mpsd__rd_search_handles);
+    r->h.count = 1;
+    return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_SH, (unsigned char *)(shs ? shs : &r->h.sc.search.sh), NULL);
 }
 
-/* Starts one walk: the arena at base (NULL: measuring from an aligned
-   zero, unbounded), the engine reset. */
-static void xbl_mpsd__hrd_walk_begin(xbl_mpsd__hrd *h, unsigned char *base, size_t size)
+/* One walk over a session query list: measuring (qrs NULL: r->h.count) or
+   filling qrs. */
+static bool xbl_mpsd__rd_queries(xbl_mpsd__rd *r, const char *body, size_t len, xbl_mpsd_session_query_result *qrs,
+        xbl_mpsd__arena *arena)
 {
-    XBL_MPSD_MEMSET(&h->arena, 0, sizeof h->arena);
-    h->arena.base = base;
-    h->arena.size = base ? size : SIZE_MAX;
-    h->arena.measure = base == NULL;
-    h->r.a = &h->arena;
-    h->r.bad = false;
-    h->r.fill = base != NULL;
-    h->r.depth = h->r.depth0 = 0;
-}
-
-/* Buffer bytes a layout of `used` bytes needs at any address. */
-static size_t xbl_mpsd__any_address(size_t used)
-{
-    return used == 0 ? 0 : used + XBL_MPSD__ALIGN - 1;
-}
-
-/* Check walk of search handle text (list: a query's results, else one
-   handle): validates it and measures *count handles and *bytes of buffer
-   (at any address). OK, INVALID_JSON_STRING, or OUTOFMEMORY with *need the
-   exact scratch bytes. */
-static xbl_mpsd_result xbl_mpsd__search_measure(const char *body, size_t len, bool list, void *scratch, size_t cap,
-        size_t *need, size_t *count, size_t *bytes, size_t *results_at)
-{
-    xbl_mpsd_result rc;
-    xbl_mpsd__hrd *h = xbl_mpsd__hrd_begin(body, len, scratch, cap, need, &rc);
-    bool ok;
-    if (h == NULL) return rc;
-    xbl_mpsd__hrd_walk_begin(h, NULL, 0);
-    ok = list ? xbl_mpsd__rd_list(h, XBL_MPSD__T_SHLIST, XBL_MPSD__T_SH, NULL, 0, (unsigned char *)&h->sh)
-              : xbl_mpsd__rd_search_doc(h, &h->sh);
-    if (!ok || h->arena.failed) return XBL_MPSD_E_INVALID_JSON_STRING;
-    *count = h->count;
-    *bytes = xbl_mpsd__any_address(h->arena.used);
-    *results_at = h->results_at;
-    return XBL_MPSD_OK;
-}
-
-/* Fill walk over text search_measure accepted (same scratch, the
-   results_at it gave): out[0 .. count-1] and their data in buffer (at least
-   the measured bytes). Cannot fail. */
-static void xbl_mpsd__search_fill(const char *body, size_t len, bool list, size_t results_at, void *scratch,
-        xbl_mpsd_search_handle *out, unsigned char *buffer, size_t buffer_size)
-{
-    size_t pad = (size_t)((XBL_MPSD__ALIGN - ((uintptr_t)buffer & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1));
-    size_t need;
-    xbl_mpsd_result rc;
-    xbl_mpsd__hrd *h = xbl_mpsd__hrd_begin(body, len, scratch, SIZE_MAX, &need, &rc);
-    bool ok;
-    XBL_MPSD_ASSERT(h != NULL);
-    if (buffer == NULL || buffer_size < pad) {   /* no data to place: an aligned base of size 0 */
-        buffer = (unsigned char *)h;
-        pad = buffer_size = 0;
-    }
-    xbl_mpsd__hrd_walk_begin(h, buffer + pad, buffer_size - pad);
-    h->results_at = results_at;
-    ok = list ? xbl_mpsd__rd_list(h, XBL_MPSD__T_SHLIST, XBL_MPSD__T_SH, (unsigned char *)out, sizeof *out, NULL)
-              : xbl_mpsd__rd_search_doc(h, out);
-    XBL_MPSD_ASSERT(ok && !h->arena.failed);
-    XBL_MPSD__UNUSED(ok);
-}
-
-/* Check walk of a session query list: validates it, *count results. */
-static xbl_mpsd_result xbl_mpsd__queries_measure(const char *body, size_t len, void *scratch, size_t cap,
-        size_t *need, size_t *count, size_t *results_at)
-{
-    xbl_mpsd_result rc;
-    xbl_mpsd__hrd *h = xbl_mpsd__hrd_begin(body, len, scratch, cap, need, &rc);
-    if (h == NULL) return rc;
-    xbl_mpsd__hrd_walk_begin(h, NULL, 0);
-    if (!xbl_mpsd__rd_list(h, XBL_MPSD__T_QRLIST, XBL_MPSD__T_QR, NULL, 0, (unsigned char *)&h->qr))
-        return XBL_MPSD_E_INVALID_JSON_STRING;
-    *count = h->count;
-    *results_at = h->results_at;
-    return XBL_MPSD_OK;
-}
-
-/* Fill walk over a list queries_measure accepted: out[0 .. count-1]. */
-static void xbl_mpsd__queries_fill(const char *body, size_t len, size_t results_at, void *scratch,
-        xbl_mpsd_session_query_result *out)
-{
-    size_t need;
-    xbl_mpsd_result rc;
-    xbl_mpsd__hrd *h = xbl_mpsd__hrd_begin(body, len, scratch, SIZE_MAX, &need, &rc);
-    bool ok;
-    XBL_MPSD_ASSERT(h != NULL);
-    xbl_mpsd__hrd_walk_begin(h, (unsigned char *)h, 0);
-    h->results_at = results_at;
-    ok = xbl_mpsd__rd_list(h, XBL_MPSD__T_QRLIST, XBL_MPSD__T_QR, (unsigned char *)out, sizeof *out, NULL);
-    XBL_MPSD_ASSERT(ok);
-    XBL_MPSD__UNUSED(ok);
+    unsigned char root = 0;
+    xbl_mpsd__rd_hdoc_begin(r, body, len, qrs != NULL);
+    r->h.qrs = qrs;
+    r->a = arena;
+    return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_LIST_ROOT, &root, &xbl_mpsd__rd_query_results);
 }
 #endif /* XBL_MPSD_NO_HANDLES */
 
@@ -6844,6 +7116,22 @@ static void xbl_mpsd__queries_fill(const char *body, size_t len, size_t results_
 #define XBL_MPSD__KIND_WRITE_BY_HANDLE  2u
 #define XBL_MPSD__KIND_GET              3u
 #define XBL_MPSD__KIND_GET_BY_HANDLE    4u
+/* the handles family (its chapter and the search chapter) */
+#define XBL_MPSD__KIND_SET_ACTIVITY     5u
+#define XBL_MPSD__KIND_CLEAR_ACTIVITY   6u
+#define XBL_MPSD__KIND_TRANSFER         7u
+#define XBL_MPSD__KIND_INVITES          8u
+#define XBL_MPSD__KIND_ACTIVITIES       9u    /* plain details */
+#define XBL_MPSD__KIND_ACTIVITIES_PROPS 10u   /* with custom properties */
+#define XBL_MPSD__KIND_SEARCH_CREATE    11u
+#define XBL_MPSD__KIND_SEARCH_DELETE    12u
+#define XBL_MPSD__KIND_SEARCH_QUERY     13u
+#define XBL_MPSD__KIND_QUERY_SESSIONS   14u
+
+#define XBL_MPSD__M_GET    0u
+#define XBL_MPSD__M_PUT    1u
+#define XBL_MPSD__M_POST   2u
+#define XBL_MPSD__M_DELETE 3u
 
 #define XBL_MPSD__AF_REUSED    0x1u   /* running on a kept connection */
 #define XBL_MPSD__AF_RESENT    0x2u   /* the one resend was used */
@@ -6925,9 +7213,15 @@ static bool xbl_mpsd__handle_path(const char *handle_id, char *path, size_t cap)
     return w.len <= cap;
 }
 
+static const char *xbl_mpsd__method_name(uint32_t method)
+{
+    static const char *const names[4] = { "GET", "PUT", "POST", "DELETE" };
+    return names[method & 3u];
+}
+
 static const char *xbl_mpsd__method(const xbl_mpsd_async *a)
 {
-    return (a->kind == XBL_MPSD__KIND_WRITE || a->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE) ? "PUT" : "GET";
+    return xbl_mpsd__method_name(a->method);
 }
 
 /* MPSD §2.2. SYNCHRONIZED_UPDATE without an ETag acts like CREATE_NEW, as in XSAPI. */
@@ -6947,10 +7241,12 @@ static void xbl_mpsd__hw_precondition(xbl_mpsd__hw *w, uint32_t mode, const char
 /* What the token-free head is made of. etag is NULL for reads. */
 typedef struct xbl_mpsd__request {
     uint32_t    kind;
+    uint32_t    method;       /* XBL_MPSD__M_* */
     uint32_t    write_mode;
     const char *path;
     size_t      body_len;
     const char *etag;
+    size_t      reserve;      /* bytes at the buffer's end no exchange may use */
 } xbl_mpsd__request;
 
 /* The Host value, an RFC 3986 authority: the service's name, an IPv6
@@ -6976,14 +7272,15 @@ static void xbl_mpsd__hw_host(xbl_mpsd__hw *w, const xbl_mpsd_client *c)
 /* Everything of the head except the token lines. */
 static void xbl_mpsd__write_fixed_head(xbl_mpsd__hw *w, const xbl_mpsd__request *q, const xbl_mpsd_client *c)
 {
-    bool put = q->kind == XBL_MPSD__KIND_WRITE || q->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE;
-    xbl_mpsd__hw_str(w, put ? "PUT " : "GET ");
+    bool put = q->method == XBL_MPSD__M_PUT, with_body = put || q->method == XBL_MPSD__M_POST;
+    xbl_mpsd__hw_str(w, xbl_mpsd__method_name(q->method));
+    xbl_mpsd__hw_put(w, " ", 1);
     xbl_mpsd__hw_str(w, q->path);
     xbl_mpsd__hw_put(w, " HTTP/1.1\r\nHost: ", 17);
     xbl_mpsd__hw_host(w, c);
     xbl_mpsd__hw_str(w, "\r\nx-xbl-contract-version: 107\r\n"
                         "Content-Type: application/json; charset=utf-8\r\n");
-    if (put) {   /* RFC 9110 §8.6: no Content-Length on a GET without a body */
+    if (with_body) {   /* RFC 9110 §8.6: no Content-Length on a GET or DELETE without a body */
         xbl_mpsd__hw_str(w, "Content-Length: ");
         xbl_mpsd__hw_u64(w, q->body_len);
         xbl_mpsd__hw_put(w, "\r\n", 2);
@@ -7085,7 +7382,7 @@ static xbl_mpsd_result xbl_mpsd__add_tokens(xbl_mpsd_async *a)
     q.body = a->buffer;
     q.body_len = a->body_len;
     r = xbl_mpsd__put_tokens(a->client, &q, a->buffer, a->buffer_size, a->body_len + a->fixed_len, &end, &need);
-    if (r == XBL_MPSD_E_OUTOFMEMORY) a->needed = need;
+    if (r == XBL_MPSD_E_OUTOFMEMORY) a->needed = need + (a->capacity - a->buffer_size);
     if (r != XBL_MPSD_OK) return r;
     a->head_len = end - a->body_len;
     a->head_need = need;
@@ -7130,6 +7427,7 @@ static void xbl_mpsd__wipe_tokens(xbl_mpsd_async *a)
 #define XBL_MPSD__HF_LONG_LOC    0x200u   /* Content-Location did not fit */
 #define XBL_MPSD__HF_WANT_BODY   0x400u   /* the body is a session to load */
 #define XBL_MPSD__HF_IS_GET      0x800u
+#define XBL_MPSD__HF_ANY_2XX     0x1000u  /* handles family: any 2xx body is the answer */
 
 /* streaming token counter states */
 
@@ -7312,6 +7610,7 @@ static xbl_mpsd_result xbl_mpsd__hr_status_line(xbl_mpsd__http_response *r, cons
 /* Does this response carry a session document the result call will load? */
 static bool xbl_mpsd__hr_wants_body(const xbl_mpsd__http_response *r)
 {
+    if (r->flags & XBL_MPSD__HF_ANY_2XX) return r->status >= 200 && r->status <= 299;
     if (r->flags & XBL_MPSD__HF_IS_GET) return r->status == 200;
     return r->status == 200 || r->status == 201 || r->status == 412;
 }
@@ -7319,7 +7618,7 @@ static bool xbl_mpsd__hr_wants_body(const xbl_mpsd__http_response *r)
 /* The blank line after the headers: choose how the body is framed. */
 static xbl_mpsd_result xbl_mpsd__hr_headers_done(xbl_mpsd__http_response *r)
 {
-    uint32_t keep = r->flags & (XBL_MPSD__HF_IS_GET);
+    uint32_t keep = r->flags & (XBL_MPSD__HF_IS_GET | XBL_MPSD__HF_ANY_2XX);
     if (r->status < 200) {
         /* 1xx (100 Continue and friends) is interim: the real response follows */
         if (r->status == 101 || (r->flags & (XBL_MPSD__HF_LENGTH | XBL_MPSD__HF_CHUNKED))) return XBL_MPSD_E_HTTP_PROTOCOL;
@@ -7595,6 +7894,32 @@ static bool xbl_mpsd__is_write(const xbl_mpsd_async *a)
     return a->kind == XBL_MPSD__KIND_WRITE || a->kind == XBL_MPSD__KIND_WRITE_BY_HANDLE;
 }
 
+/* Operations whose outcome is the final poll value: no result call. */
+static bool xbl_mpsd__without_result_call(uint32_t kind)
+{
+    return kind == XBL_MPSD__KIND_SET_ACTIVITY || kind == XBL_MPSD__KIND_CLEAR_ACTIVITY
+        || kind == XBL_MPSD__KIND_SEARCH_DELETE;
+}
+
+#ifndef XBL_MPSD_NO_HANDLES
+/* In the handles chapter: the 2xx check and what follows an exchange. */
+static xbl_mpsd_result xbl_mpsd__handles_outcome(xbl_mpsd_async *a);
+static xbl_mpsd_result xbl_mpsd__handles_next(xbl_mpsd_async *a, xbl_mpsd_result r);
+#endif
+
+/* An operation of the handles family (not a session read or write). */
+static bool xbl_mpsd__is_handles(const xbl_mpsd_async *a)
+{
+    return a->kind >= XBL_MPSD__KIND_SET_ACTIVITY;
+}
+
+/* A fresh response parser for the exchange about to start. */
+static void xbl_mpsd__hr_reset(xbl_mpsd_async *a)
+{
+    xbl_mpsd__hr_init(&a->response, xbl_mpsd__is_handles(a) ? a->method == XBL_MPSD__M_GET : !xbl_mpsd__is_write(a));
+    if (xbl_mpsd__is_handles(a)) a->response.flags |= XBL_MPSD__HF_ANY_2XX;
+}
+
 static size_t xbl_mpsd__window_start(const xbl_mpsd_async *a)
 {
     return a->body_len + a->fixed_len;
@@ -7625,15 +7950,23 @@ static bool xbl_mpsd__deadline_passed(const xbl_mpsd_async *a)
 static void xbl_mpsd__set_needed(xbl_mpsd_async *a, size_t window_need)
 {
     size_t n = xbl_mpsd__window_start(a) + window_need;
-    a->needed = n > a->head_need ? n : a->head_need;
+    /* plus what the operation keeps at the buffer's end (invites) */
+    a->needed = (n > a->head_need ? n : a->head_need) + (a->capacity - a->buffer_size);
+}
+
+/* An exchange is over with r: the connection and the tokens follow. */
+static void xbl_mpsd__close_exchange(xbl_mpsd_async *a, xbl_mpsd_result r)
+{
+    if (r < 0 && a->state != XBL_MPSD__OP_AUTH && a->response.state != XBL_MPSD__HR_DONE)
+        xbl_mpsd__drop_connection(a->client);
+    if (a->state == XBL_MPSD__OP_AUTH || a->state == XBL_MPSD__OP_SEND) xbl_mpsd__wipe_tokens(a);
 }
 
 static xbl_mpsd_result xbl_mpsd__end(xbl_mpsd_async *a, xbl_mpsd_result r)
 {
     xbl_mpsd_client *c = a->client;
-    if (r < 0 && a->state != XBL_MPSD__OP_AUTH && a->response.state != XBL_MPSD__HR_DONE) xbl_mpsd__drop_connection(c);
+    xbl_mpsd__close_exchange(a, r);
     if (c->active == a) c->active = NULL;
-    if (a->state == XBL_MPSD__OP_AUTH || a->state == XBL_MPSD__OP_SEND) xbl_mpsd__wipe_tokens(a);
     a->state = XBL_MPSD__OP_DONE;
     a->result = r;
     return r;
@@ -7717,6 +8050,16 @@ static xbl_mpsd_result xbl_mpsd__outcome(xbl_mpsd_async *a)
     return XBL_MPSD_OK;
 }
 
+/* The exchange ended with r (no retry follows): the operation ends, or a
+   multi-exchange operation of the handles family goes on with its next. */
+static xbl_mpsd_result xbl_mpsd__exchange_over(xbl_mpsd_async *a, xbl_mpsd_result r)
+{
+#ifndef XBL_MPSD_NO_HANDLES
+    if (xbl_mpsd__is_handles(a)) return xbl_mpsd__handles_next(a, r);
+#endif
+    return xbl_mpsd__end(a, r);
+}
+
 /* Whether the retry policy covers failure r: a 429 or 503, or a transport
    failure before any response byte (the service cannot have answered). */
 static bool xbl_mpsd__retryable(const xbl_mpsd_async *a, xbl_mpsd_result r)
@@ -7747,10 +8090,10 @@ static xbl_mpsd_result xbl_mpsd__end_or_retry(xbl_mpsd_async *a, xbl_mpsd_result
 {
     xbl_mpsd_client *c = a->client;
     uint32_t now, wait;
-    if (r >= 0 || !xbl_mpsd__retryable(a, r)) return xbl_mpsd__end(a, r);
+    if (r >= 0 || !xbl_mpsd__retryable(a, r)) return xbl_mpsd__exchange_over(a, r);
     wait = xbl_mpsd__backoff_ms(a);
     now = c->port.now_ms(c->port.ctx);
-    if ((uint64_t)(uint32_t)(now - a->start_ms) + wait >= c->config.timeout_ms) return xbl_mpsd__end(a, r);
+    if ((uint64_t)(uint32_t)(now - a->start_ms) + wait >= c->config.timeout_ms) return xbl_mpsd__exchange_over(a, r);
     if (a->response.state != XBL_MPSD__HR_DONE) xbl_mpsd__drop_connection(c);
     xbl_mpsd__wipe_tokens(a);
     a->attempts++;
@@ -7768,7 +8111,7 @@ static xbl_mpsd_result xbl_mpsd__step_backoff(xbl_mpsd_async *a)
     a->resend_cause = XBL_MPSD_OK;
     a->sent = 0;
     a->error_text[0] = '\0';
-    xbl_mpsd__hr_init(&a->response, !xbl_mpsd__is_write(a));
+    xbl_mpsd__hr_reset(a);
     a->state = XBL_MPSD__OP_AUTH;
     return XBL_MPSD__CONTINUE;
 }
@@ -7776,7 +8119,12 @@ static xbl_mpsd_result xbl_mpsd__step_backoff(xbl_mpsd_async *a)
 static xbl_mpsd_result xbl_mpsd__complete(xbl_mpsd_async *a)
 {
     xbl_mpsd_client *c = a->client;
-    xbl_mpsd_result res = xbl_mpsd__outcome(a);
+    xbl_mpsd_result res;
+#ifndef XBL_MPSD_NO_HANDLES
+    if (xbl_mpsd__is_handles(a)) res = xbl_mpsd__handles_outcome(a);
+    else
+#endif
+    res = xbl_mpsd__outcome(a);
     if (a->response.flags & XBL_MPSD__HF_CLOSE) xbl_mpsd__drop_connection(c);
     return xbl_mpsd__end_or_retry(a, res);
 }
@@ -7793,7 +8141,7 @@ static xbl_mpsd_result xbl_mpsd__resend_or(xbl_mpsd_async *a, xbl_mpsd_result r)
     a->resend_cause = r;
     a->flags = (a->flags & ~(XBL_MPSD__AF_REUSED | XBL_MPSD__AF_TRACED)) | XBL_MPSD__AF_RESENT;
     a->sent = 0;
-    xbl_mpsd__hr_init(&a->response, !xbl_mpsd__is_write(a));
+    xbl_mpsd__hr_reset(a);
     a->state = XBL_MPSD__OP_AUTH;
     return XBL_MPSD__CONTINUE;
 }
@@ -7911,7 +8259,7 @@ xbl_mpsd_result xbl_mpsd_async_poll(xbl_mpsd_async *a)
     if (a == NULL) return XBL_MPSD_E_INVALIDARG;
     if (a->state == XBL_MPSD__OP_IDLE) return XBL_MPSD_E_UNEXPECTED;
     if (a->state == XBL_MPSD__OP_DONE) return a->result;
-    if (xbl_mpsd__deadline_passed(a)) return xbl_mpsd__end(a, XBL_MPSD_E_TIMEOUT);
+    if (xbl_mpsd__deadline_passed(a)) return xbl_mpsd__exchange_over(a, XBL_MPSD_E_TIMEOUT);
     /* Stops at the first port call that would wait, so a poll never blocks
        and never spins on a would-block answer. */
     for (i = 0; i < XBL_MPSD__POLL_STEPS; i++) {
@@ -7934,7 +8282,7 @@ xbl_mpsd_result xbl_mpsd_async_init(xbl_mpsd_async *a, void *buffer, size_t buff
     if (a == NULL || (buffer == NULL && buffer_size > 0)) return XBL_MPSD_E_INVALIDARG;
     XBL_MPSD_MEMSET(a, 0, sizeof *a);
     a->buffer = (unsigned char *)buffer;
-    a->buffer_size = buffer_size;
+    a->buffer_size = a->capacity = buffer_size;
     return XBL_MPSD_OK;
 }
 
@@ -8025,6 +8373,7 @@ void xbl_mpsd_client_close(xbl_mpsd_client *client)
 static bool xbl_mpsd__async_free(const xbl_mpsd_async *a)
 {
     if (a->state == XBL_MPSD__OP_IDLE) return true;
+    if (a->state == XBL_MPSD__OP_DONE && xbl_mpsd__without_result_call(a->kind)) return true;
     return a->state == XBL_MPSD__OP_DONE && ((a->flags & XBL_MPSD__AF_TAKEN) || a->result == XBL_MPSD_E_CANCELED);
 }
 
@@ -8043,25 +8392,27 @@ static xbl_mpsd_result xbl_mpsd__start(xbl_mpsd_async *a, xbl_mpsd_client *c, co
 {
     xbl_mpsd__hw w;
     unsigned char *buffer = a->buffer;
-    size_t size = a->buffer_size;
+    size_t capacity = a->capacity, size = capacity > q->reserve ? capacity - q->reserve : 0;
     size_t min_tokens = xbl_mpsd__token_overhead() + 8;
     w.buf = NULL; w.cap = 0; w.len = 0;
     xbl_mpsd__write_fixed_head(&w, q, c);   /* measure first: a failed start changes nothing */
     if (q->body_len > size || w.len > size - q->body_len || size - q->body_len - w.len < min_tokens) {
-        a->needed = q->body_len + w.len + XBL_MPSD_AUTH_RESERVE;
+        a->needed = q->body_len + w.len + XBL_MPSD_AUTH_RESERVE + q->reserve;
         return XBL_MPSD_E_OUTOFMEMORY;
     }
     XBL_MPSD_MEMSET(a, 0, sizeof *a);
     a->buffer = buffer;
     a->buffer_size = size;
+    a->capacity = capacity;
     a->client = c;
     a->kind = q->kind;
+    a->method = q->method;
     a->write_mode = q->write_mode;
     a->xuid = c->config.xuid;
     a->body_len = q->body_len;
     if (reference != NULL) a->reference = *reference;
     XBL_MPSD_MEMCPY(a->path, q->path, xbl_mpsd__strlen(q->path) + 1);
-    xbl_mpsd__hr_init(&a->response, !xbl_mpsd__is_write(a));
+    xbl_mpsd__hr_reset(a);
     w.buf = (char *)buffer + q->body_len; w.cap = size - q->body_len; w.len = 0;
     xbl_mpsd__write_fixed_head(&w, q, c);
     a->fixed_len = w.len;
@@ -8106,6 +8457,8 @@ static xbl_mpsd_result xbl_mpsd__write_async(xbl_mpsd_client *client, const xbl_
     if (r == XBL_MPSD_E_OUTOFMEMORY) a->needed = len + 1024 + XBL_MPSD_AUTH_RESERVE;   /* fixed heads are < 1 KB */
     if (r != XBL_MPSD_OK) return r;
     q.kind = handle_id ? XBL_MPSD__KIND_WRITE_BY_HANDLE : XBL_MPSD__KIND_WRITE;
+    q.method = XBL_MPSD__M_PUT;
+    q.reserve = 0;
     q.write_mode = (uint32_t)mode;
     q.path = path;
     q.body_len = len;
@@ -8133,6 +8486,8 @@ static xbl_mpsd_result xbl_mpsd__get_async(xbl_mpsd_client *client, const xbl_mp
     xbl_mpsd_result r = xbl_mpsd__can_start(client, a);
     if (r != XBL_MPSD_OK) return r;
     q.kind = kind;
+    q.method = XBL_MPSD__M_GET;
+    q.reserve = 0;
     q.write_mode = 0;
     q.path = path;
     q.body_len = 0;
@@ -8205,7 +8560,7 @@ static xbl_mpsd_result xbl_mpsd__result(xbl_mpsd_async *a, xbl_mpsd_session *out
 {
     if (a == NULL || (out != NULL && out->arena.base == NULL)) return XBL_MPSD_E_INVALIDARG;
     if (a->state == XBL_MPSD__OP_IDLE) return XBL_MPSD_E_UNEXPECTED;
-    if (xbl_mpsd__is_write(a) != write) return XBL_MPSD_E_INVALIDARG;
+    if (xbl_mpsd__is_write(a) != write || xbl_mpsd__is_handles(a)) return XBL_MPSD_E_INVALIDARG;
     if (a->state != XBL_MPSD__OP_DONE) return XBL_MPSD_PENDING;
     if (a->flags & XBL_MPSD__AF_TAKEN) return XBL_MPSD_E_UNEXPECTED;
     if (a->result == XBL_MPSD_E_RESOURCE_DATA_NOT_FOUND) {
@@ -8251,12 +8606,686 @@ xbl_mpsd_result xbl_mpsd_get_session_by_handle_result(xbl_mpsd_async *async, xbl
 
 #ifndef XBL_MPSD_NO_HANDLES
 /* ===========================================================================
+   Handles, activities and invites
+   Each call writes its JSON body at buffer[0] and starts the exchange like a
+   session write. A 2xx body is checked by its reader as the exchange
+   completes (the first walk: valid, counted, measured), so the final poll
+   value is the outcome; the result calls walk the kept body again into the
+   caller's storage. Clear activity and invites are several exchanges: the
+   next one is set up in place when one ends (xbl_mpsd__handles_next), each
+   with its own deadline. An invite operation keeps its XUIDs and the IDs
+   it got in a table at the end of the buffer that no exchange touches;
+   each invite's body is the previous one with the XUID's digits replaced.
+   =========================================================================== */
+
+static const char xbl_mpsd__handles_path[] = "/handles";
+static const char xbl_mpsd__activity_query_path[] = "/handles/query?include=relatedInfo,customProperties";
+
+#define XBL_MPSD__INVITE_ROW (sizeof(uint64_t) + XBL_MPSD_GUID_LENGTH)   /* a XUID and its invite ID */
+
+/* A path segment from an argument or a response: 1 to max bytes, printable
+   ASCII without / ? # % ~ or space (they would change the path). */
+static bool xbl_mpsd__path_segment_ok(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s[n] != '\0'; n++) {
+        unsigned char c = (unsigned char)s[n];
+        if (n >= max || c <= 0x20 || c >= 0x7F || c == '/' || c == '?' || c == '#' || c == '%' || c == '~')
+            return false;
+    }
+    return n > 0;
+}
+
+/* A SCID that goes into a JSON body: 1-39 bytes of valid UTF-8. */
+static bool xbl_mpsd__scid_string_ok(const char *scid)
+{
+    size_t n = scid != NULL ? xbl_mpsd__strnlen(scid, XBL_MPSD_SCID_LENGTH) : 0;
+    return n > 0 && n < XBL_MPSD_SCID_LENGTH && xbl_mpsd__utf8_valid(scid, n);
+}
+
+/* XUID array rule: non-NULL, at least one, no zero. */
+static bool xbl_mpsd__xuids_ok(const uint64_t *xuids, size_t count)
+{
+    size_t i;
+    if (xuids == NULL || count == 0) return false;
+    for (i = 0; i < count; i++)
+        if (xuids[i] == 0) return false;
+    return true;
+}
+
+static void xbl_mpsd__jw_reference(xbl_mpsd__jw *w, const char *key, const xbl_mpsd_session_reference *ref)
+{
+    xbl_mpsd__jw_key(w, key);
+    xbl_mpsd__jw_open(w, '{');
+    xbl_mpsd__jw_key_string(w, "scid", ref->scid);
+    xbl_mpsd__jw_key_string(w, "templateName", ref->session_template_name);
+    xbl_mpsd__jw_key_string(w, "name", ref->session_name);
+    xbl_mpsd__jw_close(w, '}');
+}
+
+/* {"type":"<type>","sessionRef":{...},"version":1 — left open. */
+static void xbl_mpsd__jw_handle_head(xbl_mpsd__jw *w, const char *type, const xbl_mpsd_session_reference *ref)
+{
+    xbl_mpsd__jw_open(w, '{');
+    xbl_mpsd__jw_key_string(w, "type", type);
+    xbl_mpsd__jw_reference(w, "sessionRef", ref);
+    xbl_mpsd__jw_key_u64(w, "version", 1);
+}
+
+/* A writer over the async's whole buffer (its previous result is taken). */
+static void xbl_mpsd__jw_async(xbl_mpsd__jw *w, xbl_mpsd_async *a)
+{
+    xbl_mpsd__jw_init(w, (char *)a->buffer, a->capacity);
+}
+
+/* Starts an exchange of `kind` whose body_len-byte body is at buffer[0];
+   `reserve` bytes at the buffer's end stay out of every exchange. */
+static xbl_mpsd_result xbl_mpsd__start_reserved(xbl_mpsd_async *a, xbl_mpsd_client *c, uint32_t kind,
+        uint32_t method, const char *path, size_t body_len, size_t reserve)
+{
+    xbl_mpsd__request q;
+    q.kind = kind;
+    q.method = method;
+    q.write_mode = 0;
+    q.path = path;
+    q.body_len = body_len;
+    q.etag = NULL;
+    q.reserve = reserve;
+    return xbl_mpsd__start(a, c, &q, NULL);
+}
+
+static xbl_mpsd_result xbl_mpsd__start_exchange(xbl_mpsd_async *a, xbl_mpsd_client *c, uint32_t kind,
+        uint32_t method, const char *path, size_t body_len)
+{
+    return xbl_mpsd__start_reserved(a, c, kind, method, path, body_len, 0);
+}
+
+/* The next exchange of a running operation, its body_len-byte body already
+   at buffer[0]: a new head, parser and deadline; the connection stays. */
+static void xbl_mpsd__next_exchange(xbl_mpsd_async *a, uint32_t method, const char *path, size_t body_len)
+{
+    xbl_mpsd_client *c = a->client;
+    xbl_mpsd__request q;
+    xbl_mpsd__hw w;
+    q.kind = a->kind;
+    q.method = method;
+    q.write_mode = 0;
+    q.path = path;
+    q.body_len = body_len;
+    q.etag = NULL;
+    q.reserve = 0;
+    if (path != a->path) XBL_MPSD_MEMCPY(a->path, path, xbl_mpsd__strlen(path) + 1);
+    a->method = method;
+    a->body_len = body_len;
+    w.buf = (char *)a->buffer + body_len; w.cap = a->buffer_size - body_len; w.len = 0;
+    xbl_mpsd__write_fixed_head(&w, &q, c);
+    a->fixed_len = a->head_len = w.len;
+    a->sent = 0;
+    a->flags = 0;
+    a->attempts = 0;
+    a->resend_cause = XBL_MPSD_OK;
+    a->error_text[0] = '\0';
+    xbl_mpsd__hr_reset(a);
+    a->start_ms = c->port.now_ms(c->port.ctx);
+    a->state = XBL_MPSD__OP_AUTH;
+}
+
+/* The reader's place in the scratch space after the kept body. */
+static xbl_mpsd__rd *xbl_mpsd__handles_reader(const xbl_mpsd_async *a)
+{
+    size_t cap;
+    unsigned char *at = xbl_mpsd__scratch(a, &cap);
+    return (xbl_mpsd__rd *)(void *)(at + xbl_mpsd__read_scratch_at((uintptr_t)at) - sizeof(xbl_mpsd__rd));
+}
+
+static const char *xbl_mpsd__hbody(const xbl_mpsd_async *a, size_t *len)
+{
+    *len = a->response.body_len;
+    return (const char *)a->buffer + xbl_mpsd__window_start(a);
+}
+
+static void xbl_mpsd__measure_arena(xbl_mpsd__arena *m)
+{
+    m->base = NULL;
+    m->size = SIZE_MAX;
+    m->used = 0;
+    m->measure = true;
+    m->failed = false;
+}
+
+/* Bytes of a WithProperties activities buffer: the array at any alignment,
+   then the texts. */
+static size_t xbl_mpsd__activities_size(size_t count, size_t text_bytes)
+{
+    return count == 0 ? 0 : XBL_MPSD__ALIGN - 1 + count * sizeof(xbl_mpsd_activity_details) + text_bytes;
+}
+
+/* Checks an activity list (count, size, first ID into a->h). */
+static xbl_mpsd_result xbl_mpsd__check_activities(xbl_mpsd_async *a, xbl_mpsd__rd *r, const char *body, size_t len)
+{
+    xbl_mpsd__arena m;
+    xbl_mpsd__measure_arena(&m);
+    if (!xbl_mpsd__rd_activity_list(r, body, len, NULL, &m, a->kind == XBL_MPSD__KIND_ACTIVITIES_PROPS))
+        return XBL_MPSD_E_INVALID_JSON_STRING;
+    a->h.count = r->h.count;
+    a->h.size = xbl_mpsd__activities_size(r->h.count, m.used);
+    XBL_MPSD_MEMCPY(a->h.id, r->h.first_id, sizeof a->h.id);
+    if (a->kind == XBL_MPSD__KIND_CLEAR_ACTIVITY && a->h.count == 1
+            && !xbl_mpsd__path_segment_ok(a->h.id, XBL_MPSD_GUID_LENGTH - 1)) return XBL_MPSD_E_INVALID_JSON_STRING;
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_result xbl_mpsd__search_check(xbl_mpsd_async *a, xbl_mpsd__rd *r, const char *body, size_t len);
+static xbl_mpsd_result xbl_mpsd__queries_check(xbl_mpsd_async *a, xbl_mpsd__rd *r, const char *body, size_t len);
+
+/* The first walk of a 2xx body, by the operation's kind. */
+static xbl_mpsd_result xbl_mpsd__handles_check(xbl_mpsd_async *a, const char *body, size_t len, xbl_mpsd__rd *r)
+{
+    switch (a->kind) {
+    case XBL_MPSD__KIND_TRANSFER: case XBL_MPSD__KIND_INVITES:
+        return xbl_mpsd__rd_handle_id(r, body, len, a->h.id) ? XBL_MPSD_OK : XBL_MPSD_E_INVALID_JSON_STRING;
+    case XBL_MPSD__KIND_SEARCH_CREATE: case XBL_MPSD__KIND_SEARCH_QUERY: return xbl_mpsd__search_check(a, r, body, len);
+    case XBL_MPSD__KIND_QUERY_SESSIONS: return xbl_mpsd__queries_check(a, r, body, len);
+    default:   /* the activity lists, and clear activity's query */
+        return xbl_mpsd__check_activities(a, r, body, len);
+    }
+}
+
+/* Whether this exchange's 2xx body is read: not for set activity, the
+   clear-activity DELETE or a search-handle delete. */
+static bool xbl_mpsd__handles_reads_body(const xbl_mpsd_async *a)
+{
+    if (a->kind == XBL_MPSD__KIND_CLEAR_ACTIVITY) return a->h.step == 0;
+    return a->kind != XBL_MPSD__KIND_SET_ACTIVITY && a->kind != XBL_MPSD__KIND_SEARCH_DELETE;
+}
+
+static xbl_mpsd_result xbl_mpsd__handles_outcome(xbl_mpsd_async *a)
+{
+    const xbl_mpsd__http_response *r = &a->response;
+    size_t len;
+    const char *body;
+    xbl_mpsd_result res;
+    if (r->status < 200 || r->status > 299) {
+        xbl_mpsd__keep_error_text(a);
+        return XBL_MPSD_E_HTTP_STATUS(r->status);
+    }
+    if (!xbl_mpsd__handles_reads_body(a)) return XBL_MPSD_OK;
+    res = xbl_mpsd__check_body(a);   /* the body and the reader's scratch fit */
+    if (res != XBL_MPSD_OK) return res;
+    body = xbl_mpsd__hbody(a, &len);
+    if (len == 0) return XBL_MPSD_E_INVALID_JSON_STRING;
+    return xbl_mpsd__handles_check(a, body, len, xbl_mpsd__handles_reader(a));
+}
+
+/* The invite table: XUIDs then IDs, at table_at. */
+static uint64_t xbl_mpsd__invite_xuid(const xbl_mpsd_async *a, size_t i)
+{
+    uint64_t x;
+    XBL_MPSD_MEMCPY(&x, a->buffer + a->h.table_at + i * sizeof x, sizeof x);
+    return x;
+}
+
+static char *xbl_mpsd__invite_id(const xbl_mpsd_async *a, size_t i)
+{
+    return (char *)a->buffer + a->h.table_at + a->h.count * sizeof(uint64_t) + i * XBL_MPSD_GUID_LENGTH;
+}
+
+/* Puts XUID x in place of the body's invitedXuid digits. */
+static void xbl_mpsd__invite_set_xuid(xbl_mpsd_async *a, uint64_t x)
+{
+    char d[20];
+    size_t n = xbl_mpsd__u64_to_dec(x, d), at = a->h.xuid_at, old = a->h.xuid_len;
+    XBL_MPSD_MEMMOVE(a->buffer + at + n, a->buffer + at + old, a->body_len - at - old);
+    XBL_MPSD_MEMCPY(a->buffer + at, d, n);
+    a->body_len = a->body_len - old + n;
+    a->h.xuid_len = n;
+}
+
+/* One invite is over with r: its ID (or "") into the table, then the next. */
+static xbl_mpsd_result xbl_mpsd__invites_next(xbl_mpsd_async *a, xbl_mpsd_result r)
+{
+    char *id = xbl_mpsd__invite_id(a, a->h.index);
+    if (r == XBL_MPSD_OK) {
+        XBL_MPSD_MEMCPY(id, a->h.id, XBL_MPSD_GUID_LENGTH);
+        a->h.succeeded++;
+    } else {
+        id[0] = '\0';
+        if (a->h.first_failure == XBL_MPSD_OK) a->h.first_failure = r;
+    }
+    xbl_mpsd__close_exchange(a, r);
+    if (++a->h.index == a->h.count) return xbl_mpsd__end(a, a->h.succeeded ? XBL_MPSD_OK : a->h.first_failure);
+    xbl_mpsd__invite_set_xuid(a, xbl_mpsd__invite_xuid(a, a->h.index));
+    xbl_mpsd__next_exchange(a, XBL_MPSD__M_POST, xbl_mpsd__handles_path, a->body_len);
+    return XBL_MPSD_PENDING;
+}
+
+/* Clear activity's query is over: DELETE the one activity it found. */
+static xbl_mpsd_result xbl_mpsd__clear_next(xbl_mpsd_async *a, xbl_mpsd_result r)
+{
+    char path[XBL_MPSD__PATH_CAP];
+    xbl_mpsd__hw w;
+    if (r != XBL_MPSD_OK || a->h.step != 0) return xbl_mpsd__end(a, r);
+    if (a->h.count != 1) return xbl_mpsd__end(a, XBL_MPSD_E_INVALIDARG);   /* as XSAPI (HANDLES §2.2) */
+    xbl_mpsd__close_exchange(a, r);
+    w.buf = path; w.cap = sizeof path; w.len = 0;
+    xbl_mpsd__hw_str(&w, "/handles/");
+    xbl_mpsd__hw_str(&w, a->h.id);
+    xbl_mpsd__hw_put(&w, "", 1);
+    a->h.step = 1;
+    xbl_mpsd__next_exchange(a, XBL_MPSD__M_DELETE, path, 0);
+    return XBL_MPSD_PENDING;
+}
+
+static xbl_mpsd_result xbl_mpsd__handles_next(xbl_mpsd_async *a, xbl_mpsd_result r)
+{
+    if (a->kind == XBL_MPSD__KIND_INVITES) return xbl_mpsd__invites_next(a, r);
+    if (a->kind == XBL_MPSD__KIND_CLEAR_ACTIVITY) return xbl_mpsd__clear_next(a, r);
+    return xbl_mpsd__end(a, r);
+}
+
+/* Result calls, HANDLES §11.1 rows 2-6: CONTINUE when the caller may deliver. */
+static xbl_mpsd_result xbl_mpsd__hresult_begin(xbl_mpsd_async *a, uint32_t kind_a, uint32_t kind_b)
+{
+    if (a->state == XBL_MPSD__OP_IDLE) return XBL_MPSD_E_UNEXPECTED;
+    if (a->kind != kind_a && a->kind != kind_b) return XBL_MPSD_E_INVALIDARG;
+    if (a->state != XBL_MPSD__OP_DONE) return XBL_MPSD_PENDING;
+    if (a->flags & XBL_MPSD__AF_TAKEN) return XBL_MPSD_E_UNEXPECTED;
+    if (a->result < 0) { a->flags |= XBL_MPSD__AF_TAKEN; return a->result; }
+    return XBL_MPSD__CONTINUE;
+}
+
+static xbl_mpsd_result xbl_mpsd__htake(xbl_mpsd_async *a)
+{
+    a->flags |= XBL_MPSD__AF_TAKEN;
+    return XBL_MPSD_OK;
+}
+
+/* ---- activity handles ---- */
+
+xbl_mpsd_result xbl_mpsd_set_activity_async(xbl_mpsd_client *client,
+        const xbl_mpsd_session_reference *session_reference, xbl_mpsd_async *async)
+{
+    xbl_mpsd__jw w;
+    xbl_mpsd_result r;
+    if (client == NULL || async == NULL || !xbl_mpsd_session_reference_is_valid(session_reference))
+        return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    xbl_mpsd__jw_async(&w, async);
+    xbl_mpsd__jw_handle_head(&w, "activity", session_reference);
+    xbl_mpsd__jw_close(&w, '}');
+    return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_SET_ACTIVITY, XBL_MPSD__M_POST,
+                                    xbl_mpsd__handles_path, w.len);
+}
+
+/* {"type":"activity","scid":"...","owners":{ — left open for the owners. */
+static void xbl_mpsd__jw_activity_query(xbl_mpsd__jw *w, const char *scid)
+{
+    xbl_mpsd__jw_open(w, '{');
+    xbl_mpsd__jw_key_string(w, "type", "activity");
+    xbl_mpsd__jw_key_string(w, "scid", scid);
+    xbl_mpsd__jw_key(w, "owners");
+    xbl_mpsd__jw_open(w, '{');
+}
+
+static xbl_mpsd_result xbl_mpsd__activities_for_users(xbl_mpsd_client *client, const char *scid,
+        const uint64_t *xuids, size_t count, uint32_t kind, xbl_mpsd_async *async)
+{
+    xbl_mpsd__jw w;
+    xbl_mpsd_result r;
+    size_t i;
+    if (client == NULL || async == NULL || !xbl_mpsd__scid_string_ok(scid) || !xbl_mpsd__xuids_ok(xuids, count))
+        return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    xbl_mpsd__jw_async(&w, async);
+    xbl_mpsd__jw_activity_query(&w, scid);
+    xbl_mpsd__jw_key(&w, "xuids");
+    xbl_mpsd__jw_open(&w, '[');
+    for (i = 0; i < count; i++) xbl_mpsd__jw_xuid(&w, xuids[i]);
+    xbl_mpsd__jw_close(&w, ']');
+    xbl_mpsd__jw_close(&w, '}');
+    xbl_mpsd__jw_close(&w, '}');
+    return xbl_mpsd__start_exchange(async, client, kind, XBL_MPSD__M_POST, xbl_mpsd__activity_query_path, w.len);
+}
+
+xbl_mpsd_result xbl_mpsd_clear_activity_async(xbl_mpsd_client *client, const char *scid, xbl_mpsd_async *async)
+{
+    if (client == NULL) return XBL_MPSD_E_INVALIDARG;
+    return xbl_mpsd__activities_for_users(client, scid, &client->config.xuid, 1, XBL_MPSD__KIND_CLEAR_ACTIVITY, async);
+}
+
+/* ---- transfer handles ---- */
+
+xbl_mpsd_result xbl_mpsd_set_transfer_handle_async(xbl_mpsd_client *client,
+        xbl_mpsd_session_reference target_session_reference, xbl_mpsd_session_reference origin_session_reference,
+        xbl_mpsd_async *async)
+{
+    xbl_mpsd__jw w;
+    xbl_mpsd_result r;
+    if (client == NULL || async == NULL || !xbl_mpsd_session_reference_is_valid(&target_session_reference)
+        || !xbl_mpsd_session_reference_is_valid(&origin_session_reference)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    xbl_mpsd__jw_async(&w, async);
+    xbl_mpsd__jw_handle_head(&w, "transfer", &target_session_reference);
+    xbl_mpsd__jw_reference(&w, "originSessionRef", &origin_session_reference);
+    xbl_mpsd__jw_close(&w, '}');
+    return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_TRANSFER, XBL_MPSD__M_POST,
+                                    xbl_mpsd__handles_path, w.len);
+}
+
+xbl_mpsd_result xbl_mpsd_set_transfer_handle_result(xbl_mpsd_async *async, xbl_mpsd_session_handle_id *handle_id)
+{
+    xbl_mpsd_result r;
+    if (async == NULL || handle_id == NULL) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(async, XBL_MPSD__KIND_TRANSFER, XBL_MPSD__KIND_TRANSFER);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    XBL_MPSD_MEMCPY(handle_id->value, async->h.id, sizeof handle_id->value);
+    return xbl_mpsd__htake(async);
+}
+
+/* ---- invites ---- */
+
+/* An optional string for an invite body: NULL or valid UTF-8. */
+static bool xbl_mpsd__optional_text_ok(const char *s)
+{
+    return s == NULL || xbl_mpsd__text_ok(s);
+}
+
+/* The invite body for XUID x; a->h.xuid_at/xuid_len say where its digits are. */
+static void xbl_mpsd__jw_invite(xbl_mpsd__jw *w, xbl_mpsd_async *a, const xbl_mpsd_session_reference *ref,
+        uint64_t x, uint32_t title_id, const char *context_string, const char *context)
+{
+    char d[20];
+    xbl_mpsd__jw_handle_head(w, "invite", ref);
+    xbl_mpsd__jw_key(w, "invitedXuid");
+    a->h.xuid_at = w->len + 1;
+    xbl_mpsd__jw_xuid(w, x);
+    a->h.xuid_len = xbl_mpsd__u64_to_dec(x, d);
+    xbl_mpsd__jw_key(w, "inviteAttributes");
+    xbl_mpsd__jw_open(w, '{');
+    xbl_mpsd__jw_key(w, "titleId");
+    xbl_mpsd__jw_xuid(w, title_id);
+    if (context_string != NULL && context_string[0] != '\0') xbl_mpsd__jw_key_string(w, "contextString", context_string);
+    if (context != NULL && context[0] != '\0') xbl_mpsd__jw_key_string(w, "context", context);
+    xbl_mpsd__jw_close(w, '}');
+    xbl_mpsd__jw_close(w, '}');
+}
+
+/* The longest decimal among the XUIDs: the body is measured with it. */
+static size_t xbl_mpsd__longest_xuid(const uint64_t *xuids, size_t count, size_t *at)
+{
+    char d[20];
+    size_t i, best = 0;
+    for (i = 0; i < count; i++) {
+        size_t n = xbl_mpsd__u64_to_dec(xuids[i], d);
+        if (n > best) { best = n; *at = i; }
+    }
+    return best;
+}
+
+xbl_mpsd_result xbl_mpsd_send_invites_async(xbl_mpsd_client *client, const xbl_mpsd_session_reference *session_reference,
+        const uint64_t *xuids, size_t xuids_count, uint32_t title_id, const char *context_string_id,
+        const char *custom_activation_context, xbl_mpsd_async *async)
+{
+    xbl_mpsd__jw w;
+    xbl_mpsd_result r;
+    size_t longest = 0, reserve, i;
+    if (client == NULL || async == NULL || !xbl_mpsd_session_reference_is_valid(session_reference)
+        || !xbl_mpsd__xuids_ok(xuids, xuids_count) || xuids_count > SIZE_MAX / XBL_MPSD__INVITE_ROW
+        || !xbl_mpsd__optional_text_ok(context_string_id) || !xbl_mpsd__optional_text_ok(custom_activation_context))
+        return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    reserve = xuids_count * XBL_MPSD__INVITE_ROW;
+    /* measured with the longest XUID, so every invite's exchange fits */
+    xbl_mpsd__longest_xuid(xuids, xuids_count, &longest);
+    xbl_mpsd__jw_async(&w, async);
+    xbl_mpsd__jw_invite(&w, async, session_reference, xuids[longest], title_id, context_string_id,
+                        custom_activation_context);
+    r = xbl_mpsd__start_reserved(async, client, XBL_MPSD__KIND_INVITES, XBL_MPSD__M_POST, xbl_mpsd__handles_path,
+                                 w.len, reserve);
+    if (r != XBL_MPSD_OK) return r;
+    xbl_mpsd__jw_async(&w, async);
+    w.cap = async->buffer_size;
+    xbl_mpsd__jw_invite(&w, async, session_reference, xuids[0], title_id, context_string_id, custom_activation_context);
+    async->h.count = xuids_count;
+    async->h.table_at = async->buffer_size;
+    for (i = 0; i < xuids_count; i++) {
+        XBL_MPSD_MEMCPY(async->buffer + async->h.table_at + i * sizeof(uint64_t), &xuids[i], sizeof(uint64_t));
+        xbl_mpsd__invite_id(async, i)[0] = '\0';
+    }
+    xbl_mpsd__next_exchange(async, XBL_MPSD__M_POST, xbl_mpsd__handles_path, w.len);
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_send_invites_result_count(xbl_mpsd_async *async, size_t *handles_count)
+{
+    xbl_mpsd_result r;
+    if (async == NULL || handles_count == NULL) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(async, XBL_MPSD__KIND_INVITES, XBL_MPSD__KIND_INVITES);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    *handles_count = async->h.count;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_send_invites_result(xbl_mpsd_async *async, size_t handles_count, xbl_mpsd_invite_handle *handles)
+{
+    xbl_mpsd_result r;
+    size_t i;
+    if (async == NULL) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(async, XBL_MPSD__KIND_INVITES, XBL_MPSD__KIND_INVITES);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    if (handles == NULL) return xbl_mpsd__htake(async);
+    if (handles_count < async->h.count) return XBL_MPSD_E_OUTOFMEMORY;
+    for (i = 0; i < async->h.count; i++)
+        XBL_MPSD_MEMCPY(handles[i].data, xbl_mpsd__invite_id(async, i), XBL_MPSD_GUID_LENGTH);
+    return xbl_mpsd__htake(async);
+}
+
+/* ---- activity queries ---- */
+
+static xbl_mpsd_result xbl_mpsd__activities_for_group(xbl_mpsd_client *client, const char *scid, uint64_t owner,
+        const char *group, uint32_t kind, xbl_mpsd_async *async)
+{
+    xbl_mpsd__jw w;
+    xbl_mpsd_result r;
+    if (client == NULL || async == NULL || !xbl_mpsd__scid_string_ok(scid) || owner == 0 || group == NULL
+        || group[0] == '\0' || !xbl_mpsd__text_ok(group)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    xbl_mpsd__jw_async(&w, async);
+    xbl_mpsd__jw_activity_query(&w, scid);
+    xbl_mpsd__jw_key(&w, "people");
+    xbl_mpsd__jw_open(&w, '{');
+    xbl_mpsd__jw_key_string(&w, "moniker", group);
+    xbl_mpsd__jw_key(&w, "monikerXuid");
+    xbl_mpsd__jw_xuid(&w, owner);
+    xbl_mpsd__jw_close(&w, '}');
+    xbl_mpsd__jw_close(&w, '}');
+    xbl_mpsd__jw_close(&w, '}');
+    return xbl_mpsd__start_exchange(async, client, kind, XBL_MPSD__M_POST, xbl_mpsd__activity_query_path, w.len);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_for_social_group_async(xbl_mpsd_client *client, const char *scid,
+        uint64_t social_group_owner_xuid, const char *social_group, xbl_mpsd_async *async)
+{
+    return xbl_mpsd__activities_for_group(client, scid, social_group_owner_xuid, social_group,
+                                          XBL_MPSD__KIND_ACTIVITIES, async);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_social_group_async(xbl_mpsd_client *client,
+        const char *scid, uint64_t social_group_owner_xuid, const char *social_group, xbl_mpsd_async *async)
+{
+    return xbl_mpsd__activities_for_group(client, scid, social_group_owner_xuid, social_group,
+                                          XBL_MPSD__KIND_ACTIVITIES_PROPS, async);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_for_users_async(xbl_mpsd_client *client, const char *scid,
+        const uint64_t *xuids, size_t xuids_count, xbl_mpsd_async *async)
+{
+    return xbl_mpsd__activities_for_users(client, scid, xuids, xuids_count, XBL_MPSD__KIND_ACTIVITIES, async);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_users_async(xbl_mpsd_client *client, const char *scid,
+        const uint64_t *xuids, size_t xuids_count, xbl_mpsd_async *async)
+{
+    return xbl_mpsd__activities_for_users(client, scid, xuids, xuids_count, XBL_MPSD__KIND_ACTIVITIES_PROPS, async);
+}
+
+static xbl_mpsd_result xbl_mpsd__activities_count(xbl_mpsd_async *a, size_t *count)
+{
+    xbl_mpsd_result r;
+    if (a == NULL || count == NULL) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(a, XBL_MPSD__KIND_ACTIVITIES, XBL_MPSD__KIND_ACTIVITIES);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    *count = a->h.count;
+    return XBL_MPSD_OK;
+}
+
+/* The second walk of the kept body into acts (texts into arena when given). */
+static void xbl_mpsd__fill_activities(xbl_mpsd_async *a, xbl_mpsd_activity_details *acts, xbl_mpsd__arena *arena)
+{
+    size_t len;
+    const char *body = xbl_mpsd__hbody(a, &len);
+    xbl_mpsd__arena m;
+    bool ok;
+    xbl_mpsd__measure_arena(&m);
+    ok = xbl_mpsd__rd_activity_list(xbl_mpsd__handles_reader(a), body, len, acts, arena ? arena : &m, arena != NULL);
+    XBL_MPSD_ASSERT(ok);
+    XBL_MPSD__UNUSED(ok);
+}
+
+static xbl_mpsd_result xbl_mpsd__activities_result(xbl_mpsd_async *a, size_t count, xbl_mpsd_activity_details *acts)
+{
+    xbl_mpsd_result r;
+    if (a == NULL) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(a, XBL_MPSD__KIND_ACTIVITIES, XBL_MPSD__KIND_ACTIVITIES);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    if (acts == NULL) return xbl_mpsd__htake(a);
+    if (count < a->h.count) return XBL_MPSD_E_OUTOFMEMORY;
+    if (a->h.count > 0) xbl_mpsd__fill_activities(a, acts, NULL);
+    return xbl_mpsd__htake(a);
+}
+
+static xbl_mpsd_result xbl_mpsd__activities_size_call(xbl_mpsd_async *a, size_t *size)
+{
+    xbl_mpsd_result r;
+    if (a == NULL || size == NULL) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(a, XBL_MPSD__KIND_ACTIVITIES_PROPS, XBL_MPSD__KIND_ACTIVITIES_PROPS);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    *size = a->h.size;
+    return XBL_MPSD_OK;
+}
+
+static xbl_mpsd_result xbl_mpsd__activities_props_result(xbl_mpsd_async *a, size_t buffer_size, void *buffer,
+        xbl_mpsd_activity_details **out, size_t *out_count, size_t *buffer_used)
+{
+    xbl_mpsd__arena arena;
+    xbl_mpsd_activity_details *acts;
+    xbl_mpsd_result r;
+    if (a == NULL || out == NULL || out_count == NULL || (buffer == NULL && buffer_size > 0))
+        return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(a, XBL_MPSD__KIND_ACTIVITIES_PROPS, XBL_MPSD__KIND_ACTIVITIES_PROPS);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    if (buffer != NULL && buffer_size < a->h.size) {
+        if (buffer_used != NULL) *buffer_used = a->h.size;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    *out = NULL;
+    *out_count = 0;
+    if (buffer_used != NULL) *buffer_used = 0;
+    if (buffer == NULL || a->h.count == 0) return xbl_mpsd__htake(a);
+    arena.base = (unsigned char *)buffer;
+    arena.size = buffer_size;
+    arena.used = 0;
+    arena.measure = false;
+    arena.failed = false;
+    acts = XBL_MPSD__ALLOC_ARRAY(&arena, xbl_mpsd_activity_details, a->h.count);
+    xbl_mpsd__fill_activities(a, acts, &arena);
+    XBL_MPSD_ASSERT(!arena.failed);
+    *out = acts;
+    *out_count = a->h.count;
+    if (buffer_used != NULL) *buffer_used = arena.used;
+    return xbl_mpsd__htake(a);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_for_social_group_result_count(xbl_mpsd_async *async, size_t *activity_count)
+{
+    return xbl_mpsd__activities_count(async, activity_count);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_for_social_group_result(xbl_mpsd_async *async, size_t activity_count,
+        xbl_mpsd_activity_details *activities)
+{
+    return xbl_mpsd__activities_result(async, activity_count, activities);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_social_group_result_size(xbl_mpsd_async *async,
+        size_t *result_size_in_bytes)
+{
+    return xbl_mpsd__activities_size_call(async, result_size_in_bytes);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_social_group_result(xbl_mpsd_async *async,
+        size_t buffer_size, void *buffer, xbl_mpsd_activity_details **ptr_to_buffer, size_t *ptr_to_buffer_count,
+        size_t *buffer_used)
+{
+    return xbl_mpsd__activities_props_result(async, buffer_size, buffer, ptr_to_buffer, ptr_to_buffer_count,
+                                             buffer_used);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_for_users_result_count(xbl_mpsd_async *async, size_t *activity_count)
+{
+    return xbl_mpsd__activities_count(async, activity_count);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_for_users_result(xbl_mpsd_async *async, size_t activity_count,
+        xbl_mpsd_activity_details *activities)
+{
+    return xbl_mpsd__activities_result(async, activity_count, activities);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_users_result_size(xbl_mpsd_async *async,
+        size_t *result_size_in_bytes)
+{
+    return xbl_mpsd__activities_size_call(async, result_size_in_bytes);
+}
+
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_users_result(xbl_mpsd_async *async,
+        size_t buffer_size, void *buffer, xbl_mpsd_activity_details **ptr_to_buffer, size_t *ptr_to_buffer_count,
+        size_t *buffer_used)
+{
+    return xbl_mpsd__activities_props_result(async, buffer_size, buffer, ptr_to_buffer, ptr_to_buffer_count,
+                                             buffer_used);
+}
+#endif /* XBL_MPSD_NO_HANDLES */
+
+
+#ifndef XBL_MPSD_NO_HANDLES
+/* ===========================================================================
    Search handles and session queries
    The handle struct views the caller's buffer; getters hand out pointers
    into it. copy moves a handle's data (one contiguous, aligned range of the
    buffer, placed there by the reader) to a new buffer at the same
    alignment and relocates every pointer into it.
    =========================================================================== */
+
+/* Buffer bytes a layout of `used` bytes needs at any address. */
+static size_t xbl_mpsd__any_address(size_t used)
+{
+    return used == 0 ? 0 : used + XBL_MPSD__ALIGN - 1;
+}
+
+/* Byte equality of two NUL-terminated strings. */
+static bool xbl_mpsd__str_same(const char *a, const char *b)
+{
+    size_t i = 0;
+    for (; a[i] == b[i]; i++)
+        if (a[i] == '\0') return true;
+    return false;
+}
 
 static bool xbl_mpsd__sh_ok(const xbl_mpsd_search_handle *h)
 {
@@ -8440,6 +9469,434 @@ xbl_mpsd_result xbl_mpsd_search_handle_copy(
     *dst = h;
     if (buffer_used != NULL) *buffer_used = len ? pad + len : 0;
     return XBL_MPSD_OK;
+}
+
+/* ---- search handles and session queries: requests and results ---- */
+
+static const char xbl_mpsd__search_query_path[] = "/handles/query?include=relatedInfo,roleInfo,customProperties";
+
+/* The first walk of a search handle body (count and size into a->h). */
+static xbl_mpsd_result xbl_mpsd__search_check(xbl_mpsd_async *a, xbl_mpsd__rd *r, const char *body, size_t len)
+{
+    xbl_mpsd__arena m;
+    xbl_mpsd__measure_arena(&m);
+    if (!xbl_mpsd__rd_search(r, body, len, a->kind == XBL_MPSD__KIND_SEARCH_QUERY, NULL, &m) || m.failed)
+        return XBL_MPSD_E_INVALID_JSON_STRING;
+    a->h.count = r->h.count;
+    a->h.size = xbl_mpsd__any_address(m.used);
+    return XBL_MPSD_OK;
+}
+
+/* The first walk of a session query list (count into a->h). */
+static xbl_mpsd_result xbl_mpsd__queries_check(xbl_mpsd_async *a, xbl_mpsd__rd *r, const char *body, size_t len)
+{
+    xbl_mpsd__arena m;
+    xbl_mpsd__measure_arena(&m);
+    if (!xbl_mpsd__rd_queries(r, body, len, NULL, &m)) return XBL_MPSD_E_INVALID_JSON_STRING;
+    a->h.count = r->h.count;
+    a->h.size = 0;
+    return XBL_MPSD_OK;
+}
+
+/* Number text that reads back as v: an integer, a decimal fraction of at
+   most 17 digits when one is exact, else 17 significant digits. */
+static size_t xbl_mpsd__double_text(double v, char out[32])
+{
+    size_t n = 0, k, len;
+    uint64_t m;
+    double a = v < 0 ? -v : v, p;
+    char d[21];
+    int e10 = 0;
+    if (v < 0) out[n++] = '-';
+    for (k = 0; k <= 17; k++) {   /* a * 10^k an integer below 2^53 that divides back exactly */
+        p = xbl_mpsd__pow10((unsigned)k);
+        if (a * p < 9007199254740992.0 && (double)(uint64_t)(a * p) == a * p && (double)(uint64_t)(a * p) / p == a) break;
+    }
+    if (k > 17) {   /* scale to 17 digits: within a unit in the last place */
+        for (p = a; p >= 1e17; p /= 10) e10++;
+        for (; p < 1e16; p *= 10) e10--;
+        m = (uint64_t)(p + 0.5);
+        len = xbl_mpsd__u64_to_dec(m, d);
+        XBL_MPSD_MEMCPY(out + n, d, len);
+        n += len;
+        out[n++] = 'e';
+        if (e10 < 0) { out[n++] = '-'; e10 = -e10; }
+        n += xbl_mpsd__u64_to_dec((uint64_t)e10, out + n);
+        return n;
+    }
+    m = (uint64_t)(a * xbl_mpsd__pow10((unsigned)k));
+    len = xbl_mpsd__u64_to_dec(m, d);
+    if (k == 0) { XBL_MPSD_MEMCPY(out + n, d, len); return n + len; }
+    if (len <= k) {   /* 0.000ddd */
+        out[n++] = '0';
+        out[n++] = '.';
+        for (; len < k; k--) out[n++] = '0';
+        XBL_MPSD_MEMCPY(out + n, d, len);
+        return n + len;
+    }
+    XBL_MPSD_MEMCPY(out + n, d, len - k);
+    n += len - k;
+    out[n++] = '.';
+    XBL_MPSD_MEMCPY(out + n, d + len - k, k);
+    return n + k;
+}
+
+/* A search field: NUL inside its 100 bytes, valid UTF-8, non-empty when
+   `nonempty`. */
+static bool xbl_mpsd__search_field_ok(const char *s, bool nonempty)
+{
+    size_t n = xbl_mpsd__strnlen(s, XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH);
+    return n < XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH && (n > 0 || !nonempty) && xbl_mpsd__utf8_valid(s, n);
+}
+
+/* Whether the names at `names` (count of them, `stride` bytes apart) are
+   valid, non-empty and distinct (byte comparison). */
+static bool xbl_mpsd__search_names_ok(const char *names, size_t count, size_t stride)
+{
+    size_t i, j;
+    for (i = 0; i < count; i++) {
+        if (!xbl_mpsd__search_field_ok(names + i * stride, true)) return false;
+        for (j = 0; j < i; j++)
+            if (xbl_mpsd__str_same(names + i * stride, names + j * stride)) return false;
+    }
+    return true;
+}
+
+static bool xbl_mpsd__search_attributes_ok(const xbl_mpsd_session_tag *tags, size_t tags_count,
+        const xbl_mpsd_session_number_attribute *nums, size_t nums_count,
+        const xbl_mpsd_session_string_attribute *strs, size_t strs_count)
+{
+    size_t i;
+    if ((tags == NULL && tags_count) || (nums == NULL && nums_count) || (strs == NULL && strs_count)) return false;
+    for (i = 0; i < tags_count; i++)
+        if (!xbl_mpsd__search_field_ok(tags[i].value, true)) return false;
+    for (i = 0; i < nums_count; i++)
+        if (nums[i].value - nums[i].value != 0.0) return false;   /* inf or NaN */
+    for (i = 0; i < strs_count; i++)
+        if (!xbl_mpsd__search_field_ok(strs[i].value, false)) return false;
+    return xbl_mpsd__search_names_ok(nums ? nums[0].name : NULL, nums_count, sizeof *nums)
+        && xbl_mpsd__search_names_ok(strs ? strs[0].name : NULL, strs_count, sizeof *strs);
+}
+
+static void xbl_mpsd__jw_search_attributes(xbl_mpsd__jw *w, const xbl_mpsd_session_tag *tags, size_t tags_count,
+        const xbl_mpsd_session_number_attribute *nums, size_t nums_count,
+        const xbl_mpsd_session_string_attribute *strs, size_t strs_count)
+{
+    size_t i;
+    char num[32];
+    if (tags_count + nums_count + strs_count == 0) return;
+    xbl_mpsd__jw_key(w, "searchAttributes");
+    xbl_mpsd__jw_open(w, '{');
+    if (tags_count) {
+        xbl_mpsd__jw_key(w, "tags");
+        xbl_mpsd__jw_open(w, '[');
+        for (i = 0; i < tags_count; i++) xbl_mpsd__jw_string(w, tags[i].value);
+        xbl_mpsd__jw_close(w, ']');
+    }
+    if (nums_count) {
+        xbl_mpsd__jw_key(w, "numbers");
+        xbl_mpsd__jw_open(w, '{');
+        for (i = 0; i < nums_count; i++) {
+            xbl_mpsd__jw_key(w, nums[i].name);
+            xbl_mpsd__jw_raw(w, num, xbl_mpsd__double_text(nums[i].value, num));
+        }
+        xbl_mpsd__jw_close(w, '}');
+    }
+    if (strs_count) {
+        xbl_mpsd__jw_key(w, "strings");
+        xbl_mpsd__jw_open(w, '{');
+        for (i = 0; i < strs_count; i++) xbl_mpsd__jw_key_string(w, strs[i].name, strs[i].value);
+        xbl_mpsd__jw_close(w, '}');
+    }
+    xbl_mpsd__jw_close(w, '}');
+}
+
+xbl_mpsd_result xbl_mpsd_create_search_handle_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session_reference *session_ref,
+    const xbl_mpsd_session_tag *tags, size_t tags_count,
+    const xbl_mpsd_session_number_attribute *number_attributes, size_t number_attributes_count,
+    const xbl_mpsd_session_string_attribute *string_attributes, size_t string_attributes_count,
+    xbl_mpsd_async *async)
+{
+    xbl_mpsd__jw w;
+    xbl_mpsd_result r;
+    if (client == NULL || async == NULL || !xbl_mpsd_session_reference_is_valid(session_ref)
+        || !xbl_mpsd__search_attributes_ok(tags, tags_count, number_attributes, number_attributes_count,
+                                           string_attributes, string_attributes_count)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    xbl_mpsd__jw_async(&w, async);
+    xbl_mpsd__jw_open(&w, '{');
+    xbl_mpsd__jw_key_string(&w, "type", "search");
+    xbl_mpsd__jw_key_u64(&w, "version", 1);
+    xbl_mpsd__jw_reference(&w, "sessionRef", session_ref);
+    xbl_mpsd__jw_search_attributes(&w, tags, tags_count, number_attributes, number_attributes_count,
+                                   string_attributes, string_attributes_count);
+    xbl_mpsd__jw_close(&w, '}');
+    return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_SEARCH_CREATE, XBL_MPSD__M_POST,
+                                    xbl_mpsd__handles_path, w.len);
+}
+
+xbl_mpsd_result xbl_mpsd_delete_search_handle_async(
+    xbl_mpsd_client *client, const char *handle_id, xbl_mpsd_async *async)
+{
+    char path[XBL_MPSD__PATH_CAP];
+    xbl_mpsd__hw w;
+    xbl_mpsd_result r;
+    if (client == NULL || async == NULL || handle_id == NULL
+        || !xbl_mpsd__path_segment_ok(handle_id, XBL_MPSD_GUID_LENGTH - 1)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    w.buf = path; w.cap = sizeof path; w.len = 0;
+    xbl_mpsd__hw_str(&w, "/handles/");
+    xbl_mpsd__hw_str(&w, handle_id);
+    xbl_mpsd__hw_put(&w, "", 1);
+    return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_SEARCH_DELETE, XBL_MPSD__M_DELETE, path, 0);
+}
+
+/* An optional string argument: NULL or "" is none; otherwise valid UTF-8. */
+static bool xbl_mpsd__opt_text_ok(const char *s)
+{
+    return s == NULL || s[0] == '\0' || xbl_mpsd__text_ok(s);
+}
+
+xbl_mpsd_result xbl_mpsd_get_search_handles_async(
+    xbl_mpsd_client *client, const char *scid, const char *session_template_name,
+    const char *order_by_attribute, bool order_ascending,
+    const char *search_filter, const char *social_group, xbl_mpsd_async *async)
+{
+    xbl_mpsd__jw w;
+    xbl_mpsd_result r;
+    if (client == NULL || async == NULL || !xbl_mpsd__scid_string_ok(scid) || session_template_name == NULL
+        || session_template_name[0] == '\0' || !xbl_mpsd__text_ok(session_template_name)
+        || !xbl_mpsd__opt_text_ok(order_by_attribute) || !xbl_mpsd__opt_text_ok(search_filter)
+        || !xbl_mpsd__opt_text_ok(social_group)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    xbl_mpsd__jw_async(&w, async);
+    xbl_mpsd__jw_open(&w, '{');
+    xbl_mpsd__jw_key_string(&w, "type", "search");
+    xbl_mpsd__jw_key_string(&w, "scid", scid);
+    xbl_mpsd__jw_key_string(&w, "templateName", session_template_name);
+    xbl_mpsd__jw_key_bool(&w, "global", true);
+    if (search_filter != NULL && search_filter[0] != '\0') xbl_mpsd__jw_key_string(&w, "filter", search_filter);
+    if (order_by_attribute != NULL && order_by_attribute[0] != '\0') {
+        xbl_mpsd__jw_key(&w, "orderBy");
+        xbl_mpsd__jw_before_value(&w);
+        xbl_mpsd__jw_put(&w, "\"", 1);
+        xbl_mpsd__jw_string_body(&w, order_by_attribute, xbl_mpsd__strlen(order_by_attribute));
+        xbl_mpsd__jw_put(&w, order_ascending ? " asc\"" : " desc\"", order_ascending ? 5 : 6);
+    }
+    if (social_group != NULL && social_group[0] != '\0') {
+        xbl_mpsd__jw_key(&w, "sessionMembers");
+        xbl_mpsd__jw_open(&w, '{');
+        xbl_mpsd__jw_key(&w, "people");
+        xbl_mpsd__jw_open(&w, '{');
+        xbl_mpsd__jw_key_string(&w, "moniker", social_group);
+        xbl_mpsd__jw_key(&w, "monikerXuid");
+        xbl_mpsd__jw_xuid(&w, client->config.xuid);
+        xbl_mpsd__jw_close(&w, '}');
+        xbl_mpsd__jw_close(&w, '}');
+    }
+    xbl_mpsd__jw_close(&w, '}');
+    return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_SEARCH_QUERY, XBL_MPSD__M_POST,
+                                    xbl_mpsd__search_query_path, w.len);
+}
+
+/* The keyword, percent-encoded: every byte outside A-Z a-z 0-9 - . _ ~. */
+static void xbl_mpsd__hw_percent(xbl_mpsd__hw *w, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char e[3];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+            || c == '_' || c == '~') { xbl_mpsd__hw_put(w, s, 1); continue; }
+        e[0] = '%'; e[1] = hex[c >> 4]; e[2] = hex[c & 15];
+        xbl_mpsd__hw_put(w, e, 3);
+    }
+}
+
+/* One query parameter: ? before the first, & after. */
+static void xbl_mpsd__hw_param(xbl_mpsd__hw *w, bool *first, const char *name)
+{
+    xbl_mpsd__hw_put(w, *first ? "?" : "&", 1);
+    *first = false;
+    xbl_mpsd__hw_str(w, name);
+    xbl_mpsd__hw_put(w, "=", 1);
+}
+
+static bool xbl_mpsd__query_ok(const xbl_mpsd_session_query *q)
+{
+    size_t t = xbl_mpsd__strnlen(q->session_template_name_filter, sizeof q->session_template_name_filter);
+    bool has_xuids = q->xuid_filters_count > 0, has_keyword = q->keyword_filter != NULL && q->keyword_filter[0];
+    if (xbl_mpsd__strnlen(q->scid, sizeof q->scid) >= sizeof q->scid
+        || !xbl_mpsd__path_segment_ok(q->scid, XBL_MPSD_SCID_LENGTH - 1)) return false;
+    if (t >= sizeof q->session_template_name_filter
+        || (t > 0 && !xbl_mpsd__path_segment_ok(q->session_template_name_filter, t))) return false;
+    if (has_xuids && !xbl_mpsd__xuids_ok(q->xuid_filters, q->xuid_filters_count)) return false;
+    if (!has_xuids && !has_keyword) return false;
+    if (!has_xuids && (q->include_reservations || q->include_inactive_sessions)) return false;
+    if (has_keyword && !xbl_mpsd__text_ok(q->keyword_filter)) return false;
+    return (uint32_t)q->visibility_filter >= 1u && (uint32_t)q->visibility_filter <= 5u;
+}
+
+/* The query's path with its parameters, in XSAPI's order. */
+static void xbl_mpsd__query_path(xbl_mpsd__hw *w, const xbl_mpsd_session_query *q)
+{
+    static const char *const vis[6] = { "", "", "private", "visible", "full", "open" };
+    bool first = true;
+    xbl_mpsd__hw_str(w, "/serviceconfigs/");
+    xbl_mpsd__hw_str(w, q->scid);
+    if (q->session_template_name_filter[0]) {
+        xbl_mpsd__hw_str(w, "/sessiontemplates/");
+        xbl_mpsd__hw_str(w, q->session_template_name_filter);
+    }
+    xbl_mpsd__hw_str(w, q->xuid_filters_count >= 2 ? "/batch" : "/sessions");
+    if (q->xuid_filters_count == 1) { xbl_mpsd__hw_param(w, &first, "xuid"); xbl_mpsd__hw_u64(w, q->xuid_filters[0]); }
+    if (q->keyword_filter != NULL && q->keyword_filter[0]) {
+        xbl_mpsd__hw_param(w, &first, "keyword");
+        xbl_mpsd__hw_percent(w, q->keyword_filter);
+    }
+    if (q->visibility_filter != XBL_MPSD_SESSION_VISIBILITY_ANY) {
+        xbl_mpsd__hw_param(w, &first, "visibility");
+        xbl_mpsd__hw_str(w, vis[q->visibility_filter]);
+    }
+    if (q->contract_version_filter) { xbl_mpsd__hw_param(w, &first, "version"); xbl_mpsd__hw_u64(w, q->contract_version_filter); }
+    if (q->include_private_sessions) { xbl_mpsd__hw_param(w, &first, "private"); xbl_mpsd__hw_str(w, "true"); }
+    if (q->include_reservations) { xbl_mpsd__hw_param(w, &first, "reservations"); xbl_mpsd__hw_str(w, "true"); }
+    if (q->include_inactive_sessions) { xbl_mpsd__hw_param(w, &first, "inactive"); xbl_mpsd__hw_str(w, "true"); }
+    if (q->max_items) { xbl_mpsd__hw_param(w, &first, "take"); xbl_mpsd__hw_u64(w, q->max_items); }
+    xbl_mpsd__hw_put(w, "", 1);
+}
+
+xbl_mpsd_result xbl_mpsd_query_sessions_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session_query *session_query, xbl_mpsd_async *async)
+{
+    char path[XBL_MPSD__PATH_CAP];
+    xbl_mpsd__hw pw;
+    xbl_mpsd__jw w;
+    xbl_mpsd_result r;
+    size_t i;
+    if (client == NULL || async == NULL || session_query == NULL || !xbl_mpsd__query_ok(session_query))
+        return XBL_MPSD_E_INVALIDARG;
+    pw.buf = path; pw.cap = sizeof path; pw.len = 0;
+    xbl_mpsd__query_path(&pw, session_query);
+    if (pw.len > sizeof path) return XBL_MPSD_E_INVALIDARG;   /* a keyword too long for any request line */
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    if (session_query->xuid_filters_count < 2)
+        return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_QUERY_SESSIONS, XBL_MPSD__M_GET, path, 0);
+    xbl_mpsd__jw_async(&w, async);
+    xbl_mpsd__jw_open(&w, '{');
+    xbl_mpsd__jw_key(&w, "xuids");
+    xbl_mpsd__jw_open(&w, '[');
+    for (i = 0; i < session_query->xuid_filters_count; i++) xbl_mpsd__jw_xuid(&w, session_query->xuid_filters[i]);
+    xbl_mpsd__jw_close(&w, ']');
+    xbl_mpsd__jw_close(&w, '}');
+    return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_QUERY_SESSIONS, XBL_MPSD__M_POST, path, w.len);
+}
+
+static xbl_mpsd_result xbl_mpsd__hvalue(xbl_mpsd_async *a, uint32_t kind, size_t *out, bool size)
+{
+    xbl_mpsd_result r;
+    if (a == NULL || out == NULL) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(a, kind, kind);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    *out = size ? a->h.size : a->h.count;
+    return XBL_MPSD_OK;
+}
+
+/* The second walk of a search body into shs (count of them), data in buffer. */
+static xbl_mpsd_result xbl_mpsd__search_result(xbl_mpsd_async *a, uint32_t kind, xbl_mpsd_search_handle *shs,
+        size_t count, void *buffer, size_t buffer_size, size_t *buffer_used)
+{
+    xbl_mpsd__arena arena;
+    unsigned char *b = (unsigned char *)buffer;
+    size_t len, pad = (size_t)((XBL_MPSD__ALIGN - ((uintptr_t)b & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1));
+    const char *body;
+    xbl_mpsd_result r;
+    bool ok;
+    if (a == NULL || (buffer == NULL && buffer_size > 0)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(a, kind, kind);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    if (shs == NULL) return xbl_mpsd__htake(a);
+    if (count < a->h.count || buffer_size < a->h.size) {
+        if (buffer_used != NULL) *buffer_used = a->h.size;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    if (a->h.size == 0) { b = a->buffer; pad = 0; buffer_size = 0; }   /* nothing to place */
+    arena.base = b + pad;
+    arena.size = buffer_size - pad;
+    arena.used = 0;
+    arena.measure = false;
+    arena.failed = false;
+    body = xbl_mpsd__hbody(a, &len);
+    if (a->h.count > 0) {
+        ok = xbl_mpsd__rd_search(xbl_mpsd__handles_reader(a), body, len, kind == XBL_MPSD__KIND_SEARCH_QUERY, shs, &arena);
+        XBL_MPSD_ASSERT(ok && !arena.failed);
+        XBL_MPSD__UNUSED(ok);
+    }
+    if (buffer_used != NULL) *buffer_used = arena.used ? pad + arena.used : 0;
+    return xbl_mpsd__htake(a);
+}
+
+xbl_mpsd_result xbl_mpsd_create_search_handle_result_size(xbl_mpsd_async *async, size_t *result_size_in_bytes)
+{
+    return xbl_mpsd__hvalue(async, XBL_MPSD__KIND_SEARCH_CREATE, result_size_in_bytes, true);
+}
+
+xbl_mpsd_result xbl_mpsd_create_search_handle_result(
+    xbl_mpsd_async *async, xbl_mpsd_search_handle *handle,
+    void *buffer, size_t buffer_size, size_t *buffer_used)
+{
+    return xbl_mpsd__search_result(async, XBL_MPSD__KIND_SEARCH_CREATE, handle, 1, buffer, buffer_size, buffer_used);
+}
+
+xbl_mpsd_result xbl_mpsd_get_search_handles_result_count(xbl_mpsd_async *async, size_t *search_handle_count)
+{
+    return xbl_mpsd__hvalue(async, XBL_MPSD__KIND_SEARCH_QUERY, search_handle_count, false);
+}
+
+xbl_mpsd_result xbl_mpsd_get_search_handles_result_size(xbl_mpsd_async *async, size_t *result_size_in_bytes)
+{
+    return xbl_mpsd__hvalue(async, XBL_MPSD__KIND_SEARCH_QUERY, result_size_in_bytes, true);
+}
+
+xbl_mpsd_result xbl_mpsd_get_search_handles_result(
+    xbl_mpsd_async *async, xbl_mpsd_search_handle *search_handles, size_t search_handles_count,
+    void *buffer, size_t buffer_size, size_t *buffer_used)
+{
+    return xbl_mpsd__search_result(async, XBL_MPSD__KIND_SEARCH_QUERY, search_handles, search_handles_count,
+                                   buffer, buffer_size, buffer_used);
+}
+
+xbl_mpsd_result xbl_mpsd_query_sessions_result_count(xbl_mpsd_async *async, size_t *session_count)
+{
+    return xbl_mpsd__hvalue(async, XBL_MPSD__KIND_QUERY_SESSIONS, session_count, false);
+}
+
+xbl_mpsd_result xbl_mpsd_query_sessions_result(
+    xbl_mpsd_async *async, size_t session_count, xbl_mpsd_session_query_result *sessions)
+{
+    xbl_mpsd__arena m;
+    const char *body;
+    size_t len;
+    xbl_mpsd_result r;
+    bool ok;
+    if (async == NULL) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(async, XBL_MPSD__KIND_QUERY_SESSIONS, XBL_MPSD__KIND_QUERY_SESSIONS);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    if (sessions == NULL) return xbl_mpsd__htake(async);
+    if (session_count < async->h.count) return XBL_MPSD_E_OUTOFMEMORY;
+    if (async->h.count > 0) {
+        body = xbl_mpsd__hbody(async, &len);
+        xbl_mpsd__measure_arena(&m);
+        ok = xbl_mpsd__rd_queries(xbl_mpsd__handles_reader(async), body, len, sessions, &m);
+        XBL_MPSD_ASSERT(ok);
+        XBL_MPSD__UNUSED(ok);
+    }
+    return xbl_mpsd__htake(async);
 }
 #endif /* XBL_MPSD_NO_HANDLES */
 
@@ -9423,19 +10880,37 @@ static bool xbl_mpsd__rta_resource(const char *r, xbl_mpsd_session_reference *re
     return true;
 }
 
+/* The three keys of a shoulder tap, found in one pass over its members
+   (the first of a repeated key counts). */
+typedef struct xbl_mpsd__rta_tap_keys {
+    const char *v[3];
+    size_t      n[3];
+} xbl_mpsd__rta_tap_keys;
+
+static void xbl_mpsd__rta_tap_scan(const char *t, size_t n, xbl_mpsd__rta_tap_keys *keys)
+{
+    static const char *const names[3] = { "resource", "changeNumber", "branch" };
+    size_t i = 0, kn, vn, j;
+    const char *k, *v;
+    XBL_MPSD_MEMSET(keys, 0, sizeof *keys);
+    if (n == 0 || t[0] != '{') return;
+    while (xbl_mpsd__json_object_next(t, n, &i, &k, &kn, &v, &vn))
+        for (j = 0; j < 3; j++)
+            if (keys->v[j] == NULL && xbl_mpsd__json_body_equals(k, kn, names[j])) { keys->v[j] = v; keys->n[j] = vn; }
+}
+
 /* One shoulder tap; false when its resource is unusable (the tap is skipped). */
 static bool xbl_mpsd__rta_tap(const char *t, size_t n, xbl_mpsd_session_change_event_args *out)
 {
     char resource[XBL_MPSD_SESSION_REFERENCE_URI_MAX_LENGTH];
-    const char *v;
-    size_t vn;
+    xbl_mpsd__rta_tap_keys keys;
     uint64_t cn;
     XBL_MPSD_MEMSET(out, 0, sizeof *out);
-    if (!xbl_mpsd__rta_member(t, n, "resource", &v, &vn) || !xbl_mpsd__rta_string(v, vn, resource, sizeof resource)
+    xbl_mpsd__rta_tap_scan(t, n, &keys);
+    if (keys.v[0] == NULL || !xbl_mpsd__rta_string(keys.v[0], keys.n[0], resource, sizeof resource)
         || !xbl_mpsd__rta_resource(resource, &out->session_reference)) return false;
-    if (xbl_mpsd__rta_member(t, n, "changeNumber", &v, &vn) && xbl_mpsd__rta_int(v, vn, UINT64_MAX, &cn))
-        out->change_number = cn;
-    if (!xbl_mpsd__rta_member(t, n, "branch", &v, &vn) || !xbl_mpsd__rta_string(v, vn, out->branch, sizeof out->branch))
+    if (keys.v[1] != NULL && xbl_mpsd__rta_int(keys.v[1], keys.n[1], UINT64_MAX, &cn)) out->change_number = cn;
+    if (keys.v[2] == NULL || !xbl_mpsd__rta_string(keys.v[2], keys.n[2], out->branch, sizeof out->branch))
         out->branch[0] = '\0';
     return true;
 }

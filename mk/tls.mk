@@ -62,7 +62,7 @@ tls-valgrind: $(TLS_DIR)/test_tls_vg
 	@echo "tls-valgrind: clean"
 
 # `make demo TLS=1`: the examples built with the TLS port, and the certificates.
-TLS_EXAMPLES := $(patsubst examples/%.c,$(TLS_DIR)/examples/%,$(wildcard examples/*.c))
+TLS_EXAMPLES := $(patsubst examples/%.c,$(TLS_DIR)/examples/%,$(filter-out $(EXAMPLES_HELD),$(wildcard examples/*.c)))
 
 $(TLS_DIR)/examples:
 	mkdir -p $@

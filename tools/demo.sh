@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The example session story against a local emulator: two users, create,
-# join by handle, an update with a conflict resolved, leave, and real-time
+# an activity handle the other finds and joins by, an update with a conflict
+# resolved, invites (one refused), clearing activities on leave, and real-time
 # notifications of another session's changes over RTA. Run by `make demo`.
 # With TLS=1 (`make demo TLS=1`) the same story runs over HTTPS: the
 # examples built with the mbedTLS port (build/tls/examples), the emulator
@@ -47,32 +48,24 @@ step() { echo; echo "== $1"; }
 step "1. Alice creates session $NAME and joins it (CreateNew)"
 "$BIN/create_and_join" 127.0.0.1 "$port" "$NAME"
 
-step "2. Alice publishes an activity handle; Bob joins through it"
-handle=$(python3 - "$port" "$SCID" "$NAME" "$SCHEME" <<'PY'
-import json, os, ssl, sys, urllib.request
-port, scid, name, scheme = sys.argv[1:5]
-ctx = ssl.create_default_context(cafile=os.environ["MPSD_CA_FILE"]) if scheme == "https" else None
-body = json.dumps({"version": 1, "type": "activity",
-                   "sessionRef": {"scid": scid, "templateName": "quick", "name": name}}).encode()
-req = urllib.request.Request("%s://127.0.0.1:%s/handles" % (scheme, port), data=body, method="POST", headers={
-    "Authorization": "XBL3.0 x=-;xuid=2814600000000001,gt=Alice",
-    "x-xbl-contract-version": "107", "Content-Type": "application/json"})
-print(json.load(urllib.request.urlopen(req, context=ctx))["id"])
-PY
-)
-echo "handle $handle"
-"$BIN/join_by_handle" 127.0.0.1 "$port" "$handle"
+step "2. Alice publishes her activity; Bob finds it by her XUID and joins through its handle"
+"$BIN/join_activity" 127.0.0.1 "$port" "$NAME"
 
 step "3. Both update custom properties with SynchronizedUpdate; the loser re-applies after 412"
 "$BIN/update_properties" 127.0.0.1 "$port" "$NAME"
 
+step "4. Alice invites Dave and Carol; the emulator refuses the first invite (one injected 503); Carol joins through hers"
+# the emulator's admin API (test control, not the story's client side): a 503 for the next request
+curl -sf -o /dev/null -X POST -d '{"fault": "503", "count": 1}' "$SCHEME://127.0.0.1:$port/_emu/faults" ${MPSD_CA_FILE:+--cacert "$MPSD_CA_FILE"}
+"$BIN/invite_friend" 127.0.0.1 "$port" "$NAME"
+
 step "The session as the command line shows it: ${CLI[*]} get $SCID quick $NAME"
 "${CLI[@]}" get "$SCID" quick "$NAME"
 
-step "4. Both leave; the emptied session is deleted (204)"
+step "5. Both clear their activities and leave; the emptied session is deleted (204)"
 "$BIN/leave" 127.0.0.1 "$port" "$NAME"
 
-step "5. Bob watches a session of his over RTA while Alice joins, changes it and leaves"
+step "6. Bob watches a session of his over RTA while Alice joins, changes it and leaves"
 "$BIN/watch_session" 127.0.0.1 "$port" "watch-$$"
 
 echo

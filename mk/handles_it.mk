@@ -1,0 +1,21 @@
+# Handles family: the examples' flows against the emulator (issue 17).
+#   tests/integration/it_handles.c runs inside `make integration`
+#   (tests/integration/run.sh): activities, invites, transfer handles and
+#   their injected faults. The demo arms its refused invite with curl.
+DEB_PKGS += curl
+
+# examples/find_game.c needs the search-handle functions, not in the header
+# yet: `make examples` (and its TLS build) leave it out until they land.
+EXAMPLES_HELD := examples/find_game.c
+
+$(BUILD)/integration/it_handles: tests/integration/it_handles.c tests/integration/sdk_common.h $(HDRS) | $(BUILD)/integration
+	$(CC) $(STRICT) $(CFLAGS) -I. -o $@ $< -lcmocka
+
+# built before tests/integration/run.sh runs it
+integration: $(BUILD)/integration/it_handles
+
+# A header bug found by it_handles, kept as a failing test (not in any
+# stage): POST /handles resent after the service applied it.
+handles-known-bugs: $(BUILD)/integration/it_handles
+	bash -c '. tools/emulator.sh && start_emulator --templates tests/integration/templates.json && IT_KNOWN_BUGS=1 $(BUILD)/integration/it_handles'
+.PHONY: handles-known-bugs

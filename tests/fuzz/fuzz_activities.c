@@ -1,0 +1,196 @@
+/* libFuzzer harness: the handles family's activity-list and handle-ID
+   readers on arbitrary 2xx bodies, through the public calls (a port that
+   answers every request with "200 OK" and the fuzzer's body, in fuzzer-
+   chosen receive splits).
+
+   Input: [op][split][body...]; op bit 0: WithProperties (else plain),
+   bit 1: a transfer handle (the handle-ID reader) instead,
+   bit 2: clear activity (query, then a DELETE when one activity came back).
+
+   Properties (besides no sanitizer report; the async buffer and the result
+   storage are heap blocks of exactly their size):
+   - the operation ends with OK, INVALID_JSON_STRING, OUTOFMEMORY or (clear
+     activity) INVALIDARG, and every body it accepted is one JSON value
+     (jsmn agrees);
+   - the count call and the result call agree; a result array one entry
+     short fails with OUTOFMEMORY and stays byte-identical;
+   - the WithProperties size is exact at the worst alignment: size - 1 fails
+     at every address and writes only *buffer_used, size fits at every
+     address, and every text lies inside the buffer and is one JSON value;
+   - an accepted handle ID is 1-39 bytes. */
+#define XBL_MPSD_IMPLEMENTATION
+#include "xbl_mpsd.h"
+#include "fuzz_util.h"
+
+typedef struct fz_port {
+    const uint8_t *body;
+    size_t body_n, at, split, head_n;
+    char head[96];
+    bool open;
+} fz_port;
+
+static xbl_mpsd_result fz_connect(void *ctx, const char *host, uint16_t port)
+{
+    fz_port *p = (fz_port *)ctx;
+    (void)host; (void)port;
+    if (!p->open) p->at = 0;
+    p->open = true;
+    return XBL_MPSD_OK;
+}
+
+static int32_t fz_send(void *ctx, const uint8_t *data, size_t len)
+{
+    fz_port *p = (fz_port *)ctx;
+    (void)data;
+    p->at = 0;   /* a new request: the answer starts again */
+    return (int32_t)len;
+}
+
+static int32_t fz_recv(void *ctx, uint8_t *buf, size_t cap)
+{
+    fz_port *p = (fz_port *)ctx;
+    size_t total = p->head_n + p->body_n, n;
+    if (p->at >= total) return XBL_MPSD_E_WOULD_BLOCK;
+    n = total - p->at;
+    if (n > p->split) n = p->split;
+    if (n > cap) n = cap;
+    for (size_t i = 0; i < n; i++, p->at++)
+        buf[i] = p->at < p->head_n ? (uint8_t)p->head[p->at] : p->body[p->at - p->head_n];
+    return (int32_t)n;
+}
+
+static void fz_close(void *ctx) { ((fz_port *)ctx)->open = false; }
+static uint32_t fz_now(void *ctx) { (void)ctx; return 0; }
+
+static xbl_mpsd_result fz_auth(void *user, const char *method, const char *path, const uint8_t *body,
+        size_t body_len, char *authorization, size_t authorization_cap, char *signature, size_t signature_cap)
+{
+    (void)user; (void)method; (void)path; (void)body; (void)body_len; (void)signature_cap;
+    if (authorization_cap < 8) return XBL_MPSD_E_OUTOFMEMORY;
+    memcpy(authorization, "XBL3.0", 7);
+    signature[0] = '\0';
+    return XBL_MPSD_OK;
+}
+
+static jsmntok_t g_tok[8192];
+static char g_wrap[1 << 15];
+
+static void check_texts(const xbl_mpsd_activity_details *arr, size_t n, const unsigned char *buf, size_t used)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *t = arr[i].custom_session_properties_json;
+        size_t len;
+        FZ_CHECK(t != NULL && fz_inside(t, 1, buf, used));
+        len = strlen(t);
+        FZ_CHECK(fz_inside(t, len + 1, buf, used));
+        /* in brackets: fz_jsmn_ok judges containers (jsmn's string token ends before its quote) */
+        FZ_CHECK(len + 3 <= sizeof g_wrap);
+        g_wrap[0] = '[';
+        memcpy(g_wrap + 1, t, len);
+        g_wrap[len + 1] = ']';
+        FZ_CHECK(fz_jsmn_ok(g_wrap, len + 2, g_tok, sizeof g_tok / sizeof g_tok[0]));
+        FZ_CHECK(arr[i].handle_id[0] != '\0');
+    }
+}
+
+static void check_props(xbl_mpsd_async *a, size_t count)
+{
+    size_t size = 0, used, got = 0, at;
+    xbl_mpsd_activity_details *arr = NULL;
+    unsigned char *buf;
+    FZ_CHECK(xbl_mpsd_get_activities_with_properties_for_users_result_size(a, &size) == XBL_MPSD_OK);
+    FZ_CHECK((size == 0) == (count == 0));
+    if (size == 0) return;
+    buf = (unsigned char *)malloc(size + XBL_MPSD__ALIGN);
+    for (at = 0; at < XBL_MPSD__ALIGN; at++) {
+        used = 0;
+        memset(buf, 0x5A, size + XBL_MPSD__ALIGN);
+        FZ_CHECK(xbl_mpsd_get_activities_with_properties_for_users_result(a, size - 1, buf + at, &arr, &got, &used)
+                 == XBL_MPSD_E_OUTOFMEMORY);
+        FZ_CHECK(used == size && buf[at] == 0x5A);
+    }
+    at = (size_t)(buf[0] ^ (unsigned char)count) % XBL_MPSD__ALIGN;
+    FZ_CHECK(xbl_mpsd_get_activities_with_properties_for_users_result(a, size, buf + at, &arr, &got, &used)
+             == XBL_MPSD_OK);
+    FZ_CHECK(got == count && used <= size && (unsigned char *)arr >= buf + at);
+    check_texts(arr, got, buf + at, used);
+    free(buf);
+}
+
+static void check_plain(xbl_mpsd_async *a, size_t count)
+{
+    xbl_mpsd_activity_details *arr = (xbl_mpsd_activity_details *)malloc((count + 1) * sizeof *arr);
+    memset(arr, 0x5A, (count + 1) * sizeof *arr);
+    if (count > 0) {
+        FZ_CHECK(xbl_mpsd_get_activities_for_users_result(a, count - 1, arr) == XBL_MPSD_E_OUTOFMEMORY);
+        FZ_CHECK(((unsigned char *)arr)[0] == 0x5A);
+    }
+    FZ_CHECK(xbl_mpsd_get_activities_for_users_result(a, count, arr) == XBL_MPSD_OK);
+    for (size_t i = 0; i < count; i++) {
+        FZ_CHECK(arr[i].handle_id[0] != '\0' && arr[i].custom_session_properties_json == NULL);
+        FZ_CHECK(strlen(arr[i].handle_id) < XBL_MPSD_GUID_LENGTH);
+    }
+    free(arr);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const uint64_t xuid = 2814600000000002ULL;
+    xbl_mpsd_port port;
+    xbl_mpsd_client_config cfg;
+    xbl_mpsd_client client;
+    xbl_mpsd_async a;
+    fz_port p;
+    unsigned char *work;
+    xbl_mpsd_result rc;
+    size_t count = 0, work_n = 65536;
+    int guard = 0;
+    uint8_t op;
+    if (size < 2) return 0;
+    op = data[0];
+#ifdef FZ_HANDLE_ID_ONLY
+    op = 2;   /* fuzz_handle_id: the handle-ID reader alone */
+#endif
+    memset(&p, 0, sizeof p);
+    p.split = (size_t)data[1] + 1;
+    p.body = data + 2;
+    p.body_n = size - 2;
+    p.head_n = (size_t)snprintf(p.head, sizeof p.head, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", p.body_n);
+    port.ctx = &p; port.connect = fz_connect; port.send = fz_send; port.recv = fz_recv;
+    port.close = fz_close; port.now_ms = fz_now;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.port = &port; cfg.xuid = 2814600000000001ULL; cfg.auth = fz_auth;
+    FZ_CHECK(xbl_mpsd_client_init(&client, &cfg) == XBL_MPSD_OK);
+    work = (unsigned char *)malloc(work_n);
+    FZ_CHECK(xbl_mpsd_async_init(&a, work, work_n) == XBL_MPSD_OK);
+    if (op & 2) {
+        xbl_mpsd_session_reference ref = xbl_mpsd_session_reference_create("scid", "t", "n");
+        FZ_CHECK(xbl_mpsd_set_transfer_handle_async(&client, ref, ref, &a) == XBL_MPSD_OK);
+    } else if (op & 4) {
+        FZ_CHECK(xbl_mpsd_clear_activity_async(&client, "scid", &a) == XBL_MPSD_OK);
+    } else if (op & 1) {
+        FZ_CHECK(xbl_mpsd_get_activities_with_properties_for_users_async(&client, "scid", &xuid, 1, &a) == XBL_MPSD_OK);
+    } else {
+        FZ_CHECK(xbl_mpsd_get_activities_for_users_async(&client, "scid", &xuid, 1, &a) == XBL_MPSD_OK);
+    }
+    while ((rc = xbl_mpsd_async_poll(&a)) == XBL_MPSD_PENDING) FZ_CHECK(++guard < 1000000);
+    FZ_CHECK(rc == XBL_MPSD_OK || rc == XBL_MPSD_E_INVALID_JSON_STRING || rc == XBL_MPSD_E_OUTOFMEMORY
+             || ((op & 6) == 4 && rc == XBL_MPSD_E_INVALIDARG));
+    if (rc == XBL_MPSD_OK && !(op & 6)) FZ_CHECK(fz_jsmn_ok((const char *)p.body, p.body_n, g_tok, 8192) || p.body_n > 16384);
+    if (rc == XBL_MPSD_OK && (op & 2)) {
+        xbl_mpsd_session_handle_id id;
+        FZ_CHECK(xbl_mpsd_set_transfer_handle_result(&a, &id) == XBL_MPSD_OK);
+        FZ_CHECK(id.value[0] != '\0' && strlen(id.value) < sizeof id.value);
+    } else if (rc == XBL_MPSD_OK && !(op & 4)) {
+        if (op & 1) {
+            FZ_CHECK(xbl_mpsd_get_activities_with_properties_for_users_result_size(&a, &count) == XBL_MPSD_OK);
+            count = a.h.count;
+            check_props(&a, count);
+        } else {
+            FZ_CHECK(xbl_mpsd_get_activities_for_users_result_count(&a, &count) == XBL_MPSD_OK);
+            check_plain(&a, count);
+        }
+    }
+    free(work);
+    return 0;
+}
