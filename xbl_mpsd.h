@@ -9515,6 +9515,7 @@ static size_t xbl_mpsd__double_text(double v, char out[32])
     if (k > 17) {   /* scale to 17 digits: within a unit in the last place */
         for (p = a; p >= 1e17; p /= 10) e10++;
         for (; p < 1e16; p *= 10) e10--;
+        p = e10 >= 0 ? a / xbl_mpsd__pow10((unsigned)e10) : a * xbl_mpsd__pow10((unsigned)-e10);
         m = (uint64_t)(p + 0.5);
         len = xbl_mpsd__u64_to_dec(m, d);
         XBL_MPSD_MEMCPY(out + n, d, len);
