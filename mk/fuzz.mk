@@ -10,7 +10,7 @@
 
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?= 10000000
-FUZZ_HARNESSES := http chunked reader serializer exchange ws rta activities handle_id
+FUZZ_HARNESSES := http chunked reader serializer exchange ws rta activities handle_id search queries
 FUZZ := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 FUZZ_BIN := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_HARNESSES))
 FUZZ_NICE ?= nice -n 10
@@ -51,3 +51,5 @@ fuzz-long: $(FUZZ_BIN)
 
 # fuzz_handle_id is fuzz_activities.c in one mode
 $(BUILD)/fuzz/fuzz_handle_id: tests/fuzz/fuzz_activities.c
+# fuzz_queries is fuzz_search.c in one mode
+$(BUILD)/fuzz/fuzz_queries: tests/fuzz/fuzz_search.c
