@@ -6792,8 +6792,11 @@ static bool xbl_mpsd__rd_activity_list(xbl_mpsd__rd *r, const char *body, size_t
 static double xbl_mpsd__pow10(unsigned e)
 {
     double x = 1.0, b = 10.0;
-    for (; e; e >>= 1, b *= b)
+    while (e) {
         if (e & 1u) x *= b;
+        b *= b;
+        e >>= 1;
+    }
     return x;
 }
 
@@ -7056,11 +7059,11 @@ static const xbl_mpsd__rd_list xbl_mpsd__rd_query_results = {
 static bool xbl_mpsd__rd_search(xbl_mpsd__rd *r, const char *body, size_t len, bool list,
         xbl_mpsd_search_handle *shs, xbl_mpsd__arena *arena)
 {
-    unsigned char root = 0;
+    unsigned char *root = (unsigned char *)&r->h.sc;   /* the list root keeps nothing */
     xbl_mpsd__rd_hdoc_begin(r, body, len, shs != NULL);
     r->h.shs = shs;
     r->a = arena;
-    if (list) return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_LIST_ROOT, &root, &xbl_mpsd__rd_search_handles);
+    if (list) return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_LIST_ROOT, root, &xbl_mpsd__rd_search_handles);
     r->h.count = 1;
     return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_SH, (unsigned char *)(shs ? shs : &r->h.sc.search.sh), NULL);
 }
@@ -7070,11 +7073,11 @@ static bool xbl_mpsd__rd_search(xbl_mpsd__rd *r, const char *body, size_t len, b
 static bool xbl_mpsd__rd_queries(xbl_mpsd__rd *r, const char *body, size_t len, xbl_mpsd_session_query_result *qrs,
         xbl_mpsd__arena *arena)
 {
-    unsigned char root = 0;
+    unsigned char *root = (unsigned char *)&r->h.sc;   /* the list root keeps nothing */
     xbl_mpsd__rd_hdoc_begin(r, body, len, qrs != NULL);
     r->h.qrs = qrs;
     r->a = arena;
-    return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_LIST_ROOT, &root, &xbl_mpsd__rd_query_results);
+    return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_LIST_ROOT, root, &xbl_mpsd__rd_query_results);
 }
 #endif /* XBL_MPSD_NO_HANDLES */
 
@@ -9498,6 +9501,12 @@ static xbl_mpsd_result xbl_mpsd__queries_check(xbl_mpsd_async *a, xbl_mpsd__rd *
     return XBL_MPSD_OK;
 }
 
+/* a / 10^e10, by one multiplication or division. */
+static double xbl_mpsd__scaled(double a, int e10)
+{
+    return e10 >= 0 ? a / xbl_mpsd__pow10((unsigned)e10) : a * xbl_mpsd__pow10((unsigned)-e10);
+}
+
 /* Number text that reads back as v: an integer, a decimal fraction of at
    most 17 digits when one is exact, else 17 significant digits. */
 static size_t xbl_mpsd__double_text(double v, char out[32])
@@ -9513,9 +9522,9 @@ static size_t xbl_mpsd__double_text(double v, char out[32])
         if (a * p < 9007199254740992.0 && (double)(uint64_t)(a * p) == a * p && (double)(uint64_t)(a * p) / p == a) break;
     }
     if (k > 17) {   /* scale to 17 digits: within a unit in the last place */
-        for (p = a; p >= 1e17; p /= 10) e10++;
-        for (; p < 1e16; p *= 10) e10--;
-        p = e10 >= 0 ? a / xbl_mpsd__pow10((unsigned)e10) : a * xbl_mpsd__pow10((unsigned)-e10);
+        while (e10 < 400 && xbl_mpsd__scaled(a, e10) >= 1e17) e10++;
+        while (e10 > -400 && xbl_mpsd__scaled(a, e10) < 1e16) e10--;
+        p = xbl_mpsd__scaled(a, e10);
         m = (uint64_t)(p + 0.5);
         len = xbl_mpsd__u64_to_dec(m, d);
         XBL_MPSD_MEMCPY(out + n, d, len);
