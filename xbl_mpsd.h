@@ -5941,7 +5941,7 @@ static size_t xbl_mpsd__rd_find_last(xbl_mpsd__rd *r, size_t v, const char *key)
 
 #ifndef XBL_MPSD_NO_HANDLES
 /* The handle documents' hooks and handlers (sub-section "handle documents"). */
-static void xbl_mpsd__rd_handle_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v, size_t key);
+static void xbl_mpsd__rd_handle_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v);
 static void xbl_mpsd__rd_handle_close(xbl_mpsd__rd *r, const xbl_mpsd__rd_frame *f);
 static size_t xbl_mpsd__rd_handle_call(xbl_mpsd__rd *r, unsigned handler, unsigned char *p, size_t v);
 #endif
@@ -5976,13 +5976,21 @@ static void xbl_mpsd__rd_hook_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_
             type->role_count = n;
         }
         break;
-    case XBL_MPSD__T_TYPE: {
+    case XBL_MPSD__T_TYPE:
+#ifndef XBL_MPSD_NO_HANDLES
+    case XBL_MPSD__T_SHTYPE:   /* a search handle's role types read alike */
+#endif
+    {
         xbl_mpsd_role_type *type = (xbl_mpsd_role_type *)(void *)f->base;
         XBL_MPSD_MEMSET(type, 0, sizeof *type);
         xbl_mpsd__rd_string(r, key, &type->name);
         break;
     }
-    case XBL_MPSD__T_ROLE: {
+    case XBL_MPSD__T_ROLE:
+#ifndef XBL_MPSD_NO_HANDLES
+    case XBL_MPSD__T_SHROLE:
+#endif
+    {
         xbl_mpsd_role *role = (xbl_mpsd_role *)(void *)f->base;
         XBL_MPSD_MEMSET(role, 0, sizeof *role);
         role->role_type = (const xbl_mpsd_role_type *)(void *)r->f[r->depth - 3].base;
@@ -5992,7 +6000,7 @@ static void xbl_mpsd__rd_hook_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_
     }
     default:
 #ifndef XBL_MPSD_NO_HANDLES
-        xbl_mpsd__rd_handle_open(r, f, v, key);
+        xbl_mpsd__rd_handle_open(r, f, v);
 #endif
         break;
     }
@@ -6984,7 +6992,7 @@ static void xbl_mpsd__rd_handle_map(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size
     f->elems = xbl_mpsd__rd_list_field(r, f->base, xbl_mpsd__rd_count(r, v), size);
 }
 
-static void xbl_mpsd__rd_handle_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v, size_t key)
+static void xbl_mpsd__rd_handle_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v)
 {
     switch (f->t->id) {
     case XBL_MPSD__T_SH: {
@@ -6997,20 +7005,6 @@ static void xbl_mpsd__rd_handle_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, siz
     }
     case XBL_MPSD__T_QR: XBL_MPSD_MEMSET(f->base, 0, sizeof(xbl_mpsd_session_query_result)); break;
     case XBL_MPSD__T_SHTYPES: case XBL_MPSD__T_SHROLES: xbl_mpsd__rd_handle_map(r, f, v); break;
-    case XBL_MPSD__T_SHTYPE: {
-        xbl_mpsd_role_type *type = (xbl_mpsd_role_type *)(void *)f->base;
-        XBL_MPSD_MEMSET(type, 0, sizeof *type);
-        xbl_mpsd__rd_string(r, key, &type->name);
-        break;
-    }
-    case XBL_MPSD__T_SHROLE: {
-        xbl_mpsd_role *role = (xbl_mpsd_role *)(void *)f->base;
-        XBL_MPSD_MEMSET(role, 0, sizeof *role);
-        role->role_type = (const xbl_mpsd_role_type *)(void *)r->f[r->depth - 3].base;
-        xbl_mpsd__rd_string(r, key, &role->name);
-        r->role_xuids = 0;
-        break;
-    }
     default: break;
     }
 }

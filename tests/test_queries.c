@@ -217,7 +217,6 @@ static void test_invalid_lists(void **state)
 static void test_split_at_every_byte(void **state)
 {
     static const uint64_t one = X2;
-    static char reply[4096];
     static const char body[] = "{\"results\":[" RESULT1 "," RESULT2 "]}";
     xbl_mpsd_session_query q = base_query();
     xbl_mpsd_session_query_result r[2];
@@ -225,12 +224,10 @@ static void test_split_at_every_byte(void **state)
     (void)state;
     q.xuid_filters = &one;
     q.xuid_filters_count = 1;
-    snprintf(reply, sizeof reply, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(body), body);
-    len = strlen(reply);
+    len = hf_reply_split(body, 0);
     for (cut = 1; cut < len; cut++) {
         mock_reset_traffic(&hf.mock);
-        mock_add_bytes(&hf.mock, reply, cut);
-        mock_add_bytes(&hf.mock, reply + cut, len - cut);
+        hf_reply_split(body, cut);
         assert_int_equal(xbl_mpsd_query_sessions_async(&hf.client, &q, &hf.async), XBL_MPSD_OK);
         assert_int_equal(hf_run(), XBL_MPSD_OK);
         assert_int_equal(xbl_mpsd_query_sessions_result(&hf.async, 2, r), XBL_MPSD_OK);

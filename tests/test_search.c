@@ -523,17 +523,14 @@ static void test_query_results_shared_buffer(void **state)
 
 static void test_query_split_at_every_byte(void **state)
 {
-    static char reply[8192];
     static const char body[] = "{\"results\":[" HANDLE(ID1) "]}";
     xbl_mpsd_search_handle h;
     size_t len, cut;
     (void)state;
-    snprintf(reply, sizeof reply, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(body), body);
-    len = strlen(reply);
+    len = hf_reply_split(body, 0);
     for (cut = 1; cut < len; cut++) {
         mock_reset_traffic(&hf.mock);
-        mock_add_bytes(&hf.mock, reply, cut);
-        mock_add_bytes(&hf.mock, reply + cut, len - cut);
+        hf_reply_split(body, cut);
         assert_int_equal(xbl_mpsd_get_search_handles_async(&hf.client, HF_SCID, "arena-4v4", NULL, false, NULL, NULL,
                          &hf.async), XBL_MPSD_OK);
         assert_int_equal(hf_run(), XBL_MPSD_OK);
