@@ -19,7 +19,7 @@ FUZZ_OPTS := -max_len=16384 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 $(BUILD)/fuzz:
 	mkdir -p $@
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(HDRS) | $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h tests/fuzz/fuzz_body_port.h $(HDRS) | $(BUILD)/fuzz
 	$(CLANG) $(STRICT) $(FUZZ) -I. -o $@ $<
 
 fuzz-build: $(FUZZ_BIN)
