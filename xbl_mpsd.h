@@ -5446,6 +5446,17 @@ static size_t xbl_mpsd__rd_count(const xbl_mpsd__rd *r, size_t v)
     return any ? count + 1 : 0;
 }
 
+/* After an array element ending at `end`: the next element's index, or
+   (with *done) the index after the array; SIZE_MAX on malformed text. */
+static size_t xbl_mpsd__rd_array_next(const xbl_mpsd__rd *r, size_t end, bool *done)
+{
+    size_t i = xbl_mpsd__json_ws(r->js, r->n, end);
+    *done = i < r->n && r->js[i] == ']';
+    if (*done) return i + 1;
+    if (i >= r->n || r->js[i] != ',') return SIZE_MAX;
+    return xbl_mpsd__json_ws(r->js, r->n, i + 1);
+}
+
 /* The array at v: each element read by kind into arr (NULL when measuring).
    kind: XBL_MPSD__RT_STRS, _U32S, _XUIDS, _FLAGS (into *flags, names e),
    _FIXED (device tokens). Returns the index after it. */
@@ -5455,6 +5466,7 @@ static size_t xbl_mpsd__rd_array(xbl_mpsd__rd *r, size_t v, unsigned kind, void 
         const xbl_mpsd__rd_enum *e, uint32_t *flags)
 {
     size_t i = xbl_mpsd__json_ws(r->js, r->n, v + 1), c = 0;
+    bool done;
     if (r->depth0 + r->depth >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
     if (i < r->n && r->js[i] == ']') return i + 1;
     for (;; c++) {
@@ -5487,10 +5499,8 @@ static size_t xbl_mpsd__rd_array(xbl_mpsd__rd *r, size_t v, unsigned kind, void 
             if (arr) ((xbl_mpsd_device_token *)arr)[c] = tok;
         }
         if (end == SIZE_MAX) return end;
-        i = xbl_mpsd__json_ws(r->js, r->n, end);
-        if (i < r->n && r->js[i] == ']') return i + 1;
-        if (i >= r->n || r->js[i] != ',') return SIZE_MAX;
-        i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+        i = xbl_mpsd__rd_array_next(r, end, &done);
+        if (done || i == SIZE_MAX) return i;
     }
 }
 
@@ -6894,12 +6904,11 @@ static size_t xbl_mpsd__rd_tags(xbl_mpsd__rd *r, unsigned char *p, size_t v)
     i = xbl_mpsd__json_ws(r->js, r->n, v + 1);
     if (i < r->n && r->js[i] == ']') return i + 1;
     for (c = 0;; c++) {
+        bool done;
         size_t end = xbl_mpsd__rd_fixed(r, i, tags ? tags[c].value : tmp->value, sizeof tmp->value);
         if (end == SIZE_MAX) return end;
-        i = xbl_mpsd__json_ws(r->js, r->n, end);
-        if (i < r->n && r->js[i] == ']') return i + 1;
-        if (i >= r->n || r->js[i] != ',') return SIZE_MAX;
-        i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+        i = xbl_mpsd__rd_array_next(r, end, &done);
+        if (done || i == SIZE_MAX) return i;
     }
 }
 
