@@ -312,6 +312,12 @@
       errors only on completion, these calls answer
       XBL_MPSD_E_INVALID_JSON_STRING, keep one slot per invited XUID ("" for
       a failed invite) and refuse bad arguments at once.
+      A search handle (xbl_mpsd_search_handle) is a struct the caller owns
+      that views the byte buffer given to its result call (sized by the size
+      call, at any alignment): copy makes an independent one in another
+      buffer, clear forgets it, and there is nothing to close. Number
+      attributes are written so that they read back as the same double
+      (exact decimals as such, others with 17 significant digits).
 */
 #ifndef XBL_MPSD_H
 #define XBL_MPSD_H
