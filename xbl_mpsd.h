@@ -9457,7 +9457,7 @@ xbl_mpsd_result xbl_mpsd_search_handle_copy(
     xbl_mpsd_search_handle *dst, const xbl_mpsd_search_handle *src,
     void *buffer, size_t buffer_size, size_t *buffer_used)
 {
-    unsigned char *b = (unsigned char *)buffer, *to;
+    unsigned char *b = (unsigned char *)buffer;
     size_t pad, len;
     uintptr_t lo, hi;
     xbl_mpsd_search_handle h;
@@ -9474,9 +9474,8 @@ xbl_mpsd_result xbl_mpsd_search_handle_copy(
     }
     h = *src;
     if (len > 0) {
-        to = b + pad;
-        XBL_MPSD_MEMCPY(to, src->data, len);
-        xbl_mpsd__sh_move(&h, to);
+        XBL_MPSD_MEMCPY(b + pad, src->data, len);
+        xbl_mpsd__sh_move(&h, b + pad);
     }
     *dst = h;
     if (buffer_used != NULL) *buffer_used = len ? pad + len : 0;
@@ -9524,13 +9523,13 @@ static size_t xbl_mpsd__double_text(double v, char out[32])
     uint64_t m;
     double a = v < 0 ? -v : v, p;
     char d[21];
-    int e10 = 0;
     if (v < 0) out[n++] = '-';
     for (k = 0; k <= 17; k++) {   /* a * 10^k an integer below 2^53 that divides back exactly */
         p = xbl_mpsd__pow10((unsigned)k);
         if (a * p < 9007199254740992.0 && (double)(uint64_t)(a * p) == a * p && (double)(uint64_t)(a * p) / p == a) break;
     }
     if (k > 17) {   /* scale to 17 digits: within a unit in the last place */
+        int e10 = 0;
         while (e10 < 400 && xbl_mpsd__scaled(a, e10) >= 1e17) e10++;
         while (e10 > -400 && xbl_mpsd__scaled(a, e10) < 1e16) e10--;
         p = xbl_mpsd__scaled(a, e10);
@@ -9602,7 +9601,6 @@ static void xbl_mpsd__jw_search_attributes(xbl_mpsd__jw *w, const xbl_mpsd_sessi
         const xbl_mpsd_session_string_attribute *strs, size_t strs_count)
 {
     size_t i;
-    char num[32];
     if (tags_count + nums_count + strs_count == 0) return;
     xbl_mpsd__jw_key(w, "searchAttributes");
     xbl_mpsd__jw_open(w, '{');
@@ -9616,6 +9614,7 @@ static void xbl_mpsd__jw_search_attributes(xbl_mpsd__jw *w, const xbl_mpsd_sessi
         xbl_mpsd__jw_key(w, "numbers");
         xbl_mpsd__jw_open(w, '{');
         for (i = 0; i < nums_count; i++) {
+            char num[32];
             xbl_mpsd__jw_key(w, nums[i].name);
             xbl_mpsd__jw_raw(w, num, xbl_mpsd__double_text(nums[i].value, num));
         }
@@ -9835,7 +9834,6 @@ static xbl_mpsd_result xbl_mpsd__search_result(xbl_mpsd_async *a, uint32_t kind,
     size_t len, pad = (size_t)((XBL_MPSD__ALIGN - ((uintptr_t)b & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1));
     const char *body;
     xbl_mpsd_result r;
-    bool ok;
     if (a == NULL || (buffer == NULL && buffer_size > 0)) return XBL_MPSD_E_INVALIDARG;
     r = xbl_mpsd__hresult_begin(a, kind, kind);
     if (r != XBL_MPSD__CONTINUE) return r;
@@ -9852,7 +9850,7 @@ static xbl_mpsd_result xbl_mpsd__search_result(xbl_mpsd_async *a, uint32_t kind,
     arena.failed = false;
     body = xbl_mpsd__hbody(a, &len);
     if (a->h.count > 0) {
-        ok = xbl_mpsd__rd_search(xbl_mpsd__handles_reader(a), body, len, kind == XBL_MPSD__KIND_SEARCH_QUERY, shs, &arena);
+        bool ok = xbl_mpsd__rd_search(xbl_mpsd__handles_reader(a), body, len, kind == XBL_MPSD__KIND_SEARCH_QUERY, shs, &arena);
         XBL_MPSD_ASSERT(ok && !arena.failed);
         XBL_MPSD__UNUSED(ok);
     }
@@ -9899,17 +9897,16 @@ xbl_mpsd_result xbl_mpsd_query_sessions_result(
     xbl_mpsd_async *async, size_t session_count, xbl_mpsd_session_query_result *sessions)
 {
     xbl_mpsd__arena m;
-    const char *body;
     size_t len;
     xbl_mpsd_result r;
-    bool ok;
     if (async == NULL) return XBL_MPSD_E_INVALIDARG;
     r = xbl_mpsd__hresult_begin(async, XBL_MPSD__KIND_QUERY_SESSIONS, XBL_MPSD__KIND_QUERY_SESSIONS);
     if (r != XBL_MPSD__CONTINUE) return r;
     if (sessions == NULL) return xbl_mpsd__htake(async);
     if (session_count < async->h.count) return XBL_MPSD_E_OUTOFMEMORY;
     if (async->h.count > 0) {
-        body = xbl_mpsd__hbody(async, &len);
+        const char *body = xbl_mpsd__hbody(async, &len);
+        bool ok;
         xbl_mpsd__measure_arena(&m);
         ok = xbl_mpsd__rd_queries(xbl_mpsd__handles_reader(async), body, len, sessions, &m);
         XBL_MPSD_ASSERT(ok);
