@@ -312,6 +312,12 @@
       errors only on completion, these calls answer
       XBL_MPSD_E_INVALID_JSON_STRING, keep one slot per invited XUID ("" for
       a failed invite) and refuse bad arguments at once.
+      A search handle (xbl_mpsd_search_handle) is a struct the caller owns
+      that views the byte buffer given to its result call (sized by the size
+      call, at any alignment): copy makes an independent one in another
+      buffer, clear forgets it, and there is nothing to close. Number
+      attributes are written so that they read back as the same double
+      (exact decimals as such, others with 17 significant digits).
 */
 #ifndef XBL_MPSD_H
 #define XBL_MPSD_H
@@ -1720,6 +1726,276 @@ xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_users_result(
     xbl_mpsd_activity_details **ptr_to_buffer, size_t *ptr_to_buffer_count, size_t *buffer_used /* may be NULL */);
 #endif /* XBL_MPSD_NO_HANDLES */
 
+
+#ifndef XBL_MPSD_NO_HANDLES
+/* ===========================================================================
+   Search handles and session queries (left out by XBL_MPSD_NO_HANDLES)
+   A search handle makes a session findable by "session browse": a
+   reference plus tags, string and number attributes that queries filter
+   and sort on. A session query lists the sessions a user is in or that
+   carry a keyword. Like every call of the SDK they take no heap: the
+   caller passes the arrays and buffers, sized by the count and size calls.
+   =========================================================================== */
+
+/* Buffer size, NUL included, of a tag, an attribute name and a string
+   attribute's value (at most 99 bytes of text). */
+#define XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH 100
+
+/* A user's state in a session found by a session query. */
+typedef enum xbl_mpsd_session_status {
+    XBL_MPSD_SESSION_STATUS_UNKNOWN  = 0,
+    XBL_MPSD_SESSION_STATUS_ACTIVE   = 1,
+    XBL_MPSD_SESSION_STATUS_INACTIVE = 2,
+    XBL_MPSD_SESSION_STATUS_RESERVED = 3
+} xbl_mpsd_session_status;
+
+/* What a session query asks for. xuid_filters: the users whose sessions are
+   listed (one XUID is a GET, two or more a batch POST); keyword_filter:
+   NULL or "" for none; session_template_name_filter: "" lists the whole
+   SCID; visibility_filter: ANY for none; contract_version_filter: 0 for
+   none; max_items: 0 lets the service choose (it allows at most 100). */
+typedef struct xbl_mpsd_session_query {
+    char                        scid[XBL_MPSD_SCID_LENGTH];
+    uint32_t                    max_items;
+    bool                        include_private_sessions;
+    bool                        include_reservations;
+    bool                        include_inactive_sessions;
+    const uint64_t             *xuid_filters;
+    size_t                      xuid_filters_count;
+    const char                 *keyword_filter;
+    char                        session_template_name_filter[XBL_MPSD_SESSION_TEMPLATE_NAME_MAX_LENGTH];
+    xbl_mpsd_session_visibility visibility_filter;
+    uint32_t                    contract_version_filter;
+} xbl_mpsd_session_query;
+
+/* One session a query found. status, is_my_turn and xuid are set only for
+   sessions found by XUID; every field is 0, empty, false or UNKNOWN when
+   the service left it out. */
+typedef struct xbl_mpsd_session_query_result {
+    time_t                       start_time;
+    xbl_mpsd_session_reference   session_reference;
+    xbl_mpsd_session_status      status;
+    xbl_mpsd_session_visibility  visibility;
+    bool                         is_my_turn;
+    uint64_t                     xuid;
+    uint32_t                     accepted_member_count;
+    xbl_mpsd_session_restriction join_restriction;
+} xbl_mpsd_session_query_result;
+
+typedef struct xbl_mpsd_session_tag {
+    char value[XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH];
+} xbl_mpsd_session_tag;
+
+typedef struct xbl_mpsd_session_string_attribute {
+    char name[XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH];
+    char value[XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH];
+} xbl_mpsd_session_string_attribute;
+
+typedef struct xbl_mpsd_session_number_attribute {
+    char   name[XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH];
+    double value;
+} xbl_mpsd_session_number_attribute;
+
+/* ---------------------------------------------------------------------------
+   A search handle the caller owns. Complete so that it can live anywhere
+   (stack, static, array); every member is private. All zero is "cleared":
+   it holds nothing. A filled handle keeps its fixed-size fields here and
+   everything of variable size in the byte buffer given to the result call
+   or to copy, which must stay valid and untouched while the handle is used.
+   Assigning the struct makes a second view of the same buffer; copy makes
+   an independent one; there is nothing to close.
+   --------------------------------------------------------------------------- */
+typedef struct xbl_mpsd_search_handle {
+    const unsigned char                     *data;       /* its bytes of the buffer */
+    size_t                                   data_len;   /* (while read: where they start) */
+    bool                                     filled;     /* false: cleared */
+    bool                                     closed;
+    char                                     id[XBL_MPSD_GUID_LENGTH];
+    xbl_mpsd_session_reference               session_reference;
+    xbl_mpsd_session_visibility              visibility;
+    xbl_mpsd_session_restriction             join_restriction;
+    uint32_t                                 max_members_count;
+    uint32_t                                 members_count;
+    time_t                                   creation_time;
+    const char                              *custom_properties_json;
+    const uint64_t                          *owner_xuids;          /* pointer, then count */
+    size_t                                   owner_xuids_count;
+    const xbl_mpsd_session_tag              *tags;
+    size_t                                   tags_count;
+    const xbl_mpsd_session_string_attribute *strings;
+    size_t                                   strings_count;
+    const xbl_mpsd_session_number_attribute *numbers;
+    size_t                                   numbers_count;
+    const xbl_mpsd_role_type                *role_types;
+    size_t                                   role_types_count;
+} xbl_mpsd_search_handle;
+
+/* Deep-copies `src` into `dst`, its variable-size data into `buffer` (any
+   alignment). dst may equal src: the data then moves to the new buffer.
+   Returns XBL_MPSD_OK and the bytes used in *buffer_used (may be NULL);
+   XBL_MPSD_E_INVALIDARG for NULL dst or src, a cleared src, buffer NULL with
+   buffer_size > 0, or a buffer that overlaps src's data;
+   XBL_MPSD_E_OUTOFMEMORY when the data does not fit: dst and buffer are
+   unchanged and *buffer_used receives a size that fits at any address. */
+xbl_mpsd_result xbl_mpsd_search_handle_copy(
+    xbl_mpsd_search_handle *dst, const xbl_mpsd_search_handle *src,
+    void *buffer, size_t buffer_size, size_t *buffer_used /* may be NULL */);
+
+/* Makes the handle all zero (cleared); it forgets its buffer, which the SDK
+   no longer touches. NULL is a no-op. */
+void xbl_mpsd_search_handle_clear(xbl_mpsd_search_handle *handle);
+
+/* The getters below return XBL_MPSD_E_INVALIDARG and write nothing for a
+   NULL or cleared handle or a NULL output; otherwise XBL_MPSD_OK. Strings
+   and arrays point into the handle or its buffer and stay valid as long as
+   both do. */
+
+/* The session the handle finds (all fields empty when the service sent no
+   reference). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_reference(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_reference *session_ref);
+
+/* The handle's ID, NUL-terminated, never NULL ("" when the service sent none). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_id(const xbl_mpsd_search_handle *handle, const char **id);
+
+/* The session owners' XUIDs (count 0 when none; the pointer may then be NULL). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_owner_xuids(
+    const xbl_mpsd_search_handle *handle, const uint64_t **xuids, size_t *xuids_count);
+
+/* The tags, in the service's order (count 0 when none). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_tags(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_tag **tags, size_t *tags_count);
+
+/* The string attributes, in the service's key order (count 0 when none). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_string_attributes(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_string_attribute **attributes,
+    size_t *attributes_count);
+
+/* The number attributes, in the service's key order (count 0 when none). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_number_attributes(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_number_attribute **attributes,
+    size_t *attributes_count);
+
+/* The session's visibility (UNKNOWN when not sent). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_visibility(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_visibility *visibility);
+
+/* The session's join restriction (UNKNOWN when not sent). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_join_restriction(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_restriction *join_restriction);
+
+/* Whether the session is closed (false when not sent). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_closed(const xbl_mpsd_search_handle *handle, bool *closed);
+
+/* The session's maximum and current member counts (0, 0 when not sent);
+   either output may be NULL. */
+xbl_mpsd_result xbl_mpsd_search_handle_get_member_counts(
+    const xbl_mpsd_search_handle *handle, size_t *max_members /* may be NULL */,
+    size_t *current_members /* may be NULL */);
+
+/* When the handle was created (0 when not sent). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_creation_time(const xbl_mpsd_search_handle *handle, time_t *creation_time);
+
+/* The session's custom properties as JSON text, or NULL when there are none
+   (also for a null value), as XSAPI does. */
+xbl_mpsd_result xbl_mpsd_search_handle_get_custom_session_properties_json(
+    const xbl_mpsd_search_handle *handle, const char **custom_properties_json);
+
+/* SDK-only: the session's role types as the handle shows them. Each role's
+   member_count, target_count and max_member_count are set; member_xuids is
+   always NULL (a search result may list fewer holders than the count, and
+   the holders belong to the session). */
+xbl_mpsd_result xbl_mpsd_search_handle_get_role_types(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_role_type **role_types, size_t *role_types_count);
+
+/* Starts POST /handles creating the session's search handle with these
+   tags and attributes. The reference must be valid; each array may be NULL
+   only with a count of 0; every tag, name and string value must be
+   NUL-terminated inside its field (UTF-8), tags and names non-empty,
+   numbers finite, and no two number (or two string) attributes may share a
+   name. Any of these gives XBL_MPSD_E_INVALIDARG and nothing is sent.
+   XBL_MPSD_E_UNEXPECTED: the async is busy; XBL_MPSD_E_BUSY: the client
+   runs another operation; XBL_MPSD_E_OUTOFMEMORY: the request does not fit
+   the async buffer (xbl_mpsd_async_needed_bytes). */
+xbl_mpsd_result xbl_mpsd_create_search_handle_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session_reference *session_ref,
+    const xbl_mpsd_session_tag *tags, size_t tags_count,
+    const xbl_mpsd_session_number_attribute *number_attributes, size_t number_attributes_count,
+    const xbl_mpsd_session_string_attribute *string_attributes, size_t string_attributes_count,
+    xbl_mpsd_async *async);
+
+/* SDK-only: the buffer bytes the created handle needs, at any buffer
+   address. Does not consume the result. Results of every result, count and
+   size call: XBL_MPSD_E_INVALIDARG for a NULL async or output (nothing
+   consumed) or an async that ran another kind of operation;
+   XBL_MPSD_E_UNEXPECTED before any operation or once the result was taken;
+   XBL_MPSD_PENDING while it runs; the operation's failure code (then the
+   result is consumed). */
+xbl_mpsd_result xbl_mpsd_create_search_handle_result_size(xbl_mpsd_async *async, size_t *result_size_in_bytes);
+
+/* The created handle into *handle, its data in `buffer` (buffer_size at
+   least the size call's value; *buffer_used receives the bytes used).
+   handle NULL discards the result. XBL_MPSD_E_OUTOFMEMORY when the buffer
+   is too small: nothing is consumed or written except *buffer_used, which
+   receives the size call's value. Consumes the result otherwise. */
+xbl_mpsd_result xbl_mpsd_create_search_handle_result(
+    xbl_mpsd_async *async, xbl_mpsd_search_handle *handle /* may be NULL */,
+    void *buffer, size_t buffer_size, size_t *buffer_used /* may be NULL */);
+
+/* Starts DELETE /handles/{handle_id}: the session is no longer searchable.
+   handle_id must be 1-39 path-safe characters (no / ? # % ~, space,
+   control or non-ASCII bytes). There is no result call: the final value of
+   xbl_mpsd_async_poll is the outcome and the async is then free. */
+xbl_mpsd_result xbl_mpsd_delete_search_handle_async(
+    xbl_mpsd_client *client, const char *handle_id, xbl_mpsd_async *async);
+
+/* Starts POST /handles/query for the search handles of one template.
+   scid: 1-39 bytes; session_template_name non-empty. order_by_attribute
+   sorts ascending or descending; search_filter is the service's filter
+   text; social_group ("people", "favorites") keeps handles of the client
+   user's group. The three are left out when NULL or "". */
+xbl_mpsd_result xbl_mpsd_get_search_handles_async(
+    xbl_mpsd_client *client, const char *scid, const char *session_template_name,
+    const char *order_by_attribute /* may be NULL */, bool order_ascending,
+    const char *search_filter /* may be NULL */, const char *social_group /* may be NULL */,
+    xbl_mpsd_async *async);
+
+/* The number of handles found (results as for the create size call). */
+xbl_mpsd_result xbl_mpsd_get_search_handles_result_count(xbl_mpsd_async *async, size_t *search_handle_count);
+
+/* SDK-only: the buffer bytes all found handles need together, at any
+   buffer address (0 when none). Does not consume the result. */
+xbl_mpsd_result xbl_mpsd_get_search_handles_result_size(xbl_mpsd_async *async, size_t *result_size_in_bytes);
+
+/* The found handles into search_handles[0 .. n-1] in the service's order,
+   all sharing `buffer`; needs search_handles_count >= the count and
+   buffer_size >= the size. search_handles NULL discards the result.
+   XBL_MPSD_E_OUTOFMEMORY when either is too small: nothing is consumed or
+   written except *buffer_used, which receives the size call's value. */
+xbl_mpsd_result xbl_mpsd_get_search_handles_result(
+    xbl_mpsd_async *async, xbl_mpsd_search_handle *search_handles, size_t search_handles_count,
+    void *buffer, size_t buffer_size, size_t *buffer_used /* may be NULL */);
+
+/* Starts the session query: GET .../sessions with the filters as query
+   parameters, or POST .../batch for two or more XUID filters. The keyword
+   is percent-encoded (every byte outside A-Z a-z 0-9 - . _ ~).
+   XBL_MPSD_E_INVALIDARG when the SCID or a non-empty template is not a
+   path segment (or lacks its NUL), xuid_filters is NULL with a count or
+   holds 0, there is neither a XUID filter nor a keyword, reservations or
+   inactive sessions are asked for without a XUID filter, or the visibility
+   filter is UNKNOWN or out of range. */
+xbl_mpsd_result xbl_mpsd_query_sessions_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session_query *session_query, xbl_mpsd_async *async);
+
+/* The number of sessions found (results as for the create size call). */
+xbl_mpsd_result xbl_mpsd_query_sessions_result_count(xbl_mpsd_async *async, size_t *session_count);
+
+/* The sessions into sessions[0 .. n-1] in the service's order; needs
+   session_count >= the count (XBL_MPSD_E_OUTOFMEMORY otherwise, nothing
+   written or consumed). sessions NULL discards the result. */
+xbl_mpsd_result xbl_mpsd_query_sessions_result(
+    xbl_mpsd_async *async, size_t session_count, xbl_mpsd_session_query_result *sessions);
+#endif /* XBL_MPSD_NO_HANDLES */
 
 #ifndef XBL_MPSD_NO_RTA
 /* ===========================================================================
@@ -4894,8 +5170,15 @@ typedef struct xbl_mpsd__rd_h {
     bool                       with_text;    /* custom properties kept (WithProperties) */
     bool                       custom_seen;  /* ...in the element being read */
     char                       first_id[XBL_MPSD_GUID_LENGTH];
+    xbl_mpsd_search_handle    *shs;          /* the caller's search handles when filling */
+    xbl_mpsd_session_query_result *qrs;      /* the caller's query results when filling */
     union {
         xbl_mpsd_activity_details act;
+        struct {
+            xbl_mpsd_search_handle            sh;
+            xbl_mpsd_session_string_attribute tmp;   /* a tag or attribute */
+        } search;
+        xbl_mpsd_session_query_result qr;
     } sc;                                    /* the element being measured */
 } xbl_mpsd__rd_h;
 #endif
@@ -5169,6 +5452,17 @@ static size_t xbl_mpsd__rd_count(const xbl_mpsd__rd *r, size_t v)
     return any ? count + 1 : 0;
 }
 
+/* After an array element ending at `end`: the next element's index, or
+   (with *done) the index after the array; SIZE_MAX on malformed text. */
+static size_t xbl_mpsd__rd_array_next(const xbl_mpsd__rd *r, size_t end, bool *done)
+{
+    size_t i = xbl_mpsd__json_ws(r->js, r->n, end);
+    *done = i < r->n && r->js[i] == ']';
+    if (*done) return i + 1;
+    if (i >= r->n || r->js[i] != ',') return SIZE_MAX;
+    return xbl_mpsd__json_ws(r->js, r->n, i + 1);
+}
+
 /* The array at v: each element read by kind into arr (NULL when measuring).
    kind: XBL_MPSD__RT_STRS, _U32S, _XUIDS, _FLAGS (into *flags, names e),
    _FIXED (device tokens). Returns the index after it. */
@@ -5178,6 +5472,7 @@ static size_t xbl_mpsd__rd_array(xbl_mpsd__rd *r, size_t v, unsigned kind, void 
         const xbl_mpsd__rd_enum *e, uint32_t *flags)
 {
     size_t i = xbl_mpsd__json_ws(r->js, r->n, v + 1), c = 0;
+    bool done;
     if (r->depth0 + r->depth >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
     if (i < r->n && r->js[i] == ']') return i + 1;
     for (;; c++) {
@@ -5210,10 +5505,8 @@ static size_t xbl_mpsd__rd_array(xbl_mpsd__rd *r, size_t v, unsigned kind, void 
             if (arr) ((xbl_mpsd_device_token *)arr)[c] = tok;
         }
         if (end == SIZE_MAX) return end;
-        i = xbl_mpsd__json_ws(r->js, r->n, end);
-        if (i < r->n && r->js[i] == ']') return i + 1;
-        if (i >= r->n || r->js[i] != ',') return SIZE_MAX;
-        i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+        i = xbl_mpsd__rd_array_next(r, end, &done);
+        if (done || i == SIZE_MAX) return i;
     }
 }
 
@@ -5254,6 +5547,8 @@ enum {   /* tables, in xbl_mpsd__rd_tables order; a map's element table follows 
     XBL_MPSD__T_MMR, XBL_MPSD__T_MPROP, XBL_MPSD__T_MPSYS, XBL_MPSD__T_SUB
 #ifndef XBL_MPSD_NO_HANDLES
     , XBL_MPSD__T_HID, XBL_MPSD__T_LIST_ROOT, XBL_MPSD__T_HREF, XBL_MPSD__T_ACTIVITY, XBL_MPSD__T_ARINFO
+    , XBL_MPSD__T_SH, XBL_MPSD__T_SHATTR, XBL_MPSD__T_SHINFO, XBL_MPSD__T_SHROLEINFO,
+    XBL_MPSD__T_SHTYPES, XBL_MPSD__T_SHTYPE, XBL_MPSD__T_SHROLES, XBL_MPSD__T_SHROLE, XBL_MPSD__T_QR
 #endif
 };
 
@@ -5261,6 +5556,9 @@ enum {   /* enum tables, in xbl_mpsd__rd_enums order */
     XBL_MPSD__E_VISIBILITY, XBL_MPSD__E_METRICS, XBL_MPSD__E_RESTRICTION, XBL_MPSD__E_STAGE,
     XBL_MPSD__E_MM_STATUS, XBL_MPSD__E_NAT, XBL_MPSD__E_FAILURE, XBL_MPSD__E_CHANGE_TYPES,
     XBL_MPSD__E_ROLE_SETTINGS
+#ifndef XBL_MPSD_NO_HANDLES
+    , XBL_MPSD__E_SESSION_STATUS
+#endif
 };
 
 enum {   /* handlers of xbl_mpsd__rd_call */
@@ -5269,6 +5567,8 @@ enum {   /* handlers of xbl_mpsd__rd_call */
     XBL_MPSD__C_ROLE_XUIDS
 #ifndef XBL_MPSD_NO_HANDLES
     , XBL_MPSD__C_TYPE_ACTIVITY, XBL_MPSD__C_ACTIVITY_CUSTOM
+    , XBL_MPSD__C_SH_TYPE, XBL_MPSD__C_SH_TAGS, XBL_MPSD__C_SH_STRINGS, XBL_MPSD__C_SH_NUMBERS,
+    XBL_MPSD__C_SH_ROLE_XUIDS, XBL_MPSD__C_TIME_OR_NULL
 #endif
 };
 
@@ -5286,6 +5586,9 @@ static const char *const xbl_mpsd__rd_change_types[] = {
     "membersStatus", "joinability", "customProperty", "membersCustomProperty"
 };
 static const char *const xbl_mpsd__rd_role_settings[] = { "max", "target" };
+#ifndef XBL_MPSD_NO_HANDLES
+static const char *const xbl_mpsd__rd_session_status[] = { "active", "inactive", "reserved" };
+#endif
 
 #define XBL_MPSD__RD_ENUM_OF(names, first, type) \
     { names, (uint8_t)(sizeof(names) / sizeof((names)[0])), (uint8_t)(first), (uint8_t)sizeof(type) }
@@ -5300,6 +5603,9 @@ static const xbl_mpsd__rd_enum xbl_mpsd__rd_enums[] = {
     XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_failure, XBL_MPSD_MEASUREMENT_FAILURE_TIMEOUT, xbl_mpsd_measurement_failure),
     XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_change_types, 0, xbl_mpsd_session_change_types),
     XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_role_settings, 0, xbl_mpsd_mutable_role_settings)
+#ifndef XBL_MPSD_NO_HANDLES
+    , XBL_MPSD__RD_ENUM_OF(xbl_mpsd__rd_session_status, XBL_MPSD_SESSION_STATUS_ACTIVE, xbl_mpsd_session_status)
+#endif
 };
 
 #define XBL_MPSD__SO(f) ((uint16_t)offsetof(xbl_mpsd_session, f))
@@ -5526,7 +5832,60 @@ static const xbl_mpsd__rd_key xbl_mpsd__rd_arinfo[] = {   /* relatedInfo of an a
     XBL_MPSD__K("membersCount", XBL_MPSD__HO(members_count), U32, 0)
 };
 
-#endif
+/* Handle documents: a search handle (its own struct is the target) and a
+   session query result; "results" lists yield to the caller, which walks
+   the array and opens a frame per element. */
+#define XBL_MPSD__SHO(f) ((uint16_t)offsetof(xbl_mpsd_search_handle, f))
+#define XBL_MPSD__QO(f) ((uint16_t)offsetof(xbl_mpsd_session_query_result, f))
+static const xbl_mpsd__rd_key xbl_mpsd__rd_sh[] = {
+    XBL_MPSD__K("type", 0, CALL, XBL_MPSD__C_SH_TYPE),
+    XBL_MPSD__K("id", XBL_MPSD__SHO(id), FIXED, XBL_MPSD_GUID_LENGTH),
+    XBL_MPSD__K("createTime", XBL_MPSD__SHO(creation_time), CALL, XBL_MPSD__C_TIME_OR_NULL),
+    XBL_MPSD__K("sessionRef", XBL_MPSD__SHO(session_reference), OBJ_NULL, XBL_MPSD__T_HREF),
+    XBL_MPSD__K("searchAttributes", 0, OBJ_NULL, XBL_MPSD__T_SHATTR),
+    XBL_MPSD__K("customProperties", XBL_MPSD__SHO(custom_properties_json), RAW, 0),
+    XBL_MPSD__K("relatedInfo", 0, OBJ_NULL, XBL_MPSD__T_SHINFO),
+    XBL_MPSD__K("roleInfo", 0, OBJ_NULL, XBL_MPSD__T_SHROLEINFO)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_shattr[] = {
+    XBL_MPSD__K("tags", XBL_MPSD__SHO(tags), CALL, XBL_MPSD__C_SH_TAGS),
+    XBL_MPSD__K("numbers", XBL_MPSD__SHO(numbers), CALL, XBL_MPSD__C_SH_NUMBERS),
+    XBL_MPSD__K("strings", XBL_MPSD__SHO(strings), CALL, XBL_MPSD__C_SH_STRINGS)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_shinfo[] = {   /* the two counts are required */
+    XBL_MPSD__K("membersCount", XBL_MPSD__SHO(members_count), U32, 0),
+    XBL_MPSD__K("maxMembersCount", XBL_MPSD__SHO(max_members_count), U32, 0),
+    XBL_MPSD__K("visibility", XBL_MPSD__SHO(visibility), ENUM, XBL_MPSD__E_VISIBILITY),
+    XBL_MPSD__K("joinRestriction", XBL_MPSD__SHO(join_restriction), ENUM, XBL_MPSD__E_RESTRICTION),
+    XBL_MPSD__K("closed", XBL_MPSD__SHO(closed), BOOL, 0),
+    XBL_MPSD__K("sessionOwners", XBL_MPSD__SHO(owner_xuids), XUIDS, 0)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_shroleinfo[] = {
+    XBL_MPSD__K("roleTypes", XBL_MPSD__SHO(role_types), MAP, XBL_MPSD__T_SHTYPES)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_shtype[] = {   /* a role type; its roles map below */
+    XBL_MPSD__K("ownerManaged", (uint16_t)offsetof(xbl_mpsd_role_type, owner_managed), BOOL, 0),
+    XBL_MPSD__K("mutableRoleSettings", (uint16_t)offsetof(xbl_mpsd_role_type, mutable_role_settings), FLAGS,
+                XBL_MPSD__E_ROLE_SETTINGS),
+    XBL_MPSD__K("roles", (uint16_t)offsetof(xbl_mpsd_role_type, roles), MAP, XBL_MPSD__T_SHROLES)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_shrole[] = {   /* memberXuids checked, not kept */
+    XBL_MPSD__K("count", (uint16_t)offsetof(xbl_mpsd_role, member_count), U32, 0),
+    XBL_MPSD__K("target", (uint16_t)offsetof(xbl_mpsd_role, target_count), U32, 0),
+    XBL_MPSD__K("max", (uint16_t)offsetof(xbl_mpsd_role, max_member_count), U32, 0),
+    XBL_MPSD__K("memberXuids", 0, CALL, XBL_MPSD__C_SH_ROLE_XUIDS)
+};
+static const xbl_mpsd__rd_key xbl_mpsd__rd_qr[] = {
+    XBL_MPSD__K("xuid", XBL_MPSD__QO(xuid), DEC64, 0),
+    XBL_MPSD__K("startTime", XBL_MPSD__QO(start_time), CALL, XBL_MPSD__C_TIME_OR_NULL),
+    XBL_MPSD__K("sessionRef", XBL_MPSD__QO(session_reference), OBJ_NULL, XBL_MPSD__T_HREF),
+    XBL_MPSD__K("accepted", XBL_MPSD__QO(accepted_member_count), U32, 0),
+    XBL_MPSD__K("status", XBL_MPSD__QO(status), ENUM, XBL_MPSD__E_SESSION_STATUS),
+    XBL_MPSD__K("visibility", XBL_MPSD__QO(visibility), ENUM, XBL_MPSD__E_VISIBILITY),
+    XBL_MPSD__K("joinRestriction", XBL_MPSD__QO(join_restriction), ENUM, XBL_MPSD__E_RESTRICTION),
+    XBL_MPSD__K("myTurn", XBL_MPSD__QO(is_my_turn), BOOL, 0)
+};
+#endif /* XBL_MPSD_NO_HANDLES */
 
 #define XBL_MPSD__TABLE(keys, id, required) { keys, (uint8_t)(sizeof(keys) / sizeof((keys)[0])), id, required }
 static const xbl_mpsd__rd_table xbl_mpsd__rd_tables[] = {
@@ -5565,6 +5924,15 @@ static const xbl_mpsd__rd_table xbl_mpsd__rd_tables[] = {
     XBL_MPSD__TABLE(xbl_mpsd__rd_href, XBL_MPSD__T_HREF, 0),
     XBL_MPSD__TABLE(xbl_mpsd__rd_activity, XBL_MPSD__T_ACTIVITY, 2),
     XBL_MPSD__TABLE(xbl_mpsd__rd_arinfo, XBL_MPSD__T_ARINFO, 0)
+    , XBL_MPSD__TABLE(xbl_mpsd__rd_sh, XBL_MPSD__T_SH, 1),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_shattr, XBL_MPSD__T_SHATTR, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_shinfo, XBL_MPSD__T_SHINFO, 2),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_shroleinfo, XBL_MPSD__T_SHROLEINFO, 0),
+    { NULL, 0, XBL_MPSD__T_SHTYPES, 0 },
+    XBL_MPSD__TABLE(xbl_mpsd__rd_shtype, XBL_MPSD__T_SHTYPE, 0),
+    { NULL, 0, XBL_MPSD__T_SHROLES, 0 },
+    XBL_MPSD__TABLE(xbl_mpsd__rd_shrole, XBL_MPSD__T_SHROLE, 0),
+    XBL_MPSD__TABLE(xbl_mpsd__rd_qr, XBL_MPSD__T_QR, 0)
 #endif
 };
 
@@ -5586,6 +5954,13 @@ static size_t xbl_mpsd__rd_find_last(xbl_mpsd__rd *r, size_t v, const char *key)
     r->fill = fill;
     return found;
 }
+
+#ifndef XBL_MPSD_NO_HANDLES
+/* The handle documents' hooks and handlers (sub-section "handle documents"). */
+static void xbl_mpsd__rd_handle_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v);
+static void xbl_mpsd__rd_handle_close(xbl_mpsd__rd *r, const xbl_mpsd__rd_frame *f);
+static size_t xbl_mpsd__rd_handle_call(xbl_mpsd__rd *r, unsigned handler, unsigned char *p, size_t v);
+#endif
 
 static void xbl_mpsd__rd_hook_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v, size_t key, size_t key_end)
 {
@@ -5617,13 +5992,21 @@ static void xbl_mpsd__rd_hook_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_
             type->role_count = n;
         }
         break;
-    case XBL_MPSD__T_TYPE: {
+    case XBL_MPSD__T_TYPE:
+#ifndef XBL_MPSD_NO_HANDLES
+    case XBL_MPSD__T_SHTYPE:   /* a search handle's role types read alike */
+#endif
+    {
         xbl_mpsd_role_type *type = (xbl_mpsd_role_type *)(void *)f->base;
         XBL_MPSD_MEMSET(type, 0, sizeof *type);
         xbl_mpsd__rd_string(r, key, &type->name);
         break;
     }
-    case XBL_MPSD__T_ROLE: {
+    case XBL_MPSD__T_ROLE:
+#ifndef XBL_MPSD_NO_HANDLES
+    case XBL_MPSD__T_SHROLE:
+#endif
+    {
         xbl_mpsd_role *role = (xbl_mpsd_role *)(void *)f->base;
         XBL_MPSD_MEMSET(role, 0, sizeof *role);
         role->role_type = (const xbl_mpsd_role_type *)(void *)r->f[r->depth - 3].base;
@@ -5631,7 +6014,11 @@ static void xbl_mpsd__rd_hook_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_
         r->role_xuids = 0;
         break;
     }
-    default: break;
+    default:
+#ifndef XBL_MPSD_NO_HANDLES
+        xbl_mpsd__rd_handle_open(r, f, v);
+#endif
+        break;
     }
 }
 
@@ -5643,6 +6030,9 @@ static void xbl_mpsd__rd_hook_close(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f)
     if (f->t->id == XBL_MPSD__T_ROLE && (r->role_xuids == 0 ? role->member_count != 0
                                                             : r->role_xuids - 1 != role->member_count))
         r->bad = true;
+#ifndef XBL_MPSD_NO_HANDLES
+    xbl_mpsd__rd_handle_close(r, f);
+#endif
 }
 
 /* A bool into one of the XBL_MPSD__RM_* bits of the member being read. */
@@ -5731,6 +6121,11 @@ static size_t xbl_mpsd__rd_call(xbl_mpsd__rd *r, unsigned handler, unsigned char
             if (t != SIZE_MAX && r->js[t] == '"') xbl_mpsd__rd_string(r, t, &m->initial_team);
         }
         return end;
+#ifndef XBL_MPSD_NO_HANDLES
+    case XBL_MPSD__C_SH_TYPE: case XBL_MPSD__C_SH_TAGS: case XBL_MPSD__C_SH_STRINGS: case XBL_MPSD__C_SH_NUMBERS:
+    case XBL_MPSD__C_SH_ROLE_XUIDS: case XBL_MPSD__C_TIME_OR_NULL:
+        return xbl_mpsd__rd_handle_call(r, handler, p, v);
+#endif
     default: {   /* XBL_MPSD__C_ROLE_XUIDS: the role's member XUIDs */
         xbl_mpsd_role *role = (xbl_mpsd_role *)(void *)p;
         uint64_t *arr;
@@ -5900,6 +6295,9 @@ static size_t xbl_mpsd__rd_element(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_
 {
     static const size_t size[2] = { sizeof(xbl_mpsd_role_type), sizeof(xbl_mpsd_role) };
     bool roles = f->t->id == XBL_MPSD__T_ROLES;
+#ifndef XBL_MPSD_NO_HANDLES
+    roles = roles || f->t->id == XBL_MPSD__T_SHROLES;
+#endif
     unsigned char *base = roles ? (unsigned char *)&r->sc.role : (unsigned char *)&r->sc.type;
     if (r->js[v] != '{') return xbl_mpsd__rd_wrong(r, v);
     if (f->elems) base = f->elems + size[roles] * f->index;
@@ -6401,6 +6799,294 @@ static bool xbl_mpsd__rd_activity_list(xbl_mpsd__rd *r, const char *body, size_t
     r->h.first_id[0] = '\0';
     r->a = arena;
     return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_LIST_ROOT, &root, &xbl_mpsd__rd_activities);
+}
+#endif /* XBL_MPSD_NO_HANDLES */
+
+#ifndef XBL_MPSD_NO_HANDLES
+/* ---- handle documents ----
+   A search handle document (the create response, or each element of a
+   query's "results") fills an xbl_mpsd_search_handle: its fixed fields in
+   the struct, the rest (owners, tags, attributes, custom properties, role
+   types) in the caller's buffer through the arena, measured first against
+   an aligned base so the need holds at any buffer address. A session query
+   list fills the caller's array of xbl_mpsd_session_query_result. Both
+   lists go through xbl_mpsd__rd_objects like the activity lists. */
+
+/* 10^e for 0 <= e (exact up to 10^22). */
+static double xbl_mpsd__pow10(unsigned e)
+{
+    double x = 1.0, b = 10.0;
+    while (e) {
+        if (e & 1u) x *= b;
+        b *= b;
+        e >>= 1;
+    }
+    return x;
+}
+
+/* The digits of a checked JSON number into a mantissa of at most 19
+   significant digits and a power of ten. */
+static void xbl_mpsd__number_parts(const char *s, size_t n, uint64_t *m, long *exp10)
+{
+    size_t i = s[0] == '-' ? 1u : 0u;
+    unsigned digits = 0;
+    long e = 0, x = 0;
+    bool frac = false, neg_x = false;
+    *m = 0;
+    for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.') { frac = true; continue; }
+        if (digits < 19) {
+            *m = *m * 10u + (uint64_t)(s[i] - '0');
+            if (*m) digits++;
+            if (frac) e--;
+        } else if (!frac) e++;
+    }
+    if (i < n) {   /* exponent */
+        i++;
+        if (s[i] == '+' || s[i] == '-') neg_x = s[i++] == '-';
+        for (; i < n; i++)
+            if (x < 100000) x = x * 10 + (s[i] - '0');
+    }
+    *exp10 = e + (neg_x ? -x : x);
+}
+
+/* A checked JSON number (s, n) as a double; false when it is not finite.
+   Exact when the digits fit 2^53 and the power of ten is at most 22 (the
+   values titles use); otherwise within a few units in the last place. */
+static bool xbl_mpsd__parse_double(const char *s, size_t n, double *out)
+{
+    uint64_t m;
+    long e;
+    double v;
+    xbl_mpsd__number_parts(s, n, &m, &e);
+    v = (double)m;
+    if (m == 0 || e == 0) {
+    } else if (e > 0) {
+        v = e > 400 ? v * 1e300 * 1e300 : v * xbl_mpsd__pow10((unsigned)e);
+    } else if (e >= -300) {
+        v /= xbl_mpsd__pow10((unsigned)-e);
+    } else {
+        v = e < -400 ? 0.0 : v / 1e300 / xbl_mpsd__pow10((unsigned)(-e - 300));
+    }
+    if (s[0] == '-') v = -v;
+    if (v - v != 0.0) return false;   /* inf (inf - inf is NaN) */
+    *out = v;
+    return true;
+}
+
+/* A string field that must fit cap bytes (NUL included); bad otherwise. */
+static size_t xbl_mpsd__rd_fixed(xbl_mpsd__rd *r, size_t v, char *buf, size_t cap)
+{
+    bool fits;
+    size_t end;
+    if (r->js[v] != '"') return xbl_mpsd__rd_wrong(r, v);
+    end = xbl_mpsd__rd_text(r, v, buf, cap, false, &fits);
+    if (!fits) r->bad = true;
+    return end;
+}
+
+/* Allocates the n-element array of a "pointer, then count" field at p. */
+static unsigned char *xbl_mpsd__rd_list_field(xbl_mpsd__rd *r, unsigned char *p, size_t n, size_t size)
+{
+    unsigned char *arr = n ? (unsigned char *)xbl_mpsd__arena_alloc_array(r->a, n, size) : NULL;
+    if (n) {
+        XBL_MPSD_MEMCPY(p, &arr, sizeof arr);
+        XBL_MPSD_MEMCPY(p + sizeof arr, &n, sizeof n);
+    }
+    return arr;
+}
+
+/* searchAttributes.tags: an array of strings (or null) into tags[]. */
+static size_t xbl_mpsd__rd_tags(xbl_mpsd__rd *r, unsigned char *p, size_t v)
+{
+    xbl_mpsd_session_string_attribute *tmp = &r->h.sc.search.tmp;
+    xbl_mpsd_session_tag *tags;
+    size_t i, c;
+    if (r->js[v] == 'n') return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+    if (r->js[v] != '[') return xbl_mpsd__rd_wrong(r, v);
+    if (r->depth0 + r->depth >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
+    tags = (xbl_mpsd_session_tag *)(void *)xbl_mpsd__rd_list_field(r, p, xbl_mpsd__rd_count(r, v),
+                                                                    sizeof(xbl_mpsd_session_tag));
+    i = xbl_mpsd__json_ws(r->js, r->n, v + 1);
+    if (i < r->n && r->js[i] == ']') return i + 1;
+    for (c = 0;; c++) {
+        bool done;
+        size_t end = xbl_mpsd__rd_fixed(r, i, tags ? tags[c].value : tmp->value, sizeof tmp->value);
+        if (end == SIZE_MAX) return end;
+        i = xbl_mpsd__rd_array_next(r, end, &done);
+        if (done || i == SIZE_MAX) return i;
+    }
+}
+
+/* One attribute value at v: a string into value[], or a finite number. */
+static size_t xbl_mpsd__rd_attribute_value(xbl_mpsd__rd *r, size_t v, bool numbers, unsigned char *attr)
+{
+    xbl_mpsd_session_string_attribute *tmp = &r->h.sc.search.tmp;
+    size_t end;
+    double d = 0.0;
+    char c = r->js[v];
+    if (!numbers) {
+        char *value = attr ? ((xbl_mpsd_session_string_attribute *)(void *)attr)->value : tmp->value;
+        return xbl_mpsd__rd_fixed(r, v, value, sizeof tmp->value);
+    }
+    if (c != '-' && (c < '0' || c > '9')) return xbl_mpsd__rd_wrong(r, v);
+    end = xbl_mpsd__json_number_end(r->js, r->n, v);
+    if (end == SIZE_MAX) return end;
+    if (!xbl_mpsd__parse_double(r->js + v, end - v, &d)) r->bad = true;
+    if (attr) XBL_MPSD_MEMCPY(attr + offsetof(xbl_mpsd_session_number_attribute, value), &d, sizeof d);
+    return end;
+}
+
+/* searchAttributes.strings / .numbers: an object (or null) of attributes,
+   kept in key order. */
+static size_t xbl_mpsd__rd_attributes(xbl_mpsd__rd *r, unsigned char *p, size_t v, bool numbers)
+{
+    xbl_mpsd_session_string_attribute *tmp = &r->h.sc.search.tmp;
+    size_t size = numbers ? sizeof(xbl_mpsd_session_number_attribute) : sizeof(xbl_mpsd_session_string_attribute);
+    unsigned char *arr;
+    size_t i, c;
+    if (r->js[v] == 'n') return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+    if (r->js[v] != '{') return xbl_mpsd__rd_wrong(r, v);
+    if (r->depth0 + r->depth >= XBL_MPSD_JSON_MAX_DEPTH) return SIZE_MAX;
+    arr = xbl_mpsd__rd_list_field(r, p, xbl_mpsd__rd_count(r, v), size);
+    i = xbl_mpsd__json_ws(r->js, r->n, v + 1);
+    for (c = 0;; c++) {
+        unsigned char *attr = arr ? arr + c * size : NULL;
+        size_t e;
+        if (i >= r->n) return SIZE_MAX;
+        if (r->js[i] == '}') return i + 1;
+        if (c > 0) {
+            if (r->js[i] != ',') return SIZE_MAX;
+            i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+        }
+        e = xbl_mpsd__json_key_end(r->js, r->n, i);
+        if (e >= r->n) return SIZE_MAX;
+        /* the name is the first member of both attribute structs */
+        xbl_mpsd__rd_fixed(r, i, attr ? (char *)attr : tmp->name, sizeof tmp->name);
+        e = xbl_mpsd__rd_attribute_value(r, e, numbers, attr);
+        if (e == SIZE_MAX) return e;
+        i = xbl_mpsd__json_ws(r->js, r->n, e);
+    }
+}
+
+/* An ISO-8601 UTC time into *(time_t *)p; null reads as absent. */
+static size_t xbl_mpsd__rd_time_or_null(xbl_mpsd__rd *r, unsigned char *p, size_t v)
+{
+    bool esc;
+    size_t end;
+    time_t t = 0;
+    if (r->js[v] == 'n') return xbl_mpsd__json_scalar_end(r->js, r->n, v);
+    if (r->js[v] != '"') return xbl_mpsd__rd_wrong(r, v);
+    end = xbl_mpsd__rd_str_end(r, v, &esc);
+    if (end == SIZE_MAX) return end;
+    if (!xbl_mpsd__parse_time(r->js + v + 1, end - v - 2, &t)) r->bad = true;
+    else XBL_MPSD_MEMCPY(p, &t, sizeof t);
+    return end;
+}
+
+static size_t xbl_mpsd__rd_handle_call(xbl_mpsd__rd *r, unsigned handler, unsigned char *p, size_t v)
+{
+    switch (handler) {
+    case XBL_MPSD__C_SH_TYPE: return xbl_mpsd__rd_doc_type(r, v, "search");
+    case XBL_MPSD__C_SH_TAGS: return xbl_mpsd__rd_tags(r, p, v);
+    case XBL_MPSD__C_SH_STRINGS: return xbl_mpsd__rd_attributes(r, p, v, false);
+    case XBL_MPSD__C_SH_NUMBERS: return xbl_mpsd__rd_attributes(r, p, v, true);
+    case XBL_MPSD__C_SH_ROLE_XUIDS:   /* checked, not kept: the holders belong to the session */
+        if (r->js[v] != '[') return xbl_mpsd__rd_wrong(r, v);
+        r->role_xuids = 1;
+        return xbl_mpsd__rd_array(r, v, XBL_MPSD__RT_XUIDS, NULL, NULL, NULL);
+    default: return xbl_mpsd__rd_time_or_null(r, p, v);   /* XBL_MPSD__C_TIME_OR_NULL */
+    }
+}
+
+/* A role-type or roles map of a search handle: its array, "pointer, then
+   count" at the frame's target. */
+static void xbl_mpsd__rd_handle_map(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v)
+{
+    size_t size = f->t->id == XBL_MPSD__T_SHTYPES ? sizeof(xbl_mpsd_role_type) : sizeof(xbl_mpsd_role);
+    f->elems = xbl_mpsd__rd_list_field(r, f->base, xbl_mpsd__rd_count(r, v), size);
+}
+
+static void xbl_mpsd__rd_handle_open(xbl_mpsd__rd *r, xbl_mpsd__rd_frame *f, size_t v)
+{
+    switch (f->t->id) {
+    case XBL_MPSD__T_SH: {
+        xbl_mpsd_search_handle *sh = (xbl_mpsd_search_handle *)(void *)f->base;
+        XBL_MPSD_MEMSET(sh, 0, sizeof *sh);
+        sh->filled = true;
+        xbl_mpsd__arena_alloc(r->a, 0, XBL_MPSD__ALIGN);   /* each handle's data starts aligned */
+        sh->data_len = r->a->used;   /* until it closes: where its data starts */
+        break;
+    }
+    case XBL_MPSD__T_QR: XBL_MPSD_MEMSET(f->base, 0, sizeof(xbl_mpsd_session_query_result)); break;
+    case XBL_MPSD__T_SHTYPES: case XBL_MPSD__T_SHROLES: xbl_mpsd__rd_handle_map(r, f, v); break;
+    default: break;
+    }
+}
+
+static void xbl_mpsd__rd_handle_close(xbl_mpsd__rd *r, const xbl_mpsd__rd_frame *f)
+{
+    xbl_mpsd_search_handle *sh = (xbl_mpsd_search_handle *)(void *)f->base;
+    const xbl_mpsd_role *role = (const xbl_mpsd_role *)(void *)f->base;
+    if (f->t->id == XBL_MPSD__T_SHROLE && r->role_xuids == 0 && role->member_count != 0)
+        r->bad = true;   /* memberXuids is required when count > 0, its length not checked */
+    if (f->t->id != XBL_MPSD__T_SH) return;
+    sh->data = r->fill && r->a->used > sh->data_len ? r->a->base + sh->data_len : NULL;
+    sh->data_len = r->a->used - sh->data_len;
+}
+
+/* Search handle list elements: scratch when measuring, r->h.shs[index]
+   when filling (the open hook clears it). */
+static unsigned char *xbl_mpsd__rd_sh_begin(xbl_mpsd__rd *r, size_t index)
+{
+    return (unsigned char *)(r->h.shs != NULL ? &r->h.shs[index] : &r->h.sc.search.sh);
+}
+
+static unsigned char *xbl_mpsd__rd_qr_begin(xbl_mpsd__rd *r, size_t index)
+{
+    return (unsigned char *)(r->h.qrs != NULL ? &r->h.qrs[index] : &r->h.sc.qr);
+}
+
+static void xbl_mpsd__rd_no_end(xbl_mpsd__rd *r, unsigned char *elem, size_t index)
+{
+    XBL_MPSD__UNUSED(r);
+    XBL_MPSD__UNUSED(elem);
+    XBL_MPSD__UNUSED(index);
+}
+
+static const xbl_mpsd__rd_list xbl_mpsd__rd_search_handles = {
+    XBL_MPSD__T_SH, xbl_mpsd__rd_sh_begin, xbl_mpsd__rd_no_end
+};
+static const xbl_mpsd__rd_list xbl_mpsd__rd_query_results = {
+    XBL_MPSD__T_QR, xbl_mpsd__rd_qr_begin, xbl_mpsd__rd_no_end
+};
+
+/* One walk over search handle text (list: a query's results, else the one
+   handle of a create response). Measuring: shs NULL, arena a measuring
+   one, r->h.count and the arena's bytes tell the need. Filling: shs[0 ..
+   count-1], their data in arena (whose base is aligned). */
+static bool xbl_mpsd__rd_search(xbl_mpsd__rd *r, const char *body, size_t len, bool list,
+        xbl_mpsd_search_handle *shs, xbl_mpsd__arena *arena)
+{
+    unsigned char *root = (unsigned char *)&r->h.sc;   /* the list root keeps nothing */
+    xbl_mpsd__rd_hdoc_begin(r, body, len, shs != NULL);
+    r->h.shs = shs;
+    r->a = arena;
+    if (list) return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_LIST_ROOT, root, &xbl_mpsd__rd_search_handles);
+    r->h.count = 1;
+    return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_SH, (unsigned char *)(shs ? shs : &r->h.sc.search.sh), NULL);
+}
+
+/* One walk over a session query list: measuring (qrs NULL: r->h.count) or
+   filling qrs. */
+static bool xbl_mpsd__rd_queries(xbl_mpsd__rd *r, const char *body, size_t len, xbl_mpsd_session_query_result *qrs,
+        xbl_mpsd__arena *arena)
+{
+    unsigned char *root = (unsigned char *)&r->h.sc;   /* the list root keeps nothing */
+    xbl_mpsd__rd_hdoc_begin(r, body, len, qrs != NULL);
+    r->h.qrs = qrs;
+    r->a = arena;
+    return xbl_mpsd__rd_hdoc(r, XBL_MPSD__T_LIST_ROOT, root, &xbl_mpsd__rd_query_results);
 }
 #endif /* XBL_MPSD_NO_HANDLES */
 
@@ -8116,12 +8802,17 @@ static xbl_mpsd_result xbl_mpsd__check_activities(xbl_mpsd_async *a, xbl_mpsd__r
     return XBL_MPSD_OK;
 }
 
+static xbl_mpsd_result xbl_mpsd__search_check(xbl_mpsd_async *a, xbl_mpsd__rd *r, const char *body, size_t len);
+static xbl_mpsd_result xbl_mpsd__queries_check(xbl_mpsd_async *a, xbl_mpsd__rd *r, const char *body, size_t len);
+
 /* The first walk of a 2xx body, by the operation's kind. */
 static xbl_mpsd_result xbl_mpsd__handles_check(xbl_mpsd_async *a, const char *body, size_t len, xbl_mpsd__rd *r)
 {
     switch (a->kind) {
     case XBL_MPSD__KIND_TRANSFER: case XBL_MPSD__KIND_INVITES:
         return xbl_mpsd__rd_handle_id(r, body, len, a->h.id) ? XBL_MPSD_OK : XBL_MPSD_E_INVALID_JSON_STRING;
+    case XBL_MPSD__KIND_SEARCH_CREATE: case XBL_MPSD__KIND_SEARCH_QUERY: return xbl_mpsd__search_check(a, r, body, len);
+    case XBL_MPSD__KIND_QUERY_SESSIONS: return xbl_mpsd__queries_check(a, r, body, len);
     default:   /* the activity lists, and clear activity's query */
         return xbl_mpsd__check_activities(a, r, body, len);
     }
@@ -8601,6 +9292,647 @@ xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_users_result(xbl_mps
 }
 #endif /* XBL_MPSD_NO_HANDLES */
 
+
+#ifndef XBL_MPSD_NO_HANDLES
+/* ===========================================================================
+   Search handles and session queries
+   The handle struct views the caller's buffer; getters hand out pointers
+   into it. copy moves a handle's data (one contiguous, aligned range of the
+   buffer, placed there by the reader) to a new buffer at the same
+   alignment and relocates every pointer into it.
+   =========================================================================== */
+
+/* Buffer bytes a layout of `used` bytes needs at any address. */
+static size_t xbl_mpsd__any_address(size_t used)
+{
+    return used == 0 ? 0 : used + XBL_MPSD__ALIGN - 1;
+}
+
+/* Byte equality of two NUL-terminated strings. */
+static bool xbl_mpsd__str_same(const char *a, const char *b)
+{
+    size_t i = 0;
+    for (; a[i] == b[i]; i++)
+        if (a[i] == '\0') return true;
+    return false;
+}
+
+static bool xbl_mpsd__sh_ok(const xbl_mpsd_search_handle *h)
+{
+    return h != NULL && h->filled;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_reference(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_reference *session_ref)
+{
+    if (!xbl_mpsd__sh_ok(handle) || session_ref == NULL) return XBL_MPSD_E_INVALIDARG;
+    *session_ref = handle->session_reference;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_id(const xbl_mpsd_search_handle *handle, const char **id)
+{
+    if (!xbl_mpsd__sh_ok(handle) || id == NULL) return XBL_MPSD_E_INVALIDARG;
+    *id = handle->id;
+    return XBL_MPSD_OK;
+}
+
+/* The array getters: *items and *count from a "pointer, then count" pair. */
+#define XBL_MPSD__SH_LIST(handle, items, count, field, n)                          \
+    do {                                                                        \
+        if (!xbl_mpsd__sh_ok(handle) || (items) == NULL || (count) == NULL)     \
+            return XBL_MPSD_E_INVALIDARG;                                       \
+        *(items) = (handle)->field;                                             \
+        *(count) = (handle)->n;                                                 \
+        return XBL_MPSD_OK;                                                     \
+    } while (0)
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_owner_xuids(
+    const xbl_mpsd_search_handle *handle, const uint64_t **xuids, size_t *xuids_count)
+{
+    XBL_MPSD__SH_LIST(handle, xuids, xuids_count, owner_xuids, owner_xuids_count);
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_tags(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_tag **tags, size_t *tags_count)
+{
+    XBL_MPSD__SH_LIST(handle, tags, tags_count, tags, tags_count);
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_string_attributes(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_string_attribute **attributes,
+    size_t *attributes_count)
+{
+    XBL_MPSD__SH_LIST(handle, attributes, attributes_count, strings, strings_count);
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_number_attributes(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_session_number_attribute **attributes,
+    size_t *attributes_count)
+{
+    XBL_MPSD__SH_LIST(handle, attributes, attributes_count, numbers, numbers_count);
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_role_types(
+    const xbl_mpsd_search_handle *handle, const xbl_mpsd_role_type **role_types, size_t *role_types_count)
+{
+    XBL_MPSD__SH_LIST(handle, role_types, role_types_count, role_types, role_types_count);
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_visibility(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_visibility *visibility)
+{
+    if (!xbl_mpsd__sh_ok(handle) || visibility == NULL) return XBL_MPSD_E_INVALIDARG;
+    *visibility = handle->visibility;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_join_restriction(
+    const xbl_mpsd_search_handle *handle, xbl_mpsd_session_restriction *join_restriction)
+{
+    if (!xbl_mpsd__sh_ok(handle) || join_restriction == NULL) return XBL_MPSD_E_INVALIDARG;
+    *join_restriction = handle->join_restriction;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_session_closed(const xbl_mpsd_search_handle *handle, bool *closed)
+{
+    if (!xbl_mpsd__sh_ok(handle) || closed == NULL) return XBL_MPSD_E_INVALIDARG;
+    *closed = handle->closed;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_member_counts(
+    const xbl_mpsd_search_handle *handle, size_t *max_members, size_t *current_members)
+{
+    if (!xbl_mpsd__sh_ok(handle)) return XBL_MPSD_E_INVALIDARG;
+    if (max_members != NULL) *max_members = handle->max_members_count;
+    if (current_members != NULL) *current_members = handle->members_count;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_creation_time(const xbl_mpsd_search_handle *handle, time_t *creation_time)
+{
+    if (!xbl_mpsd__sh_ok(handle) || creation_time == NULL) return XBL_MPSD_E_INVALIDARG;
+    *creation_time = handle->creation_time;
+    return XBL_MPSD_OK;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_get_custom_session_properties_json(
+    const xbl_mpsd_search_handle *handle, const char **custom_properties_json)
+{
+    if (!xbl_mpsd__sh_ok(handle) || custom_properties_json == NULL) return XBL_MPSD_E_INVALIDARG;
+    *custom_properties_json = handle->custom_properties_json;
+    return XBL_MPSD_OK;
+}
+
+void xbl_mpsd_search_handle_clear(xbl_mpsd_search_handle *handle)
+{
+    if (handle != NULL) XBL_MPSD_MEMSET(handle, 0, sizeof *handle);
+}
+
+/* p moved from [from, from + len) to to; a pointer outside stays. */
+static const void *xbl_mpsd__moved(const void *p, const unsigned char *from, size_t len, unsigned char *to)
+{
+    uintptr_t at = (uintptr_t)p, base = (uintptr_t)from;
+    if (p == NULL || at < base || at - base >= len) return p;
+    return to + (at - base);
+}
+
+/* The role types of h, already copied to `to`, pointed into it. */
+static void xbl_mpsd__sh_move_roles(xbl_mpsd_search_handle *h, const unsigned char *from, size_t len,
+        unsigned char *to)
+{
+    size_t t, k;
+    xbl_mpsd_role_type *types = (xbl_mpsd_role_type *)(uintptr_t)xbl_mpsd__moved(h->role_types, from, len, to);
+    h->role_types = types;
+    for (t = 0; t < h->role_types_count; t++) {
+        xbl_mpsd_role *roles = (xbl_mpsd_role *)(uintptr_t)xbl_mpsd__moved(types[t].roles, from, len, to);
+        types[t].name = (const char *)xbl_mpsd__moved(types[t].name, from, len, to);
+        types[t].roles = roles;
+        for (k = 0; k < types[t].role_count; k++) {
+            roles[k].name = (const char *)xbl_mpsd__moved(roles[k].name, from, len, to);
+            roles[k].role_type = &types[t];
+        }
+    }
+}
+
+/* Points every field of h (data already copied to `to`) into the copy. */
+static void xbl_mpsd__sh_move(xbl_mpsd_search_handle *h, unsigned char *to)
+{
+    const unsigned char *from = h->data;
+    size_t len = h->data_len;
+    h->owner_xuids = (const uint64_t *)xbl_mpsd__moved(h->owner_xuids, from, len, to);
+    h->tags = (const xbl_mpsd_session_tag *)xbl_mpsd__moved(h->tags, from, len, to);
+    h->strings = (const xbl_mpsd_session_string_attribute *)xbl_mpsd__moved(h->strings, from, len, to);
+    h->numbers = (const xbl_mpsd_session_number_attribute *)xbl_mpsd__moved(h->numbers, from, len, to);
+    h->custom_properties_json = (const char *)xbl_mpsd__moved(h->custom_properties_json, from, len, to);
+    xbl_mpsd__sh_move_roles(h, from, len, to);
+    h->data = len ? to : NULL;
+}
+
+xbl_mpsd_result xbl_mpsd_search_handle_copy(
+    xbl_mpsd_search_handle *dst, const xbl_mpsd_search_handle *src,
+    void *buffer, size_t buffer_size, size_t *buffer_used)
+{
+    unsigned char *b = (unsigned char *)buffer;
+    size_t pad, len;
+    uintptr_t lo, hi;
+    xbl_mpsd_search_handle h;
+    if (dst == NULL || !xbl_mpsd__sh_ok(src) || (buffer == NULL && buffer_size > 0)) return XBL_MPSD_E_INVALIDARG;
+    len = src->data_len;
+    lo = (uintptr_t)b;
+    hi = lo + buffer_size;
+    if (len > 0 && buffer_size > 0 && lo < (uintptr_t)src->data + len && (uintptr_t)src->data < hi)
+        return XBL_MPSD_E_INVALIDARG;
+    pad = (size_t)((XBL_MPSD__ALIGN - (lo & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1));
+    if (len > 0 && (buffer_size < pad || buffer_size - pad < len)) {
+        if (buffer_used != NULL) *buffer_used = xbl_mpsd__any_address(len);
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    h = *src;
+    if (len > 0) {
+        XBL_MPSD_MEMCPY(b + pad, src->data, len);
+        xbl_mpsd__sh_move(&h, b + pad);
+    }
+    *dst = h;
+    if (buffer_used != NULL) *buffer_used = len ? pad + len : 0;
+    return XBL_MPSD_OK;
+}
+
+/* ---- search handles and session queries: requests and results ---- */
+
+static const char xbl_mpsd__search_query_path[] = "/handles/query?include=relatedInfo,roleInfo,customProperties";
+
+/* The first walk of a search handle body (count and size into a->h). */
+static xbl_mpsd_result xbl_mpsd__search_check(xbl_mpsd_async *a, xbl_mpsd__rd *r, const char *body, size_t len)
+{
+    xbl_mpsd__arena m;
+    xbl_mpsd__measure_arena(&m);
+    if (!xbl_mpsd__rd_search(r, body, len, a->kind == XBL_MPSD__KIND_SEARCH_QUERY, NULL, &m) || m.failed)
+        return XBL_MPSD_E_INVALID_JSON_STRING;
+    a->h.count = r->h.count;
+    a->h.size = xbl_mpsd__any_address(m.used);
+    return XBL_MPSD_OK;
+}
+
+/* The first walk of a session query list (count into a->h). */
+static xbl_mpsd_result xbl_mpsd__queries_check(xbl_mpsd_async *a, xbl_mpsd__rd *r, const char *body, size_t len)
+{
+    xbl_mpsd__arena m;
+    xbl_mpsd__measure_arena(&m);
+    if (!xbl_mpsd__rd_queries(r, body, len, NULL, &m)) return XBL_MPSD_E_INVALID_JSON_STRING;
+    a->h.count = r->h.count;
+    a->h.size = 0;
+    return XBL_MPSD_OK;
+}
+
+/* a / 10^e10, by one multiplication or division. */
+static double xbl_mpsd__scaled(double a, int e10)
+{
+    return e10 >= 0 ? a / xbl_mpsd__pow10((unsigned)e10) : a * xbl_mpsd__pow10((unsigned)-e10);
+}
+
+/* Number text that reads back as v: an integer, a decimal fraction of at
+   most 17 digits when one is exact, else 17 significant digits. */
+static size_t xbl_mpsd__double_text(double v, char out[32])
+{
+    size_t n = 0, k, len;
+    uint64_t m;
+    double a = v < 0 ? -v : v, p;
+    char d[21];
+    if (v < 0) out[n++] = '-';
+    for (k = 0; k <= 17; k++) {   /* a * 10^k an integer below 2^53 that divides back exactly */
+        p = xbl_mpsd__pow10((unsigned)k);
+        if (a * p < 9007199254740992.0 && (double)(uint64_t)(a * p) == a * p && (double)(uint64_t)(a * p) / p == a) break;
+    }
+    if (k > 17) {   /* scale to 17 digits: within a unit in the last place */
+        int e10 = 0;
+        while (e10 < 400 && xbl_mpsd__scaled(a, e10) >= 1e17) e10++;
+        while (e10 > -400 && xbl_mpsd__scaled(a, e10) < 1e16) e10--;
+        p = xbl_mpsd__scaled(a, e10);
+        m = (uint64_t)(p + 0.5);
+        len = xbl_mpsd__u64_to_dec(m, d);
+        XBL_MPSD_MEMCPY(out + n, d, len);
+        n += len;
+        out[n++] = 'e';
+        if (e10 < 0) { out[n++] = '-'; e10 = -e10; }
+        n += xbl_mpsd__u64_to_dec((uint64_t)e10, out + n);
+        return n;
+    }
+    m = (uint64_t)(a * xbl_mpsd__pow10((unsigned)k));
+    len = xbl_mpsd__u64_to_dec(m, d);
+    if (k == 0) { XBL_MPSD_MEMCPY(out + n, d, len); return n + len; }
+    if (len <= k) {   /* 0.000ddd */
+        out[n++] = '0';
+        out[n++] = '.';
+        for (; len < k; k--) out[n++] = '0';
+        XBL_MPSD_MEMCPY(out + n, d, len);
+        return n + len;
+    }
+    XBL_MPSD_MEMCPY(out + n, d, len - k);
+    n += len - k;
+    out[n++] = '.';
+    XBL_MPSD_MEMCPY(out + n, d + len - k, k);
+    return n + k;
+}
+
+/* A search field: NUL inside its 100 bytes, valid UTF-8, non-empty when
+   `nonempty`. */
+static bool xbl_mpsd__search_field_ok(const char *s, bool nonempty)
+{
+    size_t n = xbl_mpsd__strnlen(s, XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH);
+    return n < XBL_MPSD_SEARCH_HANDLE_MAX_FIELD_LENGTH && (n > 0 || !nonempty) && xbl_mpsd__utf8_valid(s, n);
+}
+
+/* Whether the names at `names` (count of them, `stride` bytes apart) are
+   valid, non-empty and distinct (byte comparison). */
+static bool xbl_mpsd__search_names_ok(const char *names, size_t count, size_t stride)
+{
+    size_t i, j;
+    for (i = 0; i < count; i++) {
+        if (!xbl_mpsd__search_field_ok(names + i * stride, true)) return false;
+        for (j = 0; j < i; j++)
+            if (xbl_mpsd__str_same(names + i * stride, names + j * stride)) return false;
+    }
+    return true;
+}
+
+static bool xbl_mpsd__search_attributes_ok(const xbl_mpsd_session_tag *tags, size_t tags_count,
+        const xbl_mpsd_session_number_attribute *nums, size_t nums_count,
+        const xbl_mpsd_session_string_attribute *strs, size_t strs_count)
+{
+    size_t i;
+    if ((tags == NULL && tags_count) || (nums == NULL && nums_count) || (strs == NULL && strs_count)) return false;
+    for (i = 0; i < tags_count; i++)
+        if (!xbl_mpsd__search_field_ok(tags[i].value, true)) return false;
+    for (i = 0; i < nums_count; i++)
+        if (nums[i].value - nums[i].value != 0.0) return false;   /* inf or NaN */
+    for (i = 0; i < strs_count; i++)
+        if (!xbl_mpsd__search_field_ok(strs[i].value, false)) return false;
+    return xbl_mpsd__search_names_ok(nums ? nums[0].name : NULL, nums_count, sizeof *nums)
+        && xbl_mpsd__search_names_ok(strs ? strs[0].name : NULL, strs_count, sizeof *strs);
+}
+
+static void xbl_mpsd__jw_search_attributes(xbl_mpsd__jw *w, const xbl_mpsd_session_tag *tags, size_t tags_count,
+        const xbl_mpsd_session_number_attribute *nums, size_t nums_count,
+        const xbl_mpsd_session_string_attribute *strs, size_t strs_count)
+{
+    size_t i;
+    if (tags_count + nums_count + strs_count == 0) return;
+    xbl_mpsd__jw_key(w, "searchAttributes");
+    xbl_mpsd__jw_open(w, '{');
+    if (tags_count) {
+        xbl_mpsd__jw_key(w, "tags");
+        xbl_mpsd__jw_open(w, '[');
+        for (i = 0; i < tags_count; i++) xbl_mpsd__jw_string(w, tags[i].value);
+        xbl_mpsd__jw_close(w, ']');
+    }
+    if (nums_count) {
+        xbl_mpsd__jw_key(w, "numbers");
+        xbl_mpsd__jw_open(w, '{');
+        for (i = 0; i < nums_count; i++) {
+            char num[32];
+            xbl_mpsd__jw_key(w, nums[i].name);
+            xbl_mpsd__jw_raw(w, num, xbl_mpsd__double_text(nums[i].value, num));
+        }
+        xbl_mpsd__jw_close(w, '}');
+    }
+    if (strs_count) {
+        xbl_mpsd__jw_key(w, "strings");
+        xbl_mpsd__jw_open(w, '{');
+        for (i = 0; i < strs_count; i++) xbl_mpsd__jw_key_string(w, strs[i].name, strs[i].value);
+        xbl_mpsd__jw_close(w, '}');
+    }
+    xbl_mpsd__jw_close(w, '}');
+}
+
+xbl_mpsd_result xbl_mpsd_create_search_handle_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session_reference *session_ref,
+    const xbl_mpsd_session_tag *tags, size_t tags_count,
+    const xbl_mpsd_session_number_attribute *number_attributes, size_t number_attributes_count,
+    const xbl_mpsd_session_string_attribute *string_attributes, size_t string_attributes_count,
+    xbl_mpsd_async *async)
+{
+    xbl_mpsd__jw w;
+    xbl_mpsd_result r;
+    if (client == NULL || async == NULL || !xbl_mpsd_session_reference_is_valid(session_ref)
+        || !xbl_mpsd__search_attributes_ok(tags, tags_count, number_attributes, number_attributes_count,
+                                           string_attributes, string_attributes_count)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    xbl_mpsd__jw_async(&w, async);
+    xbl_mpsd__jw_open(&w, '{');
+    xbl_mpsd__jw_key_string(&w, "type", "search");
+    xbl_mpsd__jw_key_u64(&w, "version", 1);
+    xbl_mpsd__jw_reference(&w, "sessionRef", session_ref);
+    xbl_mpsd__jw_search_attributes(&w, tags, tags_count, number_attributes, number_attributes_count,
+                                   string_attributes, string_attributes_count);
+    xbl_mpsd__jw_close(&w, '}');
+    return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_SEARCH_CREATE, XBL_MPSD__M_POST,
+                                    xbl_mpsd__handles_path, w.len);
+}
+
+xbl_mpsd_result xbl_mpsd_delete_search_handle_async(
+    xbl_mpsd_client *client, const char *handle_id, xbl_mpsd_async *async)
+{
+    char path[XBL_MPSD__PATH_CAP];
+    xbl_mpsd__hw w;
+    xbl_mpsd_result r;
+    if (client == NULL || async == NULL || handle_id == NULL
+        || !xbl_mpsd__path_segment_ok(handle_id, XBL_MPSD_GUID_LENGTH - 1)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    w.buf = path; w.cap = sizeof path; w.len = 0;
+    xbl_mpsd__hw_str(&w, "/handles/");
+    xbl_mpsd__hw_str(&w, handle_id);
+    xbl_mpsd__hw_put(&w, "", 1);
+    return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_SEARCH_DELETE, XBL_MPSD__M_DELETE, path, 0);
+}
+
+/* An optional string argument: NULL or "" is none; otherwise valid UTF-8. */
+static bool xbl_mpsd__opt_text_ok(const char *s)
+{
+    return s == NULL || s[0] == '\0' || xbl_mpsd__text_ok(s);
+}
+
+xbl_mpsd_result xbl_mpsd_get_search_handles_async(
+    xbl_mpsd_client *client, const char *scid, const char *session_template_name,
+    const char *order_by_attribute, bool order_ascending,
+    const char *search_filter, const char *social_group, xbl_mpsd_async *async)
+{
+    xbl_mpsd__jw w;
+    xbl_mpsd_result r;
+    if (client == NULL || async == NULL || !xbl_mpsd__scid_string_ok(scid) || session_template_name == NULL
+        || session_template_name[0] == '\0' || !xbl_mpsd__text_ok(session_template_name)
+        || !xbl_mpsd__opt_text_ok(order_by_attribute) || !xbl_mpsd__opt_text_ok(search_filter)
+        || !xbl_mpsd__opt_text_ok(social_group)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    xbl_mpsd__jw_async(&w, async);
+    xbl_mpsd__jw_open(&w, '{');
+    xbl_mpsd__jw_key_string(&w, "type", "search");
+    xbl_mpsd__jw_key_string(&w, "scid", scid);
+    xbl_mpsd__jw_key_string(&w, "templateName", session_template_name);
+    xbl_mpsd__jw_key_bool(&w, "global", true);
+    if (search_filter != NULL && search_filter[0] != '\0') xbl_mpsd__jw_key_string(&w, "filter", search_filter);
+    if (order_by_attribute != NULL && order_by_attribute[0] != '\0') {
+        xbl_mpsd__jw_key(&w, "orderBy");
+        xbl_mpsd__jw_before_value(&w);
+        xbl_mpsd__jw_put(&w, "\"", 1);
+        xbl_mpsd__jw_string_body(&w, order_by_attribute, xbl_mpsd__strlen(order_by_attribute));
+        xbl_mpsd__jw_put(&w, order_ascending ? " asc\"" : " desc\"", order_ascending ? 5 : 6);
+    }
+    if (social_group != NULL && social_group[0] != '\0') {
+        xbl_mpsd__jw_key(&w, "sessionMembers");
+        xbl_mpsd__jw_open(&w, '{');
+        xbl_mpsd__jw_key(&w, "people");
+        xbl_mpsd__jw_open(&w, '{');
+        xbl_mpsd__jw_key_string(&w, "moniker", social_group);
+        xbl_mpsd__jw_key(&w, "monikerXuid");
+        xbl_mpsd__jw_xuid(&w, client->config.xuid);
+        xbl_mpsd__jw_close(&w, '}');
+        xbl_mpsd__jw_close(&w, '}');
+    }
+    xbl_mpsd__jw_close(&w, '}');
+    return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_SEARCH_QUERY, XBL_MPSD__M_POST,
+                                    xbl_mpsd__search_query_path, w.len);
+}
+
+/* The keyword, percent-encoded: every byte outside A-Z a-z 0-9 - . _ ~. */
+static void xbl_mpsd__hw_percent(xbl_mpsd__hw *w, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char e[3];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+            || c == '_' || c == '~') { xbl_mpsd__hw_put(w, s, 1); continue; }
+        e[0] = '%'; e[1] = hex[c >> 4]; e[2] = hex[c & 15];
+        xbl_mpsd__hw_put(w, e, 3);
+    }
+}
+
+/* One query parameter: ? before the first, & after. */
+static void xbl_mpsd__hw_param(xbl_mpsd__hw *w, bool *first, const char *name)
+{
+    xbl_mpsd__hw_put(w, *first ? "?" : "&", 1);
+    *first = false;
+    xbl_mpsd__hw_str(w, name);
+    xbl_mpsd__hw_put(w, "=", 1);
+}
+
+static bool xbl_mpsd__query_ok(const xbl_mpsd_session_query *q)
+{
+    size_t t = xbl_mpsd__strnlen(q->session_template_name_filter, sizeof q->session_template_name_filter);
+    bool has_xuids = q->xuid_filters_count > 0, has_keyword = q->keyword_filter != NULL && q->keyword_filter[0];
+    if (xbl_mpsd__strnlen(q->scid, sizeof q->scid) >= sizeof q->scid
+        || !xbl_mpsd__path_segment_ok(q->scid, XBL_MPSD_SCID_LENGTH - 1)) return false;
+    if (t >= sizeof q->session_template_name_filter
+        || (t > 0 && !xbl_mpsd__path_segment_ok(q->session_template_name_filter, t))) return false;
+    if (has_xuids && !xbl_mpsd__xuids_ok(q->xuid_filters, q->xuid_filters_count)) return false;
+    if (!has_xuids && !has_keyword) return false;
+    if (!has_xuids && (q->include_reservations || q->include_inactive_sessions)) return false;
+    if (has_keyword && !xbl_mpsd__text_ok(q->keyword_filter)) return false;
+    return (uint32_t)q->visibility_filter >= 1u && (uint32_t)q->visibility_filter <= 5u;
+}
+
+/* The query's path with its parameters, in XSAPI's order. */
+static void xbl_mpsd__query_path(xbl_mpsd__hw *w, const xbl_mpsd_session_query *q)
+{
+    static const char *const vis[6] = { "", "", "private", "visible", "full", "open" };
+    bool first = true;
+    xbl_mpsd__hw_str(w, "/serviceconfigs/");
+    xbl_mpsd__hw_str(w, q->scid);
+    if (q->session_template_name_filter[0]) {
+        xbl_mpsd__hw_str(w, "/sessiontemplates/");
+        xbl_mpsd__hw_str(w, q->session_template_name_filter);
+    }
+    xbl_mpsd__hw_str(w, q->xuid_filters_count >= 2 ? "/batch" : "/sessions");
+    if (q->xuid_filters_count == 1) { xbl_mpsd__hw_param(w, &first, "xuid"); xbl_mpsd__hw_u64(w, q->xuid_filters[0]); }
+    if (q->keyword_filter != NULL && q->keyword_filter[0]) {
+        xbl_mpsd__hw_param(w, &first, "keyword");
+        xbl_mpsd__hw_percent(w, q->keyword_filter);
+    }
+    if (q->visibility_filter != XBL_MPSD_SESSION_VISIBILITY_ANY) {
+        xbl_mpsd__hw_param(w, &first, "visibility");
+        xbl_mpsd__hw_str(w, vis[q->visibility_filter]);
+    }
+    if (q->contract_version_filter) { xbl_mpsd__hw_param(w, &first, "version"); xbl_mpsd__hw_u64(w, q->contract_version_filter); }
+    if (q->include_private_sessions) { xbl_mpsd__hw_param(w, &first, "private"); xbl_mpsd__hw_str(w, "true"); }
+    if (q->include_reservations) { xbl_mpsd__hw_param(w, &first, "reservations"); xbl_mpsd__hw_str(w, "true"); }
+    if (q->include_inactive_sessions) { xbl_mpsd__hw_param(w, &first, "inactive"); xbl_mpsd__hw_str(w, "true"); }
+    if (q->max_items) { xbl_mpsd__hw_param(w, &first, "take"); xbl_mpsd__hw_u64(w, q->max_items); }
+    xbl_mpsd__hw_put(w, "", 1);
+}
+
+xbl_mpsd_result xbl_mpsd_query_sessions_async(
+    xbl_mpsd_client *client, const xbl_mpsd_session_query *session_query, xbl_mpsd_async *async)
+{
+    char path[XBL_MPSD__PATH_CAP];
+    xbl_mpsd__hw pw;
+    xbl_mpsd__jw w;
+    xbl_mpsd_result r;
+    size_t i;
+    if (client == NULL || async == NULL || session_query == NULL || !xbl_mpsd__query_ok(session_query))
+        return XBL_MPSD_E_INVALIDARG;
+    pw.buf = path; pw.cap = sizeof path; pw.len = 0;
+    xbl_mpsd__query_path(&pw, session_query);
+    if (pw.len > sizeof path) return XBL_MPSD_E_INVALIDARG;   /* a keyword too long for any request line */
+    r = xbl_mpsd__can_start(client, async);
+    if (r != XBL_MPSD_OK) return r;
+    if (session_query->xuid_filters_count < 2)
+        return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_QUERY_SESSIONS, XBL_MPSD__M_GET, path, 0);
+    xbl_mpsd__jw_async(&w, async);
+    xbl_mpsd__jw_open(&w, '{');
+    xbl_mpsd__jw_key(&w, "xuids");
+    xbl_mpsd__jw_open(&w, '[');
+    for (i = 0; i < session_query->xuid_filters_count; i++) xbl_mpsd__jw_xuid(&w, session_query->xuid_filters[i]);
+    xbl_mpsd__jw_close(&w, ']');
+    xbl_mpsd__jw_close(&w, '}');
+    return xbl_mpsd__start_exchange(async, client, XBL_MPSD__KIND_QUERY_SESSIONS, XBL_MPSD__M_POST, path, w.len);
+}
+
+static xbl_mpsd_result xbl_mpsd__hvalue(xbl_mpsd_async *a, uint32_t kind, size_t *out, bool size)
+{
+    xbl_mpsd_result r;
+    if (a == NULL || out == NULL) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(a, kind, kind);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    *out = size ? a->h.size : a->h.count;
+    return XBL_MPSD_OK;
+}
+
+/* The second walk of a search body into shs (count of them), data in buffer. */
+static xbl_mpsd_result xbl_mpsd__search_result(xbl_mpsd_async *a, uint32_t kind, xbl_mpsd_search_handle *shs,
+        size_t count, void *buffer, size_t buffer_size, size_t *buffer_used)
+{
+    xbl_mpsd__arena arena;
+    unsigned char *b = (unsigned char *)buffer;
+    size_t len, pad = (size_t)((XBL_MPSD__ALIGN - ((uintptr_t)b & (XBL_MPSD__ALIGN - 1))) & (XBL_MPSD__ALIGN - 1));
+    const char *body;
+    xbl_mpsd_result r;
+    if (a == NULL || (buffer == NULL && buffer_size > 0)) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(a, kind, kind);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    if (shs == NULL) return xbl_mpsd__htake(a);
+    if (count < a->h.count || buffer_size < a->h.size) {
+        if (buffer_used != NULL) *buffer_used = a->h.size;
+        return XBL_MPSD_E_OUTOFMEMORY;
+    }
+    if (a->h.size == 0) { b = a->buffer; pad = 0; buffer_size = 0; }   /* nothing to place */
+    arena.base = b + pad;
+    arena.size = buffer_size - pad;
+    arena.used = 0;
+    arena.measure = false;
+    arena.failed = false;
+    body = xbl_mpsd__hbody(a, &len);
+    if (a->h.count > 0) {
+        bool ok = xbl_mpsd__rd_search(xbl_mpsd__handles_reader(a), body, len, kind == XBL_MPSD__KIND_SEARCH_QUERY, shs, &arena);
+        XBL_MPSD_ASSERT(ok && !arena.failed);
+        XBL_MPSD__UNUSED(ok);
+    }
+    if (buffer_used != NULL) *buffer_used = arena.used ? pad + arena.used : 0;
+    return xbl_mpsd__htake(a);
+}
+
+xbl_mpsd_result xbl_mpsd_create_search_handle_result_size(xbl_mpsd_async *async, size_t *result_size_in_bytes)
+{
+    return xbl_mpsd__hvalue(async, XBL_MPSD__KIND_SEARCH_CREATE, result_size_in_bytes, true);
+}
+
+xbl_mpsd_result xbl_mpsd_create_search_handle_result(
+    xbl_mpsd_async *async, xbl_mpsd_search_handle *handle,
+    void *buffer, size_t buffer_size, size_t *buffer_used)
+{
+    return xbl_mpsd__search_result(async, XBL_MPSD__KIND_SEARCH_CREATE, handle, 1, buffer, buffer_size, buffer_used);
+}
+
+xbl_mpsd_result xbl_mpsd_get_search_handles_result_count(xbl_mpsd_async *async, size_t *search_handle_count)
+{
+    return xbl_mpsd__hvalue(async, XBL_MPSD__KIND_SEARCH_QUERY, search_handle_count, false);
+}
+
+xbl_mpsd_result xbl_mpsd_get_search_handles_result_size(xbl_mpsd_async *async, size_t *result_size_in_bytes)
+{
+    return xbl_mpsd__hvalue(async, XBL_MPSD__KIND_SEARCH_QUERY, result_size_in_bytes, true);
+}
+
+xbl_mpsd_result xbl_mpsd_get_search_handles_result(
+    xbl_mpsd_async *async, xbl_mpsd_search_handle *search_handles, size_t search_handles_count,
+    void *buffer, size_t buffer_size, size_t *buffer_used)
+{
+    return xbl_mpsd__search_result(async, XBL_MPSD__KIND_SEARCH_QUERY, search_handles, search_handles_count,
+                                   buffer, buffer_size, buffer_used);
+}
+
+xbl_mpsd_result xbl_mpsd_query_sessions_result_count(xbl_mpsd_async *async, size_t *session_count)
+{
+    return xbl_mpsd__hvalue(async, XBL_MPSD__KIND_QUERY_SESSIONS, session_count, false);
+}
+
+xbl_mpsd_result xbl_mpsd_query_sessions_result(
+    xbl_mpsd_async *async, size_t session_count, xbl_mpsd_session_query_result *sessions)
+{
+    xbl_mpsd__arena m;
+    size_t len;
+    xbl_mpsd_result r;
+    if (async == NULL) return XBL_MPSD_E_INVALIDARG;
+    r = xbl_mpsd__hresult_begin(async, XBL_MPSD__KIND_QUERY_SESSIONS, XBL_MPSD__KIND_QUERY_SESSIONS);
+    if (r != XBL_MPSD__CONTINUE) return r;
+    if (sessions == NULL) return xbl_mpsd__htake(async);
+    if (session_count < async->h.count) return XBL_MPSD_E_OUTOFMEMORY;
+    if (async->h.count > 0) {
+        const char *body = xbl_mpsd__hbody(async, &len);
+        bool ok;
+        xbl_mpsd__measure_arena(&m);
+        ok = xbl_mpsd__rd_queries(xbl_mpsd__handles_reader(async), body, len, sessions, &m);
+        XBL_MPSD_ASSERT(ok);
+        XBL_MPSD__UNUSED(ok);
+    }
+    return xbl_mpsd__htake(async);
+}
+#endif /* XBL_MPSD_NO_HANDLES */
 
 #ifndef XBL_MPSD_NO_RTA
 /* ===========================================================================

@@ -1,9 +1,4 @@
-/* NOT BUILT YET: this example needs the search-handle functions
-   (xbl_mpsd_create_search_handle_async and the rest of that family), which
-   are not in xbl_mpsd.h yet; `make examples` and the demo leave it out
-   until they are.
-
-   Find a game: Alice creates a searchable session and makes it findable
+/* Find a game: Alice creates a searchable session and makes it findable
    with a search handle carrying tags ("casual", "voicechat") and attributes
    (number minlevel = 12, string map = "harbor"). Bob, who knows nobody in
    it, asks for open games matching a filter, picks the first one and joins

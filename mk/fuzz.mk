@@ -10,7 +10,7 @@
 
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS    ?= 10000000
-FUZZ_HARNESSES := http chunked reader serializer exchange ws rta activities handle_id
+FUZZ_HARNESSES := http chunked reader serializer exchange ws rta activities handle_id search queries
 FUZZ := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 FUZZ_BIN := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_HARNESSES))
 FUZZ_NICE ?= nice -n 10
@@ -19,7 +19,7 @@ FUZZ_OPTS := -max_len=16384 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 $(BUILD)/fuzz:
 	mkdir -p $@
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(HDRS) | $(BUILD)/fuzz
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h tests/fuzz/fuzz_body_port.h $(HDRS) | $(BUILD)/fuzz
 	$(CLANG) $(STRICT) $(FUZZ) -I. -o $@ $<
 
 fuzz-build: $(FUZZ_BIN)
@@ -51,3 +51,5 @@ fuzz-long: $(FUZZ_BIN)
 
 # fuzz_handle_id is fuzz_activities.c in one mode
 $(BUILD)/fuzz/fuzz_handle_id: tests/fuzz/fuzz_activities.c
+# fuzz_queries is fuzz_search.c in one mode
+$(BUILD)/fuzz/fuzz_queries: tests/fuzz/fuzz_search.c

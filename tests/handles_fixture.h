@@ -23,10 +23,12 @@ typedef struct hf_fixture {
 
 static hf_fixture hf;
 
+static size_t hf_reply_split(const char *body, size_t cut);
+
 static void hf_setup_client(uint64_t xuid)
 {
     xbl_mpsd_client_config cfg;
-    (void)mock_add_code; (void)mock_add_send; (void)mock_reset_traffic;
+    (void)mock_add_code; (void)mock_add_send; (void)mock_reset_traffic; (void)hf_reply_split;
     mock_init(&hf.mock, &hf.port);
     memset(&cfg, 0, sizeof cfg);
     cfg.port = &hf.port;
@@ -63,6 +65,20 @@ static void hf_reply(const char *status_line, const char *body)
     snprintf(r, sizeof hf_replies[0], "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
              status_line, strlen(body), body);
     mock_add_bytes(&hf.mock, r, strlen(r));
+}
+
+/* "200 OK" with `body`, delivered in two reads cut `cut` bytes in; cut 0
+   queues nothing. Returns the whole reply's length. */
+static size_t hf_reply_split(const char *body, size_t cut)
+{
+    static char reply[16384];
+    size_t len = (size_t)snprintf(reply, sizeof reply, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s",
+                                  strlen(body), body);
+    if (cut > 0) {
+        mock_add_bytes(&hf.mock, reply, cut);
+        mock_add_bytes(&hf.mock, reply + cut, len - cut);
+    }
+    return len;
 }
 
 /* The bytes sent so far, as a string. */
