@@ -317,7 +317,9 @@
       call, at any alignment): copy makes an independent one in another
       buffer, clear forgets it, and there is nothing to close. Number
       attributes are written so that they read back as the same double
-      (exact decimals as such, others with 17 significant digits).
+      (exact decimals as such, others as their 17 correctly rounded
+      significant digits, computed exactly in integer arithmetic: no
+      floating-point library is needed).
 */
 #ifndef XBL_MPSD_H
 #define XBL_MPSD_H
@@ -9527,37 +9529,121 @@ static xbl_mpsd_result xbl_mpsd__queries_check(xbl_mpsd_async *a, xbl_mpsd__rd *
     return XBL_MPSD_OK;
 }
 
-/* a / 10^e10, by one multiplication or division. */
-static double xbl_mpsd__scaled(double a, int e10)
+/* The exact decimal value of a finite double: its 17 leading significant
+   digits, correctly rounded (half to even), in `digits` with the power of
+   ten of the last one in *exp10 (17 correctly rounded digits read back as
+   the same double). The value M * 2^E is held as a number in base 10^9
+   (M * 2^E, or M * 5^-E with E decimal places), at most 87 limbs. */
+#define XBL_MPSD__BIG_LIMBS 90
+typedef struct xbl_mpsd__big {
+    uint32_t limb[XBL_MPSD__BIG_LIMBS];   /* base 10^9, least significant first */
+    size_t   n;
+} xbl_mpsd__big;
+
+static void xbl_mpsd__big_mul(xbl_mpsd__big *b, uint32_t f)
 {
-    return e10 >= 0 ? a / xbl_mpsd__pow10((unsigned)e10) : a * xbl_mpsd__pow10((unsigned)-e10);
+    uint64_t carry = 0;
+    size_t i;
+    for (i = 0; i < b->n; i++) {
+        uint64_t t = (uint64_t)b->limb[i] * f + carry;
+        b->limb[i] = (uint32_t)(t % 1000000000u);
+        carry = t / 1000000000u;
+    }
+    while (carry > 0 && b->n < XBL_MPSD__BIG_LIMBS) {
+        b->limb[b->n++] = (uint32_t)(carry % 1000000000u);
+        carry /= 1000000000u;
+    }
+}
+
+/* b times base^count, in steps whose product stays below 2^63 per limb. */
+static void xbl_mpsd__big_mul_pow(xbl_mpsd__big *b, uint32_t base, uint32_t step_pow, unsigned count)
+{
+    uint32_t step = 1, i;
+    for (i = 0; i < step_pow; i++) step *= base;
+    for (; count >= step_pow; count -= step_pow) xbl_mpsd__big_mul(b, step);
+    for (; count > 0; count--) xbl_mpsd__big_mul(b, base);
+}
+
+/* The first `want` decimal digits of b into d (as numbers 0-9), how many
+   digits b has, and whether any digit after them is non-zero. */
+static size_t xbl_mpsd__big_digits(const xbl_mpsd__big *b, unsigned char *d, size_t want, bool *sticky)
+{
+    size_t i, got = 0, total = 0;
+    *sticky = false;
+    for (i = b->n; i-- > 0;) {
+        char t[9];
+        uint32_t v = b->limb[i];
+        size_t k, len = 9;
+        for (k = 9; k-- > 0; v /= 10) t[k] = (char)(v % 10);
+        if (i == b->n - 1) { k = 0; while (k < 8 && t[k] == 0) k++; } else k = 0;
+        for (; k < len; k++, total++) {
+            if (got < want) d[got++] = (unsigned char)t[k];
+            else if (t[k] != 0) *sticky = true;
+        }
+    }
+    return total;
+}
+
+static void xbl_mpsd__double_digits(double v, unsigned char digits[17], int *exp10)
+{
+    xbl_mpsd__big b;
+    uint64_t bits, m;
+    int e, at, i;
+    unsigned char d[18];
+    bool sticky, up;
+    size_t total;
+    XBL_MPSD_MEMCPY(&bits, &v, sizeof bits);
+    m = bits & (((uint64_t)1 << 52) - 1);
+    e = (int)((bits >> 52) & 0x7FF);
+    if (e == 0) e = 1; else m |= (uint64_t)1 << 52;
+    e -= 1075;   /* v = m * 2^e */
+    b.n = 0;
+    while (m > 0) { b.limb[b.n++] = (uint32_t)(m % 1000000000u); m /= 1000000000u; }
+    if (e >= 0) xbl_mpsd__big_mul_pow(&b, 2, 29, (unsigned)e);
+    else xbl_mpsd__big_mul_pow(&b, 5, 12, (unsigned)-e);
+    total = xbl_mpsd__big_digits(&b, d, 18, &sticky);
+    /* v = digits * 10^(e<0 ? e : 0); keep 17, round half to even */
+    at = (int)total - 17 + (e < 0 ? e : 0);
+    up = total > 17 && (d[17] > 5 || (d[17] == 5 && (sticky || (d[16] & 1))));
+    for (i = 0; i < 17; i++) digits[i] = i < (int)total ? d[i] : 0;
+    if (total < 17) at = (e < 0 ? e : 0) - (17 - (int)total);
+    for (i = 16; up && i >= 0; i--) {
+        if (digits[i] < 9) { digits[i]++; up = false; }
+        else digits[i] = 0;
+    }
+    if (up) {   /* 99...9 rounded to 100...0 */
+        digits[0] = 1;
+        at++;
+    }
+    *exp10 = at;
 }
 
 /* Number text that reads back as v: an integer, a decimal fraction of at
-   most 17 digits when one is exact, else 17 significant digits. */
+   most 17 digits when one is exact, else its 17 correctly rounded
+   significant digits (at most 17 + "e-" + 3 + sign: 24 bytes). */
 static size_t xbl_mpsd__double_text(double v, char out[32])
 {
     size_t n = 0, k, len;
     uint64_t m;
-    double a = v < 0 ? -v : v, p;
+    double a = v < 0 ? -v : v;
     char d[21];
     if (v < 0) out[n++] = '-';
     for (k = 0; k <= 17; k++) {   /* a * 10^k an integer below 2^53 that divides back exactly */
-        p = xbl_mpsd__pow10((unsigned)k);
+        double p = xbl_mpsd__pow10((unsigned)k);
         if (a * p < 9007199254740992.0 && (double)(uint64_t)(a * p) == a * p && (double)(uint64_t)(a * p) / p == a) break;
     }
-    if (k > 17) {   /* scale to 17 digits: within a unit in the last place */
-        int e10 = 0;
-        while (e10 < 400 && xbl_mpsd__scaled(a, e10) >= 1e17) e10++;
-        while (e10 > -400 && xbl_mpsd__scaled(a, e10) < 1e16) e10--;
-        p = xbl_mpsd__scaled(a, e10);
-        m = (uint64_t)(p + 0.5);
-        len = xbl_mpsd__u64_to_dec(m, d);
-        XBL_MPSD_MEMCPY(out + n, d, len);
-        n += len;
-        out[n++] = 'e';
-        if (e10 < 0) { out[n++] = '-'; e10 = -e10; }
-        n += xbl_mpsd__u64_to_dec((uint64_t)e10, out + n);
+    if (k > 17) {   /* no short exact form: 17 correctly rounded digits */
+        unsigned char digits[17];
+        int e10;
+        size_t count = 17;
+        xbl_mpsd__double_digits(a, digits, &e10);
+        while (count > 1 && digits[count - 1] == 0) { count--; e10++; }
+        for (k = 0; k < count; k++) out[n++] = (char)('0' + digits[k]);
+        if (e10 != 0) {
+            out[n++] = 'e';
+            if (e10 < 0) { out[n++] = '-'; e10 = -e10; }
+            n += xbl_mpsd__u64_to_dec((uint64_t)e10, out + n);
+        }
         return n;
     }
     m = (uint64_t)(a * xbl_mpsd__pow10((unsigned)k));

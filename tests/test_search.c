@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 
 #include "handles_fixture.h"
@@ -223,6 +224,40 @@ static void test_create_number_text(void **state)
         assert_true(xbl_mpsd__parse_double(out, n, &back));
         assert_true(back / v[i] > 1 - 1e-15 || v[i] == 0.0);
         assert_true(back / v[i] < 1 + 1e-15 || v[i] == 0.0);
+    }
+}
+
+/* Every finite double reads back exactly through an independent reader
+   (libc's strtod): the extremes, doubles with no short decimal form, and
+   200,000 bit patterns. Where no decimal of at most 17 digits is exact the
+   text is the 17 correctly rounded digits, trailing zeros dropped. */
+static void test_number_text_round_trips(void **state)
+{
+    static const double v[] = { 4.9406564584124654e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+                                1.0 / 3.0, 1e23, -6.02214076e23, 123456789012345678.0, 9007199254740994.0 };
+    static const char *const text[] = { "49406564584124654e-340", "22250738585072014e-324",
+                                        "17976931348623157e292", "0.3333333333333333", "99999999999999992e6",
+                                        "-60221407599999999e7", "12345678901234568e1", "9007199254740994" };
+    uint64_t x = 88172645463325252ULL;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char out[32];
+        out[xbl_mpsd__double_text(v[i], out)] = '\0';
+        assert_string_equal(out, text[i]);
+        assert_true(strtod(out, NULL) == v[i]);
+    }
+    for (i = 0; i < 200000; i++) {
+        char out[32];
+        double d;
+        size_t n;
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        memcpy(&d, &x, sizeof d);
+        if (d != d || d - d != 0.0) continue;   /* NaN, infinities */
+        n = xbl_mpsd__double_text(d, out);
+        assert_true(n <= 24);
+        out[n] = '\0';
+        assert_true(strtod(out, NULL) == d);
     }
 }
 
@@ -547,6 +582,7 @@ int main(void)
         cmocka_unit_test_setup(test_create_no_attributes_sends_none, hf_setup),
         cmocka_unit_test_setup(test_create_refusals, hf_setup),
         cmocka_unit_test_setup(test_create_number_text, hf_setup),
+        cmocka_unit_test_setup(test_number_text_round_trips, hf_setup),
         cmocka_unit_test_setup(test_result_rules, hf_setup),
         cmocka_unit_test_setup(test_invalid_handle_bodies, hf_setup),
         cmocka_unit_test_setup(test_valid_variants, hf_setup),
