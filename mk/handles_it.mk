@@ -13,3 +13,8 @@ $(BUILD)/integration/it_handles: tests/integration/it_handles.c tests/integratio
 
 # built before tests/integration/run.sh runs it
 integration: $(BUILD)/integration/it_handles
+
+# make coverage runs tests/integration/run.sh on instrumented binaries
+$(COV_DIR)/integration/it_handles: tests/integration/it_handles.c tests/integration/sdk_common.h $(HDRS) | $(COV_DIR)/integration
+	$(CC) $(STRICT) $(COV_CFLAGS) -I. -o $@ $< -lcmocka
+coverage-run: $(COV_DIR)/integration/it_handles

@@ -655,6 +655,71 @@ static void test_activities_response_too_big_for_the_buffer(void **state)
     assert_int_equal(hf_run(), XBL_MPSD_OK);
 }
 
+/* Every NULL and every busy async, call by call: the refusal comes first
+   and nothing is sent. */
+static void test_every_call_refuses_null_and_busy(void **state)
+{
+    static const uint64_t one = 7;
+    xbl_mpsd_session_reference ref = lobby();
+    xbl_mpsd_activity_details a, *arr = NULL;
+    size_t n = 0;
+    (void)state;
+    assert_int_equal(xbl_mpsd_get_activities_for_users_async(NULL, HF_SCID, &one, 1, &hf.async), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_for_users_async(&hf.client, HF_SCID, &one, 1, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_for_social_group_async(NULL, HF_SCID, 7, "people", &hf.async), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_for_social_group_async(&hf.client, HF_SCID, 7, "people", NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_for_social_group_async(&hf.client, "", 7, "people", &hf.async), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_for_social_group_async(&hf.client, HF_SCID, 7, "\xff", &hf.async), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_set_transfer_handle_async(NULL, ref, ref, &hf.async), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_set_transfer_handle_async(&hf.client, ref, ref, NULL), XBL_MPSD_E_INVALIDARG);
+    ref.scid[0] = '\0';
+    assert_int_equal(xbl_mpsd_set_transfer_handle_async(&hf.client, ref, lobby(), &hf.async), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_set_transfer_handle_async(&hf.client, lobby(), ref, &hf.async), XBL_MPSD_E_INVALIDARG);
+    ref = lobby();
+    assert_int_equal(xbl_mpsd_send_invites_async(NULL, &ref, &one, 1, 1, NULL, NULL, &hf.async), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_send_invites_async(&hf.client, &ref, &one, 1, 1, NULL, NULL, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_send_invites_async(&hf.client, &ref, &one, 1, 1, NULL, "\xff", &hf.async), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_send_invites_result_count(NULL, &n), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_send_invites_result_count(&hf.async, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_send_invites_result(NULL, 0, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_for_users_result_count(NULL, &n), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_for_users_result_count(&hf.async, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_for_users_result(NULL, 1, &a), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_with_properties_for_users_result_size(NULL, &n), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_with_properties_for_users_result_size(&hf.async, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_with_properties_for_users_result(NULL, 0, NULL, &arr, &n, NULL),
+                     XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_activities_with_properties_for_users_result(&hf.async, 0, NULL, &arr, NULL, NULL),
+                     XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(hf.mock.sent_len, 0);
+    /* the async busy: each call answers E_UNEXPECTED */
+    assert_int_equal(xbl_mpsd_set_activity_async(&hf.client, &ref, &hf.async), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_get_activities_for_users_async(&hf.client, HF_SCID, &one, 1, &hf.async), XBL_MPSD_E_UNEXPECTED);
+    assert_int_equal(xbl_mpsd_get_activities_for_social_group_async(&hf.client, HF_SCID, 7, "people", &hf.async),
+                     XBL_MPSD_E_UNEXPECTED);
+    assert_int_equal(xbl_mpsd_set_transfer_handle_async(&hf.client, ref, ref, &hf.async), XBL_MPSD_E_UNEXPECTED);
+    assert_int_equal(xbl_mpsd_send_invites_async(&hf.client, &ref, &one, 1, 1, NULL, NULL, &hf.async), XBL_MPSD_E_UNEXPECTED);
+    assert_int_equal(xbl_mpsd_clear_activity_async(&hf.client, HF_SCID, &hf.async), XBL_MPSD_E_UNEXPECTED);
+    xbl_mpsd_async_cancel(&hf.async);
+}
+
+/* Handle IDs that would change the DELETE's path are refused. */
+static void test_clear_activity_refuses_unsafe_ids(void **state)
+{
+    static const char *const ids[] = { "a?b", "a#b", "a%b", "a~b", "a b", "a\\u00e9b", "a\\u007fb" };
+    size_t i;
+    char body[512];
+    (void)state;
+    for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        mock_reset_traffic(&hf.mock);
+        snprintf(body, sizeof body, "{\"results\":[{\"type\":\"activity\",\"id\":\"%s\"}]}", ids[i]);
+        hf_reply("200 OK", body);
+        assert_int_equal(xbl_mpsd_clear_activity_async(&hf.client, HF_SCID, &hf.async), XBL_MPSD_OK);
+        assert_int_equal(hf_run(), XBL_MPSD_E_INVALID_JSON_STRING);
+        assert_null(strstr(hf_sent(), "DELETE"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -682,6 +747,8 @@ int main(void)
         cmocka_unit_test_setup(test_activities_split_at_every_byte, hf_setup),
         cmocka_unit_test_setup(test_activities_arguments, hf_setup),
         cmocka_unit_test_setup(test_activities_response_too_big_for_the_buffer, hf_setup),
+        cmocka_unit_test_setup(test_every_call_refuses_null_and_busy, hf_setup),
+        cmocka_unit_test_setup(test_clear_activity_refuses_unsafe_ids, hf_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,6 +94,28 @@ static void test_batch_request(void **state)
     assert_string_equal(hf_sent(), g_expect);
 }
 
+/* Every unreserved character passes unencoded (RFC 3986 section 2.3);
+   upper-case hex for the rest. */
+static void test_keyword_unreserved_characters(void **state)
+{
+    xbl_mpsd_session_query q = base_query();
+    size_t n = 9;
+    (void)state;
+    q.keyword_filter = "AZaz09-._~\x01\xc3\xa9";
+    assert_int_equal(run_query(&q, "{\"results\":[]}"), XBL_MPSD_OK);
+    assert_string_equal(hf_sent(), get_req("/serviceconfigs/" HF_SCID "/sessions?keyword=AZaz09-._~%01%C3%A9"));
+    assert_int_equal(xbl_mpsd_query_sessions_result_count(NULL, &n), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_query_sessions_result_count(&hf.async, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_query_sessions_result(NULL, 0, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_query_sessions_async(NULL, &q, &hf.async), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_query_sessions_async(&hf.client, NULL, &hf.async), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_query_sessions_async(&hf.client, &q, NULL), XBL_MPSD_E_INVALIDARG);
+    /* the result not taken yet: the async is busy */
+    assert_int_equal(xbl_mpsd_query_sessions_async(&hf.client, &q, &hf.async), XBL_MPSD_E_UNEXPECTED);
+    assert_int_equal(xbl_mpsd_query_sessions_result_count(&hf.async, &n), XBL_MPSD_OK);
+    assert_int_equal(n, 0);
+}
+
 static void test_refusals(void **state)
 {
     static const uint64_t zero = 0, one = X2;
@@ -241,6 +263,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_get_request_with_every_parameter, hf_setup),
         cmocka_unit_test_setup(test_batch_request, hf_setup),
+        cmocka_unit_test_setup(test_keyword_unreserved_characters, hf_setup),
         cmocka_unit_test_setup(test_refusals, hf_setup),
         cmocka_unit_test_setup(test_results_parsed, hf_setup),
         cmocka_unit_test_setup(test_invalid_lists, hf_setup),

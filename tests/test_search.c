@@ -409,6 +409,84 @@ static void test_getters_refuse_cleared(void **state)
     assert_int_equal(xbl_mpsd_search_handle_get_id(&h, &s), XBL_MPSD_E_INVALIDARG);
 }
 
+/* Each getter with a NULL output, and copy's remaining refusals. */
+static void test_getters_and_copy_null_outputs(void **state)
+{
+    xbl_mpsd_search_handle h, d, empty;
+    const xbl_mpsd_session_tag *tags;
+    const xbl_mpsd_session_string_attribute *sa;
+    const xbl_mpsd_session_number_attribute *na;
+    const xbl_mpsd_role_type *rt;
+    const uint64_t *x;
+    size_t n = 0, used = 0;
+    (void)state;
+    assert_int_equal(create_with_body("201 Created", HANDLE(ID1)), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_create_search_handle_result(&hf.async, &h, g_buf.b, sizeof g_buf.b, NULL), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_search_handle_get_session_reference(&h, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_session_owner_xuids(&h, NULL, &n), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_session_owner_xuids(&h, &x, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_tags(&h, &tags, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_string_attributes(&h, NULL, &n), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_string_attributes(&h, &sa, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_number_attributes(&h, NULL, &n), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_number_attributes(&h, &na, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_role_types(&h, NULL, &n), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_role_types(&h, &rt, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_visibility(&h, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_join_restriction(&h, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_session_closed(&h, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_creation_time(&h, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_get_custom_session_properties_json(&h, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(n, 0);
+    /* copy: no destination, a NULL buffer with a size, too small with and without buffer_used */
+    assert_int_equal(xbl_mpsd_search_handle_copy(NULL, &h, g_buf2.b, sizeof g_buf2.b, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_copy(&d, &h, NULL, 8, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_search_handle_copy(&d, &h, g_buf2.b, 4, NULL), XBL_MPSD_E_OUTOFMEMORY);
+    assert_int_equal(xbl_mpsd_search_handle_copy(&d, &h, g_buf2.b, sizeof g_buf2.b, NULL), XBL_MPSD_OK);
+    /* a handle with nothing of variable size copies without a buffer */
+    assert_int_equal(create_with_body("201 Created", "{\"type\":\"search\",\"id\":\"" ID1 "\"}"), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_create_search_handle_result(&hf.async, &empty, NULL, 0, NULL), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_search_handle_copy(&d, &empty, NULL, 0, &used), XBL_MPSD_OK);
+    assert_int_equal(used, 0);
+}
+
+/* The search query's arguments one by one; the social group is optional. */
+static void test_search_query_arguments(void **state)
+{
+    xbl_mpsd_search_handle h;
+    size_t n = 0;
+    (void)state;
+    assert_int_equal(xbl_mpsd_get_search_handles_async(NULL, HF_SCID, "t", NULL, false, NULL, NULL, &hf.async),
+                     XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_search_handles_async(&hf.client, HF_SCID, "t", NULL, false, NULL, NULL, NULL),
+                     XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_search_handles_async(&hf.client, "", "t", NULL, false, NULL, NULL, &hf.async),
+                     XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_search_handles_async(&hf.client, HF_SCID, NULL, NULL, false, NULL, NULL, &hf.async),
+                     XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_search_handles_async(&hf.client, HF_SCID, "", NULL, false, NULL, NULL, &hf.async),
+                     XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_search_handles_async(&hf.client, HF_SCID, "\xff", NULL, false, NULL, NULL, &hf.async),
+                     XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_search_handles_async(&hf.client, HF_SCID, "t", "\xff", false, NULL, NULL, &hf.async),
+                     XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_search_handles_async(&hf.client, HF_SCID, "t", NULL, false, "\xff", NULL, &hf.async),
+                     XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_search_handles_async(&hf.client, HF_SCID, "t", NULL, false, NULL, "\xff", &hf.async),
+                     XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_delete_search_handle_async(NULL, ID1, &hf.async), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_delete_search_handle_async(&hf.client, ID1, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_search_handles_result(NULL, &h, 1, g_buf.b, 8, NULL), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(xbl_mpsd_get_search_handles_result_count(NULL, &n), XBL_MPSD_E_INVALIDARG);
+    assert_int_equal(hf.mock.sent_len, 0);
+    /* busy */
+    assert_int_equal(xbl_mpsd_delete_search_handle_async(&hf.client, ID1, &hf.async), XBL_MPSD_OK);
+    assert_int_equal(xbl_mpsd_delete_search_handle_async(&hf.client, ID1, &hf.async), XBL_MPSD_E_UNEXPECTED);
+    assert_int_equal(xbl_mpsd_get_search_handles_async(&hf.client, HF_SCID, "t", NULL, false, NULL, NULL, &hf.async),
+                     XBL_MPSD_E_UNEXPECTED);
+    xbl_mpsd_async_cancel(&hf.async);
+}
+
 static void test_copy_rules(void **state)
 {
     xbl_mpsd_search_handle h, c, keep;
@@ -588,6 +666,8 @@ int main(void)
         cmocka_unit_test_setup(test_valid_variants, hf_setup),
         cmocka_unit_test_setup(test_getters_refuse_cleared, hf_setup),
         cmocka_unit_test_setup(test_copy_rules, hf_setup),
+        cmocka_unit_test_setup(test_getters_and_copy_null_outputs, hf_setup),
+        cmocka_unit_test_setup(test_search_query_arguments, hf_setup),
         cmocka_unit_test_setup(test_delete_request_and_refusals, hf_setup),
         cmocka_unit_test_setup(test_query_request_bytes, hf_setup),
         cmocka_unit_test_setup(test_query_refusals, hf_setup),
