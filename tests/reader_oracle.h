@@ -3,7 +3,8 @@
    measuring walk and a filling walk that look every field up by key. Kept
    only as the oracle of tests/test_reader_diff.c; every symbol is renamed
    xbl_mpsd_oracle__ so it links beside the header's reader. Include after
-   xbl_mpsd.h with XBL_MPSD_IMPLEMENTATION. Do not edit: it is the reference. */
+   xbl_mpsd.h with XBL_MPSD_IMPLEMENTATION. Do not edit its walk: it is the
+   reference. */
 #ifndef XBL_MPSD_READER_ORACLE_H
 #define XBL_MPSD_READER_ORACLE_H
 
@@ -12,148 +13,22 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #endif
 
-static size_t xbl_mpsd_oracle__json_ws(const char *s, size_t n, size_t i)
-{
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++;
-    return i;
-}
-
-static int xbl_mpsd_oracle__hex(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-static bool xbl_mpsd_oracle__hex4(const char *s, size_t n, size_t i, unsigned *out)
-{
-    unsigned v = 0;
-    size_t k;
-    if (n - i < 4) return false;
-    for (k = 0; k < 4; k++) {
-        int h = xbl_mpsd_oracle__hex((unsigned char)s[i + k]);
-        if (h < 0) return false;
-        v = (v << 4) | (unsigned)h;
-    }
-    *out = v;
-    return true;
-}
-
-/* UTF-8 of a code point (below 0x110000, not a surrogate) into out. */
-static size_t xbl_mpsd_oracle__utf8_encode(unsigned cp, char out[4])
-{
-    if (cp < 0x80) { out[0] = (char)cp; return 1; }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6)); out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12)); out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18)); out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* The code point of a \uXXXX escape at *i (just after the backslash's 'u'),
-   joining a surrogate pair; *i ends after it. false on a lone surrogate. */
-static bool xbl_mpsd_oracle__json_u_escape(const char *s, size_t n, size_t *i, unsigned *out)
-{
-    unsigned cp, lo;
-    if (!xbl_mpsd_oracle__hex4(s, n, *i, &cp)) return false;
-    *i += 4;
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (n - *i < 6 || s[*i] != '\\' || s[*i + 1] != 'u' || !xbl_mpsd_oracle__hex4(s, n, *i + 2, &lo)) return false;
-        if (lo < 0xDC00 || lo > 0xDFFF) return false;
-        *i += 6;
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-    }
-    *out = cp;
-    return true;
-}
-
-/* The character a one-letter escape stands for, or 0 for none. */
-static char xbl_mpsd_oracle__json_short_escape(unsigned char c)
-{
-    switch (c) {
-    case '"': return '"';
-    case '\\': return '\\';
-    case '/': return '/';
-    case 'b': return '\b';
-    case 'f': return '\f';
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    default: return 0;
-    }
-}
-
-/* Decodes one character of a JSON string body (between the quotes) at *i
-   into out[4]; returns its UTF-8 length, or 0 when the text is malformed:
-   bad escape, unpaired surrogate, raw control character, invalid UTF-8. */
-static size_t xbl_mpsd_oracle__json_char(const char *s, size_t n, size_t *i, char out[4])
-{
-    unsigned char c = (unsigned char)s[*i];
-    unsigned cp;
-    if (c < 0x20 || c == '"') return 0;
-    if (c != '\\') {
-        size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        if (len > n - *i || !xbl_mpsd__utf8_valid(s + *i, len)) return 0;
-        XBL_MPSD_MEMCPY(out, s + *i, len);
-        *i += len;
-        return len;
-    }
-    if (n - *i < 2) return 0;
-    c = (unsigned char)s[*i + 1];
-    *i += 2;
-    if (c != 'u') {
-        out[0] = xbl_mpsd_oracle__json_short_escape(c);
-        return out[0] != 0 ? 1 : 0;
-    }
-    if (!xbl_mpsd_oracle__json_u_escape(s, n, i, &cp)) return 0;
-    return xbl_mpsd_oracle__utf8_encode(cp, out);
-}
-
-/* Decodes a whole string body into out (NULL: only measure). Returns the
-   decoded length, or SIZE_MAX when the body is malformed. A decoded NUL is
-   malformed too: every string the SDK keeps is a C string. */
-static size_t xbl_mpsd_oracle__json_decode(const char *s, size_t n, char *out)
-{
-    size_t i = 0, len = 0;
-    char ch[4];
-    while (i < n) {
-        size_t k = xbl_mpsd_oracle__json_char(s, n, &i, ch);
-        if (k == 0 || (k == 1 && ch[0] == '\0')) return SIZE_MAX;
-        if (out) XBL_MPSD_MEMCPY(out + len, ch, k);
-        len += k;
-    }
-    return len;
-}
-
-/* Whether the string body (s, n) decodes to exactly the C string name. */
-static bool xbl_mpsd_oracle__json_body_equals(const char *s, size_t n, const char *name)
-{
-    size_t i = 0, at = 0;
-    char ch[4];
-    /* Keys rarely hold escapes: until one, the raw bytes are what
-       json_char would decode (the text was validated before it got here). */
-    while (i < n && s[i] != '\\') {
-        if (name[at] == '\0' || name[at] != s[i]) return false;
-        i++;
-        at++;
-    }
-    while (i < n) {
-        size_t k = xbl_mpsd_oracle__json_char(s, n, &i, ch), j;
-        if (k == 0) return false;
-        for (j = 0; j < k; j++, at++)   /* an escaped NUL must not run past name's end */
-            if (name[at] == '\0' || name[at] != ch[j]) return false;
-    }
-    return name[at] == '\0';
-}
+/* The JSON text and time helpers the old reader shared unchanged with the
+   header are the header's own (the walk is what the oracle stands for). */
+#define xbl_mpsd_oracle__json_ws xbl_mpsd__json_ws
+#define xbl_mpsd_oracle__hex xbl_mpsd__hex
+#define xbl_mpsd_oracle__hex4 xbl_mpsd__hex4
+#define xbl_mpsd_oracle__utf8_encode xbl_mpsd__utf8_encode
+#define xbl_mpsd_oracle__json_u_escape xbl_mpsd__json_u_escape
+#define xbl_mpsd_oracle__json_short_escape xbl_mpsd__json_short_escape
+#define xbl_mpsd_oracle__json_char xbl_mpsd__json_char
+#define xbl_mpsd_oracle__json_decode xbl_mpsd__json_decode
+#define xbl_mpsd_oracle__json_body_equals xbl_mpsd__json_body_equals
+#define xbl_mpsd_oracle__json_digits xbl_mpsd__json_digits
+#define xbl_mpsd_oracle__days_from_civil xbl_mpsd__days_from_civil
+#define xbl_mpsd_oracle__time_fields xbl_mpsd__time_fields
+#define xbl_mpsd_oracle__time_valid xbl_mpsd__time_valid
+#define xbl_mpsd_oracle__parse_time xbl_mpsd__parse_time
 
 /* Scans a string starting at the opening quote; *i ends after the closing one. */
 static bool xbl_mpsd_oracle__json_scan_string(const char *s, size_t n, size_t *i)
@@ -167,13 +42,6 @@ static bool xbl_mpsd_oracle__json_scan_string(const char *s, size_t n, size_t *i
     if (k >= n) return false;
     *i = k + 1;
     return true;
-}
-
-/* The index after the run of digits starting at k. */
-static size_t xbl_mpsd_oracle__json_digits(const char *s, size_t n, size_t k)
-{
-    while (k < n && s[k] >= '0' && s[k] <= '9') k++;
-    return k;
 }
 
 /* RFC 8259 §6: -? int frac? exp?, each part checked in turn. */
@@ -546,66 +414,6 @@ static uint32_t xbl_mpsd_oracle__rd_flags(xbl_mpsd_oracle__rd *r, int arr, const
         if (i >= 0) flags |= (uint32_t)1 << i;
     }
     return flags;
-}
-
-/* ISO-8601 UTC "YYYY-MM-DDTHH:MM:SS[.fff…]Z" → seconds since the epoch. */
-static int64_t xbl_mpsd_oracle__days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    int64_t era, yoe, doy, doe;
-    y -= m <= 2 ? 1 : 0;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* The six fixed-width fields of "YYYY-MM-DDTHH:MM:SS" into f. */
-static bool xbl_mpsd_oracle__time_fields(const char *s, int64_t f[6])
-{
-    static const unsigned char at[6] = { 0, 5, 8, 11, 14, 17 };
-    static const unsigned char width[6] = { 4, 2, 2, 2, 2, 2 };
-    static const char sep[6] = { '-', '-', 'T', ':', ':', '\0' };
-    size_t i, k;
-    for (i = 0; i < 6; i++) {
-        char after = s[at[i] + width[i]];
-        f[i] = 0;
-        for (k = 0; k < width[i]; k++) {
-            char c = s[at[i] + k];
-            if (c < '0' || c > '9') return false;
-            f[i] = f[i] * 10 + (c - '0');
-        }
-        if (sep[i] && after != sep[i] && !(sep[i] == 'T' && after == 't')) return false;
-    }
-    return true;
-}
-
-/* Whether the fields name a real date and time (a leap second allowed). */
-static bool xbl_mpsd_oracle__time_valid(const int64_t f[6])
-{
-    static const unsigned char mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    bool leap = (f[0] % 4 == 0 && f[0] % 100 != 0) || f[0] % 400 == 0;
-    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > mdays[f[1] - 1]) return false;
-    if (f[1] == 2 && f[2] == 29 && !leap) return false;
-    return f[3] <= 23 && f[4] <= 59 && f[5] <= 60;
-}
-
-static bool xbl_mpsd_oracle__parse_time(const char *s, size_t n, time_t *out)
-{
-    int64_t f[6], secs;
-    size_t i = 19;
-    if (n < 20 || !xbl_mpsd_oracle__time_fields(s, f)) return false;
-    if (s[i] == '.') {   /* fraction: at least one digit */
-        size_t end = xbl_mpsd_oracle__json_digits(s, n, i + 1);
-        if (end == i + 1) return false;
-        i = end;
-    }
-    if (i + 1 != n || (s[i] != 'Z' && s[i] != 'z')) return false;
-    if (!xbl_mpsd_oracle__time_valid(f)) return false;
-    secs = xbl_mpsd_oracle__days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
-    if (sizeof(time_t) < sizeof(int64_t) && (secs > INT32_MAX || secs < INT32_MIN)) return false;
-    *out = (time_t)secs;
-    return true;
 }
 
 /* A time field: a string (null is not allowed, MPSD §4.9 rule 1), read
