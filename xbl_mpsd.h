@@ -9166,7 +9166,7 @@ xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_users_async(xbl_mpsd
     return xbl_mpsd__activities_for_users(client, scid, xuids, xuids_count, XBL_MPSD__KIND_ACTIVITIES_PROPS, async);
 }
 
-static xbl_mpsd_result xbl_mpsd__activities_count(xbl_mpsd_async *a, size_t *count)
+xbl_mpsd_result xbl_mpsd_get_activities_for_social_group_result_count(xbl_mpsd_async *a, size_t *count)
 {
     xbl_mpsd_result r;
     if (a == NULL || count == NULL) return XBL_MPSD_E_INVALIDARG;
@@ -9189,7 +9189,8 @@ static void xbl_mpsd__fill_activities(xbl_mpsd_async *a, xbl_mpsd_activity_detai
     XBL_MPSD__UNUSED(ok);
 }
 
-static xbl_mpsd_result xbl_mpsd__activities_result(xbl_mpsd_async *a, size_t count, xbl_mpsd_activity_details *acts)
+xbl_mpsd_result xbl_mpsd_get_activities_for_social_group_result(xbl_mpsd_async *a, size_t count,
+        xbl_mpsd_activity_details *acts)
 {
     xbl_mpsd_result r;
     if (a == NULL) return XBL_MPSD_E_INVALIDARG;
@@ -9201,7 +9202,7 @@ static xbl_mpsd_result xbl_mpsd__activities_result(xbl_mpsd_async *a, size_t cou
     return xbl_mpsd__htake(a);
 }
 
-static xbl_mpsd_result xbl_mpsd__activities_size_call(xbl_mpsd_async *a, size_t *size)
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_social_group_result_size(xbl_mpsd_async *a, size_t *size)
 {
     xbl_mpsd_result r;
     if (a == NULL || size == NULL) return XBL_MPSD_E_INVALIDARG;
@@ -9211,8 +9212,8 @@ static xbl_mpsd_result xbl_mpsd__activities_size_call(xbl_mpsd_async *a, size_t 
     return XBL_MPSD_OK;
 }
 
-static xbl_mpsd_result xbl_mpsd__activities_props_result(xbl_mpsd_async *a, size_t buffer_size, void *buffer,
-        xbl_mpsd_activity_details **out, size_t *out_count, size_t *buffer_used)
+xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_social_group_result(xbl_mpsd_async *a,
+        size_t buffer_size, void *buffer, xbl_mpsd_activity_details **out, size_t *out_count, size_t *buffer_used)
 {
     xbl_mpsd__arena arena;
     xbl_mpsd_activity_details *acts;
@@ -9243,54 +9244,31 @@ static xbl_mpsd_result xbl_mpsd__activities_props_result(xbl_mpsd_async *a, size
     return xbl_mpsd__htake(a);
 }
 
-xbl_mpsd_result xbl_mpsd_get_activities_for_social_group_result_count(xbl_mpsd_async *async, size_t *activity_count)
-{
-    return xbl_mpsd__activities_count(async, activity_count);
-}
-
-xbl_mpsd_result xbl_mpsd_get_activities_for_social_group_result(xbl_mpsd_async *async, size_t activity_count,
-        xbl_mpsd_activity_details *activities)
-{
-    return xbl_mpsd__activities_result(async, activity_count, activities);
-}
-
-xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_social_group_result_size(xbl_mpsd_async *async,
-        size_t *result_size_in_bytes)
-{
-    return xbl_mpsd__activities_size_call(async, result_size_in_bytes);
-}
-
-xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_social_group_result(xbl_mpsd_async *async,
-        size_t buffer_size, void *buffer, xbl_mpsd_activity_details **ptr_to_buffer, size_t *ptr_to_buffer_count,
-        size_t *buffer_used)
-{
-    return xbl_mpsd__activities_props_result(async, buffer_size, buffer, ptr_to_buffer, ptr_to_buffer_count,
-                                             buffer_used);
-}
-
+/* The for-users and for-social-group result calls of one flavour are one
+   function under two names: either takes either operation. */
 xbl_mpsd_result xbl_mpsd_get_activities_for_users_result_count(xbl_mpsd_async *async, size_t *activity_count)
 {
-    return xbl_mpsd__activities_count(async, activity_count);
+    return xbl_mpsd_get_activities_for_social_group_result_count(async, activity_count);
 }
 
 xbl_mpsd_result xbl_mpsd_get_activities_for_users_result(xbl_mpsd_async *async, size_t activity_count,
         xbl_mpsd_activity_details *activities)
 {
-    return xbl_mpsd__activities_result(async, activity_count, activities);
+    return xbl_mpsd_get_activities_for_social_group_result(async, activity_count, activities);
 }
 
 xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_users_result_size(xbl_mpsd_async *async,
         size_t *result_size_in_bytes)
 {
-    return xbl_mpsd__activities_size_call(async, result_size_in_bytes);
+    return xbl_mpsd_get_activities_with_properties_for_social_group_result_size(async, result_size_in_bytes);
 }
 
 xbl_mpsd_result xbl_mpsd_get_activities_with_properties_for_users_result(xbl_mpsd_async *async,
         size_t buffer_size, void *buffer, xbl_mpsd_activity_details **ptr_to_buffer, size_t *ptr_to_buffer_count,
         size_t *buffer_used)
 {
-    return xbl_mpsd__activities_props_result(async, buffer_size, buffer, ptr_to_buffer, ptr_to_buffer_count,
-                                             buffer_used);
+    return xbl_mpsd_get_activities_with_properties_for_social_group_result(async, buffer_size, buffer, ptr_to_buffer,
+                                                                         ptr_to_buffer_count, buffer_used);
 }
 #endif /* XBL_MPSD_NO_HANDLES */
 
