@@ -88,14 +88,9 @@ static void check_plain(xbl_mpsd_async *a, size_t count)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint64_t xuid = 2814600000000002ULL;
-    xbl_mpsd_port port;
-    xbl_mpsd_client_config cfg;
-    xbl_mpsd_client client;
-    xbl_mpsd_async a;
-    fz_port p;
-    unsigned char *work;
+    fz_rig g;
     xbl_mpsd_result rc;
-    size_t count = 0, work_n = 65536;
+    size_t count = 0;
     int guard = 0;
     uint8_t op;
     if (size < 2) return 0;
@@ -103,46 +98,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FZ_HANDLE_ID_ONLY
     op = 2;   /* fuzz_handle_id: the handle-ID reader alone */
 #endif
-    memset(&p, 0, sizeof p);
-    p.split = (size_t)data[1] + 1;
-    p.body = data + 2;
-    p.body_n = size - 2;
-    p.head_n = (size_t)snprintf(p.head, sizeof p.head, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", p.body_n);
-    port.ctx = &p; port.connect = fz_connect; port.send = fz_send; port.recv = fz_recv;
-    port.close = fz_close; port.now_ms = fz_now;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.port = &port; cfg.xuid = 2814600000000001ULL; cfg.auth = fz_auth;
-    FZ_CHECK(xbl_mpsd_client_init(&client, &cfg) == XBL_MPSD_OK);
-    work = (unsigned char *)malloc(work_n);
-    FZ_CHECK(xbl_mpsd_async_init(&a, work, work_n) == XBL_MPSD_OK);
+    fz_rig_start(&g, data, size);
     if (op & 2) {
         xbl_mpsd_session_reference ref = xbl_mpsd_session_reference_create("scid", "t", "n");
-        FZ_CHECK(xbl_mpsd_set_transfer_handle_async(&client, ref, ref, &a) == XBL_MPSD_OK);
+        FZ_CHECK(xbl_mpsd_set_transfer_handle_async(&g.client, ref, ref, &g.a) == XBL_MPSD_OK);
     } else if (op & 4) {
-        FZ_CHECK(xbl_mpsd_clear_activity_async(&client, "scid", &a) == XBL_MPSD_OK);
+        FZ_CHECK(xbl_mpsd_clear_activity_async(&g.client, "scid", &g.a) == XBL_MPSD_OK);
     } else if (op & 1) {
-        FZ_CHECK(xbl_mpsd_get_activities_with_properties_for_users_async(&client, "scid", &xuid, 1, &a) == XBL_MPSD_OK);
+        FZ_CHECK(xbl_mpsd_get_activities_with_properties_for_users_async(&g.client, "scid", &xuid, 1, &g.a) == XBL_MPSD_OK);
     } else {
-        FZ_CHECK(xbl_mpsd_get_activities_for_users_async(&client, "scid", &xuid, 1, &a) == XBL_MPSD_OK);
+        FZ_CHECK(xbl_mpsd_get_activities_for_users_async(&g.client, "scid", &xuid, 1, &g.a) == XBL_MPSD_OK);
     }
-    while ((rc = xbl_mpsd_async_poll(&a)) == XBL_MPSD_PENDING) FZ_CHECK(++guard < 1000000);
+    while ((rc = xbl_mpsd_async_poll(&g.a)) == XBL_MPSD_PENDING) FZ_CHECK(++guard < 1000000);
     FZ_CHECK(rc == XBL_MPSD_OK || rc == XBL_MPSD_E_INVALID_JSON_STRING || rc == XBL_MPSD_E_OUTOFMEMORY
              || ((op & 6) == 4 && rc == XBL_MPSD_E_INVALIDARG));
-    if (rc == XBL_MPSD_OK && !(op & 6)) FZ_CHECK(fz_jsmn_ok((const char *)p.body, p.body_n, g_tok, 8192) || p.body_n > 16384);
+    if (rc == XBL_MPSD_OK && !(op & 6)) FZ_CHECK(fz_jsmn_ok((const char *)g.p.body, g.p.body_n, g_tok, 8192) || g.p.body_n > 16384);
     if (rc == XBL_MPSD_OK && (op & 2)) {
         xbl_mpsd_session_handle_id id;
-        FZ_CHECK(xbl_mpsd_set_transfer_handle_result(&a, &id) == XBL_MPSD_OK);
+        FZ_CHECK(xbl_mpsd_set_transfer_handle_result(&g.a, &id) == XBL_MPSD_OK);
         FZ_CHECK(id.value[0] != '\0' && strlen(id.value) < sizeof id.value);
     } else if (rc == XBL_MPSD_OK && !(op & 4)) {
         if (op & 1) {
-            FZ_CHECK(xbl_mpsd_get_activities_with_properties_for_users_result_size(&a, &count) == XBL_MPSD_OK);
-            count = a.h.count;
-            check_props(&a, count);
+            FZ_CHECK(xbl_mpsd_get_activities_with_properties_for_users_result_size(&g.a, &count) == XBL_MPSD_OK);
+            count = g.a.h.count;
+            check_props(&g.a, count);
         } else {
-            FZ_CHECK(xbl_mpsd_get_activities_for_users_result_count(&a, &count) == XBL_MPSD_OK);
-            check_plain(&a, count);
+            FZ_CHECK(xbl_mpsd_get_activities_for_users_result_count(&g.a, &count) == XBL_MPSD_OK);
+            check_plain(&g.a, count);
         }
     }
-    free(work);
+    free(g.work);
     return 0;
 }

@@ -55,4 +55,33 @@ static xbl_mpsd_result fz_auth(void *user, const char *method, const char *path,
     return XBL_MPSD_OK;
 }
 
+/* A client and an async over the port, answering with the fuzzer's body:
+   data[1] is the receive split, data[2...] the body (data[0] is the
+   harness's own). The async buffer is a heap block of exactly 64 KiB. */
+typedef struct fz_rig {
+    fz_port         p;
+    xbl_mpsd_port   port;
+    xbl_mpsd_client client;
+    xbl_mpsd_async  a;
+    unsigned char  *work;
+} fz_rig;
+
+static void fz_rig_start(fz_rig *g, const uint8_t *data, size_t size)
+{
+    xbl_mpsd_client_config cfg;
+    memset(&g->p, 0, sizeof g->p);
+    g->p.split = (size_t)data[1] + 1;
+    g->p.body = data + 2;
+    g->p.body_n = size - 2;
+    g->p.head_n = (size_t)snprintf(g->p.head, sizeof g->p.head, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n",
+                                   g->p.body_n);
+    g->port.ctx = &g->p; g->port.connect = fz_connect; g->port.send = fz_send; g->port.recv = fz_recv;
+    g->port.close = fz_close; g->port.now_ms = fz_now;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.port = &g->port; cfg.xuid = 2814600000000001ULL; cfg.auth = fz_auth;
+    FZ_CHECK(xbl_mpsd_client_init(&g->client, &cfg) == XBL_MPSD_OK);
+    g->work = (unsigned char *)malloc(65536);
+    FZ_CHECK(xbl_mpsd_async_init(&g->a, g->work, 65536) == XBL_MPSD_OK);
+}
+
 #endif

@@ -139,14 +139,8 @@ static void check_queries(xbl_mpsd_async *a)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint64_t xuid = 2814600000000002ULL;
-    xbl_mpsd_port port;
-    xbl_mpsd_client_config cfg;
-    xbl_mpsd_client client;
-    xbl_mpsd_async a;
-    fz_port p;
-    unsigned char *work;
+    fz_rig g;
     xbl_mpsd_result rc;
-    size_t work_n = 65536;
     int guard = 0;
     uint8_t op;
     if (size < 2) return 0;
@@ -154,18 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef FZ_QUERIES_ONLY
     op = 2;   /* fuzz_queries: the session-query reader alone */
 #endif
-    memset(&p, 0, sizeof p);
-    p.split = (size_t)data[1] + 1;
-    p.body = data + 2;
-    p.body_n = size - 2;
-    p.head_n = (size_t)snprintf(p.head, sizeof p.head, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", p.body_n);
-    port.ctx = &p; port.connect = fz_connect; port.send = fz_send; port.recv = fz_recv;
-    port.close = fz_close; port.now_ms = fz_now;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.port = &port; cfg.xuid = 2814600000000001ULL; cfg.auth = fz_auth;
-    FZ_CHECK(xbl_mpsd_client_init(&client, &cfg) == XBL_MPSD_OK);
-    work = (unsigned char *)malloc(work_n);
-    FZ_CHECK(xbl_mpsd_async_init(&a, work, work_n) == XBL_MPSD_OK);
+    fz_rig_start(&g, data, size);
     if (op & 2) {
         xbl_mpsd_session_query q;
         memset(&q, 0, sizeof q);
@@ -173,18 +156,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         q.xuid_filters = &xuid;
         q.xuid_filters_count = 1;
         q.visibility_filter = XBL_MPSD_SESSION_VISIBILITY_ANY;
-        FZ_CHECK(xbl_mpsd_query_sessions_async(&client, &q, &a) == XBL_MPSD_OK);
+        FZ_CHECK(xbl_mpsd_query_sessions_async(&g.client, &q, &g.a) == XBL_MPSD_OK);
     } else if (op & 1) {
-        FZ_CHECK(xbl_mpsd_get_search_handles_async(&client, "scid", "t", NULL, false, NULL, NULL, &a) == XBL_MPSD_OK);
+        FZ_CHECK(xbl_mpsd_get_search_handles_async(&g.client, "scid", "t", NULL, false, NULL, NULL, &g.a) == XBL_MPSD_OK);
     } else {
         xbl_mpsd_session_reference ref = xbl_mpsd_session_reference_create("scid", "t", "n");
-        FZ_CHECK(xbl_mpsd_create_search_handle_async(&client, &ref, NULL, 0, NULL, 0, NULL, 0, &a) == XBL_MPSD_OK);
+        FZ_CHECK(xbl_mpsd_create_search_handle_async(&g.client, &ref, NULL, 0, NULL, 0, NULL, 0, &g.a) == XBL_MPSD_OK);
     }
-    while ((rc = xbl_mpsd_async_poll(&a)) == XBL_MPSD_PENDING) FZ_CHECK(++guard < 1000000);
+    while ((rc = xbl_mpsd_async_poll(&g.a)) == XBL_MPSD_PENDING) FZ_CHECK(++guard < 1000000);
     FZ_CHECK(rc == XBL_MPSD_OK || rc == XBL_MPSD_E_INVALID_JSON_STRING || rc == XBL_MPSD_E_OUTOFMEMORY);
-    if (rc == XBL_MPSD_OK) FZ_CHECK(fz_jsmn_ok((const char *)p.body, p.body_n, g_tok, 8192) || p.body_n > 16384);
-    if (rc == XBL_MPSD_OK && (op & 2)) check_queries(&a);
-    else if (rc == XBL_MPSD_OK) check_search(&a, (op & 1) != 0);
-    free(work);
+    if (rc == XBL_MPSD_OK) FZ_CHECK(fz_jsmn_ok((const char *)g.p.body, g.p.body_n, g_tok, 8192) || g.p.body_n > 16384);
+    if (rc == XBL_MPSD_OK && (op & 2)) check_queries(&g.a);
+    else if (rc == XBL_MPSD_OK) check_search(&g.a, (op & 1) != 0);
+    free(g.work);
     return 0;
 }
