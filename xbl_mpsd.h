@@ -6047,6 +6047,24 @@ static size_t xbl_mpsd__rd_member_flag(xbl_mpsd__rd *r, size_t v, uint32_t bit)
     return xbl_mpsd__json_scalar_end(r->js, r->n, v);
 }
 
+/* In a flat object at i with c members read: the next member's value (its
+   key's index in *key), or with *done the index after the object; SIZE_MAX
+   on malformed text. */
+static size_t xbl_mpsd__rd_flat_next(const xbl_mpsd__rd *r, size_t i, size_t c, size_t *key, bool *done)
+{
+    size_t e;
+    *done = false;
+    if (i >= r->n) return SIZE_MAX;
+    if (r->js[i] == '}') { *done = true; return i + 1; }
+    if (c > 0) {
+        if (r->js[i] != ',') return SIZE_MAX;
+        i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
+    }
+    *key = i;
+    e = xbl_mpsd__json_key_end(r->js, r->n, i);
+    return e >= r->n ? SIZE_MAX : e;
+}
+
 /* A member entry's roles: { "<type>": "<role>" } or null. */
 static size_t xbl_mpsd__rd_member_roles(xbl_mpsd__rd *r, size_t v, xbl_mpsd_session_member *m)
 {
@@ -6060,16 +6078,11 @@ static size_t xbl_mpsd__rd_member_roles(xbl_mpsd__rd *r, size_t v, xbl_mpsd_sess
     if (n) { m->roles = roles; m->roles_count = n; }
     for (i = xbl_mpsd__json_ws(r->js, r->n, v + 1); ; c++) {
         xbl_mpsd_session_member_role role;
-        size_t e;
-        if (i >= r->n) return SIZE_MAX;
-        if (r->js[i] == '}') return i + 1;
-        if (c > 0) {
-            if (r->js[i] != ',') return SIZE_MAX;
-            i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
-        }
-        e = xbl_mpsd__json_key_end(r->js, r->n, i);
-        if (e >= r->n) return SIZE_MAX;
-        xbl_mpsd__rd_string(r, i, &role.role_type_name);
+        size_t key = 0;
+        bool done;
+        size_t e = xbl_mpsd__rd_flat_next(r, i, c, &key, &done);
+        if (e == SIZE_MAX || done) return e;
+        xbl_mpsd__rd_string(r, key, &role.role_type_name);
         role.role_name = "";
         if (r->js[e] != '"') e = xbl_mpsd__rd_wrong(r, e);
         else e = xbl_mpsd__rd_string(r, e, &role.role_name);
@@ -6954,17 +6967,12 @@ static size_t xbl_mpsd__rd_attributes(xbl_mpsd__rd *r, unsigned char *p, size_t 
     i = xbl_mpsd__json_ws(r->js, r->n, v + 1);
     for (c = 0;; c++) {
         unsigned char *attr = arr ? arr + c * size : NULL;
-        size_t e;
-        if (i >= r->n) return SIZE_MAX;
-        if (r->js[i] == '}') return i + 1;
-        if (c > 0) {
-            if (r->js[i] != ',') return SIZE_MAX;
-            i = xbl_mpsd__json_ws(r->js, r->n, i + 1);
-        }
-        e = xbl_mpsd__json_key_end(r->js, r->n, i);
-        if (e >= r->n) return SIZE_MAX;
+        size_t key = 0;
+        bool done;
+        size_t e = xbl_mpsd__rd_flat_next(r, i, c, &key, &done);
+        if (e == SIZE_MAX || done) return e;
         /* the name is the first member of both attribute structs */
-        xbl_mpsd__rd_fixed(r, i, attr ? (char *)attr : tmp->name, sizeof tmp->name);
+        xbl_mpsd__rd_fixed(r, key, attr ? (char *)attr : tmp->name, sizeof tmp->name);
         e = xbl_mpsd__rd_attribute_value(r, e, numbers, attr);
         if (e == SIZE_MAX) return e;
         i = xbl_mpsd__json_ws(r->js, r->n, e);
