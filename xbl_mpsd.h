@@ -3574,34 +3574,57 @@ static void xbl_mpsd__clone_properties(xbl_mpsd__arena *a, xbl_mpsd_session_prop
         p->session_owner_member_ids = xbl_mpsd__dup_u32s(a, p->session_owner_member_ids, p->session_owner_member_ids_count);
 }
 
-/* Deep-copies src into dst, whose arena (possibly in measure mode) is empty. */
-static void xbl_mpsd__clone(xbl_mpsd_session *dst, const xbl_mpsd_session *src)
+static xbl_mpsd_session_member *xbl_mpsd__clone_members(xbl_mpsd__arena *a, const xbl_mpsd_session *src)
 {
-    xbl_mpsd__arena a = dst->arena;
     xbl_mpsd_session_member *members;
     size_t i;
-    *dst = *src;
-    dst->arena = a;
-    dst->etag = xbl_mpsd__arena_str(&dst->arena, src->etag);
-    dst->raw_servers_json = xbl_mpsd__arena_str(&dst->arena, src->raw_servers_json);
-    xbl_mpsd__clone_constants(&dst->arena, &dst->constants);
-    if (src->constants.member_initialization) dst->constants.member_initialization = &dst->member_initialization;
-    xbl_mpsd__clone_properties(&dst->arena, &dst->properties);
-    dst->custom_changes = xbl_mpsd__arena_str(&dst->arena, src->custom_changes);
-    dst->me_custom_changes = xbl_mpsd__arena_str(&dst->arena, src->me_custom_changes);
-    dst->matchmaking_server.status_details = xbl_mpsd__arena_str(&dst->arena, src->matchmaking_server.status_details);
-    if (src->host_candidates)
-        dst->host_candidates = (const xbl_mpsd_device_token *)xbl_mpsd__dup_bytes(&dst->arena, src->host_candidates,
-                src->host_candidates_count * sizeof(xbl_mpsd_device_token));
-    if (src->role_types) dst->role_types = xbl_mpsd__clone_role_types(&dst->arena, src->role_types, src->role_types_count);
-    if (src->members == NULL) return;
-    members = XBL_MPSD__ALLOC_ARRAY(&dst->arena, xbl_mpsd_session_member, src->members_count ? src->members_count : 1);
+    if (src->members == NULL) return NULL;
+    members = XBL_MPSD__ALLOC_ARRAY(a, xbl_mpsd_session_member, src->members_count ? src->members_count : 1);
     for (i = 0; i < src->members_count; i++) {
         xbl_mpsd_session_member m = src->members[i];
-        xbl_mpsd__clone_member(&dst->arena, &m);
+        xbl_mpsd__clone_member(a, &m);
         if (members) members[i] = m;
     }
-    dst->members = members;
+    return members;
+}
+
+/* Deep-copies src's strings and arrays into the empty arena a, then src
+   with them into dst. dst NULL only measures: the dry run needs no scratch
+   session, so session_copy's stack is a few sub-structs, not a session. */
+static void xbl_mpsd__clone(xbl_mpsd__arena *a, xbl_mpsd_session *dst, const xbl_mpsd_session *src)
+{
+    xbl_mpsd_session_constants constants = src->constants;
+    xbl_mpsd_session_properties properties = src->properties;
+    const char *etag = xbl_mpsd__arena_str(a, src->etag);
+    const char *servers = xbl_mpsd__arena_str(a, src->raw_servers_json);
+    const char *changes, *me_changes, *status_details;
+    const xbl_mpsd_device_token *hosts = NULL;
+    xbl_mpsd_role_type *role_types = NULL;
+    xbl_mpsd_session_member *members;
+    xbl_mpsd__clone_constants(a, &constants);
+    xbl_mpsd__clone_properties(a, &properties);
+    changes = xbl_mpsd__arena_str(a, src->custom_changes);
+    me_changes = xbl_mpsd__arena_str(a, src->me_custom_changes);
+    status_details = xbl_mpsd__arena_str(a, src->matchmaking_server.status_details);
+    if (src->host_candidates)
+        hosts = (const xbl_mpsd_device_token *)xbl_mpsd__dup_bytes(a, src->host_candidates,
+                src->host_candidates_count * sizeof(xbl_mpsd_device_token));
+    if (src->role_types) role_types = xbl_mpsd__clone_role_types(a, src->role_types, src->role_types_count);
+    members = xbl_mpsd__clone_members(a, src);
+    if (dst == NULL) return;
+    *dst = *src;
+    dst->arena = *a;
+    dst->etag = etag;
+    dst->raw_servers_json = servers;
+    dst->constants = constants;
+    if (src->constants.member_initialization) dst->constants.member_initialization = &dst->member_initialization;
+    dst->properties = properties;
+    dst->custom_changes = changes;
+    dst->me_custom_changes = me_changes;
+    dst->matchmaking_server.status_details = status_details;
+    if (src->host_candidates) dst->host_candidates = hosts;
+    if (src->role_types) dst->role_types = role_types;
+    if (src->members) dst->members = members;
 }
 
 static bool xbl_mpsd__overlap(const xbl_mpsd__arena *a, const xbl_mpsd__arena *b)
@@ -3612,20 +3635,21 @@ static bool xbl_mpsd__overlap(const xbl_mpsd__arena *a, const xbl_mpsd__arena *b
 
 xbl_mpsd_result xbl_mpsd_session_copy(xbl_mpsd_session *dst, const xbl_mpsd_session *src)
 {
-    xbl_mpsd_session tmp;
+    xbl_mpsd__arena a;
     if (dst == NULL || src == NULL) return XBL_MPSD_E_INVALIDARG;
     if (dst == src) return XBL_MPSD_OK;
     if (!xbl_mpsd__has_doc(src) || dst->arena.base == NULL || xbl_mpsd__overlap(&dst->arena, &src->arena))
         return XBL_MPSD_E_INVALIDARG;
-    xbl_mpsd__session_reset(&tmp, dst->arena.base, dst->arena.size);
-    tmp.arena.measure = true;
-    xbl_mpsd__clone(&tmp, src);
-    if (tmp.arena.failed) return XBL_MPSD_E_OUTOFMEMORY;
-    xbl_mpsd__session_reset(&tmp, dst->arena.base, dst->arena.size);
-    xbl_mpsd__clone(&tmp, src);
-    XBL_MPSD_ASSERT(!tmp.arena.failed);
-    *dst = tmp;
-    if (dst->constants.member_initialization) dst->constants.member_initialization = &dst->member_initialization;
+    XBL_MPSD_MEMSET(&a, 0, sizeof a);
+    a.base = dst->arena.base;
+    a.size = dst->arena.size;
+    a.measure = true;
+    xbl_mpsd__clone(&a, NULL, src);
+    if (a.failed) return XBL_MPSD_E_OUTOFMEMORY;
+    a.used = 0;
+    a.measure = false;
+    xbl_mpsd__clone(&a, dst, src);
+    XBL_MPSD_ASSERT(!dst->arena.failed);
     return XBL_MPSD_OK;
 }
 
@@ -8902,7 +8926,7 @@ static xbl_mpsd_result xbl_mpsd__invites_next(xbl_mpsd_async *a, xbl_mpsd_result
 /* Clear activity's query is over: DELETE the one activity it found. */
 static xbl_mpsd_result xbl_mpsd__clear_next(xbl_mpsd_async *a, xbl_mpsd_result r)
 {
-    char path[XBL_MPSD__PATH_CAP];
+    char path[sizeof "/handles/" + XBL_MPSD_GUID_LENGTH];   /* not PATH_CAP: poll's stack stays small */
     xbl_mpsd__hw w;
     if (r != XBL_MPSD_OK || a->h.step != 0) return xbl_mpsd__end(a, r);
     if (a->h.count != 1) return xbl_mpsd__end(a, XBL_MPSD_E_INVALIDARG);   /* as XSAPI (HANDLES §2.2) */
