@@ -2717,31 +2717,42 @@ static bool xbl_mpsd__json_body_equals(const char *s, size_t n, const char *name
     return name[at] == '\0';
 }
 
-/* Index after the string that opens at s[i] (a '"'), or SIZE_MAX when it is
-   malformed: bad escape, unpaired surrogate, raw control character, invalid
-   UTF-8, no closing quote. Plain ASCII runs are skipped byte by byte.
-   *escaped is set when the string holds an escape. */
-/* Whether any of the 8 bytes at s is a quote, a backslash, a control
-   character or not ASCII (false positives allowed: the caller then goes
-   byte by byte). Eight bytes a step, in any byte order. */
+/* The high bit of each of the 8 bytes at s that is a quote, a backslash, a
+   control character or not ASCII; 0 when none is. Bytes after the first
+   flagged one may be flagged falsely (borrows), the first one never is. */
 #define XBL_MPSD__ONES UINT64_C(0x0101010101010101)
-static bool xbl_mpsd__json_special8(const char *s)
+static uint64_t xbl_mpsd__json_special8(const char *s)
 {
     uint64_t x, q, b, t;
     XBL_MPSD_MEMCPY(&x, s, 8);
     q = x ^ (XBL_MPSD__ONES * '"');
     b = x ^ (XBL_MPSD__ONES * '\\');
     t = ((q - XBL_MPSD__ONES) & ~q) | ((b - XBL_MPSD__ONES) & ~b) | x | (x - XBL_MPSD__ONES * 0x20);
-    return (t & (XBL_MPSD__ONES * 0x80)) != 0;
+    return t & (XBL_MPSD__ONES * 0x80);
 }
 
+/* How many plain bytes precede the first flagged one of a nonzero mask: on
+   a little-endian target with a count-trailing-zeros builtin, exactly (the
+   scans then land on it at once); elsewhere 0, and they go byte by byte. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define XBL_MPSD__PLAIN_BYTES(m) ((size_t)__builtin_ctzll(m) >> 3)
+#else
+#define XBL_MPSD__PLAIN_BYTES(m) ((void)(m), (size_t)0)
+#endif
+
+/* Index after the string that opens at s[i] (a '"'), or SIZE_MAX when it is
+   malformed: bad escape, unpaired surrogate, raw control character, invalid
+   UTF-8, no closing quote. Plain ASCII runs are skipped a word at a time.
+   *escaped is set when the string holds an escape. */
 static size_t xbl_mpsd__json_string_scan(const char *s, size_t n, size_t i, bool *escaped)
 {
     size_t k = i + 1;
     char ch[4];
     for (;;) {
         unsigned char c = 0;
-        while (n - k >= 8 && !xbl_mpsd__json_special8(s + k)) k += 8;
+        uint64_t m = 0;
+        while (n - k >= 8 && (m = xbl_mpsd__json_special8(s + k)) == 0) k += 8;
+        if (m != 0) k += XBL_MPSD__PLAIN_BYTES(m);
         while (k < n && (c = (unsigned char)s[k]) >= 0x20 && c < 0x80 && c != '"' && c != '\\') k++;
         if (k >= n) return SIZE_MAX;
         if (c == '"') return k + 1;

@@ -175,6 +175,53 @@ static void json_string_malformed(void **state)
     }
 }
 
+/* The word-at-a-time string scan against the byte rules: one byte of each
+   class at every offset of strings 0..24 bytes long, so the special byte
+   sits at every position of the first, second and third 8-byte word, and
+   every unclosed length, so no scan reads past n (ASan in make sanitize). */
+static void json_string_scan_every_offset(void **state)
+{
+    static const struct { const char *bytes; int ok; int escaped; } cls[] = {
+        { "\"", 1, 0 },         /* the closing quote, early */
+        { "\\n", 1, 1 },        /* an escape */
+        { "\xC3\xA9", 1, 0 },   /* two-byte UTF-8 */
+        { "\x7F", 1, 0 },       /* DEL: ASCII, allowed */
+        { " ", 1, 0 },          /* 0x20: the first allowed byte */
+        { "\x1F", 0, 0 },       /* the last control byte */
+        { "\x01", 0, 0 },
+        { "\x80", 0, 0 },       /* a lone continuation byte */
+        { "\xFF", 0, 0 },
+    };
+    char buf[40];
+    size_t c, len, at;
+    (void)state;
+    for (c = 0; c < sizeof cls / sizeof cls[0]; c++) {
+        size_t w = strlen(cls[c].bytes);
+        for (len = 0; len <= 24; len++) {
+            for (at = 0; at <= len; at++) {
+                size_t n = 0, want, got;
+                bool esc = false;
+                buf[n++] = '"';
+                memset(buf + n, 'a', at);
+                n += at;
+                memcpy(buf + n, cls[c].bytes, w);
+                n += w;
+                memset(buf + n, 'b', len - at);
+                n += len - at;
+                buf[n++] = '"';
+                want = !cls[c].ok ? SIZE_MAX : cls[c].bytes[0] == '"' ? at + 2 : n;
+                got = xbl_mpsd__json_string_scan(buf, n, 0, &esc);
+                if (got != want || esc != (cls[c].ok && cls[c].escaped))
+                    fail_msg("class %u len %u at %u: %u escaped %d", (unsigned)c, (unsigned)len, (unsigned)at,
+                             (unsigned)got, (int)esc);
+                /* cut before the closing quote: never found, never read past n */
+                if (cls[c].bytes[0] != '"')
+                    assert_true(xbl_mpsd__json_string_scan(buf, n - 1, 0, &esc) == SIZE_MAX);
+            }
+        }
+    }
+}
+
 static void json_body_equals_rules(void **state)
 {
     (void)state;
@@ -567,6 +614,7 @@ int main(void)
         cmocka_unit_test(arena_overflow_guards),
         cmocka_unit_test(json_string_escapes),
         cmocka_unit_test(json_string_malformed),
+        cmocka_unit_test(json_string_scan_every_offset),
         cmocka_unit_test(json_body_equals_rules),
         cmocka_unit_test(json_number_grammar),
         cmocka_unit_test(json_value_grammar),
