@@ -781,6 +781,9 @@ def write_json(h, p5):
         k = h['ka']
         out['write'] = dict(instructions=dict(xbl_mpsd=int(round(k['xbl']['ir'])), curl_rapidjson=int(round(k['curl']['ir']))),
                             syscalls=dict(xbl_mpsd=round(k['xbl']['sys'], 2), curl_rapidjson=round(k['curl']['sys'], 2)),
+                            # the calls that move bytes: syscalls without poll-like waits and EAGAIN answers
+                            syscalls_moving_bytes=dict(xbl_mpsd=round(k['xbl']['work'], 2),
+                                                       curl_rapidjson=round(k['curl']['work'], 2)),
                             heap_allocs=dict(xbl_mpsd=int(round(k['xbl']['allocs'])),
                                              curl_rapidjson=int(round(k['curl']['allocs']))))
     if 'size' in h:
