@@ -5464,6 +5464,20 @@ static void xbl_mpsd__rd_store(void *p, size_t size, uint32_t v)
     else XBL_MPSD_MEMCPY(p, &v, 4);
 }
 
+/* The index of the quote that closes a string whose body starts at k, in
+   text known to be well formed (or at least bounded by n: then n). */
+static size_t xbl_mpsd__rd_quote_end(const xbl_mpsd__rd *r, size_t k)
+{
+    for (;;) {
+        uint64_t m = 0;
+        while (r->n - k >= 8 && (m = xbl_mpsd__json_special8(r->js + k)) == 0) k += 8;
+        if (m != 0) k += XBL_MPSD__PLAIN_BYTES(m);
+        while (k < r->n && r->js[k] != '"' && r->js[k] != '\\') k++;
+        if (k + 1 >= r->n || r->js[k] == '"') return k < r->n ? k : r->n;
+        k += 2;
+    }
+}
+
 /* Elements of the array or members of the object at v (text known to be
    well formed up to its end, or at least bounded by n). */
 /* One loop over the JSON grammar's states, kept whole on the hot path (splitting it is the reader's next step). */
@@ -5476,8 +5490,7 @@ static size_t xbl_mpsd__rd_count(const xbl_mpsd__rd *r, size_t v)
     for (i = v; i < r->n; i++) {
         char c = r->js[i];
         if (c == '"') {
-            for (i++; i < r->n && r->js[i] != '"'; i++)
-                if (r->js[i] == '\\') i++;
+            i = xbl_mpsd__rd_quote_end(r, i + 1);
             any = true;
         } else if (c == '{' || c == '[') {
             if (d++ == 1) any = true;
