@@ -35,7 +35,7 @@ static union { unsigned char b[DIFF_SCRATCH]; uint64_t u; void *p; } g_diff_scra
 static jsmntok_t g_oracle_tok[1u << 18];
 static char g_dump_old[1u << 22], g_dump_new[1u << 22];
 
-static struct { unsigned compared, ok, failed, dup_keys, mismatches; } g_stats;
+static struct { unsigned compared, ok, failed, dup_keys, mismatches, one_walk; } g_stats;
 
 /* ------------------------------------------------------------ session dump */
 
@@ -230,6 +230,45 @@ static bool has_duplicate_key(const char *js, size_t n)
 
 static const char *g_label = "";
 
+/* Whether the last roomy load took the one walk: it poisons the scratch
+   block it read into (builds without NDEBUG), which starts past the walker
+   state where out's arena base falls modulo the alignment. */
+static bool took_one_walk(const xbl_mpsd_session *b)
+{
+    size_t at = sizeof(xbl_mpsd__rd);
+    while (((uintptr_t)(g_diff_scratch.b + at) - (uintptr_t)b->arena.base) & (XBL_MPSD__ALIGN - 1)) at++;
+    return g_diff_scratch.b[at] == 0xDB && g_diff_scratch.b[at + 1] == 0xDB;
+}
+
+/* The new reader's two ways must agree: b was read with room to spare in
+   the scratch (the one walk when the document allows it); read again with
+   scratch for the walker state only (always the two walks), the result
+   and every field must be the same. */
+static void compare_walks(const char *body, size_t n, const xbl_mpsd__response_meta *meta,
+        const xbl_mpsd_session *b, xbl_mpsd_result rb, size_t arena_size, uint32_t counter)
+{
+    static diff_mem arena_two;
+    xbl_mpsd_session c;
+    size_t need = 0;
+    xbl_mpsd_result rc;
+    memset(&c, 0, sizeof c);
+    xbl_mpsd__session_reset(&c, arena_two.b, arena_size);
+    c.random_counter = counter;
+    rc = xbl_mpsd__session_load(&c, body, n, meta, g_diff_scratch.b, sizeof(xbl_mpsd__rd), &need, NULL);
+    if (rc != rb) {
+        g_stats.mismatches++;
+        fprintf(stderr, "ONE/TWO WALKS (%s): roomy %d, tight %d\n", g_label, (int)rb, (int)rc);
+        return;
+    }
+    if (rc != XBL_MPSD_OK) return;
+    dump_session(g_dump_old, sizeof g_dump_old, b);
+    dump_session(g_dump_new, sizeof g_dump_new, &c);
+    if (b->arena.used != c.arena.used || strcmp(g_dump_old, g_dump_new) != 0) {
+        g_stats.mismatches++;
+        fprintf(stderr, "ONE/TWO WALKS (%s): sessions differ\n", g_label);
+    }
+}
+
 /* Loads body with both readers into sessions that start alike (same arena
    size, same random counter) and compares. */
 static void compare_body(const char *body, size_t n, const xbl_mpsd__response_meta *meta,
@@ -247,7 +286,10 @@ static void compare_body(const char *body, size_t n, const xbl_mpsd__response_me
     b.arena.base = g_arena_new.b;
     ra = xbl_mpsd_oracle__session_load(&a, body, n, meta, g_oracle_tok,
             sizeof g_oracle_tok / sizeof g_oracle_tok[0], &need_a);
+    memset(g_diff_scratch.b, 0, sizeof g_diff_scratch.b);
     rb = xbl_mpsd__session_load(&b, body, n, meta, g_diff_scratch.b, sizeof g_diff_scratch.b, &need_b, NULL);
+    if (rb == XBL_MPSD_OK && took_one_walk(&b)) g_stats.one_walk++;
+    compare_walks(body, n, meta, &b, rb, arena_size, like ? like->random_counter : 0);
     g_stats.compared++;
     if (ra == XBL_MPSD_OK) g_stats.ok++; else g_stats.failed++;
     if (ra == rb && ra != XBL_MPSD_OK) return;
@@ -550,6 +592,85 @@ static void test_edge_bodies(void **state)
     }
 }
 
+/* DOC_FULL with its members first and in chain order, the rest after
+   them: the plain shape the one walk reads, with arrays and strings on
+   both sides of the members. */
+static size_t plain_full_doc(char *buf)
+{
+    const char *m = strstr(DOC_FULL_3, "'3': {"), *m0 = strstr(DOC_FULL_3, "'0': {");
+    const char *close = strstr(DOC_FULL_3, " 'membersInfo'");
+    const char *m3_end = m0, *m0_end = close;
+    while (*--m3_end != ',') {}
+    while (*--m0_end != '}') {}
+    while (*--m0_end != '}') {}
+    buf[0] = '\0';
+    strcat(buf, "{ 'members': { ");
+    strncat(buf, m0, (size_t)(m0_end + 1 - m0));
+    strcat(buf, ", ");
+    strncat(buf, m, (size_t)(m3_end - m));
+    strcat(buf, " },");
+    strcat(buf, DOC_FULL_1 + 1);
+    strcat(buf, DOC_FULL_2);
+    strcat(buf, close);
+    q_into(buf, buf);
+    return strlen(buf);
+}
+
+/* The one walk, at every alignment of out's arena: it is taken for plain
+   documents (members in chain order; DOC_FULL's are not), lays the arena
+   out byte for byte as the two walks do (same use, same fields), and with
+   one byte too few leaves out as it was and reports the size it then
+   fills. */
+static void test_one_walk_layout(void **state)
+{
+    static diff_mem two, before;
+    static char doc[1u << 16];
+    xbl_mpsd__response_meta m;
+    xbl_mpsd_session_reference ref = xbl_mpsd_session_reference_create("scid", "tmpl", "name");
+    size_t docs[3], k, off;
+    (void)state;
+    memset(&m, 0, sizeof m);
+    m.xuid = XUID1;
+    m.reference = &ref;
+    docs[0] = strlen(q_into(doc, DOC_FULL));
+    docs[1] = plain_full_doc(doc + docs[0] + 1);
+    docs[2] = strlen(q_into(doc + docs[0] + docs[1] + 2, DOC_MPSD_EXAMPLE));
+    for (k = 0, off = 0; k < 3; off += docs[k] + 1, k++) {
+        const char *body = doc + off;
+        size_t a;
+        for (a = 0; a < XBL_MPSD__ALIGN; a++) {
+            xbl_mpsd_session one, tight;
+            size_t need = 0, arena_need = 0, used;
+            memset(&one, 0, sizeof one);
+            memset(&tight, 0, sizeof tight);
+            memset(g_diff_scratch.b, 0, sizeof g_diff_scratch.b);
+            xbl_mpsd__session_reset(&one, g_arena_new.b + a, DIFF_ARENA - a);
+            assert_int_equal(xbl_mpsd__session_load(&one, body, docs[k], &m, g_diff_scratch.b,
+                    sizeof g_diff_scratch.b, &need, NULL), XBL_MPSD_OK);
+            assert_true(took_one_walk(&one) == (k != 0));
+            xbl_mpsd__session_reset(&tight, two.b + a, DIFF_ARENA - a);
+            assert_int_equal(xbl_mpsd__session_load(&tight, body, docs[k], &m, g_diff_scratch.b,
+                    sizeof(xbl_mpsd__rd), &need, NULL), XBL_MPSD_OK);
+            used = one.arena.used;
+            assert_int_equal(used, tight.arena.used);
+            dump_session(g_dump_old, sizeof g_dump_old, &one);
+            dump_session(g_dump_new, sizeof g_dump_new, &tight);
+            assert_string_equal(g_dump_old, g_dump_new);
+            if (k == 1) assert_string_equal(xbl_mpsd_session_get_member(&one, 0)->gamertag, "PlayerOne");
+
+            memset(&one, 0, sizeof one);
+            memset(g_arena_new.b, 0xA5, used + 64);
+            xbl_mpsd__session_reset(&one, g_arena_new.b + a, used - 1);
+            memcpy(before.b, &one, sizeof one);
+            assert_int_equal(xbl_mpsd__session_load(&one, body, docs[k], &m, g_diff_scratch.b,
+                    sizeof g_diff_scratch.b, &need, &arena_need), XBL_MPSD_E_OUTOFMEMORY);
+            assert_int_equal(arena_need, used);
+            assert_memory_equal(before.b, &one, sizeof one);
+            for (need = 0; need < used + 64; need++) assert_int_equal(g_arena_new.b[need], 0xA5);
+        }
+    }
+}
+
 static void test_differential(void **state)
 {
     (void)state;
@@ -559,10 +680,12 @@ static void test_differential(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = { cmocka_unit_test(test_differential), cmocka_unit_test(test_edge_bodies) };
+    const struct CMUnitTest tests[] = { cmocka_unit_test(test_differential), cmocka_unit_test(test_edge_bodies),
+                                         cmocka_unit_test(test_one_walk_layout) };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     failed += reader_unit_tests();
-    printf("reader diff: %u bodies compared (%u read, %u refused by both), %u duplicate-key differences, %u mismatches\n",
-           g_stats.compared, g_stats.ok, g_stats.failed, g_stats.dup_keys, g_stats.mismatches);
+    printf("reader diff: %u bodies compared (%u read, %u of them in one walk; %u refused by both), "
+           "%u duplicate-key differences, %u mismatches\n",
+           g_stats.compared, g_stats.ok, g_stats.one_walk, g_stats.failed, g_stats.dup_keys, g_stats.mismatches);
     return failed || g_stats.mismatches ? 1 : 0;
 }

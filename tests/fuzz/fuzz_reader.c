@@ -14,7 +14,9 @@
      every getter is safe to walk;
    - the measure is exact: the same body loads into an arena of exactly
      `used` bytes, and fails cleanly with OUTOFMEMORY in one byte less;
-   - a scratch buffer one byte short of what it needs fails with OUTOFMEMORY;
+   - a scratch buffer one byte short of what it needs fails with OUTOFMEMORY,
+     and one of exactly that size (the two walks) reads the same session
+     into the same arena use as the roomy one (the one walk, when taken);
    - the loaded session copies (xbl_mpsd_session_copy) into an arena of the
      same used size, the copy reads the same through the getters, and the
      next write body of both is the same valid JSON (own validator and jsmn). */
@@ -268,6 +270,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snap_take(&tight);
     FZ_CHECK(load(&tight, body, size - 1, &meta, needed - 1, &needed) == XBL_MPSD_E_OUTOFMEMORY);
     snap_same(&tight);
+    /* scratch for the walker state only (the two walks, where the roomy
+       loads took one when they could): the same arena use and reading */
+    FZ_CHECK(load(&tight, body, size - 1, &meta, needed, &needed) == XBL_MPSD_OK);
+    FZ_CHECK(tight.arena.used == used);
+    same_reading(&s, &tight);
 
     /* copy: a roomy arena first, then the measure of the copy is exact too
        (a copy lays its data out in its own order, so its size may differ

@@ -4,8 +4,12 @@
                     walked tokens with jsmn until issue 15, configured as
                     the SDK did)
              xbl    xbl_mpsd reading the document into a session (the
-                    reader behind every *_result call: a checking and
-                    measuring walk, then a filling walk, no tokens)
+                    reader behind every *_result call) with roomy scratch
+                    space: one walk that checks and fills, then a copy
+             xbl2   the same with scratch space of exactly the size the
+                    reader asks for: a checking and measuring walk, then a
+                    filling walk (what a GET with an async buffer of
+                    exactly xbl_mpsd_async_needed_bytes runs)
              cjson  cJSON_ParseWithLength + cJSON_Delete
      MODE    count  one warm-up, then ITER parses between callgrind toggles
              time   best of 5 wall-clock batches of >= 60 ms
@@ -37,6 +41,8 @@ static int parse_jsmn(void)
     return n > 0 ? 0 : -1;
 }
 
+static size_t g_scratch_size = sizeof g_tok;
+
 static int parse_xbl(void)
 {
     static const xbl_mpsd_session_reference ref = {
@@ -51,10 +57,18 @@ static int parse_xbl(void)
     m.etag_len = strlen(m.etag);
     m.date = (time_t)1709290000;
     m.write_status = XBL_MPSD_WRITE_SESSION_STATUS_UNKNOWN;
-    r = xbl_mpsd__session_load(&g_s, g_doc, g_len, &m, g_tok, sizeof g_tok, &need, NULL);
+    r = xbl_mpsd__session_load(&g_s, g_doc, g_len, &m, g_tok, g_scratch_size, &need, NULL);
     g_scratch_used = need;
     g_arena_used = g_s.arena.used;
     return r == XBL_MPSD_OK ? 0 : -1;
+}
+
+/* The exact scratch the reader asks for: too small for the one walk. */
+static int parse_xbl_two_walks(void)
+{
+    g_scratch_size = sizeof(xbl_mpsd__rd) + (size_t)((XBL_MPSD__ALIGN - ((uintptr_t)g_tok & (XBL_MPSD__ALIGN - 1)))
+                                                     & (XBL_MPSD__ALIGN - 1));
+    return parse_xbl();
 }
 
 static int parse_cjson(void)
@@ -77,12 +91,13 @@ int main(int argc, char **argv)
     int (*fn)(void);
     const char *parser, *mode;
     int iters;
-    if (argc < 4) { fprintf(stderr, "usage: read_bench jsmn|xbl|cjson FILE count|time|mem\n"); return 2; }
+    if (argc < 4) { fprintf(stderr, "usage: read_bench jsmn|xbl|xbl2|cjson FILE count|time|mem\n"); return 2; }
     parser = argv[1];
     mode = argv[3];
     g_doc = bench_read_file(argv[2], &g_len);
     if (xbl_mpsd_session_init(&g_s, XUID0, NULL, NULL, g_arena, sizeof g_arena) != XBL_MPSD_OK) return 3;
     fn = !strcmp(parser, "jsmn") ? parse_jsmn : !strcmp(parser, "xbl") ? parse_xbl
+       : !strcmp(parser, "xbl2") ? parse_xbl_two_walks
        : !strcmp(parser, "cjson") ? parse_cjson : NULL;
     if (!fn) { fprintf(stderr, "unknown parser %s\n", parser); return 2; }
     if (fn() != 0) { fprintf(stderr, "%s: parse failed\n", parser); return 1; }
