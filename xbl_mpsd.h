@@ -3238,11 +3238,6 @@ static bool xbl_mpsd__has_doc(const xbl_mpsd_session *s)
 /* Copies of caller data into an arena. Each returns what to store; in
    measure mode or on failure that is a harmless value ("" or NULL) and the
    arena's sticky flag tells the caller. */
-static const char *xbl_mpsd__dup_opt_str(xbl_mpsd__arena *a, const char *s)
-{
-    return s == NULL ? NULL : xbl_mpsd__arena_str(a, s);
-}
-
 static const char *const *xbl_mpsd__dup_strs(xbl_mpsd__arena *a, const char *const *v, size_t n)
 {
     const char **out = XBL_MPSD__ALLOC_ARRAY(a, const char *, n ? n : 1);
@@ -3511,136 +3506,193 @@ xbl_mpsd_result xbl_mpsd_session_init(
     return XBL_MPSD_OK;
 }
 
-static void xbl_mpsd__clone_member(xbl_mpsd__arena *a, xbl_mpsd_session_member *m)
+/* ---- every arena pointer a session holds, in one list for the copy
+   (xbl_mpsd__clone) and the one walk's move (xbl_mpsd__session_load_direct),
+   so a pointer field added to the session is copied and moved alike. Each
+   slot goes to xbl_mpsd__slot with what it points at (a direct call, not
+   a function pointer: the static stack figures see it); an array's
+   elements are visited through the slot as that step left it (the copy,
+   once made). The order
+   is the copy's arena layout. A role's role_type is not a slot: it points
+   at its owner, set by xbl_mpsd__link_role_owners once the types sit
+   where they stay. ---- */
+
+/* What a slot points at. */
+enum {
+    XBL_MPSD__P_TEXT,         /* a NUL-terminated string */
+    XBL_MPSD__P_TEXTS,        /* n strings: the pointer array, then each string */
+    XBL_MPSD__P_BYTES,        /* n elements of size bytes (1 byte when n is 0) */
+    XBL_MPSD__P_ARRAY,        /* n structs of size bytes (at least one) */
+    XBL_MPSD__P_KIND = 0x0F,
+    XBL_MPSD__P_ALWAYS = 0x10 /* a block (BYTES, ARRAY) given storage even when NULL */
+};
+
+static size_t xbl_mpsd__at_least_one(size_t n)
 {
-    xbl_mpsd_session_member_role *roles;
+    return n ? n : 1;
+}
+
+/* The copy's step: what the slot points at, copied into the arena and
+   the slot pointed at the copy. A measuring arena only counts, and writes
+   nothing, not even the slot. */
+static void xbl_mpsd__copy_slot(xbl_mpsd__arena *a, void *slot, unsigned kind, size_t n, size_t size)
+{
+    const void *p;
+    const void *copy;
+    unsigned what = kind & XBL_MPSD__P_KIND;
+    bool text = what == XBL_MPSD__P_TEXT || what == XBL_MPSD__P_TEXTS;
+    XBL_MPSD_MEMCPY(&p, slot, sizeof p);
+    if (p == NULL && (text || !(kind & XBL_MPSD__P_ALWAYS))) return;   /* only blocks get room for NULL */
+    if (what == XBL_MPSD__P_TEXT) {
+        copy = xbl_mpsd__arena_str(a, (const char *)p);
+    } else if (what == XBL_MPSD__P_TEXTS) {
+        copy = xbl_mpsd__dup_strs(a, (const char *const *)p, n);
+    } else {
+        size_t bytes = n > SIZE_MAX / size ? SIZE_MAX : n * size;
+        void *d = what == XBL_MPSD__P_ARRAY
+            ? xbl_mpsd__arena_alloc_array(a, xbl_mpsd__at_least_one(n), size)
+            : xbl_mpsd__arena_alloc(a, bytes ? bytes : 1, XBL_MPSD__ALIGN);
+        if (d != NULL && p != NULL && bytes > 0) XBL_MPSD_MEMCPY(d, p, bytes);
+        copy = d;
+    }
+    if (!a->measure) XBL_MPSD_MEMCPY(slot, &copy, sizeof copy);
+}
+
+/* The one walk's block in pieces, and where each piece was copied to. */
+typedef struct xbl_mpsd__move {
+    uintptr_t      lo[3], hi[3];   /* the pieces of the block */
+    unsigned char *to[3];          /* where each one's copy starts */
+} xbl_mpsd__move;
+
+/* The pointer stored at slot, moved to the copy when it points into the block. */
+static void xbl_mpsd__move_ptr(const xbl_mpsd__move *mv, void *slot)
+{
+    const unsigned char *p;
+    unsigned k;
+    XBL_MPSD_MEMCPY(&p, slot, sizeof p);
+    for (k = 0; k < 3; k++) {
+        if ((uintptr_t)p >= mv->lo[k] && (uintptr_t)p < mv->hi[k]) {
+            p = mv->to[k] + ((uintptr_t)p - mv->lo[k]);
+            XBL_MPSD_MEMCPY(slot, &p, sizeof p);
+            return;
+        }
+    }
+}
+
+/* The move's step: the slot, and a string array's strings, moved. */
+static void xbl_mpsd__move_slot(const xbl_mpsd__move *mv, void *slot, unsigned kind, size_t n)
+{
+    const char **strs;
     size_t i;
-    m->initial_team = xbl_mpsd__dup_opt_str(a, m->initial_team);
-    m->custom_constants_json = xbl_mpsd__dup_opt_str(a, m->custom_constants_json);
-    m->secure_device_base_address64 = xbl_mpsd__dup_opt_str(a, m->secure_device_base_address64);
-    m->custom_properties_json = xbl_mpsd__dup_opt_str(a, m->custom_properties_json);
-    m->matchmaking_result_server_measurements_json = xbl_mpsd__dup_opt_str(a, m->matchmaking_result_server_measurements_json);
-    m->server_measurements_json = xbl_mpsd__dup_opt_str(a, m->server_measurements_json);
-    m->qos_measurements_json = xbl_mpsd__dup_opt_str(a, m->qos_measurements_json);
-    if (m->members_in_group_ids) m->members_in_group_ids = xbl_mpsd__dup_u32s(a, m->members_in_group_ids, m->members_in_group_count);
-    if (m->groups) m->groups = xbl_mpsd__dup_strs(a, m->groups, m->groups_count);
-    if (m->encounters) m->encounters = xbl_mpsd__dup_strs(a, m->encounters, m->encounters_count);
-    if (m->roles == NULL) return;
-    roles = XBL_MPSD__ALLOC_ARRAY(a, xbl_mpsd_session_member_role, m->roles_count ? m->roles_count : 1);
-    for (i = 0; i < m->roles_count; i++) {
-        xbl_mpsd_session_member_role r;
-        r.role_type_name = xbl_mpsd__arena_str(a, m->roles[i].role_type_name);
-        r.role_name = xbl_mpsd__arena_str(a, m->roles[i].role_name);
-        if (roles) roles[i] = r;
-    }
-    m->roles = roles;
+    xbl_mpsd__move_ptr(mv, slot);
+    if ((kind & XBL_MPSD__P_KIND) != XBL_MPSD__P_TEXTS) return;
+    XBL_MPSD_MEMCPY(&strs, slot, sizeof strs);
+    for (i = 0; strs != NULL && i < n; i++) xbl_mpsd__move_ptr(mv, &strs[i]);
 }
 
-/* Copies the roles of one role type into `roles` (NULL when measuring),
-   each pointing back at `owner`. */
-static void xbl_mpsd__clone_roles(xbl_mpsd__arena *a, xbl_mpsd_role *roles, const xbl_mpsd_role_type *src,
-        const xbl_mpsd_role_type *owner)
+/* What a walk over the slots does at each: copy (into copy_to) or move. */
+typedef struct xbl_mpsd__slots {
+    xbl_mpsd__arena      *copy_to;
+    const xbl_mpsd__move *move;
+} xbl_mpsd__slots;
+
+static void xbl_mpsd__slot(const xbl_mpsd__slots *v, void *slot, unsigned kind, size_t n, size_t size)
 {
-    size_t r;
-    for (r = 0; r < src->role_count; r++) {
-        xbl_mpsd_role role = src->roles[r];
-        role.role_type = owner;
-        role.name = xbl_mpsd__arena_str(a, role.name);
-        role.member_xuids = (const uint64_t *)xbl_mpsd__dup_bytes(a, role.member_xuids,
-                (size_t)role.member_count * 8);
-        if (roles) roles[r] = role;
-    }
+    if (v->move != NULL) xbl_mpsd__move_slot(v->move, slot, kind, n);
+    else xbl_mpsd__copy_slot(v->copy_to, slot, kind, n, size);
 }
 
-static xbl_mpsd_role_type *xbl_mpsd__clone_role_types(xbl_mpsd__arena *a, const xbl_mpsd_role_type *src, size_t n)
+static void xbl_mpsd__member_pointers(xbl_mpsd_session_member *m, const xbl_mpsd__slots *v)
 {
-    xbl_mpsd_role_type *types = XBL_MPSD__ALLOC_ARRAY(a, xbl_mpsd_role_type, n ? n : 1);
-    size_t t;
-    for (t = 0; t < n; t++) {
-        xbl_mpsd_role_type type = src[t];
-        xbl_mpsd_role *roles = XBL_MPSD__ALLOC_ARRAY(a, xbl_mpsd_role, type.role_count ? type.role_count : 1);
-        type.name = xbl_mpsd__arena_str(a, src[t].name);
-        xbl_mpsd__clone_roles(a, roles, &src[t], types ? &types[t] : NULL);
-        type.roles = roles;
-        if (types) types[t] = type;
-    }
-    return types;
-}
-
-static void xbl_mpsd__clone_constants(xbl_mpsd__arena *a, xbl_mpsd_session_constants *c)
-{
-    if (c->initiator_xuids)
-        c->initiator_xuids = (const uint64_t *)xbl_mpsd__dup_bytes(a, c->initiator_xuids, c->initiator_xuids_count * 8);
-    c->custom_json = xbl_mpsd__arena_str(a, c->custom_json);
-    c->session_cloud_compute_package_constants_json = xbl_mpsd__arena_str(a, c->session_cloud_compute_package_constants_json);
-    c->measurement_server_addresses_json = xbl_mpsd__arena_str(a, c->measurement_server_addresses_json);
-}
-
-static void xbl_mpsd__clone_properties(xbl_mpsd__arena *a, xbl_mpsd_session_properties *p)
-{
-    if (p->keywords) p->keywords = xbl_mpsd__dup_strs(a, p->keywords, p->keyword_count);
-    if (p->turn_collection) p->turn_collection = xbl_mpsd__dup_u32s(a, p->turn_collection, p->turn_collection_count);
-    p->matchmaking_target_session_constants_json = xbl_mpsd__arena_str(a, p->matchmaking_target_session_constants_json);
-    p->session_custom_properties_json = xbl_mpsd__arena_str(a, p->session_custom_properties_json);
-    p->matchmaking_server_connection_string = xbl_mpsd__arena_str(a, p->matchmaking_server_connection_string);
-    if (p->server_connection_string_candidates)
-        p->server_connection_string_candidates = xbl_mpsd__dup_strs(a, p->server_connection_string_candidates,
-                p->server_connection_string_candidates_count);
-    if (p->session_owner_member_ids)
-        p->session_owner_member_ids = xbl_mpsd__dup_u32s(a, p->session_owner_member_ids, p->session_owner_member_ids_count);
-}
-
-static xbl_mpsd_session_member *xbl_mpsd__clone_members(xbl_mpsd__arena *a, const xbl_mpsd_session *src)
-{
-    xbl_mpsd_session_member *members;
     size_t i;
-    if (src->members == NULL) return NULL;
-    members = XBL_MPSD__ALLOC_ARRAY(a, xbl_mpsd_session_member, src->members_count ? src->members_count : 1);
-    for (i = 0; i < src->members_count; i++) {
-        xbl_mpsd_session_member m = src->members[i];
-        xbl_mpsd__clone_member(a, &m);
-        if (members) members[i] = m;
+    xbl_mpsd__slot(v, &m->initial_team, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &m->custom_constants_json, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &m->secure_device_base_address64, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &m->custom_properties_json, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &m->matchmaking_result_server_measurements_json, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &m->server_measurements_json, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &m->qos_measurements_json, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &m->members_in_group_ids, XBL_MPSD__P_BYTES, m->members_in_group_count, sizeof(uint32_t));
+    xbl_mpsd__slot(v, &m->groups, XBL_MPSD__P_TEXTS, m->groups_count, 0);
+    xbl_mpsd__slot(v, &m->encounters, XBL_MPSD__P_TEXTS, m->encounters_count, 0);
+    xbl_mpsd__slot(v, &m->roles, XBL_MPSD__P_ARRAY, m->roles_count, sizeof *m->roles);
+    for (i = 0; m->roles != NULL && i < m->roles_count; i++) {
+        xbl_mpsd_session_member_role *role = (xbl_mpsd_session_member_role *)(uintptr_t)&m->roles[i];
+        xbl_mpsd__slot(v, &role->role_type_name, XBL_MPSD__P_TEXT, 0, 0);
+        xbl_mpsd__slot(v, &role->role_name, XBL_MPSD__P_TEXT, 0, 0);
     }
-    return members;
 }
 
-/* Deep-copies src's strings and arrays into the empty arena a, then src
-   with them into dst. dst NULL only measures: the dry run needs no scratch
-   session, so session_copy's stack is a few sub-structs, not a session. */
+static void xbl_mpsd__role_type_pointers(xbl_mpsd_session *s, const xbl_mpsd__slots *v)
+{
+    size_t t, k;
+    xbl_mpsd__slot(v, &s->role_types, XBL_MPSD__P_ARRAY, s->role_types_count, sizeof *s->role_types);
+    for (t = 0; s->role_types != NULL && t < s->role_types_count; t++) {
+        xbl_mpsd_role_type *type = &s->role_types[t];
+        xbl_mpsd__slot(v, &type->roles, XBL_MPSD__P_ARRAY | XBL_MPSD__P_ALWAYS, type->role_count, sizeof *type->roles);
+        xbl_mpsd__slot(v, &type->name, XBL_MPSD__P_TEXT, 0, 0);
+        for (k = 0; type->roles != NULL && k < type->role_count; k++) {
+            xbl_mpsd_role *role = (xbl_mpsd_role *)(uintptr_t)&type->roles[k];
+            xbl_mpsd__slot(v, &role->name, XBL_MPSD__P_TEXT, 0, 0);
+            xbl_mpsd__slot(v, &role->member_xuids, XBL_MPSD__P_BYTES | XBL_MPSD__P_ALWAYS, role->member_count, sizeof(uint64_t));
+        }
+    }
+}
+
+static void xbl_mpsd__session_pointers(xbl_mpsd_session *s, const xbl_mpsd__slots *v)
+{
+    xbl_mpsd_session_constants *c = &s->constants;
+    xbl_mpsd_session_properties *p = &s->properties;
+    size_t i;
+    xbl_mpsd__slot(v, &s->etag, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &s->raw_servers_json, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &c->initiator_xuids, XBL_MPSD__P_BYTES, c->initiator_xuids_count, sizeof(uint64_t));
+    xbl_mpsd__slot(v, &c->custom_json, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &c->session_cloud_compute_package_constants_json, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &c->measurement_server_addresses_json, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &p->keywords, XBL_MPSD__P_TEXTS, p->keyword_count, 0);
+    xbl_mpsd__slot(v, &p->turn_collection, XBL_MPSD__P_BYTES, p->turn_collection_count, sizeof(uint32_t));
+    xbl_mpsd__slot(v, &p->matchmaking_target_session_constants_json, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &p->session_custom_properties_json, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &p->matchmaking_server_connection_string, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &p->server_connection_string_candidates, XBL_MPSD__P_TEXTS, p->server_connection_string_candidates_count, 0);
+    xbl_mpsd__slot(v, &p->session_owner_member_ids, XBL_MPSD__P_BYTES, p->session_owner_member_ids_count, sizeof(uint32_t));
+    xbl_mpsd__slot(v, &s->custom_changes, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &s->me_custom_changes, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &s->matchmaking_server.status_details, XBL_MPSD__P_TEXT, 0, 0);
+    xbl_mpsd__slot(v, &s->host_candidates, XBL_MPSD__P_BYTES, s->host_candidates_count, sizeof *s->host_candidates);
+    xbl_mpsd__role_type_pointers(s, v);
+    xbl_mpsd__slot(v, &s->members, XBL_MPSD__P_ARRAY, s->members_count, sizeof *s->members);
+    for (i = 0; s->members != NULL && i < s->members_count; i++) xbl_mpsd__member_pointers(&s->members[i], v);
+}
+
+/* Each role points at the role type that holds it. */
+static void xbl_mpsd__link_role_owners(xbl_mpsd_session *s)
+{
+    size_t t, k;
+    for (t = 0; s->role_types != NULL && t < s->role_types_count; t++)
+        for (k = 0; s->role_types[t].roles != NULL && k < s->role_types[t].role_count; k++)
+            ((xbl_mpsd_role *)(uintptr_t)&s->role_types[t].roles[k])->role_type = &s->role_types[t];
+}
+
+/* Deep-copies src into dst, its strings and arrays into the empty arena
+   a. dst NULL only measures: the walk then goes over src itself, which a
+   measuring arena never writes, so the dry run needs no scratch session. */
 static void xbl_mpsd__clone(xbl_mpsd__arena *a, xbl_mpsd_session *dst, const xbl_mpsd_session *src)
 {
-    xbl_mpsd_session_constants constants = src->constants;
-    xbl_mpsd_session_properties properties = src->properties;
-    const char *etag = xbl_mpsd__arena_str(a, src->etag);
-    const char *servers = xbl_mpsd__arena_str(a, src->raw_servers_json);
-    const char *changes, *me_changes, *status_details;
-    const xbl_mpsd_device_token *hosts = NULL;
-    xbl_mpsd_role_type *role_types = NULL;
-    xbl_mpsd_session_member *members;
-    xbl_mpsd__clone_constants(a, &constants);
-    xbl_mpsd__clone_properties(a, &properties);
-    changes = xbl_mpsd__arena_str(a, src->custom_changes);
-    me_changes = xbl_mpsd__arena_str(a, src->me_custom_changes);
-    status_details = xbl_mpsd__arena_str(a, src->matchmaking_server.status_details);
-    if (src->host_candidates)
-        hosts = (const xbl_mpsd_device_token *)xbl_mpsd__dup_bytes(a, src->host_candidates,
-                src->host_candidates_count * sizeof(xbl_mpsd_device_token));
-    if (src->role_types) role_types = xbl_mpsd__clone_role_types(a, src->role_types, src->role_types_count);
-    members = xbl_mpsd__clone_members(a, src);
-    if (dst == NULL) return;
+    xbl_mpsd__slots copy;
+    copy.copy_to = a;
+    copy.move = NULL;
+    if (dst == NULL) {
+        XBL_MPSD_ASSERT(a->measure);
+        xbl_mpsd__session_pointers((xbl_mpsd_session *)(uintptr_t)src, &copy);
+        return;
+    }
     *dst = *src;
+    xbl_mpsd__session_pointers(dst, &copy);
+    xbl_mpsd__link_role_owners(dst);
     dst->arena = *a;
-    dst->etag = etag;
-    dst->raw_servers_json = servers;
-    dst->constants = constants;
     if (src->constants.member_initialization) dst->constants.member_initialization = &dst->member_initialization;
-    dst->properties = properties;
-    dst->custom_changes = changes;
-    dst->me_custom_changes = me_changes;
-    dst->matchmaking_server.status_details = status_details;
-    if (src->host_candidates) dst->host_candidates = hosts;
-    if (src->role_types) dst->role_types = role_types;
-    if (src->members) dst->members = members;
 }
 
 static bool xbl_mpsd__overlap(const xbl_mpsd__arena *a, const xbl_mpsd__arena *b)
@@ -5259,7 +5311,6 @@ typedef struct xbl_mpsd__rd {
     size_t             chain_bytes;    /* ...their arena bytes, one after the other from an aligned start */
     size_t             chain_count;    /* links of a chain looked up by key */
     size_t             me_at, me_bytes;   /* the "me" entry (large sessions) */
-    xbl_mpsd_session_member *direct_members;           /* the one walk's entries, in document order */
     size_t             direct_a1, direct_b_lo, direct_b_hi, direct_a2;   /* ...its arena's seams */
     uint32_t           role_xuids;                /* memberXuids count + 1, 0 when absent */
     uint32_t           member_flags;              /* XBL_MPSD__RM_* of the member being read */
@@ -6643,7 +6694,6 @@ static size_t xbl_mpsd__rd_members_direct(xbl_mpsd__rd *r, size_t v)
     r->direct_a2 = r->a->used;
     r->depth0 = 0;
     r->entries = count;
-    r->direct_members = arr;
     return i + 1;
 }
 
@@ -6654,7 +6704,7 @@ static bool xbl_mpsd__rd_members_take(xbl_mpsd__rd *r, xbl_mpsd_session *s)
     if (!r->has_info || s->constants.session_capabilities.large || r->members_at == 0 || r->entries == 0
             || r->chain_first != r->first || r->chain_next != r->next || r->first == UINT64_MAX
             || r->next == UINT64_MAX) return false;
-    s->members = r->direct_members;
+    s->members = (xbl_mpsd_session_member *)(void *)(r->a->base + r->direct_b_lo);   /* the entries, in document order */
     s->members_count = s->document_members_count = r->entries;
     s->subscription_change_types = r->direct_sub;
     return true;
@@ -6803,100 +6853,8 @@ static size_t xbl_mpsd__measure_room(const unsigned char *base)
 /* ---- the one walk: a document read straight into the scratch space past
    the walker's state (the rest of the async buffer, when the caller gave
    more than the two walks need), then copied into out's arena. The
-   pointers the walk stored follow the copy: every arena pointer a session
-   can hold, as xbl_mpsd__clone copies them. ---- */
-
-typedef struct xbl_mpsd__move {
-    uintptr_t      lo[3], hi[3];   /* the pieces of the block */
-    unsigned char *to[3];          /* where each one's copy starts */
-} xbl_mpsd__move;
-
-/* The pointer stored at slot, moved to the copy when it points into the block. */
-static void xbl_mpsd__move_ptr(const xbl_mpsd__move *mv, void *slot)
-{
-    const unsigned char *p;
-    unsigned k;
-    XBL_MPSD_MEMCPY(&p, slot, sizeof p);
-    for (k = 0; k < 3; k++) {
-        if ((uintptr_t)p >= mv->lo[k] && (uintptr_t)p < mv->hi[k]) {
-            p = mv->to[k] + ((uintptr_t)p - mv->lo[k]);
-            XBL_MPSD_MEMCPY(slot, &p, sizeof p);
-            return;
-        }
-    }
-}
-
-static void xbl_mpsd__move_strs(const xbl_mpsd__move *mv, void *slot, size_t n)
-{
-    const char **strs;
-    size_t i;
-    xbl_mpsd__move_ptr(mv, slot);
-    XBL_MPSD_MEMCPY(&strs, slot, sizeof strs);
-    for (i = 0; strs != NULL && i < n; i++) xbl_mpsd__move_ptr(mv, &strs[i]);
-}
-
-static void xbl_mpsd__move_member(const xbl_mpsd__move *mv, xbl_mpsd_session_member *m)
-{
-    size_t i;
-    xbl_mpsd__move_ptr(mv, &m->initial_team);
-    xbl_mpsd__move_ptr(mv, &m->custom_constants_json);
-    xbl_mpsd__move_ptr(mv, &m->secure_device_base_address64);
-    xbl_mpsd__move_ptr(mv, &m->custom_properties_json);
-    xbl_mpsd__move_ptr(mv, &m->matchmaking_result_server_measurements_json);
-    xbl_mpsd__move_ptr(mv, &m->server_measurements_json);
-    xbl_mpsd__move_ptr(mv, &m->qos_measurements_json);
-    xbl_mpsd__move_ptr(mv, &m->members_in_group_ids);
-    xbl_mpsd__move_strs(mv, &m->groups, m->groups_count);
-    xbl_mpsd__move_strs(mv, &m->encounters, m->encounters_count);
-    xbl_mpsd__move_ptr(mv, &m->roles);
-    for (i = 0; m->roles != NULL && i < m->roles_count; i++) {
-        xbl_mpsd_session_member_role *role = (xbl_mpsd_session_member_role *)(uintptr_t)&m->roles[i];
-        xbl_mpsd__move_ptr(mv, &role->role_type_name);
-        xbl_mpsd__move_ptr(mv, &role->role_name);
-    }
-}
-
-static void xbl_mpsd__move_role_types(const xbl_mpsd__move *mv, xbl_mpsd_session *s)
-{
-    size_t t, k;
-    xbl_mpsd__move_ptr(mv, &s->role_types);
-    for (t = 0; s->role_types != NULL && t < s->role_types_count; t++) {
-        xbl_mpsd_role_type *type = &s->role_types[t];
-        xbl_mpsd__move_ptr(mv, &type->name);
-        xbl_mpsd__move_ptr(mv, &type->roles);
-        for (k = 0; type->roles != NULL && k < type->role_count; k++) {
-            xbl_mpsd_role *role = (xbl_mpsd_role *)(uintptr_t)&type->roles[k];
-            xbl_mpsd__move_ptr(mv, &role->role_type);
-            xbl_mpsd__move_ptr(mv, &role->name);
-            xbl_mpsd__move_ptr(mv, &role->member_xuids);
-        }
-    }
-}
-
-static void xbl_mpsd__move_session(const xbl_mpsd__move *mv, xbl_mpsd_session *s)
-{
-    xbl_mpsd_session_constants *c = &s->constants;
-    xbl_mpsd_session_properties *p = &s->properties;
-    size_t i;
-    xbl_mpsd__move_ptr(mv, &s->etag);
-    xbl_mpsd__move_ptr(mv, &s->raw_servers_json);
-    xbl_mpsd__move_ptr(mv, &c->initiator_xuids);
-    xbl_mpsd__move_ptr(mv, &c->custom_json);
-    xbl_mpsd__move_ptr(mv, &c->session_cloud_compute_package_constants_json);
-    xbl_mpsd__move_ptr(mv, &c->measurement_server_addresses_json);
-    xbl_mpsd__move_strs(mv, &p->keywords, p->keyword_count);
-    xbl_mpsd__move_ptr(mv, &p->turn_collection);
-    xbl_mpsd__move_ptr(mv, &p->matchmaking_target_session_constants_json);
-    xbl_mpsd__move_ptr(mv, &p->session_custom_properties_json);
-    xbl_mpsd__move_ptr(mv, &p->matchmaking_server_connection_string);
-    xbl_mpsd__move_strs(mv, &p->server_connection_string_candidates, p->server_connection_string_candidates_count);
-    xbl_mpsd__move_ptr(mv, &p->session_owner_member_ids);
-    xbl_mpsd__move_ptr(mv, &s->matchmaking_server.status_details);
-    xbl_mpsd__move_ptr(mv, &s->host_candidates);
-    xbl_mpsd__move_role_types(mv, s);
-    xbl_mpsd__move_ptr(mv, &s->members);
-    for (i = 0; s->members != NULL && i < s->members_count; i++) xbl_mpsd__move_member(mv, &s->members[i]);
-}
+   pointers the walk stored follow the copy: every slot
+   xbl_mpsd__session_pointers lists, the list xbl_mpsd__clone copies by. ---- */
 
 /* One piece of the one walk's block: its bytes [from, to) of the scratch
    copied to `at` in out's arena, the pointers into it following. */
@@ -6928,6 +6886,7 @@ static bool xbl_mpsd__session_load_direct(xbl_mpsd__rd *r, const xbl_mpsd_sessio
     unsigned char *base = at + lead, *dst = out->arena.base;
     size_t a2_len, b_at;
     xbl_mpsd__move mv;
+    xbl_mpsd__slots slots;
     if (dst == NULL || room < lead || room - lead < r->n) return false;
     if (!xbl_mpsd__rd_session(r, meta, base, room - lead, XBL_MPSD__RD_DIRECT) || s->arena.failed) return false;
     a2_len = s->arena.used - r->direct_a2;
@@ -6937,7 +6896,10 @@ static bool xbl_mpsd__session_load_direct(xbl_mpsd__rd *r, const xbl_mpsd_sessio
     xbl_mpsd__move_piece(&mv, 0, base, 0, r->direct_a1, dst);
     xbl_mpsd__move_piece(&mv, 1, base, r->direct_a2, s->arena.used, dst + r->direct_a1);
     xbl_mpsd__move_piece(&mv, 2, base, r->direct_b_lo, r->direct_b_hi, dst + b_at);
-    xbl_mpsd__move_session(&mv, s);
+    slots.copy_to = NULL;
+    slots.move = &mv;
+    xbl_mpsd__session_pointers(s, &slots);
+    xbl_mpsd__link_role_owners(s);
 #ifndef NDEBUG   /* a pointer the copy missed reads this, not the document */
     XBL_MPSD_MEMSET(base, 0xDB, s->arena.used);
 #endif

@@ -35,7 +35,7 @@ static union { unsigned char b[DIFF_SCRATCH]; uint64_t u; void *p; } g_diff_scra
 static jsmntok_t g_oracle_tok[1u << 18];
 static char g_dump_old[1u << 22], g_dump_new[1u << 22];
 
-static struct { unsigned compared, ok, failed, dup_keys, mismatches, one_walk; } g_stats;
+static struct { unsigned compared, ok, failed, dup_keys, mismatches, one_walk, copies; } g_stats;
 
 /* ------------------------------------------------------------ session dump */
 
@@ -240,6 +240,30 @@ static bool took_one_walk(const xbl_mpsd_session *b)
     return g_diff_scratch.b[at] == 0xDB && g_diff_scratch.b[at + 1] == 0xDB;
 }
 
+/* A copy of s (read into from, dumped in g_dump_old) must hold every
+   field on its own: with from scribbled over, the copy still dumps alike.
+   The copy and the one walk's move go by one list of the session's arena
+   pointers (xbl_mpsd__session_pointers); this is the copy's half. */
+static void compare_copy(const xbl_mpsd_session *s, unsigned char *from)
+{
+    static diff_mem arena_copy;
+    xbl_mpsd_session d;
+    memset(&d, 0, sizeof d);
+    xbl_mpsd__session_reset(&d, arena_copy.b, sizeof arena_copy.b);
+    if (xbl_mpsd_session_copy(&d, s) != XBL_MPSD_OK) {
+        g_stats.mismatches++;
+        fprintf(stderr, "COPY (%s): copy failed\n", g_label);
+        return;
+    }
+    memset(from, 0xDB, s->arena.used);
+    g_stats.copies++;
+    dump_session(g_dump_new, sizeof g_dump_new, &d);
+    if (strcmp(g_dump_old, g_dump_new) != 0) {
+        g_stats.mismatches++;
+        fprintf(stderr, "COPY (%s): the copy differs from its source\n", g_label);
+    }
+}
+
 /* The new reader's two ways must agree: b was read with room to spare in
    the scratch (the one walk when the document allows it); read again with
    scratch for the walker state only (always the two walks), the result
@@ -267,6 +291,7 @@ static void compare_walks(const char *body, size_t n, const xbl_mpsd__response_m
         g_stats.mismatches++;
         fprintf(stderr, "ONE/TWO WALKS (%s): sessions differ\n", g_label);
     }
+    compare_copy(&c, arena_two.b);
 }
 
 /* Loads body with both readers into sessions that start alike (same arena
@@ -684,8 +709,9 @@ int main(void)
                                          cmocka_unit_test(test_one_walk_layout) };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     failed += reader_unit_tests();
-    printf("reader diff: %u bodies compared (%u read, %u of them in one walk; %u refused by both), "
+    printf("reader diff: %u bodies compared (%u read, %u of them in one walk, %u copied; %u refused by both), "
            "%u duplicate-key differences, %u mismatches\n",
-           g_stats.compared, g_stats.ok, g_stats.one_walk, g_stats.failed, g_stats.dup_keys, g_stats.mismatches);
+           g_stats.compared, g_stats.ok, g_stats.one_walk, g_stats.copies, g_stats.failed, g_stats.dup_keys,
+           g_stats.mismatches);
     return failed || g_stats.mismatches ? 1 : 0;
 }
