@@ -2349,17 +2349,14 @@ const char *xbl_mpsd_result_string(xbl_mpsd_result r)
         "XBL_MPSD_E_WS_HANDSHAKE", "XBL_MPSD_E_WS_PROTOCOL", "XBL_MPSD_E_WS_MESSAGE_TOO_BIG",
         "XBL_MPSD_E_WS_CLOSED", "XBL_MPSD_E_RTA_NO_CONNECTION_ID", "XBL_MPSD_E_RTA_PROTOCOL"
     };
-    static const char *const redirect[] = {
-        "HTTP 300", "HTTP 301", "HTTP 302", "HTTP 303", "HTTP 304", "HTTP 305", "HTTP 306",
-        "HTTP 307", "HTTP 308"
-    };
-    static const char *const http[] = {
-        "HTTP 400", "HTTP 401", "HTTP 402", "HTTP 403", "HTTP 404", "HTTP 405", "HTTP 406",
-        "HTTP 407", "HTTP 408", "HTTP 409", "HTTP 410", "HTTP 411", "HTTP 412", "HTTP 413",
-        "HTTP 414", "HTTP 415", "HTTP 416", "HTTP 417", "HTTP 418", "HTTP 419", "HTTP 420",
-        "HTTP 421", "HTTP 422", "HTTP 423", "HTTP 424", "HTTP 425", "HTTP 426", "HTTP 427",
-        "HTTP 428", "HTTP 429", "HTTP 430", "HTTP 431"
-    };
+    /* "HTTP 300" .. "HTTP 308", "HTTP 400" .. "HTTP 431": one block, nine
+       bytes a name, where a pointer table would cost as much again */
+    static const char http[] =
+        "HTTP 300\0HTTP 301\0HTTP 302\0HTTP 303\0HTTP 304\0HTTP 305\0HTTP 306\0HTTP 307\0HTTP 308\0"
+        "HTTP 400\0HTTP 401\0HTTP 402\0HTTP 403\0HTTP 404\0HTTP 405\0HTTP 406\0HTTP 407\0"
+        "HTTP 408\0HTTP 409\0HTTP 410\0HTTP 411\0HTTP 412\0HTTP 413\0HTTP 414\0HTTP 415\0"
+        "HTTP 416\0HTTP 417\0HTTP 418\0HTTP 419\0HTTP 420\0HTTP 421\0HTTP 422\0HTTP 423\0"
+        "HTTP 424\0HTTP 425\0HTTP 426\0HTTP 427\0HTTP 428\0HTTP 429\0HTTP 430\0HTTP 431";
     uint32_t bits = (uint32_t)r;
     switch (r) {
     case XBL_MPSD_OK: return "XBL_MPSD_OK";
@@ -2379,9 +2376,9 @@ const char *xbl_mpsd_result_string(xbl_mpsd_result r)
     if (bits >= UINT32_C(0xA4D50001) && bits <= UINT32_C(0xA4D50011))
         return transport[bits - UINT32_C(0xA4D50001)];
     if (bits >= UINT32_C(0x8019012C) && bits <= UINT32_C(0x80190134))
-        return redirect[bits - UINT32_C(0x8019012C)];
+        return http + 9u * (bits - UINT32_C(0x8019012C));
     if (bits >= UINT32_C(0x80190190) && bits <= UINT32_C(0x801901AF))
-        return http[bits - UINT32_C(0x80190190)];
+        return http + 9u * (9u + bits - UINT32_C(0x80190190));
     if (bits == UINT32_C(0x801901F4)) return "HTTP 500";
     if (bits == UINT32_C(0x801901F6)) return "HTTP 502";
     if (bits == UINT32_C(0x801901F7)) return "HTTP 503";
@@ -5330,10 +5327,12 @@ typedef struct xbl_mpsd__rd {
 #define XBL_MPSD__RM_READY    2u
 #define XBL_MPSD__RM_RESERVED 4u
 
-/* ISO-8601 UTC "YYYY-MM-DDTHH:MM:SS[.fff…]Z" → seconds since the epoch. */
-static int64_t xbl_mpsd__days_from_civil(int64_t y, int64_t m, int64_t d)
+/* ISO-8601 UTC "YYYY-MM-DDTHH:MM:SS[.fff…]Z" → seconds since the epoch.
+   The fields are `long`: four-digit years keep every step within 32 bits,
+   so a 32-bit target needs no 64-bit division helpers. */
+static long xbl_mpsd__days_from_civil(long y, long m, long d)
 {
-    int64_t era, yoe, doy, doe;
+    long era, yoe, doy, doe;
     y -= m <= 2 ? 1 : 0;
     era = (y >= 0 ? y : y - 399) / 400;
     yoe = y - era * 400;
@@ -5343,7 +5342,7 @@ static int64_t xbl_mpsd__days_from_civil(int64_t y, int64_t m, int64_t d)
 }
 
 /* The six fixed-width fields of "YYYY-MM-DDTHH:MM:SS" into f. */
-static bool xbl_mpsd__time_fields(const char *s, int64_t f[6])
+static bool xbl_mpsd__time_fields(const char *s, long f[6])
 {
     static const unsigned char at[6] = { 0, 5, 8, 11, 14, 17 };
     static const unsigned char width[6] = { 4, 2, 2, 2, 2, 2 };
@@ -5363,7 +5362,7 @@ static bool xbl_mpsd__time_fields(const char *s, int64_t f[6])
 }
 
 /* Whether the fields name a real date and time (a leap second allowed). */
-static bool xbl_mpsd__time_valid(const int64_t f[6])
+static bool xbl_mpsd__time_valid(const long f[6])
 {
     static const unsigned char mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     bool leap = (f[0] % 4 == 0 && f[0] % 100 != 0) || f[0] % 400 == 0;
@@ -5374,7 +5373,8 @@ static bool xbl_mpsd__time_valid(const int64_t f[6])
 
 static bool xbl_mpsd__parse_time(const char *s, size_t n, time_t *out)
 {
-    int64_t f[6], secs;
+    long f[6];
+    int64_t secs;
     size_t i = 19;
     if (n < 20 || !xbl_mpsd__time_fields(s, f)) return false;
     if (s[i] == '.') {   /* fraction: at least one digit */
@@ -5384,7 +5384,7 @@ static bool xbl_mpsd__parse_time(const char *s, size_t n, time_t *out)
     }
     if (i + 1 != n || (s[i] != 'Z' && s[i] != 'z')) return false;
     if (!xbl_mpsd__time_valid(f)) return false;
-    secs = xbl_mpsd__days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
+    secs = (int64_t)xbl_mpsd__days_from_civil(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
     if (sizeof(time_t) < sizeof(int64_t) && (secs > INT32_MAX || secs < INT32_MIN)) return false;
     *out = (time_t)secs;
     return true;
@@ -7795,7 +7795,7 @@ static time_t xbl_mpsd__parse_http_date(const char *s, size_t n)
     if (mon == 0 || !xbl_mpsd__two_digits(s + 5, 31, &day) || day == 0
         || !xbl_mpsd__parse_dec(s + 12, 4, 9999, &year) || !xbl_mpsd__two_digits(s + 17, 23, &hh)
         || !xbl_mpsd__two_digits(s + 20, 59, &mm) || !xbl_mpsd__two_digits(s + 23, 60, &ss)) return 0;
-    t = xbl_mpsd__days_from_civil((int64_t)year, (int64_t)mon, (int64_t)day) * 86400 + (int64_t)(hh * 3600u + mm * 60u + ss);
+    t = (int64_t)xbl_mpsd__days_from_civil((long)year, (long)mon, (long)day) * 86400 + (int64_t)(hh * 3600u + mm * 60u + ss);
     if ((time_t)-1 < 0 && sizeof(time_t) < 8 && (t > INT32_MAX || t < INT32_MIN)) return 0;
     return (time_t)t;
 }

@@ -44,6 +44,15 @@ static void result_strings_name_every_class(void **state)
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(301)), "HTTP 301");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(304)), "HTTP 304");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(308)), "HTTP 308");
+    {   /* every name of the packed 3xx/4xx block, at its stride */
+        char want[24];
+        int status;
+        for (status = 300; status <= 431; status++) {
+            if (status == 309) status = 400;
+            snprintf(want, sizeof want, "HTTP %d", status);
+            assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(status)), want);
+        }
+    }
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(299)), "HTTP error");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(309)), "HTTP error");
     assert_string_equal(xbl_mpsd_result_string(XBL_MPSD_E_HTTP_STATUS(400)), "HTTP 400");
