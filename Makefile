@@ -70,7 +70,9 @@ $(BUILD)/asan/test_%: tests/test_%.c $(HDRS) | $(BUILD)/asan
 
 # Tests that include another test's source rebuild when it changes.
 TEST_INCLUDES := test_custom_writes_whole:test_custom_writes test_reader_diff:test_reader \
-                 test_trace_compiled_out:test_retry_trace test_scan_bytewise:test_coverage_sdk
+                 test_trace_compiled_out:test_retry_trace test_scan_bytewise:test_coverage_sdk \
+                 test_scan_word32:test_coverage_sdk test_reader_diff_word32:test_reader_diff \
+                 test_reader_diff_word32:test_reader
 $(foreach p,$(TEST_INCLUDES),$(eval $(BUILD)/$(word 1,$(subst :, ,$(p))) $(BUILD)/asan/$(word 1,$(subst :, ,$(p))) \
   $(BUILD)/cov/$(word 1,$(subst :, ,$(p))): tests/$(word 2,$(subst :, ,$(p))).c))
 

@@ -2719,14 +2719,24 @@ static bool xbl_mpsd__json_body_equals(const char *s, size_t n, const char *name
     return name[at] == '\0';
 }
 
-/* The high bit of each of the 8 bytes at s that is a quote, a backslash, a
-   control character or not ASCII; 0 when none is. Bytes after the first
-   flagged one may be flagged falsely (borrows), the first one never is. */
-#define XBL_MPSD__ONES UINT64_C(0x0101010101010101)
-static uint64_t xbl_mpsd__json_special8(const char *s)
+/* The scans' word: the target's register width, so a 32-bit core steps 4
+   bytes at a time in 32-bit arithmetic (8-byte words there cost 64-bit
+   operations and libgcc's __ctzdi2). A test builds the scans at another
+   width by defining XBL_MPSD__WORD first. */
+#ifndef XBL_MPSD__WORD
+#define XBL_MPSD__WORD size_t
+#endif
+typedef XBL_MPSD__WORD xbl_mpsd__word;
+#define XBL_MPSD__ONES ((xbl_mpsd__word)-1 / 0xFFu)
+
+/* The high bit of each byte of the word at s that is a quote, a
+   backslash, a control character or not ASCII; 0 when none is. Bytes
+   after the first flagged one may be flagged falsely (borrows), the first
+   one never is. */
+static xbl_mpsd__word xbl_mpsd__json_special(const char *s)
 {
-    uint64_t x, q, b, t;
-    XBL_MPSD_MEMCPY(&x, s, 8);
+    xbl_mpsd__word x, q, b, t;
+    XBL_MPSD_MEMCPY(&x, s, sizeof x);
     q = x ^ (XBL_MPSD__ONES * '"');
     b = x ^ (XBL_MPSD__ONES * '\\');
     t = ((q - XBL_MPSD__ONES) & ~q) | ((b - XBL_MPSD__ONES) & ~b) | x | (x - XBL_MPSD__ONES * 0x20);
@@ -2737,7 +2747,8 @@ static uint64_t xbl_mpsd__json_special8(const char *s)
    a little-endian target with a count-trailing-zeros builtin, exactly (the
    scans then land on it at once); elsewhere 0, and they go byte by byte. */
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define XBL_MPSD__PLAIN_BYTES(m) ((size_t)__builtin_ctzll(m) >> 3)
+#define XBL_MPSD__PLAIN_BYTES(m) ((size_t)(sizeof(m) > sizeof(unsigned long) \
+    ? __builtin_ctzll((unsigned long long)(m)) : __builtin_ctzl((unsigned long)(m))) >> 3)
 #else
 #define XBL_MPSD__PLAIN_BYTES(m) ((void)(m), (size_t)0)
 #endif
@@ -2752,8 +2763,8 @@ static size_t xbl_mpsd__json_string_scan(const char *s, size_t n, size_t i, bool
     char ch[4];
     for (;;) {
         unsigned char c = 0;
-        uint64_t m = 0;
-        while (n - k >= 8 && (m = xbl_mpsd__json_special8(s + k)) == 0) k += 8;
+        xbl_mpsd__word m = 0;
+        while (n - k >= sizeof m && (m = xbl_mpsd__json_special(s + k)) == 0) k += sizeof m;
         if (m != 0) k += XBL_MPSD__PLAIN_BYTES(m);
         while (k < n && (c = (unsigned char)s[k]) >= 0x20 && c < 0x80 && c != '"' && c != '\\') k++;
         if (k >= n) return SIZE_MAX;
@@ -5541,8 +5552,8 @@ static void xbl_mpsd__rd_store(void *p, size_t size, uint32_t v)
 static size_t xbl_mpsd__rd_quote_end(const xbl_mpsd__rd *r, size_t k)
 {
     for (;;) {
-        uint64_t m = 0;
-        while (r->n - k >= 8 && (m = xbl_mpsd__json_special8(r->js + k)) == 0) k += 8;
+        xbl_mpsd__word m = 0;
+        while (r->n - k >= sizeof m && (m = xbl_mpsd__json_special(r->js + k)) == 0) k += sizeof m;
         if (m != 0) k += XBL_MPSD__PLAIN_BYTES(m);
         while (k < r->n && r->js[k] != '"' && r->js[k] != '\\') k++;
         if (k + 1 >= r->n || r->js[k] == '"') return k < r->n ? k : r->n;

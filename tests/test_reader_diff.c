@@ -15,7 +15,9 @@
    - a later occurrence overrides only what it gives: an object given twice
      reads as the two merged, where the old reader took the last one whole.
    Every other body must give the same code and the same session. */
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L   /* popen, opendir */
+#endif
 #define XBL_MPSD_IMPLEMENTATION
 #include "xbl_mpsd.h"
 #include "reader_oracle.h"
