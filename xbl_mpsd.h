@@ -2376,9 +2376,9 @@ const char *xbl_mpsd_result_string(xbl_mpsd_result r)
     if (bits >= UINT32_C(0xA4D50001) && bits <= UINT32_C(0xA4D50011))
         return transport[bits - UINT32_C(0xA4D50001)];
     if (bits >= UINT32_C(0x8019012C) && bits <= UINT32_C(0x80190134))
-        return http + 9u * (bits - UINT32_C(0x8019012C));
+        return http + (size_t)9 * (bits - UINT32_C(0x8019012C));
     if (bits >= UINT32_C(0x80190190) && bits <= UINT32_C(0x801901AF))
-        return http + 9u * (9u + bits - UINT32_C(0x80190190));
+        return http + (size_t)9 * (9u + bits - UINT32_C(0x80190190));
     if (bits == UINT32_C(0x801901F4)) return "HTTP 500";
     if (bits == UINT32_C(0x801901F6)) return "HTTP 502";
     if (bits == UINT32_C(0x801901F7)) return "HTTP 503";
