@@ -3520,10 +3520,9 @@ xbl_mpsd_result xbl_mpsd_session_init(
    slot goes to xbl_mpsd__slot with what it points at (a direct call, not
    a function pointer: the static stack figures see it); an array's
    elements are visited through the slot as that step left it (the copy,
-   once made). The order
-   is the copy's arena layout. A role's role_type is not a slot: it points
-   at its owner, set by xbl_mpsd__link_role_owners once the types sit
-   where they stay. ---- */
+   once made). The order is the copy's arena layout. A role's role_type is
+   not a slot: it points at its owner, set by xbl_mpsd__link_role_owners
+   once the types sit where they stay. ---- */
 
 /* What a slot points at. */
 enum {
@@ -3534,11 +3533,6 @@ enum {
     XBL_MPSD__P_KIND = 0x0F,
     XBL_MPSD__P_ALWAYS = 0x10 /* a block (BYTES, ARRAY) given storage even when NULL */
 };
-
-static size_t xbl_mpsd__at_least_one(size_t n)
-{
-    return n ? n : 1;
-}
 
 /* The copy's step: what the slot points at, copied into the arena and
    the slot pointed at the copy. A measuring arena only counts, and writes
@@ -3556,10 +3550,9 @@ static void xbl_mpsd__copy_slot(xbl_mpsd__arena *a, void *slot, unsigned kind, s
     } else if (what == XBL_MPSD__P_TEXTS) {
         copy = xbl_mpsd__dup_strs(a, (const char *const *)p, n);
     } else {
+        /* an empty block still gets room: one element of an array, one byte else */
         size_t bytes = n > SIZE_MAX / size ? SIZE_MAX : n * size;
-        void *d = what == XBL_MPSD__P_ARRAY
-            ? xbl_mpsd__arena_alloc_array(a, xbl_mpsd__at_least_one(n), size)
-            : xbl_mpsd__arena_alloc(a, bytes ? bytes : 1, XBL_MPSD__ALIGN);
+        void *d = xbl_mpsd__arena_alloc(a, bytes ? bytes : what == XBL_MPSD__P_ARRAY ? size : 1, XBL_MPSD__ALIGN);
         if (d != NULL && p != NULL && bytes > 0) XBL_MPSD_MEMCPY(d, p, bytes);
         copy = d;
     }
